@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every Swift target, defined once.
+let swiftSettings: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+  name: "TraceKV",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "TraceKV", targets: ["TraceKV"]),
+    .library(name: "VectorIndex", targets: ["VectorIndex"]),
+    .library(name: "LexicalIndex", targets: ["LexicalIndex"]),
+    .library(name: "RRF", targets: ["RRF"]),
+    .library(name: "Embeddings", targets: ["Embeddings"]),
+    .executable(name: "tracekv", targets: ["tracekv"]),
+    .executable(name: "tracekv-bench", targets: ["tracekv-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // C shims over Debian's liblmdb-dev and the CBLAS interface of libblas.so.3.
+    .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+    .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+    .target(name: "VectorIndex", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+    .target(name: "LexicalIndex", swiftSettings: swiftSettings),
+    .target(name: "RRF", swiftSettings: swiftSettings),
+    .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+    .target(
+      name: "TraceKV",
+      dependencies: ["CLMDB", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
+      swiftSettings: swiftSettings),
+
+    .executableTarget(
+      name: "tracekv",
+      dependencies: ["TraceKV", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "tracekv-bench",
+      dependencies: ["TraceKV", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Benchmarks/Harness",
+      swiftSettings: swiftSettings),
+
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    .testTarget(name: "TraceKVTests", dependencies: ["TraceKV", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "RRFTests", dependencies: ["RRF"], swiftSettings: swiftSettings),
+    .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"], swiftSettings: swiftSettings),
+  ]
+)

@@ -1,0 +1,1 @@
+// Placeholder: the LexicalIndex module is being written.

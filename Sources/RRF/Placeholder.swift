@@ -1,0 +1,1 @@
+// Placeholder: the RRF module is being written.

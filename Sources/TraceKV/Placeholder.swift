@@ -1,0 +1,1 @@
+// Placeholder: the core is being written.

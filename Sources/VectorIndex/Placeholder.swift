@@ -1,0 +1,1 @@
+// Placeholder: the VectorIndex module is being written.
