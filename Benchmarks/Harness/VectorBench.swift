@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct ANNBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "ann", abstract: "(not yet written)")
+}
