@@ -1,0 +1,159 @@
+import CLMDB
+import Foundation
+
+/// An LMDB environment holding one store: a single file (`MDB_NOSUBDIR`) and
+/// its `-lock` file, created with mode 0600.
+///
+/// Thread-safe. Readers run in parallel, writers one at a time (LMDB's writer
+/// lock also serializes writers of other processes). Transactions are not
+/// bound to threads (`MDB_NOTLS`), so they work under Swift concurrency, but
+/// they are synchronous: never suspend inside one.
+///
+/// The map grows by itself: a write that fills it is aborted, the map doubled
+/// and the write run again. Another process's growth is adopted when LMDB
+/// reports `MDB_MAP_RESIZED`.
+final class LMDBEnvironment: @unchecked Sendable {
+  static let initialMapSize = 64 << 20
+  static let maximumMapSize = 1 << 40
+
+  let path: String
+  let isReadOnly: Bool
+  private let handle: OpaquePointer
+  /// Serializes this process's writers, so a resize never races a write.
+  private let writerLock = NSLock()
+  /// Shared by transactions, exclusive while the map size changes: LMDB
+  /// requires that no transaction of this process is active then.
+  private let mapLock = ReadWriteLock()
+
+  /// Opens the environment at `path`; `initialMapSize` applies to a new file
+  /// (an existing one keeps its recorded size when that is larger).
+  init(path: String, readOnly: Bool, initialMapSize: Int = LMDBEnvironment.initialMapSize, maxTables: Int = 32)
+    throws(TraceKVError)
+  {
+    var environment: OpaquePointer?
+    var code = mdb_env_create(&environment)
+    guard code == 0, let environment else { throw .lmdb(code, "create environment", path: path) }
+    mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))
+    mdb_env_set_maxreaders(environment, 512)
+    mdb_env_set_mapsize(environment, initialMapSize)
+    var flags = UInt32(MDB_NOSUBDIR | MDB_NOTLS)
+    if readOnly { flags |= UInt32(MDB_RDONLY) }
+    code = mdb_env_open(environment, path, flags, 0o600)
+    guard code == 0 else {
+      mdb_env_close(environment)
+      throw .lmdb(code, "open", path: path)
+    }
+    self.handle = environment
+    self.path = path
+    self.isReadOnly = readOnly
+    // Clear reader slots left by processes that died (e.g. SIGKILL).
+    var dead: Int32 = 0
+    mdb_reader_check(environment, &dead)
+  }
+
+  deinit { mdb_env_close(handle) }
+
+  /// The current map size in bytes.
+  var mapSize: Int {
+    var info = MDB_envinfo()
+    mdb_env_info(handle, &info)
+    return info.me_mapsize
+  }
+
+  /// The page size of the file.
+  var pageSize: Int {
+    var stat = MDB_stat()
+    mdb_env_stat(handle, &stat)
+    return Int(stat.ms_psize)
+  }
+
+  /// Runs `body` in a read-only transaction that sees the latest commit of any process.
+  @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
+  func read<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+    while true {
+      let outcome: R? = try mapLock.withShared {
+        var transaction: OpaquePointer?
+        let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
+        if code == MDB_MAP_RESIZED { return nil }
+        guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
+        let lmdbTransaction = LMDBTransaction(handle: transaction, isWritable: false)
+        return try body(lmdbTransaction)  // aborted (LMDB's way to end a reader) when it goes out of scope
+      }
+      if let outcome { return outcome }
+      try adoptGrownMap()
+    }
+  }
+
+  /// Runs `body` in a write transaction and commits it.
+  ///
+  /// When the map is full, the transaction is aborted, the map doubled and
+  /// **`body` runs again**: it must have no effects outside the transaction
+  /// that a second run would repeat wrongly. A throw from `body` aborts.
+  @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
+  func write<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
+    writerLock.lock()
+    defer { writerLock.unlock() }
+    while true {
+      var transaction: OpaquePointer?
+      let code = mdb_txn_begin(handle, nil, 0, &transaction)
+      if code == MDB_MAP_RESIZED {
+        try resize(to: 0)
+        continue
+      }
+      guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin write", path: path) }
+      do {
+        let lmdbTransaction = LMDBTransaction(handle: transaction, isWritable: true)
+        let result = try body(lmdbTransaction)
+        try lmdbTransaction.commit()
+        return result
+      } catch let error as TraceKVError where error.lmdbCode == MDB_MAP_FULL {
+        try grow()
+      }
+    }
+  }
+
+  /// Doubles the map (up to `maximumMapSize`). Called with the writer lock held.
+  private func grow() throws(TraceKVError) {
+    let current = mapSize
+    guard current < Self.maximumMapSize else {
+      throw TraceKVError(.storeFull, "the store \(path) reached its maximum size of \(current >> 30) GiB")
+    }
+    try resize(to: min(current * 2, Self.maximumMapSize))
+  }
+
+  /// Sets the map size (0 adopts the size another process set), with no
+  /// transaction of this process active. Called with the writer lock held.
+  private func resize(to size: Int) throws(TraceKVError) {
+    let code = mapLock.withExclusive { mdb_env_set_mapsize(handle, size) }
+    guard code == 0 else { throw .lmdb(code, "resize map", path: path) }
+  }
+
+  /// A reader saw `MDB_MAP_RESIZED`: adopt the new size.
+  private func adoptGrownMap() throws(TraceKVError) {
+    writerLock.lock()
+    defer { writerLock.unlock() }
+    try resize(to: 0)
+  }
+
+  /// Writes a compacting copy of the live environment to `destination`
+  /// (which must not exist). Readers and writers may go on meanwhile.
+  func copyCompacted(to destination: String) throws(TraceKVError) {
+    let code = mdb_env_copy2(handle, destination, UInt32(MDB_CP_COMPACT))
+    guard code == 0 else { throw .lmdb(code, "backup", path: destination) }
+  }
+
+  /// Flushes buffers to disk (commits already sync; this is for `MDB_NOSYNC` use).
+  func sync() throws(TraceKVError) {
+    let code = mdb_env_sync(handle, 1)
+    guard code == 0 else { throw .lmdb(code, "sync", path: path) }
+  }
+
+  /// Opens the named tables with a transaction of its own.
+  func openTables(_ names: [String], create: Bool) throws -> [String: LMDBDatabase] {
+    if create && !isReadOnly {
+      return try write { transaction in try openDatabases(names, in: transaction, create: true) }
+    }
+    return try read { transaction in try openDatabases(names, in: transaction, create: false) }
+  }
+}

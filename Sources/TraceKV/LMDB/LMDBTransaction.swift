@@ -1,0 +1,187 @@
+import CLMDB
+import Foundation
+
+/// One LMDB transaction, read-only or read-write.
+///
+/// Lifetime rules of LMDB are in the type: the transaction cannot be copied, it
+/// is aborted when it goes out of scope unless `commit()` consumed it, and the
+/// bytes it reads are lent only inside closures, because LMDB's pointers into
+/// the memory map are valid only until the next write in this transaction or
+/// its end. Get one from `LMDBEnvironment.read` or `.write`.
+struct LMDBTransaction: ~Copyable {
+  fileprivate let handle: OpaquePointer
+  let isWritable: Bool
+
+  init(handle: OpaquePointer, isWritable: Bool) {
+    self.handle = handle
+    self.isWritable = isWritable
+  }
+
+  deinit { mdb_txn_abort(handle) }
+
+  /// Commits and ends the transaction.
+  consuming func commit() throws(TraceKVError) {
+    let handle = self.handle
+    discard self
+    let code = mdb_txn_commit(handle)  // frees the transaction even when it fails
+    guard code == 0 else { throw .lmdb(code, "commit") }
+  }
+
+  // MARK: Reads
+
+  /// Lends the value stored under `key` to `body`; nil when the key is absent.
+  func withValue<R>(
+    _ database: LMDBDatabase, key: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws -> R
+  ) throws -> R? {
+    var value = MDB_val()
+    let code = key.withUnsafeBytes { keyBytes in
+      var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+      return mdb_get(handle, database.handle, &keyValue, &value)
+    }
+    if code == MDB_NOTFOUND { return nil }
+    guard code == 0 else { throw TraceKVError.lmdb(code, "get", table: database.name) }
+    return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+  }
+
+  /// A copy of the value stored under `key`.
+  func value(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> [UInt8]? {
+    try withValue(database, key: key) { Array($0) }
+  }
+
+  /// Whether `key` is present.
+  func contains(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> Bool {
+    try withValue(database, key: key) { _ in true } ?? false
+  }
+
+  /// The number of entries in `database`.
+  func count(_ database: LMDBDatabase) throws(TraceKVError) -> Int {
+    var stat = MDB_stat()
+    let code = mdb_stat(handle, database.handle, &stat)
+    guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
+    return stat.ms_entries
+  }
+
+  /// Pages used by `database` (branch, leaf and overflow).
+  func pageCount(_ database: LMDBDatabase) throws(TraceKVError) -> Int {
+    var stat = MDB_stat()
+    let code = mdb_stat(handle, database.handle, &stat)
+    guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
+    return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+  }
+
+  /// Visits entries in key order, starting at the first key ≥ `start` (or the
+  /// first key), until `body` returns false. Keys and values are lent.
+  /// - Complexity: O(log n + visited).
+  func scan(
+    _ database: LMDBDatabase, from start: [UInt8]? = nil, reverse: Bool = false,
+    _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
+  ) throws {
+    var cursor: OpaquePointer?
+    var code = mdb_cursor_open(handle, database.handle, &cursor)
+    guard code == 0, let cursor else { throw TraceKVError.lmdb(code, "cursor open", table: database.name) }
+    defer { mdb_cursor_close(cursor) }
+    var key = MDB_val()
+    var value = MDB_val()
+    var startBytes = start ?? []
+    code = startBytes.withUnsafeMutableBytes { bytes in
+      if start == nil { return mdb_cursor_get(cursor, &key, &value, reverse ? MDB_LAST : MDB_FIRST) }
+      key = MDB_val(mv_size: bytes.count, mv_data: bytes.baseAddress)
+      let found = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+      guard reverse else { return found }
+      // Reverse from `start`: the last key ≤ start.
+      if found == MDB_NOTFOUND { return mdb_cursor_get(cursor, &key, &value, MDB_LAST) }
+      if found == 0, UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size).elementsEqual(bytes) { return 0 }
+      return found == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : found
+    }
+    while code == 0 {
+      let keyBytes = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
+      let valueBytes = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+      guard try body(keyBytes, valueBytes) else { return }
+      code = mdb_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT)
+    }
+    guard code == MDB_NOTFOUND else { throw TraceKVError.lmdb(code, "cursor step", table: database.name) }
+  }
+
+  /// Visits the entries whose keys start with `prefix`, in key order.
+  func scan(
+    _ database: LMDBDatabase, prefix: [UInt8],
+    _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
+  ) throws {
+    try scan(database, from: prefix) { key, value in
+      guard key.starts(with: prefix) else { return false }
+      return try body(key, value)
+    }
+  }
+
+  // MARK: Writes
+
+  /// Stores `value` under `key`, replacing what was there. `append` is a hint
+  /// that the key sorts after every key in the table (LMDB then fills pages
+  /// completely instead of splitting them in half).
+  func put(_ database: LMDBDatabase, key: some ContiguousBytes, value: some ContiguousBytes, append: Bool = false)
+    throws(TraceKVError)
+  {
+    precondition(isWritable, "put in a read-only transaction")
+    let code = key.withUnsafeBytes { keyBytes in
+      value.withUnsafeBytes { valueBytes in
+        var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+        var dataValue = MDB_val(
+          mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+        return mdb_put(handle, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0)
+      }
+    }
+    if code == MDB_KEYEXIST, append {
+      // The hint was wrong (the key is not past the end): store normally.
+      return try put(database, key: key, value: value)
+    }
+    guard code == 0 else { throw .lmdb(code, "put", table: database.name) }
+  }
+
+  /// Removes `key`; returns whether it was present.
+  @discardableResult
+  func delete(_ database: LMDBDatabase, key: some ContiguousBytes) throws(TraceKVError) -> Bool {
+    precondition(isWritable, "delete in a read-only transaction")
+    let code = key.withUnsafeBytes { keyBytes in
+      var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+      return mdb_del(handle, database.handle, &keyValue, nil)
+    }
+    if code == MDB_NOTFOUND { return false }
+    guard code == 0 else { throw .lmdb(code, "delete", table: database.name) }
+    return true
+  }
+
+  /// Removes every entry whose key starts with `prefix`; returns how many.
+  @discardableResult
+  func deleteAll(_ database: LMDBDatabase, prefix: [UInt8]) throws -> Int {
+    var keys: [[UInt8]] = []
+    try scan(database, prefix: prefix) { key, _ in
+      keys.append(Array(key))
+      return true
+    }
+    for key in keys { try delete(database, key: key) }
+    return keys.count
+  }
+
+  /// Removes every entry of `database`.
+  func clear(_ database: LMDBDatabase) throws(TraceKVError) {
+    let code = mdb_drop(handle, database.handle, 0)
+    guard code == 0 else { throw .lmdb(code, "clear", table: database.name) }
+  }
+}
+
+extension LMDBEnvironment {
+  /// Opens (creating when writable and missing) the named tables inside `transaction`.
+  func openDatabases(_ names: [String], in transaction: borrowing LMDBTransaction, create: Bool)
+    throws(TraceKVError) -> [String: LMDBDatabase]
+  {
+    var result: [String: LMDBDatabase] = [:]
+    for name in names {
+      var dbi: MDB_dbi = 0
+      let code = mdb_dbi_open(transaction.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+      if code == MDB_NOTFOUND { continue }
+      guard code == 0 else { throw .lmdb(code, "open table", table: name, path: path) }
+      result[name] = LMDBDatabase(name: name, handle: dbi)
+    }
+    return result
+  }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// A writer-preferring reader/writer lock (pthread), so that a map resize
+/// waiting for readers is not starved by a stream of new ones.
+final class ReadWriteLock: @unchecked Sendable {
+  private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+  init() {
+    var attributes = pthread_rwlockattr_t()
+    pthread_rwlockattr_init(&attributes)
+    #if os(Linux)
+      pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+    #endif
+    let result = pthread_rwlock_init(lock, &attributes)
+    pthread_rwlockattr_destroy(&attributes)
+    precondition(result == 0, "pthread_rwlock_init failed: \(result)")
+  }
+
+  deinit {
+    pthread_rwlock_destroy(lock)
+    lock.deallocate()
+  }
+
+  func withShared<R>(_ body: () throws -> R) rethrows -> R {
+    pthread_rwlock_rdlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return try body()
+  }
+
+  func withExclusive<R>(_ body: () throws -> R) rethrows -> R {
+    pthread_rwlock_wrlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    return try body()
+  }
+}

@@ -1,0 +1,154 @@
+import CLMDB
+import Foundation
+
+/// An embedded store of agent execution traces: one LMDB file holding the
+/// traces, their delta-encoded spans and the indexes over them.
+///
+/// Thread-safe: share one instance. Reads run in parallel, writes are
+/// serialized (across processes too), and every read sees the latest commit
+/// of any process without reopening.
+public final class TraceStore: Sendable {
+  /// How to open a store.
+  public struct Options: Sendable {
+    /// Serve reads only; also chosen by itself for a file without write permission.
+    public var readOnly = false
+    /// Create the store when the file does not exist.
+    public var create = true
+    /// The map size of a new store; it grows by itself.
+    public var initialMapSize = LMDBEnvironment.initialMapSize
+
+    public init(readOnly: Bool = false, create: Bool = true) {
+      self.readOnly = readOnly
+      self.create = create
+    }
+  }
+
+  /// The store file.
+  public let path: String
+  public var isReadOnly: Bool { environment.isReadOnly }
+  let environment: LMDBEnvironment
+  let tables: StoreTables
+
+  /// Opens the store at `path`, creating it if needed and allowed.
+  ///
+  /// Throws `notAStore` for a file that is not a TraceKV store and
+  /// `unsupportedVersion` for a store of another format version; in both
+  /// cases the file is not modified.
+  public init(path: String, options: Options = Options()) throws(TraceKVError) {
+    self.path = path
+    let exists = FileManager.default.fileExists(atPath: path)
+    if exists {
+      try Self.checkLooksLikeLMDB(path)
+    } else if options.readOnly || !options.create {
+      throw TraceKVError(.notFound, "no store at \(path)")
+    }
+    let readOnly = options.readOnly || (exists && access(path, W_OK) != 0)
+    let environment = try LMDBEnvironment(path: path, readOnly: readOnly, initialMapSize: options.initialMapSize)
+    self.environment = environment
+    do {
+      tables = try StoreTables(try Self.openOrInitialize(environment))
+    } catch let error as TraceKVError {
+      throw error
+    } catch {
+      throw TraceKVError(.storage, "opening \(path) failed: \(error)")
+    }
+  }
+
+  /// Refuses, before LMDB touches it, a file that is not an LMDB environment:
+  /// LMDB's meta page starts with the magic 0xBEEFC0DE at byte 16.
+  private static func checkLooksLikeLMDB(_ path: String) throws(TraceKVError) {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw TraceKVError(.readOnly, "cannot read \(path): permission denied")
+    }
+    defer { try? handle.close() }
+    let header = (try? handle.read(upToCount: 24)) ?? Data()
+    let magic: [UInt8] = [0xDE, 0xC0, 0xEF, 0xBE]
+    guard header.count >= 20, Array(header[16..<20]) == magic else {
+      throw TraceKVError(.notAStore, "\(path) is not a TraceKV store (not an LMDB file); it was left untouched")
+    }
+  }
+
+  /// Opens the tables of a TraceKV store, or lays out a new one in an empty environment.
+  private static func openOrInitialize(_ environment: LMDBEnvironment) throws -> [String: LMDBDatabase] {
+    let existing = try environment.read { transaction in
+      (try environment.openDatabases([StoreSchema.Table.meta], in: transaction, create: false)[StoreSchema.Table.meta],
+       try transaction.count(LMDBDatabase(name: "main", handle: 1)))
+    }
+    if let meta = existing.0 {
+      try checkFormat(environment, meta: meta)
+      return try environment.openTables(StoreSchema.Table.all, create: false)
+    }
+    guard existing.1 == 0 else {
+      throw TraceKVError(.notAStore, "\(environment.path) is an LMDB file but not a TraceKV store; it was left untouched")
+    }
+    guard !environment.isReadOnly else {
+      throw TraceKVError(.notAStore, "\(environment.path) is an empty LMDB file, not a TraceKV store")
+    }
+    return try environment.write { transaction in
+      let opened = try environment.openDatabases(StoreSchema.Table.all, in: transaction, create: true)
+      let meta = opened[StoreSchema.Table.meta]!
+      var version = ByteWriter()
+      version.bigEndian(StoreSchema.formatVersion)
+      try transaction.put(meta, key: StoreSchema.MetaKey.magic, value: StoreSchema.magic)
+      try transaction.put(meta, key: StoreSchema.MetaKey.formatVersion, value: version.bytes)
+      try transaction.put(meta, key: StoreSchema.MetaKey.nextDocument, value: Keys.docID(0))
+      try transaction.put(meta, key: StoreSchema.MetaKey.createdAt, value: Array(Timestamp.now.text.utf8))
+      return opened
+    }
+  }
+
+  private static func checkFormat(_ environment: LMDBEnvironment, meta: LMDBDatabase) throws {
+    let (magic, version) = try environment.read { transaction in
+      (try transaction.value(meta, key: StoreSchema.MetaKey.magic),
+       try transaction.value(meta, key: StoreSchema.MetaKey.formatVersion))
+    }
+    guard magic == StoreSchema.magic, let version, version.count == 4 else {
+      throw TraceKVError(.notAStore, "\(environment.path) is an LMDB file but not a TraceKV store; it was left untouched")
+    }
+    let number = version.withUnsafeBytes { Keys.readDocID(UnsafeRawBufferPointer($0)) }
+    guard number == StoreSchema.formatVersion else {
+      throw TraceKVError(
+        .unsupportedVersion,
+        "\(environment.path) is a TraceKV store of format version \(number); this build reads version \(StoreSchema.formatVersion) only. It was left untouched.")
+    }
+  }
+
+  // MARK: Shared helpers for the extensions
+
+  /// The document id of `traceID`, if the store holds it.
+  func document(of traceID: String, in transaction: borrowing LMDBTransaction) throws -> UInt32? {
+    try transaction.withValue(tables.traceIDs, key: Array(traceID.utf8)) { Keys.readDocID($0) }
+  }
+
+  func record(_ doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> TraceRecord? {
+    try transaction.withValue(tables.traces, key: Keys.docID(doc)) { try TraceRecord.decode($0) }
+  }
+
+  /// The document and record of `traceID`, or `notFound`.
+  func requireRecord(_ traceID: String, in transaction: borrowing LMDBTransaction) throws -> (UInt32, TraceRecord) {
+    guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
+      throw TraceKVError.notFound("no trace with id '\(traceID)' in the store")
+    }
+    return (doc, record)
+  }
+
+  /// The spans of a document in the order received.
+  func spans(of doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> [Span] {
+    var spans: [Span] = []
+    try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
+      spans.append(try SpanRecord.decode(value))
+      return true
+    }
+    return spans
+  }
+
+  /// The spans of a document as reconstruction sees them, without parsing attributes.
+  func spanViews(of doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> [SpanView] {
+    var views: [SpanView] = []
+    try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
+      views.append(try SpanRecord.decodeView(value))
+      return true
+    }
+    return views
+  }
+}
