@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # keep __pycache__ out of the test target
 sys.path.insert(0, str(HERE))
 from tracebrain_reference import dumps_expected, expected_for  # noqa: E402
 

@@ -260,7 +260,8 @@ def evaluation_requires_review(evaluation):
     """Rule 2: a critical error_type, or a numeric confidence below 0.75."""
     if not isinstance(evaluation, dict):
         return False
-    if evaluation.get("error_type") in CRITICAL_ERROR_TYPES:
+    error_type = evaluation.get("error_type")
+    if isinstance(error_type, str) and error_type in CRITICAL_ERROR_TYPES:
         return True
     confidence = evaluation.get("confidence")
     return is_number(confidence) and confidence < CONFIDENCE_THRESHOLD
