@@ -70,15 +70,11 @@ public final class TraceStore: Sendable {
 
   /// Opens the tables of a TraceKV store, or lays out a new one in an empty environment.
   private static func openOrInitialize(_ environment: LMDBEnvironment) throws -> [String: LMDBDatabase] {
-    let existing = try environment.read { transaction in
-      (try environment.openDatabases([StoreSchema.Table.meta], in: transaction, create: false)[StoreSchema.Table.meta],
-       try transaction.count(LMDBDatabase(name: "main", handle: 1)))
-    }
-    if let meta = existing.0 {
+    if let meta = try environment.openTables([StoreSchema.Table.meta], create: false)[StoreSchema.Table.meta] {
       try checkFormat(environment, meta: meta)
       return try environment.openTables(StoreSchema.Table.all, create: false)
     }
-    guard existing.1 == 0 else {
+    guard try environment.mainTableEntryCount() == 0 else {
       throw TraceKVError(.notAStore, "\(environment.path) is an LMDB file but not a TraceKV store; it was left untouched")
     }
     guard !environment.isReadOnly else {

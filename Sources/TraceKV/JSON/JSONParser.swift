@@ -11,19 +11,25 @@ public struct JSONParser {
   /// - Complexity: O(n) in the byte count.
   public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
     let array = Array(bytes)
-    return try array.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
-      var parser = JSONParser(buffer: buffer)
-      parser.skipWhitespace()
-      let value = try parser.parseValue(depth: 0)
-      parser.skipWhitespace()
-      guard parser.position == buffer.count else { throw parser.error("unexpected text after the JSON value") }
-      return value
-    }
+    return try array.withUnsafeBytes { buffer in Result { () throws(JSONParseError) in try parse(buffer) } }.get()
+  }
+
+  /// Parses one JSON document from lent bytes, without copying them.
+  public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+    let buffer = bytes.bindMemory(to: UInt8.self)
+    var parser = JSONParser(buffer: buffer)
+    parser.skipWhitespace()
+    let value = try parser.parseValue(depth: 0)
+    parser.skipWhitespace()
+    guard parser.position == buffer.count else { throw parser.error("unexpected text after the JSON value") }
+    return value
   }
 
   /// Parses a JSON document held in a string.
   public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-    try parse(Array(text.utf8))
+    var text = text
+    return try text.withUTF8 { utf8 in Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(utf8)) } }
+      .get()
   }
 
   private let buffer: UnsafeBufferPointer<UInt8>

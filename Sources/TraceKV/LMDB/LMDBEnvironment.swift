@@ -149,11 +149,29 @@ final class LMDBEnvironment: @unchecked Sendable {
     guard code == 0 else { throw .lmdb(code, "sync", path: path) }
   }
 
-  /// Opens the named tables with a transaction of its own.
+  /// Opens the named tables with a transaction of its own, creating the
+  /// missing ones when `create` (and writable); absent tables are left out.
+  ///
+  /// The transaction is committed even when read-only: LMDB shares a table
+  /// handle with later transactions only after the opening one commits.
   func openTables(_ names: [String], create: Bool) throws -> [String: LMDBDatabase] {
     if create && !isReadOnly {
       return try write { transaction in try openDatabases(names, in: transaction, create: true) }
     }
-    return try read { transaction in try openDatabases(names, in: transaction, create: false) }
+    return try mapLock.withShared {
+      var transaction: OpaquePointer?
+      let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
+      guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
+      let lmdbTransaction = LMDBTransaction(handle: transaction, isWritable: false)
+      let opened = try openDatabases(names, in: lmdbTransaction, create: false)
+      try lmdbTransaction.commit()
+      return opened
+    }
+  }
+
+  /// The number of entries in the unnamed main table (where LMDB lists the
+  /// named ones): zero for a fresh environment.
+  func mainTableEntryCount() throws -> Int {
+    try read { transaction in try transaction.mainTableEntryCount() }
   }
 }

@@ -61,6 +61,17 @@ struct LMDBTransaction: ~Copyable {
     return stat.ms_entries
   }
 
+  /// The number of entries in the unnamed main table.
+  func mainTableEntryCount() throws(TraceKVError) -> Int {
+    var dbi: MDB_dbi = 0
+    var code = mdb_dbi_open(handle, nil, 0, &dbi)
+    guard code == 0 else { throw .lmdb(code, "open main table") }
+    var stat = MDB_stat()
+    code = mdb_stat(handle, dbi, &stat)
+    guard code == 0 else { throw .lmdb(code, "stat main table") }
+    return stat.ms_entries
+  }
+
   /// Pages used by `database` (branch, leaf and overflow).
   func pageCount(_ database: LMDBDatabase) throws(TraceKVError) -> Int {
     var stat = MDB_stat()

@@ -32,9 +32,12 @@ public enum ErrorType: String, Sendable, CaseIterable {
 public enum Priority {
   public static let `default` = 3
 
-  /// Out-of-range or non-integer input becomes the default (TRACEBRAIN.md §1).
+  /// Out-of-range or non-integer input (a string, a bool, `2.0`) becomes the
+  /// default (TRACEBRAIN.md §1).
   public static func clamped(_ value: JSONValue?) -> Int {
-    guard let number = value?.intValue, (1...5).contains(number) else { return Priority.default }
+    guard case .number(let literal)? = value, let number = Int(literal), (1...5).contains(number) else {
+      return Priority.default
+    }
     return number
   }
 }

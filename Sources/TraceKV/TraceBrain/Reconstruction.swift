@@ -125,22 +125,22 @@ struct Reconstruction<S: ReconstructableSpan> {
     default: return []
     }
     return items.compactMap { item in
-      guard case .object(let message) = item, let role = message["role"], let content = message["content"],
-        isTruthy(role), isTruthy(content)
+      guard case .object(let message) = item, case .string(let role)? = message["role"], !role.isEmpty,
+        let content = message["content"], !isEmpty(content)
       else { return nil }
-      return ChatMessage(role: role.text, content: content.text)
+      return ChatMessage(role: role, content: content.text)
     }
   }
 
-  /// Python's truthiness, which the reference's `if role and content` uses.
-  private static func isTruthy(_ value: JSONValue) -> Bool {
+  /// "Non-empty" content: not null, not an empty string, list or object
+  /// (`0` and `false` are content).
+  private static func isEmpty(_ value: JSONValue) -> Bool {
     switch value {
-    case .null: false
-    case .bool(let flag): flag
-    case .number(let literal): (Double(literal) ?? 0) != 0
-    case .string(let text): !text.isEmpty
-    case .array(let items): !items.isEmpty
-    case .object(let members): !members.isEmpty
+    case .null: true
+    case .string(let text): text.isEmpty
+    case .array(let items): items.isEmpty
+    case .object(let members): members.isEmpty
+    case .bool, .number: false
     }
   }
 }

@@ -158,3 +158,18 @@ enum TraceBrainFormat {
     return object
   }
 }
+
+extension Trace {
+  /// The trace in TraceBrain shape (what `export` writes, and what ingest reads back).
+  public var traceBrainJSON: JSONObject { TraceBrainFormat.encode(self) }
+}
+
+extension Span {
+  /// The span in TraceBrain shape.
+  public var traceBrainJSON: JSONObject { TraceBrainFormat.encode(self) }
+}
+
+extension Feedback {
+  /// `{rating, comment, tags, metadata, created_at}`.
+  public var json: JSONObject { FeedbackFormat.encode(self) }
+}

@@ -1,0 +1,219 @@
+import Foundation
+
+extension TraceStore {
+  /// How to ingest a file.
+  public struct IngestOptions: Sendable {
+    /// Refuse the whole input, writing nothing, if any document is bad.
+    public var strict = false
+    /// Traces per write transaction.
+    public var batchSize = 1000
+    /// The file's layout; nil guesses it.
+    public var layout: TraceFileLayout?
+
+    public init(strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil) {
+      self.strict = strict
+      self.batchSize = max(1, batchSize)
+      self.layout = layout
+    }
+  }
+
+  /// Ingests TraceBrain JSON: one trace object or an array of them. Merges
+  /// into traces the store holds (TRACEBRAIN.md §3). All or nothing: a bad
+  /// trace throws `invalidInput` and nothing is written.
+  @discardableResult
+  public func ingest(json: String) throws -> IngestReport {
+    var bytes = Array(json.utf8)
+    return try bytes.withUnsafeMutableBytes { buffer in
+      try ingest(bytes: UnsafeRawBufferPointer(buffer), source: "input", options: IngestOptions(strict: true, layout: .json))
+    }
+  }
+
+  /// Ingests a file of traces: JSON (one trace or an array) or JSONL.
+  ///
+  /// A bad document is reported with its line (or array item) and the good
+  /// ones are kept, unless `options.strict`, which refuses the whole file
+  /// before anything is written. Writes one transaction per batch.
+  @discardableResult
+  public func ingest(
+    contentsOf url: URL, options: IngestOptions = IngestOptions(),
+    progress: ((IngestProgress) -> Void)? = nil
+  ) throws -> IngestReport {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url, options: .alwaysMapped)
+    } catch {
+      throw TraceKVError.invalid("cannot read \(url.path): \(error.localizedDescription)")
+    }
+    return try data.withUnsafeBytes { bytes in
+      try ingest(bytes: bytes, source: url.path, options: options, progress: progress)
+    }
+  }
+
+  /// Ingests lent bytes holding JSON or JSONL traces; `source` names them in errors.
+  public func ingest(
+    bytes: UnsafeRawBufferPointer, source: String, options: IngestOptions = IngestOptions(),
+    progress: ((IngestProgress) -> Void)? = nil
+  ) throws -> IngestReport {
+    let layout = options.layout ?? TraceDocuments.layout(of: bytes, fileName: source)
+    if options.strict {
+      var problems: [IngestProblem] = []
+      TraceDocuments.forEach(in: bytes, layout: layout) { document, _ in
+        if case .failure(let problem) = Self.decode(document, source: source) { problems.append(problem) }
+      }
+      if let first = problems.first {
+        let more = problems.count > 1 ? " (and \(problems.count - 1) more problems)" : ""
+        throw TraceKVError.invalid("\(first)\(more); nothing was written")
+      }
+    }
+    var report = IngestReport()
+    var batch: [IncomingTrace] = []
+    var documents = 0
+    func flush() throws {
+      guard !batch.isEmpty else { return }
+      report.absorb(try write(batch))
+      batch.removeAll(keepingCapacity: true)
+    }
+    try TraceDocuments.forEach(in: bytes, layout: layout) { document, bytesDone in
+      documents += 1
+      switch Self.decode(document, source: source) {
+      case .success(let incoming):
+        batch.append(incoming)
+        if batch.count >= options.batchSize {
+          try flush()
+          progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count))
+        }
+      case .failure(let problem):
+        report.rejected.append(problem)
+      }
+    }
+    try flush()
+    progress?(IngestProgress(documentsDone: documents, bytesDone: bytes.count, bytesTotal: bytes.count))
+    return report
+  }
+
+  private static func decode(_ document: TraceDocuments.Document, source: String) -> Result<IncomingTrace, IngestProblem> {
+    func problem(_ message: String) -> Result<IncomingTrace, IngestProblem> {
+      .failure(IngestProblem(source: source, line: document.position, message: message))
+    }
+    switch document.value {
+    case .failure(let error):
+      return problem("malformed JSON: \(error)")
+    case .success(let value):
+      if case .object(let object) = value, object["resourceSpans"] != nil {
+        return problem("this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; OTLP ingest is not supported yet")
+      }
+      do throws(TraceKVError) {
+        return .success(try TraceBrainFormat.decode(value))
+      } catch {
+        return problem(error.message)
+      }
+    }
+  }
+
+  /// Writes a batch of traces in one transaction.
+  func write(_ batch: [IncomingTrace]) throws -> IngestReport {
+    try environment.write { transaction in
+      var report = IngestReport()
+      var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
+        Keys.readDocID($0)
+      } ?? 0
+      for incoming in batch {
+        report.warnings += incoming.warnings
+        if let doc = try document(of: incoming.trace.traceID, in: transaction) {
+          report.spansWritten += try merge(incoming, into: doc, in: transaction)
+          report.merged += 1
+        } else {
+          guard nextDocument < UInt32.max else { throw TraceKVError(.storeFull, "the store ran out of document ids") }
+          try add(incoming, as: nextDocument, in: transaction)
+          report.spansWritten += incoming.trace.spans.count
+          report.added += 1
+          nextDocument += 1
+        }
+      }
+      try transaction.put(tables.meta, key: StoreSchema.MetaKey.nextDocument, value: Keys.docID(nextDocument))
+      return report
+    }
+  }
+
+  /// Writes a trace the store did not hold.
+  private func add(_ incoming: IncomingTrace, as doc: UInt32, in transaction: borrowing LMDBTransaction) throws {
+    var trace = incoming.trace
+    trace.status = incoming.statedStatus ?? .running
+    // The rules flag new evidence, but a human's or a governance decision
+    // carried by the trace itself (e.g. a re-imported export) stands.
+    let decided = trace.feedback != nil || trace.governanceReason != nil
+    if !decided && Governance.needsReview(trace) { trace.status = .needsReview }
+    let spans = trace.spans
+    trace.spans = []
+    let record = TraceRecord(
+      trace: trace, spanCount: spans.count, nextSpanSequence: UInt32(spans.count),
+      eventTime: Self.eventTime(roots: spans, fallback: trace.createdAt))
+    try transaction.put(tables.traceIDs, key: Array(trace.traceID.utf8), value: Keys.docID(doc))
+    try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode(), append: true)
+    for (sequence, span) in spans.enumerated() {
+      try transaction.put(tables.spans, key: Keys.span(doc, UInt32(sequence)), value: SpanRecord.encode(span), append: true)
+    }
+    try transaction.put(tables.byTime, key: Keys.byTime(record.eventTime, doc), value: [UInt8]())
+    if let episode = trace.episodeID {
+      try transaction.put(tables.byEpisode, key: Keys.byEpisode(episode, doc), value: [UInt8]())
+    }
+  }
+
+  /// Merges a trace into the one the store holds (TRACEBRAIN.md §3); returns
+  /// the number of new spans.
+  private func merge(_ incoming: IncomingTrace, into doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> Int {
+    guard var record = try record(doc, in: transaction) else {
+      throw TraceKVError(.corrupted, "trace \(incoming.trace.traceID) is in trace-ids but has no record")
+    }
+    let oldEventTime = record.eventTime
+    let oldEpisode = record.trace.episodeID
+    let existing = try spanViews(of: doc, in: transaction)
+    let known = Set(existing.map(\.spanID))
+    let newSpans = incoming.trace.spans.filter { !known.contains($0.spanID) }
+    guard record.spanCount + newSpans.count <= Limits.maximumSpansPerTrace else {
+      throw TraceKVError.invalid("trace \(incoming.trace.traceID): merging would exceed \(Limits.maximumSpansPerTrace) spans")
+    }
+
+    var trace = record.trace
+    trace.attributes.merge(incoming.trace.attributes)
+    if trace.systemPrompt == nil { trace.systemPrompt = incoming.trace.systemPrompt }
+    if trace.episodeID == nil { trace.episodeID = incoming.trace.episodeID }
+    let newEvaluation = trace.aiEvaluation == nil ? incoming.trace.aiEvaluation : nil
+    if let newEvaluation { trace.aiEvaluation = newEvaluation }
+    if let feedback = incoming.trace.feedback { trace.feedback = feedback }
+    if let reason = incoming.trace.governanceReason { trace.governanceReason = reason }
+    if incoming.statedPriority { trace.priority = incoming.trace.priority }
+    if let stated = incoming.statedStatus, !(trace.status == .needsReview && stated == .running) {
+      trace.status = stated
+    }
+    // Only new evidence sends a trace back to review: a human who cleared it
+    // is not overruled by the spans they already saw.
+    let newEvidence = Governance.asksForHelp(newSpans) || newSpans.contains(where: \.isError)
+      || Governance.evaluationNeedsReview(newEvaluation)
+    if newEvidence { trace.status = .needsReview }
+
+    for span in newSpans {
+      try transaction.put(tables.spans, key: Keys.span(doc, record.nextSpanSequence), value: SpanRecord.encode(span))
+      record.nextSpanSequence += 1
+    }
+    record.trace = trace
+    record.spanCount += newSpans.count
+    let rootStarts = existing.filter { $0.parentID == nil }.compactMap(\.startTime)
+      + newSpans.filter { $0.parentID == nil }.compactMap(\.startTime)
+    record.eventTime = rootStarts.min()?.microseconds ?? trace.createdAt.microseconds
+    try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
+    if record.eventTime != oldEventTime {
+      try transaction.delete(tables.byTime, key: Keys.byTime(oldEventTime, doc))
+      try transaction.put(tables.byTime, key: Keys.byTime(record.eventTime, doc), value: [UInt8]())
+    }
+    if oldEpisode == nil, let episode = trace.episodeID {
+      try transaction.put(tables.byEpisode, key: Keys.byEpisode(episode, doc), value: [UInt8]())
+    }
+    return newSpans.count
+  }
+
+  /// The earliest start of a root span, else `fallback` (TRACEBRAIN.md §5).
+  static func eventTime(roots spans: [Span], fallback: Timestamp) -> Int64 {
+    spans.lazy.filter { $0.parentID == nil }.compactMap(\.startTime).min()?.microseconds ?? fallback.microseconds
+  }
+}

@@ -1,0 +1,75 @@
+/// What an export writes.
+public enum ExportFormat: String, Sendable, CaseIterable {
+  /// One trace per line in TraceBrain shape (re-ingestable).
+  case jsonl
+  /// A JSON array of traces in TraceBrain shape.
+  case json
+  /// One `{"trace_id", "messages": [...]}` per line: chat format for SFT.
+  case messages
+  /// One `{"trace_id", "turns": [...]}` per line: prompt → completion pairs.
+  case turns
+}
+
+extension TraceStore {
+  /// Streams the matching traces, newest first by event time, to `write` in
+  /// chunks of text; nothing larger than one trace is held in memory. Runs
+  /// in one read transaction, so the export is one consistent snapshot.
+  /// Returns the number of traces written.
+  @discardableResult
+  public func export(
+    _ filter: TraceFilter = TraceFilter(), format: ExportFormat, limit: Int = .max,
+    to write: (String) throws -> Void, progress: ((Int) -> Void)? = nil
+  ) throws -> Int {
+    try environment.read { transaction in
+      var count = 0
+      if format == .json { try write("[") }
+      try forEachRecord(matching: filter, in: transaction) { doc, record in
+        guard count < limit else { return false }
+        let line: String
+        switch format {
+        case .jsonl, .json:
+          var trace = record.trace
+          trace.spans = try spans(of: doc, in: transaction)
+          line = JSONWriter.compact(.object(TraceBrainFormat.encode(trace)))
+        case .messages, .turns:
+          let reconstruction = Reconstruction(
+            systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))
+          var object = JSONObject()
+          object["trace_id"] = .string(record.trace.traceID)
+          object[format.rawValue] =
+            format == .messages
+            ? .array(reconstruction.messages().map(\.json)) : .array(reconstruction.turns().map(\.json))
+          line = JSONWriter.compact(.object(object))
+        }
+        if format == .json {
+          try write((count == 0 ? "\n" : ",\n") + line)
+        } else {
+          try write(line + "\n")
+        }
+        count += 1
+        if count % 1000 == 0 { progress?(count) }
+        return true
+      }
+      if format == .json { try write(count == 0 ? "]\n" : "\n]\n") }
+      progress?(count)
+      return count
+    }
+  }
+}
+
+extension ChatMessage {
+  /// `{"role", "content"}`.
+  public var json: JSONValue { .object(JSONObject(["role": .string(role), "content": .string(content)])) }
+}
+
+extension Turn {
+  /// `{"prompt_for_model", "model_completion", "thought", "tool_code", "tool_output"}`, absent values null.
+  public var json: JSONValue {
+    func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    return .object(
+      JSONObject([
+        "prompt_for_model": .array(promptForModel.map(\.json)), "model_completion": text(modelCompletion),
+        "thought": text(thought), "tool_code": text(toolCode), "tool_output": text(toolOutput),
+      ]))
+  }
+}

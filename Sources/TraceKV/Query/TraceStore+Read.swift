@@ -1,0 +1,76 @@
+extension TraceStore {
+  /// The trace with its spans in the order received, or nil.
+  public func trace(id traceID: String) throws -> Trace? {
+    try environment.read { transaction in
+      guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
+        return nil
+      }
+      var trace = record.trace
+      trace.spans = try spans(of: doc, in: transaction)
+      return trace
+    }
+  }
+
+  /// Whether the store holds `traceID`.
+  public func contains(traceID: String) throws -> Bool {
+    try environment.read { transaction in try document(of: traceID, in: transaction) != nil }
+  }
+
+  /// The full context the trace's last LLM step saw, rebuilt from its deltas
+  /// (TRACEBRAIN.md §2). Throws `notFound` for an unknown trace.
+  /// - Complexity: O(spans of the trace); no JSON but the deltas is parsed.
+  public func messages(traceID: String) throws -> [ChatMessage] {
+    try reconstruction(traceID).messages()
+  }
+
+  /// One turn per LLM step on the path to the last one (TRACEBRAIN.md §2).
+  public func turns(traceID: String) throws -> [Turn] {
+    try reconstruction(traceID).turns()
+  }
+
+  private func reconstruction(_ traceID: String) throws -> Reconstruction<SpanView> {
+    try environment.read { transaction in
+      let (doc, record) = try requireRecord(traceID, in: transaction)
+      return Reconstruction(systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))
+    }
+  }
+
+  /// The spans as a forest: roots (no parent, or a parent the trace lacks)
+  /// with their children, each level in start-time order.
+  public func spanTree(traceID: String) throws -> [SpanNode] {
+    guard let trace = try trace(id: traceID) else {
+      throw TraceKVError.notFound("no trace with id '\(traceID)' in the store")
+    }
+    return SpanNode.forest(trace.spansInTimeOrder)
+  }
+}
+
+/// A span with the spans it caused.
+public struct SpanNode: Sendable, Hashable {
+  public var span: Span
+  public var children: [SpanNode]
+
+  /// Builds the forest; a span in a parent cycle is shown as a root once.
+  static func forest(_ spans: [Span]) -> [SpanNode] {
+    let ids = Set(spans.map(\.spanID))
+    var children: [String: [Span]] = [:]
+    var roots: [Span] = []
+    for span in spans {
+      if let parent = span.parentID, ids.contains(parent), parent != span.spanID {
+        children[parent, default: []].append(span)
+      } else {
+        roots.append(span)
+      }
+    }
+    var placed = Set<String>()
+    func build(_ span: Span) -> SpanNode {
+      placed.insert(span.spanID)
+      let kids = (children[span.spanID] ?? []).filter { !placed.contains($0.spanID) }
+      return SpanNode(span: span, children: kids.map(build))
+    }
+    var forest = roots.map(build)
+    // Spans only reachable through a cycle: show each remaining one as a root.
+    for span in spans where !placed.contains(span.spanID) { forest.append(build(span)) }
+    return forest
+  }
+}

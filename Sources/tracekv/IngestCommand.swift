@@ -1,0 +1,128 @@
+import ArgumentParser
+import ConsoleSupport
+import Foundation
+import TraceKV
+
+struct IngestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ingest",
+    abstract: "Ingest trace files: TraceBrain JSON (a trace or an array) or JSONL.",
+    discussion: """
+      PATH may be a file, a folder (its .json, .jsonl and .ndjson files, recursively) or '-' for stdin.
+      A trace id the store holds is merged (TraceBrain semantics). A bad document is reported with its
+      line and skipped (exit code 1), unless --strict, which refuses the whole input before writing.
+      """)
+
+  @OptionGroup var storeOptions: StoreOptions
+
+  @Argument(help: "Files, folders, or '-' for stdin.")
+  var paths: [String]
+
+  @Option(help: "auto, tracebrain or otlp.")
+  var format: String = "auto"
+
+  @Flag(help: "Refuse the whole input if any document is bad; nothing is written.")
+  var strict = false
+
+  @Option(help: "Traces per write transaction.")
+  var batchSize = 1000
+
+  @Flag(help: "Print the report as JSON.")
+  var json = false
+
+  func validate() throws {
+    guard ["auto", "tracebrain"].contains(format) else {
+      if format == "otlp" { throw ValidationError("OTLP ingest is not supported yet") }
+      throw ValidationError("--format must be auto, tracebrain or otlp")
+    }
+    guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+  }
+
+  func run() throws {
+    let files = try expand(paths)
+    let store = try storeOptions.open(create: true)
+    let options = TraceStore.IngestOptions(strict: strict, batchSize: batchSize)
+    let totalBytes = files.reduce(0) { $0 + ($1.size ?? 0) }
+    var progress = ProgressLine("ingest", total: max(totalBytes, 1))
+    var report = IngestReport()
+    var bytesBefore = 0
+    let showProgress = totalBytes > 4 << 20
+    for file in files {
+      let fileReport: IngestReport
+      if let url = file.url {
+        fileReport = try store.ingest(contentsOf: url, options: options) { step in
+          guard showProgress else { return }
+          progress.update(bytesBefore + step.bytesDone, detail: "\(report.accepted + step.documentsDone) traces")
+        }
+      } else {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        fileReport = try data.withUnsafeBytes { try store.ingest(bytes: $0, source: "stdin", options: options) }
+      }
+      bytesBefore += file.size ?? 0
+      report.added += fileReport.added
+      report.merged += fileReport.merged
+      report.spansWritten += fileReport.spansWritten
+      report.rejected += fileReport.rejected
+      report.warnings += fileReport.warnings
+    }
+    if showProgress { progress.finish() }
+    for warning in report.warnings.prefix(20) { Console.warning(warning) }
+    if report.warnings.count > 20 { Console.warning("… and \(report.warnings.count - 20) more warnings") }
+    for problem in report.rejected { Console.error("rejected \(problem)") }
+    if json {
+      Console.printJSON(
+        .object(
+          JSONObject([
+            "added": .int(report.added), "merged": .int(report.merged), "spans": .int(report.spansWritten),
+            "rejected": .array(report.rejected.map { problem in
+              .object(JSONObject(["source": .string(problem.source), "line": Console.int(problem.line),
+                                  "message": .string(problem.message)]))
+            }),
+            "warnings": .array(report.warnings.map(JSONValue.string)),
+          ])))
+    } else {
+      print(
+        "ingested \(report.accepted) traces (\(report.added) new, \(report.merged) merged), "
+          + "\(report.spansWritten) spans, \(report.rejected.count) rejected, into \(store.path)")
+    }
+    if !report.rejected.isEmpty { throw ExitCode.failure }
+  }
+
+  private struct InputFile {
+    var url: URL?  // nil: stdin
+    var size: Int?
+  }
+
+  private func expand(_ paths: [String]) throws -> [InputFile] {
+    var files: [InputFile] = []
+    let manager = FileManager.default
+    for path in paths {
+      if path == "-" {
+        files.append(InputFile(url: nil, size: nil))
+        continue
+      }
+      var isDirectory: ObjCBool = false
+      guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw CommandFailure("no such file or folder: \(path)")
+      }
+      if isDirectory.boolValue {
+        let enumerator = manager.enumerator(atPath: path)
+        var found: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+          if [".json", ".jsonl", ".ndjson"].contains(where: relative.hasSuffix) { found.append(relative) }
+        }
+        for relative in found.sorted() {
+          let full = (path as NSString).appendingPathComponent(relative)
+          files.append(InputFile(url: URL(fileURLWithPath: full), size: fileSize(full)))
+        }
+      } else {
+        files.append(InputFile(url: URL(fileURLWithPath: path), size: fileSize(path)))
+      }
+    }
+    return files
+  }
+
+  private func fileSize(_ path: String) -> Int? {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+  }
+}
