@@ -25,7 +25,8 @@ public final class TraceStore: Sendable {
 
   /// The store file.
   public let path: String
-  public var isReadOnly: Bool { environment.isReadOnly }
+  /// Whether writes are refused (asked for, or the file is not writable).
+  public let isReadOnly: Bool
   let environment: LMDBEnvironment
   let tables: StoreTables
 
@@ -43,8 +44,9 @@ public final class TraceStore: Sendable {
       throw TraceKVError(.notFound, "no store at \(path)")
     }
     let readOnly = options.readOnly || (exists && access(path, W_OK) != 0)
-    let environment = try LMDBEnvironment(path: path, readOnly: readOnly, initialMapSize: options.initialMapSize)
+    let environment = try LMDBEnvironment.shared(path: path, readOnly: readOnly, initialMapSize: options.initialMapSize)
     self.environment = environment
+    self.isReadOnly = readOnly || environment.isReadOnly
     do {
       tables = try StoreTables(try Self.openOrInitialize(environment))
     } catch let error as TraceKVError {
@@ -110,6 +112,17 @@ public final class TraceStore: Sendable {
   }
 
   // MARK: Shared helpers for the extensions
+
+  /// A read transaction over the latest commit.
+  func read<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+    try environment.read(body)
+  }
+
+  /// A write transaction; see `LMDBEnvironment.write` (the body may run twice).
+  func write<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
+    return try environment.write(body)
+  }
 
   /// The document id of `traceID`, if the store holds it.
   func document(of traceID: String, in transaction: borrowing LMDBTransaction) throws -> UInt32? {

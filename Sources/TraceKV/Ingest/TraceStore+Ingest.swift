@@ -112,7 +112,7 @@ extension TraceStore {
 
   /// Writes a batch of traces in one transaction.
   func write(_ batch: [IncomingTrace]) throws -> IngestReport {
-    try environment.write { transaction in
+    try write { transaction in
       var report = IngestReport()
       var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
         Keys.readDocID($0)

@@ -94,6 +94,12 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     keys.lazy.map { (key: $0, value: values[$0]!) }.makeIterator()
   }
 
+  /// Objects are equal when they have the same members, in any order (JSON
+  /// objects are unordered; the order is kept only to write them back as read).
+  public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(values) }
+
   /// Sets every member of `other`, keeping this object's order for keys it already has.
   public mutating func merge(_ other: JSONObject) {
     for (key, value) in other { self[key] = value }

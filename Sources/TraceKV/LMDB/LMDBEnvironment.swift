@@ -53,6 +53,41 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   deinit { mdb_env_close(handle) }
 
+  /// LMDB forbids opening one environment twice in a process (its locks are
+  /// per process), so every opener of a file shares one instance.
+  private static let registry = Registry()
+
+  private final class Registry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var open: [String: WeakEnvironment] = [:]
+
+    struct WeakEnvironment { weak var environment: LMDBEnvironment? }
+
+    func environment(
+      for path: String, readOnly: Bool, make: () throws(TraceKVError) -> LMDBEnvironment
+    ) throws(TraceKVError) -> LMDBEnvironment {
+      lock.lock()
+      defer { lock.unlock() }
+      let key = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+      if let existing = open[key]?.environment {
+        guard readOnly || !existing.isReadOnly else {
+          throw TraceKVError(.readOnly, "\(path) is already open read-only in this process")
+        }
+        return existing
+      }
+      let created = try make()
+      open[key] = WeakEnvironment(environment: created)
+      return created
+    }
+  }
+
+  /// The process's environment for `path`, opening it if needed.
+  static func shared(path: String, readOnly: Bool, initialMapSize: Int) throws(TraceKVError) -> LMDBEnvironment {
+    try registry.environment(for: path, readOnly: readOnly) { () throws(TraceKVError) in
+      try LMDBEnvironment(path: path, readOnly: readOnly, initialMapSize: initialMapSize)
+    }
+  }
+
   /// The current map size in bytes.
   var mapSize: Int {
     var info = MDB_envinfo()

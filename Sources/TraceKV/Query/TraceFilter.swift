@@ -116,7 +116,7 @@ extension TraceStore {
 
   /// The matching traces, newest first, one page of them.
   public func list(_ filter: TraceFilter = TraceFilter(), limit: Int = 20, offset: Int = 0) throws -> TracePage {
-    try environment.read { transaction in
+    try read { transaction in
       var total = 0
       var page: [TraceSummary] = []
       try forEachRecord(matching: filter, in: transaction) { _, record in
@@ -130,7 +130,7 @@ extension TraceStore {
 
   /// The ids of the matching traces, newest first.
   public func traceIDs(matching filter: TraceFilter = TraceFilter(), limit: Int = .max) throws -> [String] {
-    try environment.read { transaction in
+    try read { transaction in
       var ids: [String] = []
       try forEachRecord(matching: filter, in: transaction) { _, record in
         ids.append(record.trace.traceID)

@@ -20,7 +20,7 @@ extension TraceStore {
     _ filter: TraceFilter = TraceFilter(), format: ExportFormat, limit: Int = .max,
     to write: (String) throws -> Void, progress: ((Int) -> Void)? = nil
   ) throws -> Int {
-    try environment.read { transaction in
+    try read { transaction in
       var count = 0
       if format == .json { try write("[") }
       try forEachRecord(matching: filter, in: transaction) { doc, record in

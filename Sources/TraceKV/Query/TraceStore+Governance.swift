@@ -46,7 +46,7 @@ extension TraceStore {
 
   /// Changes a trace's record (not its spans) in one write transaction.
   func update(_ traceID: String, _ change: (inout Trace) -> Void) throws {
-    try environment.write { transaction in
+    try write { transaction in
       var (doc, record) = try requireRecord(traceID, in: transaction)
       change(&record.trace)
       try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())

@@ -12,7 +12,7 @@ extension TraceStore {
   /// ids the store did not hold.
   @discardableResult
   public func delete(traceIDs: [String]) throws -> (deleted: Int, unknown: [String]) {
-    try environment.write { transaction in
+    try write { transaction in
       var deleted = 0
       var unknown: [String] = []
       for traceID in traceIDs {
@@ -31,7 +31,7 @@ extension TraceStore {
   /// those with one of `statuses`; returns how many.
   @discardableResult
   public func delete(olderThan cutoff: Timestamp, statuses: Set<TraceStatus> = []) throws -> Int {
-    try environment.write { transaction in
+    try write { transaction in
       var doomed: [(UInt32, TraceRecord)] = []
       let filter = TraceFilter(statuses: statuses, until: Timestamp(microseconds: cutoff.microseconds - 1))
       try forEachRecord(matching: filter, in: transaction) { doc, record in
@@ -56,7 +56,7 @@ extension TraceStore {
   /// Walks every table and checks every cross-reference; returns the
   /// problems found (none for a sound store). One consistent snapshot.
   public func verify() throws -> [IntegrityProblem] {
-    try environment.read { transaction in
+    try read { transaction in
       var problems: [IntegrityProblem] = []
       func problem(_ table: String, _ message: String) { problems.append(IntegrityProblem(table: table, message: message)) }
       let nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {

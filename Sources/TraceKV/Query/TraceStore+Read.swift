@@ -1,7 +1,7 @@
 extension TraceStore {
   /// The trace with its spans in the order received, or nil.
   public func trace(id traceID: String) throws -> Trace? {
-    try environment.read { transaction in
+    try read { transaction in
       guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
         return nil
       }
@@ -13,7 +13,7 @@ extension TraceStore {
 
   /// Whether the store holds `traceID`.
   public func contains(traceID: String) throws -> Bool {
-    try environment.read { transaction in try document(of: traceID, in: transaction) != nil }
+    try read { transaction in try document(of: traceID, in: transaction) != nil }
   }
 
   /// The full context the trace's last LLM step saw, rebuilt from its deltas
@@ -29,7 +29,7 @@ extension TraceStore {
   }
 
   private func reconstruction(_ traceID: String) throws -> Reconstruction<SpanView> {
-    try environment.read { transaction in
+    try read { transaction in
       let (doc, record) = try requireRecord(traceID, in: transaction)
       return Reconstruction(systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))
     }

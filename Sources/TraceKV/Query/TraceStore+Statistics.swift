@@ -31,7 +31,7 @@ public struct EpisodeSummary: Sendable, Equatable {
 
 extension TraceStore {
   public func statistics() throws -> StoreStatistics {
-    try environment.read { transaction in
+    try read { transaction in
       let dayAgo = Timestamp.now.microseconds - 86_400_000_000
       var traces = 0
       var withFeedback = 0
@@ -53,7 +53,7 @@ extension TraceStore {
 
   /// Tool spans counted per tool name (a tool span without a name counts as "unknown").
   public func toolUsage() throws -> ToolUsage {
-    try environment.read { transaction in
+    try read { transaction in
       var counts: [String: Int] = [:]
       try transaction.scan(tables.spans) { _, value in
         let span = try SpanRecord.decodeView(value)
@@ -67,7 +67,7 @@ extension TraceStore {
 
   /// Every episode, most recently started first.
   public func episodes() throws -> [EpisodeSummary] {
-    try environment.read { transaction in
+    try read { transaction in
       var byEpisode: [String: EpisodeSummary] = [:]
       try transaction.scan(tables.byEpisode) { key, _ in
         let doc = Keys.readDocID(key, at: key.count - 4)
