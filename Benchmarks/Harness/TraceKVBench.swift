@@ -10,6 +10,7 @@ struct TraceKVBench: ParsableCommand {
       ANNBenchCommand.self,
       LexicalBenchCommand.self,
       EmbedBenchCommand.self,
+      IngestBenchCommand.self,
     ])
 }
 

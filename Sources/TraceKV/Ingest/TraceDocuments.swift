@@ -1,3 +1,5 @@
+import Foundation
+
 /// The layouts a trace file can have.
 public enum TraceFileLayout: Sendable {
   /// One JSON document: a trace object or an array of them.
@@ -43,7 +45,7 @@ enum TraceDocuments {
       var lineNumber = 0
       while lineStart < bytes.count {
         lineNumber += 1
-        let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let lineEnd = newline(in: bytes, from: lineStart)
         let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
         if line.contains(where: { !isWhitespace($0) }) {
           let parsed: Result<JSONValue, JSONParseError> =
@@ -55,6 +57,14 @@ enum TraceDocuments {
         lineStart = lineEnd + 1
       }
     }
+  }
+
+  /// The offset of the next newline at or after `start`, or the end.
+  private static func newline(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+    guard let base = bytes.baseAddress, start < bytes.count,
+      let found = memchr(base + start, 0x0A, bytes.count - start)
+    else { return bytes.count }
+    return base.distance(to: UnsafeRawPointer(found))
   }
 
   private static func isWhitespace(_ byte: UInt8) -> Bool {

@@ -82,9 +82,9 @@ public struct JSONParser {
   private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
     guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
     position += 1
-    var object = JSONObject()
+    var members: [JSONObject.Member] = []
     skipWhitespace()
-    if current == UInt8(ascii: "}") { position += 1; return .object(object) }
+    if current == UInt8(ascii: "}") { position += 1; return .object(JSONObject()) }
     while true {
       skipWhitespace()
       guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -93,15 +93,31 @@ public struct JSONParser {
       guard current == UInt8(ascii: ":") else { throw error("expected ':' after an object key") }
       position += 1
       skipWhitespace()
-      object[key] = try parseValue(depth: depth)
+      members.append((key, try parseValue(depth: depth)))
       skipWhitespace()
       switch current {
       case UInt8(ascii: ","): position += 1
-      case UInt8(ascii: "}"): position += 1; return .object(object)
+      case UInt8(ascii: "}"): position += 1; return .object(Self.object(members))
       case nil: throw error("unexpected end of input inside an object")
       default: throw error("expected ',' or '}' in an object")
       }
     }
+  }
+
+  /// An object from parsed members; a repeated key keeps its first position
+  /// and its last value, as most parsers do.
+  private static func object(_ members: [JSONObject.Member]) -> JSONObject {
+    let hasDuplicates: Bool
+    if members.count <= 12 {  // small: pairwise beats hashing
+      hasDuplicates = members.indices.contains { i in (0..<i).contains { members[$0].key == members[i].key } }
+    } else {
+      var seen = Set<String>(minimumCapacity: members.count)
+      hasDuplicates = members.contains { !seen.insert($0.key).inserted }
+    }
+    guard hasDuplicates else { return JSONObject(parsedMembers: members) }
+    var object = JSONObject()
+    for (key, value) in members { object[key] = value }
+    return object
   }
 
   private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -152,12 +168,15 @@ public struct JSONParser {
   private mutating func parseString() throws(JSONParseError) -> String {
     position += 1  // opening quote
     let start = position
-    // Fast path: no escapes, so the bytes are the string.
+    // Fast path: no escapes, so the bytes are the string; plain ASCII needs
+    // no UTF-8 validation.
+    var isASCII = true
     while position < buffer.count {
       let byte = buffer[position]
       if byte == UInt8(ascii: "\"") {
         let slice = UnsafeBufferPointer(rebasing: buffer[start..<position])
         position += 1
+        if isASCII { return String(decoding: slice, as: UTF8.self) }
         guard let string = String(validating: slice, as: UTF8.self) else {
           throw JSONParseError(message: "invalid UTF-8 in a string", offset: start)
         }
@@ -165,6 +184,7 @@ public struct JSONParser {
       }
       if byte == UInt8(ascii: "\\") { break }
       if byte < 0x20 { throw error("unescaped control character in a string") }
+      if byte >= 0x80 { isASCII = false }
       position += 1
     }
     // Slow path: decode escapes into a byte buffer.

@@ -66,9 +66,13 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// An ordered JSON object.
+///
+/// Members live in one array: agent-trace objects are small (a handful to a
+/// few dozen keys), where a linear scan beats hashing and costs one
+/// allocation instead of two.
 public struct JSONObject: Sendable, Hashable, Sequence {
-  public private(set) var keys: [String] = []
-  private var values: [String: JSONValue] = [:]
+  public typealias Member = (key: String, value: JSONValue)
+  private var members: [Member] = []
 
   public init() {}
 
@@ -76,29 +80,48 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     for (key, value) in members { self[key] = value }
   }
 
+  /// Members as parsed, without a duplicate check (the parser does it).
+  init(parsedMembers: [Member]) { members = parsedMembers }
+
+  public var keys: [String] { members.map(\.key) }
+
   public subscript(key: String) -> JSONValue? {
-    get { values[key] }
+    get { members.first { $0.key == key }?.value }
     set {
-      if let newValue {
-        if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-      } else if values.removeValue(forKey: key) != nil {
-        keys.removeAll { $0 == key }
+      let index = members.firstIndex { $0.key == key }
+      switch (index, newValue) {
+      case (let index?, let value?): members[index].value = value
+      case (let index?, nil): members.remove(at: index)
+      case (nil, let value?): members.append((key, value))
+      case (nil, nil): break
       }
     }
   }
 
-  public var count: Int { keys.count }
-  public var isEmpty: Bool { keys.isEmpty }
+  public var count: Int { members.count }
+  public var isEmpty: Bool { members.isEmpty }
 
-  public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
-    keys.lazy.map { (key: $0, value: values[$0]!) }.makeIterator()
-  }
+  public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
 
   /// Objects are equal when they have the same members, in any order (JSON
   /// objects are unordered; the order is kept only to write them back as read).
-  public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
+  public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    return lhs.members.allSatisfy { member in rhs[member.key] == member.value }
+  }
 
-  public func hash(into hasher: inout Hasher) { hasher.combine(values) }
+  public func hash(into hasher: inout Hasher) {
+    // Order-independent, to agree with ==.
+    var combined = 0
+    for member in members {
+      var memberHasher = Hasher()
+      memberHasher.combine(member.key)
+      memberHasher.combine(member.value)
+      combined ^= memberHasher.finalize()
+    }
+    hasher.combine(count)
+    hasher.combine(combined)
+  }
 
   /// Sets every member of `other`, keeping this object's order for keys it already has.
   public mutating func merge(_ other: JSONObject) {

@@ -1,84 +1,93 @@
-/// Writes `JSONValue`s as JSON text: compact (storage, JSONL) or indented (humans).
+/// Writes `JSONValue`s as JSON text: compact (storage, JSONL) or indented
+/// (people). Works on UTF-8 bytes: building a `String` scalar by scalar was
+/// the largest cost of ingest.
 public enum JSONWriter {
   /// Compact JSON with no insignificant whitespace.
   public static func compact(_ value: JSONValue) -> String {
-    var out = ""
+    String(decoding: compactBytes(value), as: UTF8.self)
+  }
+
+  /// Compact JSON as UTF-8 bytes.
+  public static func compactBytes(_ value: JSONValue) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(256)
     write(value, into: &out, indent: nil, level: 0)
     return out
   }
 
   /// JSON indented by two spaces per level.
   public static func pretty(_ value: JSONValue) -> String {
-    var out = ""
-    write(value, into: &out, indent: "  ", level: 0)
-    return out
+    var out: [UInt8] = []
+    write(value, into: &out, indent: 2, level: 0)
+    return String(decoding: out, as: UTF8.self)
   }
 
-  static func write(_ value: JSONValue, into out: inout String, indent: String?, level: Int) {
+  static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, level: Int) {
     switch value {
-    case .null: out += "null"
-    case .bool(let flag): out += flag ? "true" : "false"
-    case .number(let literal): out += literal
+    case .null: out += "null".utf8
+    case .bool(let flag): out += (flag ? "true" : "false").utf8
+    case .number(let literal): out += literal.utf8
     case .string(let string): writeString(string, into: &out)
     case .array(let items):
-      guard !items.isEmpty else { out += "[]"; return }
-      out += "["
+      guard !items.isEmpty else { out += "[]".utf8; return }
+      out.append(UInt8(ascii: "["))
       for (position, item) in items.enumerated() {
-        if position > 0 { out += "," }
+        if position > 0 { out.append(UInt8(ascii: ",")) }
         newline(&out, indent, level + 1)
         write(item, into: &out, indent: indent, level: level + 1)
       }
       newline(&out, indent, level)
-      out += "]"
+      out.append(UInt8(ascii: "]"))
     case .object(let object):
-      guard !object.isEmpty else { out += "{}"; return }
-      out += "{"
+      guard !object.isEmpty else { out += "{}".utf8; return }
+      out.append(UInt8(ascii: "{"))
       for (position, member) in object.enumerated() {
-        if position > 0 { out += "," }
+        if position > 0 { out.append(UInt8(ascii: ",")) }
         newline(&out, indent, level + 1)
         writeString(member.key, into: &out)
-        out += indent == nil ? ":" : ": "
+        out.append(UInt8(ascii: ":"))
+        if indent != nil { out.append(UInt8(ascii: " ")) }
         write(member.value, into: &out, indent: indent, level: level + 1)
       }
       newline(&out, indent, level)
-      out += "}"
+      out.append(UInt8(ascii: "}"))
     }
   }
 
-  private static func newline(_ out: inout String, _ indent: String?, _ level: Int) {
+  private static func newline(_ out: inout [UInt8], _ indent: Int?, _ level: Int) {
     guard let indent else { return }
-    out += "\n"
-    for _ in 0..<level { out += indent }
+    out.append(UInt8(ascii: "\n"))
+    out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
   }
 
-  /// Escapes per RFC 8259: quotes, backslash and control characters; the rest as UTF-8.
-  static func writeString(_ string: String, into out: inout String) {
-    out += "\""
-    var runStart = string.unicodeScalars.startIndex
-    var index = runStart
-    let scalars = string.unicodeScalars
-    while index != scalars.endIndex {
-      let scalar = scalars[index]
-      let escape: String?
-      switch scalar {
-      case "\"": escape = "\\\""
-      case "\\": escape = "\\\\"
-      case "\n": escape = "\\n"
-      case "\r": escape = "\\r"
-      case "\t": escape = "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: escape = nil
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  /// Escapes per RFC 8259: quotes, backslash and control characters; other
+  /// bytes are copied as they are (the string is valid UTF-8 already).
+  static func writeString(_ string: String, into out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    var string = string
+    string.withUTF8 { utf8 in
+      var runStart = 0
+      for index in 0..<utf8.count {
+        let byte = utf8[index]
+        guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+        switch byte {
+        case UInt8(ascii: "\""): out += "\\\"".utf8
+        case UInt8(ascii: "\\"): out += "\\\\".utf8
+        case 0x0A: out += "\\n".utf8
+        case 0x0D: out += "\\r".utf8
+        case 0x09: out += "\\t".utf8
+        default:
+          out += "\\u00".utf8
+          out.append(hexDigits[Int(byte >> 4)])
+          out.append(hexDigits[Int(byte & 0xF)])
+        }
+        runStart = index + 1
       }
-      if let escape {
-        out.unicodeScalars.append(contentsOf: scalars[runStart..<index])
-        out += escape
-        runStart = scalars.index(after: index)
-      }
-      index = scalars.index(after: index)
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
     }
-    out.unicodeScalars.append(contentsOf: scalars[runStart..<scalars.endIndex])
-    out += "\""
+    out.append(UInt8(ascii: "\""))
   }
 }

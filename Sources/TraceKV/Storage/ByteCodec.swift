@@ -30,6 +30,19 @@ struct ByteWriter {
     }
   }
 
+  /// A JSON value as compact text; reads back with `ByteReader.string()`.
+  mutating func json(_ value: JSONValue) {
+    let text = JSONWriter.compactBytes(value)
+    varint(text.count)
+    bytes.append(contentsOf: text)
+  }
+
+  mutating func optionalJSON(_ value: JSONValue?) {
+    guard let value else { return byte(0) }
+    byte(1)
+    json(value)
+  }
+
   mutating func optionalString(_ value: String?) {
     guard let value else { return byte(0) }
     byte(1)

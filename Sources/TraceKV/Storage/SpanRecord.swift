@@ -40,7 +40,7 @@ enum SpanRecord {
     }
     writer.varint(mask)
     for case let text? in lifted { writer.string(text) }
-    writer.string(rest.isEmpty ? "" : JSONWriter.compact(.object(rest)))
+    if rest.isEmpty { writer.string("") } else { writer.json(.object(rest)) }
     return writer.bytes
   }
 

@@ -24,9 +24,9 @@ struct TraceRecord {
     writer.optionalString(trace.systemPrompt)
     writer.optionalString(trace.episodeID)
     writer.optionalString(trace.governanceReason)
-    writer.optionalString(trace.aiEvaluation.map { JSONWriter.compact(.object($0.object)) })
-    writer.optionalString(trace.feedback.map { JSONWriter.compact(.object(FeedbackFormat.encode($0))) })
-    writer.string(trace.attributes.isEmpty ? "" : JSONWriter.compact(.object(trace.attributes)))
+    writer.optionalJSON(trace.aiEvaluation.map { .object($0.object) })
+    writer.optionalJSON(trace.feedback.map { .object(FeedbackFormat.encode($0)) })
+    if trace.attributes.isEmpty { writer.string("") } else { writer.json(.object(trace.attributes)) }
     return writer.bytes
   }
 

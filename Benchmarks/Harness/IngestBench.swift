@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+@_spi(Benchmarks) import TraceKV
+
+/// `tracekv-bench ingest`: TraceKV's ingest rate, bytes per span and
+/// reconstruction latency, beside a SQLite store shaped like TraceBrain's and
+/// the raw LMDB put rate for the same bytes, all in one run.
+struct IngestBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ingest",
+    abstract: "Ingest throughput, bytes per span and reconstruction latency vs SQLite and raw LMDB.")
+
+  @Option(help: "Traces to ingest (the 20 samples replicated with fresh ids).")
+  var traces = 100_000
+
+  @Option(help: "The TraceBrain sample folder.")
+  var samples = "Examples/tracebrain"
+
+  @Option(help: "Working folder for the generated input and the stores.")
+  var data = "bench-data/ingest"
+
+  @Option(help: "Reconstructions to time.")
+  var reconstructions = 5_000
+
+  @Flag(help: "Skip the SQLite peer.")
+  var skipSQLite = false
+
+  @Option(help: "Write every figure here as JSON.")
+  var json: String?
+
+  func run() throws {
+    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    let input = try generateInput()
+    let storePath = (data as NSString).appendingPathComponent("ingest.tkv")
+    for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+
+    // TraceKV
+    let store = try TraceStore(path: storePath)
+    var progress = ProgressLine("tracekv ingest", total: traces)
+    let start = nowNanoseconds()
+    let report = try store.ingest(contentsOf: URL(fileURLWithPath: input)) { step in
+      progress.update(step.documentsDone)
+    }
+    let seconds = secondsSince(start)
+    progress.finish()
+    guard report.rejected.isEmpty else { throw ValidationError("rejected \(report.rejected.count) generated traces") }
+    let spans = report.spansWritten
+    let bytes = try store.fileSize()
+
+    // Reconstruction latency: random traces, and one 10-step trace.
+    let ids = try store.traceIDs()
+    var generator = SystemRandomNumberGenerator()
+    var latencies: [Double] = []
+    for _ in 0..<reconstructions {
+      let id = ids.randomElement(using: &generator)!
+      let begin = nowNanoseconds()
+      _ = try store.messages(traceID: id)
+      latencies.append(Double(nowNanoseconds() - begin) / 1000)
+    }
+    try store.ingest(json: Self.tenStepTrace)
+    var tenStep: [Double] = []
+    for _ in 0..<reconstructions {
+      let begin = nowNanoseconds()
+      _ = try store.messages(traceID: "ten-step-trace")
+      tenStep.append(Double(nowNanoseconds() - begin) / 1000)
+    }
+
+    // Raw LMDB: the same span record sizes, one synced transaction per 1,000 puts.
+    let sizes = try store.spanRecordSizes()
+    let rawPath = (data as NSString).appendingPathComponent("raw.mdb")
+    for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: rawPath + suffix) }
+    let raw = try LMDBProbe.timePuts(path: rawPath, valueSizes: sizes, batch: 1000)
+    let rawPutsPerSecond = Double(sizes.count) / raw.seconds
+
+    // SQLite, TraceBrain's development store shape.
+    var sqlite: [String: Any]?
+    if !skipSQLite {
+      FileHandle.standardError.write(Data("sqlite ingest (Python sqlite3, WAL, synchronous=NORMAL)...\n".utf8))
+      sqlite = try runSQLitePeer(input)
+    }
+
+    let tracesPerSecond = Double(report.added) / seconds
+    let spansPerSecond = Double(spans) / seconds
+    let bytesPerSpan = Double(bytes) / Double(spans)
+    var table = TextTable(["figure", "TraceKV", "SQLite", "TraceKV / SQLite", "raw LMDB", "TraceKV / raw"])
+    let sqliteTraces = sqlite?["traces_per_s"] as? Double
+    let sqliteBytes = sqlite?["bytes_per_span"] as? Double
+    table.add([
+      "traces/s", fixed(tracesPerSecond, 0), sqliteTraces.map { fixed($0, 0) } ?? "-",
+      sqliteTraces.map { fixed(tracesPerSecond / $0) + "x" } ?? "-", "", "",
+    ])
+    table.add([
+      "spans/s (puts/s)", fixed(spansPerSecond, 0), (sqlite?["spans_per_s"] as? Double).map { fixed($0, 0) } ?? "-", "",
+      fixed(rawPutsPerSecond, 0), fixed(spansPerSecond / rawPutsPerSecond) + "x",
+    ])
+    table.add([
+      "bytes on disk / span", fixed(bytesPerSpan, 0), sqliteBytes.map { fixed($0, 0) } ?? "-",
+      sqliteBytes.map { fixed(bytesPerSpan / $0) + "x" } ?? "-", fixed(Double(raw.bytes) / Double(sizes.count), 0), "",
+    ])
+    print("\(report.added) traces, \(spans) spans; input \(input)")
+    print(table.render())
+    print("messages() reconstruction: random trace p50 \(fixed(percentile(latencies, 50), 1)) µs, "
+      + "p99 \(fixed(percentile(latencies, 99), 1)) µs; 10-step trace p50 \(fixed(percentile(tenStep, 50), 1)) µs, "
+      + "p99 \(fixed(percentile(tenStep, 99), 1)) µs")
+
+    if let json {
+      var object: [String: Any] = [
+        "traces": report.added, "spans": spans, "seconds": seconds, "traces_per_s": tracesPerSecond,
+        "spans_per_s": spansPerSecond, "bytes_per_span": bytesPerSpan,
+        "reconstruct_p50_us": percentile(latencies, 50), "reconstruct_p99_us": percentile(latencies, 99),
+        "reconstruct_10step_p50_us": percentile(tenStep, 50), "reconstruct_10step_p99_us": percentile(tenStep, 99),
+        "raw_lmdb": ["puts_per_s": rawPutsPerSecond, "bytes_per_put": Double(raw.bytes) / Double(sizes.count)],
+        "context": runContext(),
+      ]
+      if let sqlite { object["sqlite"] = sqlite }
+      try writeJSON(object, to: json)
+    }
+  }
+
+  /// The samples replicated with fresh trace ids, one per line (cached).
+  private func generateInput() throws -> String {
+    let path = (data as NSString).appendingPathComponent("traces-\(traces).jsonl")
+    if FileManager.default.fileExists(atPath: path) { return path }
+    let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".json") }.sorted()
+    let originals = try files.map { file -> JSONObject in
+      let data = try Data(contentsOf: URL(fileURLWithPath: (samples as NSString).appendingPathComponent(file)))
+      guard case .object(let object) = try JSONParser.parse(data) else { throw ValidationError("\(file) is not a trace") }
+      return object
+    }
+    guard !originals.isEmpty else { throw ValidationError("no samples in \(samples)") }
+    FileManager.default.createFile(atPath: path + ".tmp", contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".tmp"))
+    var chunk = ""
+    for index in 0..<traces {
+      var trace = originals[index % originals.count]
+      trace["trace_id"] = .string(String(format: "%016llx%016llx", UInt64(index), UInt64(index % originals.count)))
+      chunk += JSONWriter.compact(.object(trace)) + "\n"
+      if chunk.utf8.count > 1 << 20 {
+        try handle.write(contentsOf: Data(chunk.utf8))
+        chunk = ""
+      }
+    }
+    try handle.write(contentsOf: Data(chunk.utf8))
+    try handle.close()
+    try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+    return path
+  }
+
+  private func runSQLitePeer(_ input: String) throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    let database = (data as NSString).appendingPathComponent("sqlite.db")
+    process.arguments = ["python3", "Benchmarks/peers/ingest_sqlite.py", input, database]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let bytes = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+      let object = try JSONSerialization.jsonObject(with: bytes) as? [String: Any]
+    else { throw ValidationError("the SQLite peer failed (exit \(process.terminationStatus))") }
+    return object
+  }
+
+  /// A 10-step trace: 10 LLM spans, each after a tool span, each adding one
+  /// user/tool message of about 200 characters.
+  static let tenStepTrace: String = {
+    var spans: [String] = []
+    var parent = "null"
+    for step in 0..<10 {
+      let llm = "llm\(step)"
+      let text = String(repeating: "step \(step) observation; ", count: 8)
+      spans.append(#"{"span_id": "\#(llm)", "parent_id": \#(parent), "name": "LLM", "start_time": "2025-01-01T00:00:\#(10 + step * 2).000Z", "attributes": {"tracebrain.span.type": "llm_inference", "tracebrain.llm.new_content": "[{\"role\": \"\#(step == 0 ? "user" : "tool")\", \"content\": \"\#(text)\"}]", "tracebrain.llm.completion": "Thought: continue with step \#(step).", "tracebrain.llm.tool_code": "lookup(\#(step))"}}"#)
+      spans.append(#"{"span_id": "tool\#(step)", "parent_id": "\#(llm)", "name": "Tool", "start_time": "2025-01-01T00:00:\#(11 + step * 2).000Z", "attributes": {"tracebrain.span.type": "tool_execution", "tracebrain.tool.name": "lookup", "tracebrain.tool.output": "\#(text)"}}"#)
+      parent = "\"tool\(step)\""
+    }
+    return #"{"trace_id": "ten-step-trace", "attributes": {"system_prompt": "You are a careful agent."}, "spans": [\#(spans.joined(separator: ","))]}"#
+  }()
+}
