@@ -22,7 +22,7 @@ struct IngestBenchCommand: ParsableCommand {
   @Option(help: "Reconstructions to time.")
   var reconstructions = 5_000
 
-  @Flag(help: "Skip the SQLite peer.")
+  @Flag(name: .customLong("skip-sqlite"), help: "Skip the SQLite peer.")
   var skipSQLite = false
 
   @Option(help: "Write every figure here as JSON.")

@@ -71,13 +71,13 @@ enum SpanRecord {
       endTime: head.endTime, attributes: attributes)
   }
 
-  /// The span's ids, times and lifted attributes, without parsing the rest.
+  /// The span's ids and its lifted attributes, decoded lazily: the record
+  /// is copied once and fields become strings only when asked for.
   static func decodeView(_ bytes: UnsafeRawBufferPointer) throws(TraceKVError) -> SpanView {
-    var reader = ByteReader(bytes, what: "span")
-    return try readHead(&reader)
+    try SpanView(record: Array(bytes))
   }
 
-  private static func readHead(_ reader: inout ByteReader) throws(TraceKVError) -> SpanView {
+  private static func readHead(_ reader: inout ByteReader) throws(TraceKVError) -> SpanHead {
     let spanID = try reader.string()
     let parentID = try reader.optionalString()
     let name = try reader.string()
@@ -88,34 +88,100 @@ enum SpanRecord {
     for index in liftedKeys.indices where mask & (0b11 << UInt64(2 * index)) != 0 {
       lifted[index] = try reader.string()
     }
-    return SpanView(
+    return SpanHead(
       spanID: spanID, parentID: parentID, name: name, startTime: start.flatMap(Timestamp.init(iso8601:)),
       endTime: end.flatMap(Timestamp.init(iso8601:)), mask: mask, lifted: lifted)
   }
 }
 
-/// A span as reconstruction and indexing see it: ids, times, and the string
-/// attributes TraceKV gives meaning to.
-struct SpanView {
+/// The leading fields of a span record, decoded.
+private struct SpanHead {
   let spanID: String
   let parentID: String?
   let name: String
   let startTime: Timestamp?
   let endTime: Timestamp?
-  fileprivate let mask: UInt64
-  /// Lifted attributes as text (a non-string value as its compact JSON),
-  /// indexed like `SpanRecord.liftedKeys`.
-  fileprivate let lifted: [String?]
+  let mask: UInt64
+  let lifted: [String?]
+}
 
-  var type: SpanType { SpanType(mask & 1 != 0 ? lifted[0] : nil) }
-  var newContent: String? { lifted[1] }
-  var completion: String? { lifted[2] }
-  var thought: String? { lifted[3] }
-  var toolCode: String? { lifted[4] }
-  var finalAnswer: String? { lifted[5] }
-  var toolName: String? { lifted[6] }
-  var toolInput: String? { lifted[7] }
-  var toolOutput: String? { lifted[8] }
-  var isError: Bool { mask & (1 << 18) != 0 && lifted[9] == "ERROR" }
-  var errorDescription: String? { lifted[10] }
+/// A span as reconstruction and indexing see it: its ids, start time and
+/// the string attributes TraceKV gives meaning to, read from the record on
+/// demand (reconstruction touches a few fields of many spans).
+struct SpanView {
+  let spanID: String
+  let parentID: String?
+  private let record: [UInt8]
+  private let startRange: Range<Int>?
+  private let mask: UInt64
+  /// Where the lifted attributes begin in `record`.
+  private let liftedStart: Int
+
+  init(record: [UInt8]) throws(TraceKVError) {
+    self.record = record
+    let decoded = try record.withUnsafeBytes { bytes in
+      Result { () throws(TraceKVError) -> (String, String?, Range<Int>?, UInt64, Int) in
+      var reader = ByteReader(bytes, what: "span")
+      let spanID = try reader.string()
+      let parentID = try reader.optionalString()
+      _ = try reader.slice(try reader.int())  // name
+      var startRange: Range<Int>?
+      if try reader.byte() == 1 {
+        let count = try reader.int()
+        startRange = reader.position..<reader.position + count
+        _ = try reader.slice(count)
+      }
+      if try reader.byte() == 1 { _ = try reader.slice(try reader.int()) }  // end time
+      let mask = try reader.varint()
+      return (spanID, parentID, startRange, mask, reader.position)
+      }
+    }.get()
+    (spanID, parentID, startRange, mask, liftedStart) = decoded
+  }
+
+  var startTime: Timestamp? {
+    startRange.flatMap { Timestamp(iso8601: String(decoding: record[$0], as: UTF8.self)) }
+  }
+
+  /// The byte range of lifted attribute `index`, if present.
+  private func liftedRange(_ index: Int) -> Range<Int>? {
+    guard mask & (0b11 << UInt64(2 * index)) != 0 else { return nil }
+    return record.withUnsafeBytes { bytes -> Range<Int>? in
+      var reader = ByteReader(bytes, what: "span")
+      _ = try? reader.slice(liftedStart)
+      for earlier in 0..<index where mask & (0b11 << UInt64(2 * earlier)) != 0 {
+        guard let count = try? reader.int(), (try? reader.slice(count)) != nil else { return nil }
+      }
+      guard let count = try? reader.int(), count <= bytes.count - reader.position else { return nil }
+      return reader.position..<reader.position + count
+    }
+  }
+
+  /// Lifted attribute `index` as text (a non-string value as its compact JSON).
+  private func lifted(_ index: Int) -> String? {
+    liftedRange(index).map { String(decoding: record[$0], as: UTF8.self) }
+  }
+
+  /// Whether lifted attribute `index` is the string `value`, without making a String.
+  private func lifted(_ index: Int, equals value: StaticString) -> Bool {
+    guard mask & (1 << UInt64(2 * index)) != 0, let range = liftedRange(index) else { return false }
+    let expected = UnsafeBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount)
+    return record[range].elementsEqual(expected)
+  }
+
+  var type: SpanType {
+    if lifted(0, equals: "llm_inference") { return .llmInference }
+    if lifted(0, equals: "tool_execution") { return .toolExecution }
+    return SpanType(mask & 1 != 0 ? lifted(0) : nil)
+  }
+  var newContent: String? { lifted(1) }
+  var completion: String? { lifted(2) }
+  var thought: String? { lifted(3) }
+  var toolCode: String? { lifted(4) }
+  var finalAnswer: String? { lifted(5) }
+  var toolName: String? { lifted(6) }
+  var toolInput: String? { lifted(7) }
+  var toolOutput: String? { lifted(8) }
+  var isError: Bool { lifted(9, equals: "ERROR") }
+  var errorDescription: String? { lifted(10) }
 }
