@@ -25,7 +25,7 @@ demo: release
 	.build/release/tracekv --store $(STORE) ingest Examples/tracebrain
 	.build/release/tracekv --store $(STORE) stats
 	.build/release/tracekv --store $(STORE) list --limit 5
-	.build/release/tracekv --store $(STORE) show 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d --view messages
+	.build/release/tracekv --store $(STORE) show 7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d --view messages
 
 test: deps
 	$(SWIFT) build --build-tests

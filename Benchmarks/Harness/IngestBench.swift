@@ -128,7 +128,9 @@ struct IngestBenchCommand: ParsableCommand {
       return object
     }
     guard !originals.isEmpty else { throw ValidationError("no samples in \(samples)") }
-    FileManager.default.createFile(atPath: path + ".tmp", contents: nil)
+    guard FileManager.default.createFile(atPath: path + ".tmp", contents: nil) else {
+      throw ValidationError("cannot create \(path).tmp")
+    }
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".tmp"))
     var chunk = ""
     for index in 0..<traces {
