@@ -86,14 +86,15 @@ extension HNSWGraph {
     var layer = maxLevel
     let nodeLevel = level(slot)
     while layer > nodeLevel {
-      closest = greedyClosest(query, querySquaredNorm, from: closest.slot, distance: closest.distance, level: layer)
+      closest = greedyClosest(
+        query, querySquaredNorm, from: closest.slot, distance: closest.distance, level: layer, scratch: writeScratch)
       layer -= 1
     }
     let scratch = writeScratch
     while layer >= 0 {
       searchLayer(
         query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: efConstruction, level: layer,
-        filter: notSelf, visited: &scratch.visited, candidates: &scratch.candidates, results: &scratch.results)
+        filter: notSelf, scratch: scratch)
       let found = sortedAscending(&scratch.results)
       if !found.isEmpty {
         let selected = selectNeighborsHeuristic(found, limit: m)

@@ -31,7 +31,8 @@ extension HNSWGraph {
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
     var layer = maxLevel
     while layer > level {
-      closest = greedyClosest(query, querySquaredNorm, from: closest.slot, distance: closest.distance, level: layer)
+      closest = greedyClosest(
+        query, querySquaredNorm, from: closest.slot, distance: closest.distance, level: layer, scratch: writeScratch)
       layer -= 1
     }
     let scratch = writeScratch
@@ -39,7 +40,7 @@ extension HNSWGraph {
     while layer >= 0 {
       searchLayer(
         query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: efConstruction, level: layer,
-        filter: AllSlots(), visited: &scratch.visited, candidates: &scratch.candidates, results: &scratch.results)
+        filter: AllSlots(), scratch: scratch)
       let found = sortedAscending(&scratch.results)
       let selected = selectNeighborsHeuristic(found, limit: m)
       setLinks(slot, layer, selected)
@@ -79,21 +80,37 @@ extension HNSWGraph {
   /// keep one only if it is closer to the base than to every one already
   /// kept, so links spread in different directions instead of clustering.
   /// `candidates` are sorted by distance to the base, closest first.
+  ///
+  /// The kept nodes' vectors are copied into the write scratch's gather
+  /// block as they are chosen, so each candidate is compared with all of
+  /// them by one `sgemv` instead of one `sdot` per kept node.
   /// - Complexity: O(candidates · limit) distance computations.
   func selectNeighborsHeuristic(_ candidates: [Candidate], limit: Int) -> [UInt32] {
     if candidates.count <= limit { return candidates.map(\.slot) }
+    let kept = writeScratch.block
+    let scores = writeScratch.blockScores
+    let dimension = self.dimension
+    let isL2 = metric == .l2
     var selected = [UInt32]()
     selected.reserveCapacity(limit)
     for candidate in candidates {
       if selected.count >= limit { break }
-      var diverse = true
       let vector = UnsafePointer(self.vector(candidate.slot))
-      let squaredNorm = squaredNorms[Int(candidate.slot)]
-      for kept in selected where distance(vector, squaredNorm, kept) < candidate.key {
-        diverse = false
-        break
+      if !selected.isEmpty {
+        BLASKernel.dotRows(kept, count: selected.count, dimension: dimension, with: vector, into: scores)
+        let squaredNorm = squaredNorms[Int(candidate.slot)]
+        var diverse = true
+        for (row, other) in selected.enumerated() {
+          let d = isL2 ? squaredNorm + squaredNorms[Int(other)] - 2 * scores[row] : 1 - scores[row]
+          if d < candidate.key {
+            diverse = false
+            break
+          }
+        }
+        guard diverse else { continue }
       }
-      if diverse { selected.append(candidate.slot) }
+      (kept + selected.count * dimension).update(from: vector, count: dimension)
+      selected.append(candidate.slot)
     }
     return selected
   }

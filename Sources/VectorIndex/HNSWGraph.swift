@@ -68,8 +68,8 @@ final class HNSWGraph: @unchecked Sendable {
     labels = .allocate(capacity: 1)
     links0 = .allocate(capacity: 1)
     upperLinks = .allocate(capacity: 1)
-    scratchPool = ScratchPool(dimension: dimension)
-    writeScratch = SearchScratch(dimension: dimension, slotCount: 1)
+    scratchPool = ScratchPool(dimension: dimension, maxLinks: 2 * m)
+    writeScratch = SearchScratch(dimension: dimension, maxLinks: 2 * m, slotCount: 1)
   }
 
   deinit {

@@ -116,19 +116,34 @@ struct VisitedSet: ~Copyable {
 }
 
 /// The per-search working memory: visited marks, the two heaps of the beam
-/// search, and a buffer for the normalized query.
+/// search, a buffer for the normalized query, and the gather block where a
+/// node's unvisited neighbours are copied so one `sgemv` scores them all.
 final class SearchScratch {
   var visited: VisitedSet
   var candidates = CandidateHeap()
   var results = CandidateHeap()
   let query: UnsafeMutablePointer<Float>
+  /// Room for `maxLinks` gathered rows of `dimension` floats.
+  let block: UnsafeMutablePointer<Float>
+  /// The slots of the gathered rows.
+  let blockSlots: UnsafeMutablePointer<UInt32>
+  /// The dot products of the gathered rows with the query.
+  let blockScores: UnsafeMutablePointer<Float>
 
-  init(dimension: Int, slotCount: Int) {
+  init(dimension: Int, maxLinks: Int, slotCount: Int) {
     visited = VisitedSet(capacity: slotCount)
     query = .allocate(capacity: max(dimension, 1))
+    block = .allocate(capacity: max(dimension * maxLinks, 1))
+    blockSlots = .allocate(capacity: max(maxLinks, 1))
+    blockScores = .allocate(capacity: max(maxLinks, 1))
   }
 
-  deinit { query.deallocate() }
+  deinit {
+    query.deallocate()
+    block.deallocate()
+    blockSlots.deallocate()
+    blockScores.deallocate()
+  }
 }
 
 /// Scratch objects lent to concurrent searches of one graph. A search takes
@@ -139,12 +154,16 @@ final class ScratchPool: @unchecked Sendable {
   private let lock = NSLock()
   private var free: [SearchScratch] = []
   private let dimension: Int
+  private let maxLinks: Int
 
-  init(dimension: Int) { self.dimension = dimension }
+  init(dimension: Int, maxLinks: Int) {
+    self.dimension = dimension
+    self.maxLinks = maxLinks
+  }
 
   func withScratch<R>(slotCount: Int, _ body: (SearchScratch) throws -> R) rethrows -> R {
     lock.lock()
-    let scratch = free.popLast() ?? SearchScratch(dimension: dimension, slotCount: slotCount)
+    let scratch = free.popLast() ?? SearchScratch(dimension: dimension, maxLinks: maxLinks, slotCount: slotCount)
     lock.unlock()
     defer {
       lock.lock()

@@ -68,7 +68,7 @@ enum BinFile {
 }
 
 /// NumPy `.npy` files, version 1.0 or 2.0, little-endian float32 (`<f4`),
-/// C order, two dimensions.
+/// two dimensions, C or Fortran order (the GloVe package is Fortran order).
 enum NpyFile {
   static func readFloats(_ path: String) throws -> Matrix<Float> {
     let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -87,7 +87,7 @@ enum NpyFile {
     }
     let header = String(decoding: data[(data.startIndex + headerStart)..<(data.startIndex + headerStart + headerLength)], as: UTF8.self)
     guard header.contains("'descr': '<f4'") else { throw VectorFileError.unreadable(path, "dtype is not <f4: \(header)") }
-    guard header.contains("'fortran_order': False") else { throw VectorFileError.unreadable(path, "Fortran order") }
+    let fortranOrder = header.contains("'fortran_order': True")
     guard let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
       throw VectorFileError.unreadable(path, "no shape")
     }
@@ -98,12 +98,15 @@ enum NpyFile {
     let offset = headerStart + headerLength
     let count = shape[0] * shape[1]
     guard data.count - offset >= 4 * count else { throw VectorFileError.unreadable(path, "truncated") }
+    let (rows, columns) = (shape[0], shape[1])
     let values = data.withUnsafeBytes { raw in
-      (0..<count).map {
-        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self)))
+      (0..<count).map { index in
+        // Fortran order stores column after column: transpose to row-major.
+        let stored = fortranOrder ? (index % columns) * rows + index / columns : index
+        return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * stored, as: UInt32.self)))
       }
     }
-    return Matrix(rows: shape[0], columns: shape[1], values: values)
+    return Matrix(rows: rows, columns: columns, values: values)
   }
 }
 
