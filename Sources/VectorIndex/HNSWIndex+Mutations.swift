@@ -1,0 +1,65 @@
+extension HNSWIndex {
+  /// Adds `vector` under `label`.
+  /// - Returns: the records to persist (see `HNSWChangeSet`).
+  /// - Throws: `VectorIndexError` for a wrong dimension, a NaN or infinite
+  ///   component, a zero vector under cosine, or a label already present,
+  ///   before anything changes.
+  /// - Complexity: O(efConstruction · M · log n) distance computations.
+  @discardableResult
+  public mutating func insert(_ vector: [Float], label: UInt32) throws(VectorIndexError) -> HNSWChangeSet {
+    try validate(vector, dimension: dimension, metric: metric)
+    guard graph.labelToSlot[label] == nil else { throw .duplicateLabel(label) }
+    makeUnique()
+    let graph = self.graph
+    graph.changes.reset()
+    graph.scratchPool.withScratch(slotCount: 0) { scratch in
+      _ = prepare(vector, into: scratch.query)
+      graph.insert(label: label, vector: scratch.query)
+    }
+    return graph.takeChanges()
+  }
+
+  /// Removes `label`: it stops appearing in results at once, its slot is
+  /// reused by a later insert, and the nodes that linked to it are relinked
+  /// to its neighbours.
+  /// - Throws: `VectorIndexError.unknownLabel` when absent, before anything changes.
+  /// - Complexity: O(n · M) to find the nodes linking to it (no reverse edges
+  ///   are kept), plus O(M³) distance computations per repaired list.
+  @discardableResult
+  public mutating func delete(label: UInt32) throws(VectorIndexError) -> HNSWChangeSet {
+    try delete(labels: [label])
+  }
+
+  /// Removes every label in `labels` with one scan of the graph (much faster
+  /// than one `delete(label:)` each for large batches).
+  /// - Throws: `VectorIndexError.unknownLabel` for the first absent label,
+  ///   before anything changes.
+  /// - Complexity: O(n · M) plus O(M³) per repaired list.
+  @discardableResult
+  public mutating func delete<Labels: Sequence<UInt32>>(labels: Labels) throws(VectorIndexError) -> HNSWChangeSet {
+    var slots: [UInt32] = []
+    var seen: Set<UInt32> = []
+    for label in labels where seen.insert(label).inserted {
+      guard let slot = graph.labelToSlot[label] else { throw .unknownLabel(label) }
+      slots.append(slot)
+    }
+    makeUnique()
+    graph.changes.reset()
+    graph.delete(slots)
+    return graph.takeChanges()
+  }
+
+  /// Replaces the vector of `label` (a delete then an insert, so the node is
+  /// linked where its new vector belongs; it usually gets its old slot back).
+  /// - Throws: `VectorIndexError` for an unknown label or an invalid vector,
+  ///   before anything changes.
+  /// - Complexity: that of `delete(label:)` plus `insert(_:label:)`.
+  @discardableResult
+  public mutating func update(_ vector: [Float], label: UInt32) throws(VectorIndexError) -> HNSWChangeSet {
+    try validate(vector, dimension: dimension, metric: metric)
+    guard graph.labelToSlot[label] != nil else { throw .unknownLabel(label) }
+    var changes = try delete(label: label)
+    changes.formUnion(try insert(vector, label: label))
+    return changes
+  }
+}

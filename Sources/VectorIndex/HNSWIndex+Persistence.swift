@@ -1,0 +1,196 @@
+/// Reading the index as records, and rebuilding it from them. See README.md
+/// for the layout and `HNSWChangeSet` for incremental writes.
+extension HNSWIndex {
+  /// The current header record.
+  public var header: HNSWHeader { graph.header }
+
+  /// The slots holding a node, ascending.
+  public var liveSlots: [UInt32] { (0..<UInt32(graph.slotCount)).filter { graph.isLive($0) } }
+
+  /// The slot of `label`, or nil.
+  public func slot(of label: UInt32) -> UInt32? { graph.labelToSlot[label] }
+
+  /// The node record of `slot`, or nil when the slot is free.
+  public func nodeRecord(slot: UInt32) -> HNSWNodeRecord? {
+    graph.isLive(slot) ? graph.nodeRecord(slot) : nil
+  }
+
+  /// The link list of `slot` on `level`, or nil when there is no such list.
+  public func linkList(slot: UInt32, level: Int) -> HNSWLinkListRecord? {
+    guard graph.isLive(slot), level >= 0, level <= graph.level(slot) else { return nil }
+    return HNSWLinkListRecord(slot: slot, level: level, neighbours: graph.neighbours(slot, level))
+  }
+
+  /// Every record of the index, as a full write would store it: the header,
+  /// the nodes in slot order, the link lists in (slot, level) order.
+  /// - Complexity: O(n · (d + M)).
+  public func allRecords() -> (header: HNSWHeader, nodes: [HNSWNodeRecord], linkLists: [HNSWLinkListRecord]) {
+    let slots = liveSlots
+    let nodes = slots.map { graph.nodeRecord($0) }
+    var lists: [HNSWLinkListRecord] = []
+    for slot in slots {
+      for level in 0...graph.level(slot) {
+        lists.append(HNSWLinkListRecord(slot: slot, level: level, neighbours: graph.neighbours(slot, level)))
+      }
+    }
+    return (graph.header, nodes, lists)
+  }
+
+  /// Rebuilds an index from its persisted records in one sequential pass, with
+  /// no graph construction: feed the header, every node record, then every
+  /// link-list record (slot order is fastest but not required), then call
+  /// `finish()`, which checks that the records fit together.
+  ///
+  /// ```swift
+  /// var loader = try HNSWIndex.Loader(header: HNSWHeader(decoding: headerBytes))
+  /// for (key, value) in vectorsCursor { try loader.addNode(slot: HNSWNodeRecord.slot(fromKey: key), bytes: value) }
+  /// for (key, value) in linksCursor {
+  ///   let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
+  ///   try loader.addLinkList(slot: slot, level: level, bytes: value)
+  /// }
+  /// let index = try loader.finish()
+  /// ```
+  /// The byte overloads copy straight from the given bytes (an
+  /// `UnsafeRawBufferPointer` over a memory-mapped value is read in place).
+  public struct Loader {
+    private let graph: HNSWGraph
+    private let expected: HNSWHeader
+
+    /// Starts a restore for `header`.
+    public init(header: HNSWHeader) throws(VectorIndexError) {
+      guard header.dimension > 0, header.m >= 2, header.m <= 255, header.efConstruction >= 1,
+        header.maxLevel <= HNSWGraph.levelLimit
+      else { throw .corruptRecord("header parameters out of range") }
+      graph = HNSWGraph(
+        dimension: header.dimension, metric: header.metric, m: header.m, efConstruction: header.efConstruction,
+        seed: header.seed, rngState: header.randomState)
+      graph.reserve(Int(header.slotCount))
+      graph.slotCount = Int(header.slotCount)
+      graph.labelToSlot.reserveCapacity(Int(header.count))
+      expected = header
+    }
+
+    /// Adds the node stored in `slot` from its encoded value.
+    /// - Complexity: O(d).
+    public mutating func addNode<Bytes: Collection<UInt8>>(slot: UInt32, bytes: Bytes) throws(VectorIndexError) {
+      let dimension = graph.dimension
+      guard bytes.count == 5 + 4 * dimension else {
+        throw .corruptRecord("node \(slot): \(bytes.count) bytes, expected \(5 + 4 * dimension)")
+      }
+      let copied: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
+        let raw = UnsafeRawBufferPointer(buffer)
+        let label = UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))
+        let level = Int(raw[4])
+        guard placeNode(slot: slot, label: label, level: level) else { return false }
+        let vector = graph.vector(slot)
+        for index in 0..<dimension {
+          vector[index] = Float(
+            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
+        }
+        graph.refreshSquaredNorm(slot)
+        return true
+      }
+      switch copied {
+      case .some(true): break
+      case .some(false): throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
+      case .none: try addNode(slot: slot, bytes: Array(bytes))
+      }
+    }
+
+    /// Adds a decoded node record.
+    public mutating func addNode(_ record: HNSWNodeRecord) throws(VectorIndexError) {
+      guard record.vector.count == graph.dimension else {
+        throw .dimensionMismatch(expected: graph.dimension, actual: record.vector.count)
+      }
+      guard placeNode(slot: record.slot, label: record.label, level: record.level) else {
+        throw .corruptRecord("node \(record.slot): slot out of range, duplicate, or level too high")
+      }
+      record.vector.withUnsafeBufferPointer { graph.vector(record.slot).update(from: $0.baseAddress!, count: graph.dimension) }
+      graph.refreshSquaredNorm(record.slot)
+    }
+
+    /// Marks `slot` live with its label and level; false when it does not fit.
+    private func placeNode(slot: UInt32, label: UInt32, level: Int) -> Bool {
+      guard Int(slot) < graph.slotCount, !graph.isLive(slot), level <= expected.maxLevel,
+        graph.labelToSlot.updateValue(slot, forKey: label) == nil
+      else { return false }
+      graph.restoreNode(slot, label: label, level: level)
+      return true
+    }
+
+    /// Adds the link list of `slot` on `level` from its encoded value; the
+    /// node must have been added.
+    /// - Complexity: O(M).
+    public mutating func addLinkList<Bytes: Collection<UInt8>>(
+      slot: UInt32, level: Int, bytes: Bytes
+    ) throws(VectorIndexError) {
+      guard bytes.count % 4 == 0 else { throw .corruptRecord("link list \(slot)/\(level): \(bytes.count) bytes") }
+      try addLinkList(HNSWLinkListRecord(slot: slot, level: level, decoding: bytes))
+    }
+
+    /// Adds a decoded link list; the node must have been added.
+    public mutating func addLinkList(_ record: HNSWLinkListRecord) throws(VectorIndexError) {
+      guard graph.isLive(record.slot), record.level >= 0, record.level <= graph.level(record.slot),
+        record.neighbours.count <= graph.linkCapacity(record.level)
+      else { throw .corruptRecord("link list \(record.slot)/\(record.level) does not fit its node") }
+      graph.setLinks(record.slot, record.level, record.neighbours)
+    }
+
+    /// Checks that the records form the index the header describes and
+    /// returns it.
+    /// - Throws: `VectorIndexError.corruptRecord` when a node is missing, a
+    ///   link points at a free slot, or the entry point does not match.
+    /// - Complexity: O(n · M).
+    public consuming func finish() throws(VectorIndexError) -> HNSWIndex {
+      guard graph.count == Int(expected.count) else {
+        throw .corruptRecord("header counts \(expected.count) nodes, records hold \(graph.count)")
+      }
+      if let entry = expected.entryPoint {
+        guard graph.isLive(entry), graph.level(entry) == expected.maxLevel else {
+          throw .corruptRecord("entry point \(entry) is not a live node of level \(expected.maxLevel)")
+        }
+        graph.entryPoint = entry
+        graph.maxLevel = expected.maxLevel
+      } else if graph.count > 0 {
+        throw .corruptRecord("nodes but no entry point")
+      }
+      var free: [UInt32] = []
+      for index in stride(from: graph.slotCount - 1, through: 0, by: -1) {
+        let slot = UInt32(index)
+        guard graph.isLive(slot) else {
+          free.append(slot)
+          continue
+        }
+        for level in 0...graph.level(slot) {
+          for neighbour in graph.neighbours(slot, level) where !graph.isLive(neighbour) || graph.level(neighbour) < level {
+            throw .corruptRecord("link \(slot)→\(neighbour) on level \(level) points at no node of that level")
+          }
+        }
+      }
+      graph.freeSlots = free
+      graph.changes.reset()
+      return HNSWIndex(graph: graph)
+    }
+  }
+}
+
+extension HNSWGraph {
+  /// Marks a restored node live with empty link lists; its vector follows.
+  func restoreNode(_ slot: UInt32, label: UInt32, level: Int) {
+    let index = Int(slot)
+    levels[index] = UInt8(level)
+    labels[index] = label
+    if level > 0 {
+      let size = level * (1 + m)
+      let block = UnsafeMutablePointer<UInt32>.allocate(capacity: size)
+      block.initialize(repeating: 0, count: size)
+      upperLinks[index] = block
+    }
+  }
+
+  /// Caches ‖v‖² of `slot` after its vector was written.
+  func refreshSquaredNorm(_ slot: UInt32) {
+    let vector = self.vector(slot)
+    squaredNorms[Int(slot)] = BLASKernel.dot(vector, vector, Int32(dimension))
+  }
+}

@@ -1,0 +1,222 @@
+/// The persisted records of an `HNSWIndex` and their byte encodings. The
+/// layout is documented in README.md; every integer and float is little-endian
+/// in values and big-endian in keys (so a B-tree's byte order is slot order).
+
+/// The index-wide state: parameters, entry point, counts and the level
+/// generator's random state (so a restored index keeps drawing the same
+/// levels as one that never closed).
+public struct HNSWHeader: Sendable, Equatable {
+  /// The version of the record layout this header was written with.
+  public static let formatVersion: UInt16 = 1
+  /// Bytes in an encoded header.
+  public static let encodedCount = 52
+
+  public var dimension: Int
+  public var metric: VectorMetric
+  public var m: Int
+  public var efConstruction: Int
+  public var seed: UInt64
+  /// One past the highest slot ever used: node records exist for live slots
+  /// below it; the others are free.
+  public var slotCount: UInt32
+  /// Live nodes.
+  public var count: UInt32
+  /// The top-layer entry point; nil when the index is empty.
+  public var entryPoint: UInt32?
+  public var maxLevel: Int
+  public var randomState: UInt64
+
+  /// The 52-byte encoding: "HNSW", format u16, metric u8, 0, dimension u32,
+  /// M u32, efConstruction u32, slotCount u32, count u32, entry point u32
+  /// (0xFFFF_FFFF when empty), max level u32, seed u64, random state u64.
+  public func encoded() -> [UInt8] {
+    var bytes: [UInt8] = Array("HNSW".utf8)
+    bytes.reserveCapacity(HNSWHeader.encodedCount)
+    bytes.appendLittleEndian(HNSWHeader.formatVersion)
+    bytes.append(metric.code)
+    bytes.append(0)
+    for field in [dimension, m, efConstruction] { bytes.appendLittleEndian(UInt32(field)) }
+    bytes.appendLittleEndian(slotCount)
+    bytes.appendLittleEndian(count)
+    bytes.appendLittleEndian(entryPoint ?? .max)
+    bytes.appendLittleEndian(UInt32(maxLevel))
+    bytes.appendLittleEndian(seed)
+    bytes.appendLittleEndian(randomState)
+    return bytes
+  }
+
+  /// Decodes `encoded()`'s bytes; refuses another format version.
+  public init<Bytes: Collection<UInt8>>(decoding bytes: Bytes) throws(VectorIndexError) {
+    let reader = try LittleEndianReader(bytes, exactly: HNSWHeader.encodedCount, what: "header")
+    guard reader.bytes.prefix(4).elementsEqual("HNSW".utf8) else { throw .corruptRecord("header: bad magic") }
+    let version = reader.uint16(at: 4)
+    guard version == HNSWHeader.formatVersion else {
+      throw .corruptRecord("header: format version \(version), this build reads \(HNSWHeader.formatVersion)")
+    }
+    guard let metric = VectorMetric(code: reader.bytes[6]) else { throw .corruptRecord("header: unknown metric") }
+    self.metric = metric
+    dimension = Int(reader.uint32(at: 8))
+    m = Int(reader.uint32(at: 12))
+    efConstruction = Int(reader.uint32(at: 16))
+    slotCount = reader.uint32(at: 20)
+    count = reader.uint32(at: 24)
+    let entry = reader.uint32(at: 28)
+    entryPoint = entry == .max ? nil : entry
+    maxLevel = Int(reader.uint32(at: 32))
+    seed = reader.uint64(at: 36)
+    randomState = reader.uint64(at: 44)
+  }
+
+  public init(
+    dimension: Int, metric: VectorMetric, m: Int, efConstruction: Int, seed: UInt64, slotCount: UInt32,
+    count: UInt32, entryPoint: UInt32?, maxLevel: Int, randomState: UInt64
+  ) {
+    self.dimension = dimension
+    self.metric = metric
+    self.m = m
+    self.efConstruction = efConstruction
+    self.seed = seed
+    self.slotCount = slotCount
+    self.count = count
+    self.entryPoint = entryPoint
+    self.maxLevel = maxLevel
+    self.randomState = randomState
+  }
+}
+
+/// One node: its slot, external label, top level and stored vector (already
+/// normalized under cosine).
+public struct HNSWNodeRecord: Sendable, Equatable {
+  public var slot: UInt32
+  public var label: UInt32
+  public var level: Int
+  public var vector: [Float]
+
+  public init(slot: UInt32, label: UInt32, level: Int, vector: [Float]) {
+    self.slot = slot
+    self.label = label
+    self.level = level
+    self.vector = vector
+  }
+
+  /// The key: the slot as 4 big-endian bytes.
+  public var key: [UInt8] { HNSWNodeRecord.key(slot: slot) }
+
+  /// The 4-byte big-endian key of the node in `slot`.
+  public static func key(slot: UInt32) -> [UInt8] { slot.bigEndianBytes }
+
+  /// Decodes a node key.
+  public static func slot<Bytes: Collection<UInt8>>(fromKey key: Bytes) throws(VectorIndexError) -> UInt32 {
+    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
+    return key.reduce(0) { $0 << 8 | UInt32($1) }
+  }
+
+  /// The value: label u32, level u8, then the d float32 components (5 + 4·d bytes).
+  public func encoded() -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(5 + 4 * vector.count)
+    bytes.appendLittleEndian(label)
+    bytes.append(UInt8(level))
+    for component in vector { bytes.appendLittleEndian(component.bitPattern) }
+    return bytes
+  }
+
+  /// Decodes `encoded()`'s bytes for the node in `slot`.
+  public init<Bytes: Collection<UInt8>>(slot: UInt32, decoding bytes: Bytes, dimension: Int) throws(VectorIndexError) {
+    let reader = try LittleEndianReader(bytes, exactly: 5 + 4 * dimension, what: "node \(slot)")
+    self.slot = slot
+    label = reader.uint32(at: 0)
+    level = Int(reader.bytes[4])
+    vector = (0..<dimension).map { Float(bitPattern: reader.uint32(at: 5 + 4 * $0)) }
+  }
+}
+
+/// The neighbours of one node on one level.
+public struct HNSWLinkListRecord: Sendable, Equatable {
+  public var slot: UInt32
+  public var level: Int
+  public var neighbours: [UInt32]
+
+  public init(slot: UInt32, level: Int, neighbours: [UInt32]) {
+    self.slot = slot
+    self.level = level
+    self.neighbours = neighbours
+  }
+
+  struct Key: Hashable {
+    var slot: UInt32
+    var level: Int
+    init(_ slot: UInt32, _ level: Int) {
+      self.slot = slot
+      self.level = level
+    }
+  }
+
+  /// The key: slot as 4 big-endian bytes, then the level as one byte, so all
+  /// lists of a slot share its 4-byte prefix and sort by level.
+  public var key: [UInt8] { HNSWLinkListRecord.key(slot: slot, level: level) }
+
+  public static func key(slot: UInt32, level: Int) -> [UInt8] { slot.bigEndianBytes + [UInt8(level)] }
+
+  /// Decodes a link-list key.
+  public static func slotAndLevel<Bytes: Collection<UInt8>>(
+    fromKey key: Bytes
+  ) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
+    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
+    let slot = key.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    return (slot, Int(key[key.index(key.startIndex, offsetBy: 4)]))
+  }
+
+  /// The value: the neighbour slots as u32 (4·count bytes; the count is the
+  /// length / 4).
+  public func encoded() -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(4 * neighbours.count)
+    for neighbour in neighbours { bytes.appendLittleEndian(neighbour) }
+    return bytes
+  }
+
+  /// Decodes `encoded()`'s bytes.
+  public init<Bytes: Collection<UInt8>>(slot: UInt32, level: Int, decoding bytes: Bytes) throws(VectorIndexError) {
+    guard bytes.count % 4 == 0 else { throw .corruptRecord("link list \(slot)/\(level) of \(bytes.count) bytes") }
+    let reader = try LittleEndianReader(bytes, exactly: bytes.count, what: "link list")
+    self.slot = slot
+    self.level = level
+    neighbours = (0..<(bytes.count / 4)).map { reader.uint32(at: 4 * $0) }
+  }
+}
+
+// MARK: Byte helpers
+
+extension [UInt8] {
+  mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+    var little = value.littleEndian
+    Swift.withUnsafeBytes(of: &little) { append(contentsOf: $0) }
+  }
+}
+
+extension UInt32 {
+  var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
+}
+
+/// Little-endian reads at byte offsets of a record copied into an array.
+struct LittleEndianReader {
+  let bytes: [UInt8]
+
+  init<Bytes: Collection<UInt8>>(_ source: Bytes, exactly count: Int, what: String) throws(VectorIndexError) {
+    guard source.count == count else {
+      throw .corruptRecord("\(what): \(source.count) bytes, expected \(count)")
+    }
+    bytes = Array(source)
+  }
+
+  func uint16(at offset: Int) -> UInt16 { UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8 }
+
+  func uint32(at offset: Int) -> UInt32 {
+    bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+  }
+
+  func uint64(at offset: Int) -> UInt64 {
+    bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+  }
+}

@@ -1,1 +1,0 @@
-// Placeholder: the VectorIndex module is being written.
