@@ -1,0 +1,100 @@
+/// Document-at-a-time top-k retrieval with MaxScore pruning (Turtle & Flood,
+/// 1995, in the form Lucene's MaxScoreBulkScorer uses).
+///
+/// Terms are sorted by their score upper bound. Once the heap is full, the
+/// longest prefix of low-bound terms whose bounds sum to at most the heap's
+/// threshold is *non-essential*: a document holding only those terms cannot
+/// enter the top k, so candidates come from the essential terms alone, and
+/// the non-essential lists are only probed (skipping whole chunks) for
+/// those candidates, stopping as soon as the remaining bounds cannot lift
+/// the document above the threshold. Common terms have low idf, hence low
+/// bounds, and become non-essential first: their long lists are skipped.
+///
+/// Exactness: a document is dropped only when an upper bound of its score is
+/// ≤ the threshold, and since documents arrive in increasing id order, a
+/// tie at the threshold loses to the kept document (lower id) anyway. So the
+/// result is exactly the exhaustive top k, same order, same scores: every
+/// score is summed in query-term order whatever order the terms were visited in.
+enum MaxScoreSearch {
+  /// Fills `heap` with the best documents over `cursors` (indexed by query order).
+  /// - Parameters:
+  ///   - filter: when given, only documents it accepts are scored; applied
+  ///     before scoring, so a filtered search still fills k when k documents pass.
+  ///   - prune: false scores every matching document (the exhaustive oracle).
+  /// - Complexity: O(P log k) for P postings in the worst case; with pruning,
+  ///   lists of non-essential terms are visited only at candidate documents.
+  static func run(
+    cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap,
+    filter: ((UInt32) -> Bool)?, prune: Bool
+  ) throws(LexicalIndexError) {
+    let count = cursors.count
+    guard count > 0, heap.capacity > 0 else { return }
+    for index in 0..<count { try cursors[index].start() }
+
+    let order = cursors.indices.sorted { cursors[$0].upperBound < cursors[$1].upperBound }
+    var boundPrefix = [Double](repeating: 0, count: count)
+    var running = 0.0
+    for (rank, index) in order.enumerated() {
+      running += cursors[index].upperBound
+      boundPrefix[rank] = running
+    }
+    var contributions = [Double](repeating: 0, count: count)
+    var firstEssential = 0
+    var threshold = -Double.infinity
+
+    while true {
+      if prune {
+        while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
+        if firstEssential == count { return }
+      }
+      var candidate = PostingCursor.exhausted
+      for rank in firstEssential..<count { candidate = min(candidate, cursors[order[rank]].document) }
+      if candidate == PostingCursor.exhausted { return }
+
+      if let filter, !filter(candidate) {
+        for rank in firstEssential..<count where cursors[order[rank]].document == candidate {
+          try cursors[order[rank]].next()
+        }
+        continue
+      }
+
+      var partial = 0.0
+      for rank in firstEssential..<count {
+        let index = order[rank]
+        guard cursors[index].document == candidate else { continue }
+        let score = scorer.score(
+          idf: cursors[index].idf, termFrequency: cursors[index].termFrequency,
+          documentLength: cursors[index].documentLength)
+        contributions[index] = score
+        partial += score
+        try cursors[index].next()
+      }
+
+      var competitive = true
+      var rank = firstEssential - 1
+      while rank >= 0 {
+        if partial + boundPrefix[rank] <= threshold {
+          competitive = false
+          break
+        }
+        let index = order[rank]
+        try cursors[index].advance(to: candidate)
+        if cursors[index].document == candidate {
+          let score = scorer.score(
+            idf: cursors[index].idf, termFrequency: cursors[index].termFrequency,
+            documentLength: cursors[index].documentLength)
+          contributions[index] = score
+          partial += score
+        }
+        rank -= 1
+      }
+
+      if competitive {
+        var score = 0.0
+        for index in 0..<count { score += contributions[index] }
+        if heap.offer(score, candidate) { threshold = heap.threshold }
+      }
+      for index in 0..<count { contributions[index] = 0 }
+    }
+  }
+}
