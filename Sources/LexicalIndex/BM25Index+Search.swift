@@ -79,13 +79,13 @@ extension BM25Index {
       try cursor.start()
       try cursor.advance(to: document)
       guard cursor.document == document else { continue }
-      length = cursor.documentLength
-      let tfNorm = scorer.tfNorm(termFrequency: cursor.termFrequency, documentLength: cursor.documentLength)
+      let (frequency, documentLength) = try cursor.frequencyAndLength()
+      length = documentLength
       terms.append(
         TermContribution(
-          term: cursor.term, documentFrequency: cursor.documentFrequency, termFrequency: cursor.termFrequency,
-          idf: cursor.idf, tfNorm: tfNorm,
-          score: scorer.score(idf: cursor.idf, termFrequency: cursor.termFrequency, documentLength: cursor.documentLength)))
+          term: cursor.term, documentFrequency: cursor.documentFrequency, termFrequency: frequency,
+          idf: cursor.idf, tfNorm: scorer.tfNorm(termFrequency: frequency, documentLength: documentLength),
+          score: try cursor.score(scorer)))
     }
     return BM25Explanation(
       terms: terms, documentLength: length, averageLength: scorer.statistics.averageLength,

@@ -10,6 +10,12 @@
 /// the document above the threshold. Common terms have low idf, hence low
 /// bounds, and become non-essential first: their long lists are skipped.
 ///
+/// Before probing, each non-essential term's bound is refined to the
+/// block-max of the chunk that would hold the candidate (read from chunk
+/// headers, no decoding), as block-max MaxScore does (Chakrabarti et al.
+/// 2011; Lucene 9.6+); a candidate falling between a term's chunks costs that
+/// term nothing.
+///
 /// Exactness: a document is dropped only when an upper bound of its score is
 /// ≤ the threshold, and since documents arrive in increasing id order, a
 /// tie at the threshold loses to the kept document (lower id) anyway. So the
@@ -39,6 +45,7 @@ enum MaxScoreSearch {
       boundPrefix[rank] = running
     }
     var contributions = [Double](repeating: 0, count: count)
+    var blockBounds = [Double](repeating: 0, count: count)
     var firstEssential = 0
     var threshold = -Double.infinity
 
@@ -62,31 +69,41 @@ enum MaxScoreSearch {
       for rank in firstEssential..<count {
         let index = order[rank]
         guard cursors[index].document == candidate else { continue }
-        let score = scorer.score(
-          idf: cursors[index].idf, termFrequency: cursors[index].termFrequency,
-          documentLength: cursors[index].documentLength)
+        let score = try cursors[index].score(scorer)
         contributions[index] = score
         partial += score
         try cursors[index].next()
       }
 
+      // Block-max refinement: bound each non-essential term by the chunk that
+      // would hold the candidate (headers only), and drop the candidate
+      // before decoding anything when even those bounds cannot lift it.
       var competitive = true
-      var rank = firstEssential - 1
-      while rank >= 0 {
-        if partial + boundPrefix[rank] <= threshold {
-          competitive = false
-          break
+      if firstEssential > 0 {
+        var remaining = 0.0
+        for rank in 0..<firstEssential {
+          let bound = cursors[order[rank]].blockBound(at: candidate)
+          blockBounds[rank] = bound
+          remaining += bound
         }
-        let index = order[rank]
-        try cursors[index].advance(to: candidate)
-        if cursors[index].document == candidate {
-          let score = scorer.score(
-            idf: cursors[index].idf, termFrequency: cursors[index].termFrequency,
-            documentLength: cursors[index].documentLength)
-          contributions[index] = score
-          partial += score
+        var rank = firstEssential - 1
+        while rank >= 0 {
+          if partial + remaining <= threshold {
+            competitive = false
+            break
+          }
+          if blockBounds[rank] > 0 {
+            let index = order[rank]
+            try cursors[index].advance(to: candidate)
+            if cursors[index].document == candidate {
+              let score = try cursors[index].score(scorer)
+              contributions[index] = score
+              partial += score
+            }
+          }
+          remaining -= blockBounds[rank]
+          rank -= 1
         }
-        rank -= 1
       }
 
       if competitive {

@@ -119,45 +119,74 @@ struct PostingChunkHeader: Sendable {
 }
 
 /// A chunk decoded into three parallel arrays, reused from chunk to chunk.
+///
+/// Decoding is split in two: document ids first, then frequencies and
+/// lengths only if a posting of the chunk is scored. A query that probes a
+/// chunk for a document it does not hold (most probes of MaxScore's
+/// non-essential terms) never pays for the second half.
 struct DecodedChunk: Sendable {
-  var documents: [UInt32] = []
-  var termFrequencies: [UInt32] = []
-  var documentLengths: [UInt32] = []
+  private(set) var documents = [UInt32](repeating: 0, count: PostingChunk.capacity)
+  private(set) var termFrequencies = [UInt32](repeating: 0, count: PostingChunk.capacity)
+  private(set) var documentLengths = [UInt32](repeating: 0, count: PostingChunk.capacity)
+  private(set) var count = 0
+  /// Where the frequencies begin; valid once the documents are decoded.
+  private var frequencyOffset = 0
+  private(set) var hasFrequencies = false
 
-  init() {
-    documents.reserveCapacity(PostingChunk.capacity)
-    termFrequencies.reserveCapacity(PostingChunk.capacity)
-    documentLengths.reserveCapacity(PostingChunk.capacity)
+  init() {}
+
+  /// Decodes the document ids of a chunk whose header was parsed; false
+  /// when the bytes disagree with the header.
+  /// - Complexity: O(count).
+  mutating func decodeDocuments(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
+    count = header.count
+    hasFrequencies = false
+    var reader = ByteReader(bytes, offset: header.payloadOffset)
+    let ok = documents.withUnsafeMutableBufferPointer { out -> Bool in
+      var document = header.firstDocument
+      out[0] = document
+      var index = 1
+      while index < header.count {
+        guard let delta = reader.readVarInt(), delta >= 1 else { return false }
+        let (next, overflow) = document.addingReportingOverflow(delta)
+        guard !overflow else { return false }
+        document = next
+        out[index] = document
+        index += 1
+      }
+      return document == header.lastDocument
+    }
+    frequencyOffset = reader.offset
+    return ok
   }
 
-  var count: Int { documents.count }
-
-  /// Decodes the postings of a chunk whose header was parsed; false when the
-  /// bytes disagree with the header.
+  /// Decodes frequencies and lengths after `decodeDocuments`, checking that
+  /// the chunk ends exactly after them.
   /// - Complexity: O(count).
+  mutating func decodeFrequencies(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
+    var reader = ByteReader(bytes, offset: frequencyOffset)
+    let count = self.count
+    let frequenciesOK = termFrequencies.withUnsafeMutableBufferPointer { out -> Bool in
+      for index in 0..<count {
+        guard let tf = reader.readVarInt(), tf >= 1, tf <= header.maxTermFrequency else { return false }
+        out[index] = tf
+      }
+      return true
+    }
+    guard frequenciesOK else { return false }
+    let lengthsOK = documentLengths.withUnsafeMutableBufferPointer { out -> Bool in
+      for index in 0..<count {
+        guard let length = reader.readVarInt(), length >= header.minDocumentLength else { return false }
+        out[index] = length
+      }
+      return true
+    }
+    hasFrequencies = lengthsOK && reader.isAtEnd
+    return hasFrequencies
+  }
+
+  /// Decodes everything.
   mutating func decode(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
-    documents.removeAll(keepingCapacity: true)
-    termFrequencies.removeAll(keepingCapacity: true)
-    documentLengths.removeAll(keepingCapacity: true)
-    var reader = ByteReader(bytes, offset: header.payloadOffset)
-    var document = header.firstDocument
-    documents.append(document)
-    for _ in 1..<max(header.count, 1) {
-      guard let delta = reader.readVarInt(), delta >= 1 else { return false }
-      let (next, overflow) = document.addingReportingOverflow(delta)
-      guard !overflow else { return false }
-      document = next
-      documents.append(document)
-    }
-    guard document == header.lastDocument else { return false }
-    for _ in 0..<header.count {
-      guard let tf = reader.readVarInt(), tf >= 1, tf <= header.maxTermFrequency else { return false }
-      termFrequencies.append(tf)
-    }
-    for _ in 0..<header.count {
-      guard let length = reader.readVarInt(), length >= header.minDocumentLength else { return false }
-      documentLengths.append(length)
-    }
-    return reader.isAtEnd
+    decodeDocuments(bytes, header: header) && decodeFrequencies(bytes, header: header)
   }
 }

@@ -1,5 +1,6 @@
 /// Walks one query term's posting list in document order, decoding a chunk
-/// only when a document inside it is needed.
+/// only when a document inside it is needed, and its frequencies only when
+/// one of its postings is scored.
 ///
 /// - Important: holds the chunk buffers lent by `LexicalStorageReader.withPostingChunks`;
 ///   a cursor must not outlive the closure that lent them.
@@ -16,6 +17,8 @@ struct PostingCursor {
   private(set) var idf: Double = 0
   /// The largest score any posting of the term can reach.
   private(set) var upperBound: Double = 0
+  /// The largest score any posting of each chunk can reach (block-max).
+  private var chunkBounds: [Double] = []
 
   private var chunkIndex = -1
   private var position = 0
@@ -44,27 +47,45 @@ struct PostingCursor {
     documentFrequency = frequency
   }
 
-  /// Sets the idf and the score bound from the collection's scorer.
+  /// Sets the idf and the score bounds from the collection's scorer.
   mutating func prepare(scorer: BM25Scorer) {
     idf = scorer.idf(documentFrequency: documentFrequency)
-    var bound = 0.0
-    for header in headers {
-      bound = max(bound, scorer.tfNorm(termFrequency: header.maxTermFrequency, documentLength: header.minDocumentLength))
-    }
-    // Inflated by a hair so that a bound summed in another order than the
+    // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
-    upperBound = idf * bound * (1 + 1e-9)
+    let inflation = idf * (1 + 1e-9)
+    chunkBounds = headers.map {
+      inflation * scorer.tfNorm(termFrequency: $0.maxTermFrequency, documentLength: $0.minDocumentLength)
+    }
+    upperBound = chunkBounds.max() ?? 0
   }
 
   /// Positions the cursor on its first posting.
   mutating func start() throws(LexicalIndexError) {
-    chunkIndex = -1
     try load(chunk: 0)
   }
 
+  /// The current posting's score contribution.
+  /// - Complexity: O(1), plus the chunk's frequencies on its first scored posting.
+  @inline(__always)
+  mutating func score(_ scorer: BM25Scorer) throws(LexicalIndexError) -> Double {
+    try decodeFrequencies()
+    return scorer.score(
+      idf: idf, termFrequency: decoded.termFrequencies[position], documentLength: decoded.documentLengths[position])
+  }
+
   /// The current posting's term frequency and document length.
-  @inline(__always) var termFrequency: UInt32 { decoded.termFrequencies[position] }
-  @inline(__always) var documentLength: UInt32 { decoded.documentLengths[position] }
+  mutating func frequencyAndLength() throws(LexicalIndexError) -> (UInt32, UInt32) {
+    try decodeFrequencies()
+    return (decoded.termFrequencies[position], decoded.documentLengths[position])
+  }
+
+  @inline(__always)
+  private mutating func decodeFrequencies() throws(LexicalIndexError) {
+    if decoded.hasFrequencies { return }
+    guard decoded.decodeFrequencies(chunks[chunkIndex], header: headers[chunkIndex]) else {
+      throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
+    }
+  }
 
   /// Moves to the next posting.
   @inline(__always)
@@ -83,23 +104,40 @@ struct PostingCursor {
   mutating func advance(to target: UInt32) throws(LexicalIndexError) {
     if document >= target { return }
     if target > headers[chunkIndex].lastDocument {
-      var next = chunkIndex + 1
-      while next < headers.count && headers[next].lastDocument < target { next += 1 }
-      try load(chunk: next)
+      try load(chunk: chunkAtOrAfter(target))
       if document >= target { return }
     }
     while decoded.documents[position] < target { position += 1 }
     document = decoded.documents[position]
   }
 
+  /// A bound on this term's score for document `target` (≥ the current
+  /// document), read from chunk headers only: 0 when no chunk can hold it.
+  /// - Complexity: O(chunks skipped), no decoding.
+  func blockBound(at target: UInt32) -> Double {
+    if document == target { return chunkBounds[chunkIndex] }
+    if document > target { return 0 }
+    let chunk = target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
+    guard chunk < headers.count, headers[chunk].firstDocument <= target else { return 0 }
+    return chunkBounds[chunk]
+  }
+
+  /// The first chunk from the current one whose last document is ≥ `target`.
+  private func chunkAtOrAfter(_ target: UInt32) -> Int {
+    var chunk = chunkIndex + 1
+    while chunk < headers.count && headers[chunk].lastDocument < target { chunk += 1 }
+    return chunk
+  }
+
   private mutating func load(chunk: Int) throws(LexicalIndexError) {
     chunkIndex = chunk
     position = 0
     guard chunk < chunks.count else {
+      chunkIndex = chunks.count - 1
       document = Self.exhausted
       return
     }
-    guard decoded.decode(chunks[chunk], header: headers[chunk]) else {
+    guard decoded.decodeDocuments(chunks[chunk], header: headers[chunk]) else {
       throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
     }
     document = decoded.documents[0]

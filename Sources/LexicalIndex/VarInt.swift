@@ -31,6 +31,18 @@ struct ByteReader {
   /// The next integer, or nil when the bytes end early or it overflows 32 bits.
   @inline(__always)
   mutating func readVarInt() -> UInt32? {
+    // Most values (deltas, frequencies, short lengths) fit in one byte.
+    if offset < bytes.count {
+      let byte = bytes[offset]
+      if byte < 0x80 {
+        offset += 1
+        return UInt32(byte)
+      }
+    }
+    return readLongVarInt()
+  }
+
+  private mutating func readLongVarInt() -> UInt32? {
     var result: UInt32 = 0
     var shift: UInt32 = 0
     while offset < bytes.count {
