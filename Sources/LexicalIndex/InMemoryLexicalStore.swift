@@ -38,6 +38,27 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
       firstDocuments.insert(firstDocument, at: index)
     }
 
+    mutating func put(_ bytes: [UInt8], firstDocument: UInt32) {
+      // Appending after the last chunk is what indexing new documents does.
+      if let last = firstDocuments.last, last < firstDocument {
+        arena.append(contentsOf: bytes)
+        ends.append(arena.count)
+        firstDocuments.append(firstDocument)
+      } else if firstDocuments.isEmpty {
+        arena = bytes
+        ends = [bytes.count]
+        firstDocuments = [firstDocument]
+      } else if let index = floorIndex(firstDocument), firstDocuments[index] == firstDocument {
+        replace(at: index, with: bytes)
+      } else {
+        insert(bytes, firstDocument: firstDocument, at: (floorIndex(firstDocument) ?? -1) + 1)
+      }
+    }
+
+    mutating func delete(firstDocument: UInt32) {
+      if let index = floorIndex(firstDocument), firstDocuments[index] == firstDocument { remove(at: index) }
+    }
+
     mutating func remove(at index: Int) {
       let old = range(at: index)
       arena.removeSubrange(old)
@@ -111,21 +132,14 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
 
   public mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) {
     bytesWritten += bytes.count
-    var entry = chunks.removeValue(forKey: term) ?? TermChunks()
-    if let index = entry.floorIndex(firstDocument), entry.firstDocuments[index] == firstDocument {
-      entry.replace(at: index, with: bytes)
-    } else {
-      entry.insert(bytes, firstDocument: firstDocument, at: (entry.floorIndex(firstDocument) ?? -1) + 1)
-    }
-    chunks[term] = entry
+    // The defaulted subscript mutates the entry in place: one hash, no copy.
+    chunks[term, default: TermChunks()].put(bytes, firstDocument: firstDocument)
   }
 
   public mutating func deletePostingChunk(of term: Term, firstDocument: UInt32) {
-    guard var entry = chunks.removeValue(forKey: term) else { return }
-    if let index = entry.floorIndex(firstDocument), entry.firstDocuments[index] == firstDocument {
-      entry.remove(at: index)
-    }
-    if !entry.firstDocuments.isEmpty { chunks[term] = entry }
+    guard chunks[term] != nil else { return }
+    chunks[term]!.delete(firstDocument: firstDocument)
+    if chunks[term]!.firstDocuments.isEmpty { chunks[term] = nil }
   }
 
   public mutating func putDocumentRecord(_ document: UInt32, bytes: [UInt8]) {

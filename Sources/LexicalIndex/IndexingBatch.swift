@@ -30,24 +30,32 @@ struct IndexingBatch {
     if let previous = documents.last, previous.id >= id { idsIncreasing = false }
     let batchIndex = Int32(documents.count)
     let start = postingTerm.count
-    for token in 0..<tokens.count {
-      let term = terms.id(of: tokens.bytes, tokens.range(at: token))
-      if term == lastDocument.count {
-        lastDocument.append(-1)
-        lastPosting.append(-1)
-      }
-      if lastDocument[term] == batchIndex {
-        postingTF[Int(lastPosting[term])] += 1
-      } else {
-        lastDocument[term] = batchIndex
-        lastPosting[term] = Int32(postingTerm.count)
-        postingTerm.append(Int32(term))
-        postingTF.append(1)
+    tokens.bytes.withUnsafeBufferPointer { bytes in
+      for token in 0..<tokens.count {
+        count(UnsafeBufferPointer(rebasing: bytes[tokens.range(at: token)]), batchIndex: batchIndex)
       }
     }
     let length = UInt32(tokens.count)
     totalLength += UInt64(length)
     documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
+  }
+
+  /// Counts one occurrence of `token` in document `batchIndex`.
+  @inline(__always)
+  private mutating func count(_ token: UnsafeBufferPointer<UInt8>, batchIndex: Int32) {
+    let term = terms.id(of: token)
+    if term == lastDocument.count {
+      lastDocument.append(-1)
+      lastPosting.append(-1)
+    }
+    if lastDocument[term] == batchIndex {
+      postingTF[Int(lastPosting[term])] += 1
+    } else {
+      lastDocument[term] = batchIndex
+      lastPosting[term] = Int32(postingTerm.count)
+      postingTerm.append(Int32(term))
+      postingTF.append(1)
+    }
   }
 
   /// The storage record of document `index`: its length and distinct terms.

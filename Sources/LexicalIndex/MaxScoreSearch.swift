@@ -16,6 +16,11 @@
 /// 2011; Lucene 9.6+); a candidate falling between a term's chunks costs that
 /// term nothing.
 ///
+/// Two more block-max checks run before a candidate is scored: over the
+/// window up to the nearest end of an essential chunk (skipping the whole
+/// window when its bound cannot reach the threshold, as Lucene's
+/// MaxScoreBulkScorer does with its windows), then for the candidate alone.
+///
 /// Exactness: a document is dropped only when an upper bound of its score is
 /// ≤ the threshold, and since documents arrive in increasing id order, a
 /// tie at the threshold loses to the kept document (lower id) anyway. So the
@@ -63,6 +68,36 @@ enum MaxScoreSearch {
           try cursors[order[rank]].next()
         }
         continue
+      }
+
+      if prune && threshold > -.infinity {
+        let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
+        // Window skip: up to the first end of an essential cursor's chunk,
+        // no document scores more than the sum of the essential chunks'
+        // block-max bounds plus the non-essential terms' bounds.
+        var windowBound = nonEssentialBound
+        var windowEnd = PostingCursor.exhausted
+        var candidateBound = nonEssentialBound
+        for rank in firstEssential..<count {
+          let index = order[rank]
+          let bound = cursors[index].currentChunkBound
+          windowBound += bound
+          windowEnd = min(windowEnd, cursors[index].currentChunkLastDocument)
+          if cursors[index].document == candidate { candidateBound += bound }
+        }
+        if windowBound <= threshold {
+          if windowEnd == PostingCursor.exhausted { return }
+          for rank in firstEssential..<count { try cursors[order[rank]].advance(to: windowEnd &+ 1) }
+          continue
+        }
+        // Candidate skip: the same with only the essential terms it holds;
+        // it costs no decoding and no division.
+        if candidateBound <= threshold {
+          for rank in firstEssential..<count where cursors[order[rank]].document == candidate {
+            try cursors[order[rank]].next()
+          }
+          continue
+        }
       }
 
       var partial = 0.0

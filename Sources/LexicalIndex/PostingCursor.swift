@@ -111,6 +111,15 @@ struct PostingCursor {
     document = decoded.documents[position]
   }
 
+  /// The block-max bound of the current chunk (0 once exhausted).
+  @inline(__always) var currentChunkBound: Double { document == Self.exhausted ? 0 : chunkBounds[chunkIndex] }
+
+  /// The last document of the current chunk: every posting of this term up
+  /// to it is in the decoded chunk.
+  @inline(__always) var currentChunkLastDocument: UInt32 {
+    document == Self.exhausted ? Self.exhausted : headers[chunkIndex].lastDocument
+  }
+
   /// A bound on this term's score for document `target` (≥ the current
   /// document), read from chunk headers only: 0 when no chunk can hold it.
   /// - Complexity: O(chunks skipped), no decoding.

@@ -4,9 +4,9 @@
 struct TermTable {
   private(set) var arena: [UInt8] = []
   private(set) var ends: [Int] = []
-  private var hashes: [UInt64] = []
-  /// Term id + 1 per slot; 0 is empty. The count of slots is a power of two.
-  private var slots: [Int32] = Array(repeating: 0, count: 1024)
+  /// Per slot: the hash's high 32 bits, then id + 1 in the low 32 (0 = empty).
+  /// Keeping the hash in the slot rejects most mismatches without touching the arena.
+  private var slots: [UInt64] = Array(repeating: 0, count: 1024)
 
   var count: Int { ends.count }
 
@@ -14,58 +14,65 @@ struct TermTable {
 
   func term(_ id: Int) -> Term { Term(utf8: Array(arena[range(of: id)])) }
 
-  /// The id of the bytes `bytes[range]`, interned if new.
+  /// The id of `token`, interned if new.
   /// - Complexity: O(length) expected.
-  mutating func id(of bytes: [UInt8], _ range: Range<Int>) -> Int {
-    let hash = Self.hash(bytes, range)
+  mutating func id(of token: UnsafeBufferPointer<UInt8>) -> Int {
+    let hash = Self.hash(token)
+    let tag = hash & 0xFFFF_FFFF_0000_0000
     let mask = slots.count - 1
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
-      let stored = Int(slots[slot])
+      let stored = slots[slot]
       if stored == 0 { break }
-      let id = stored - 1
-      if hashes[id] == hash && equals(id, bytes, range) { return id }
+      if stored & 0xFFFF_FFFF_0000_0000 == tag {
+        let id = Int(stored & 0xFFFF_FFFF) - 1
+        if equals(id, token) { return id }
+      }
       slot = (slot + 1) & mask
     }
     let id = ends.count
-    arena.append(contentsOf: bytes[range])
+    arena.append(contentsOf: token)
     ends.append(arena.count)
-    hashes.append(hash)
-    slots[slot] = Int32(id + 1)
+    slots[slot] = tag | UInt64(id + 1)
     if ends.count * 2 > slots.count { grow() }
     return id
   }
 
-  private func equals(_ id: Int, _ bytes: [UInt8], _ range: Range<Int>) -> Bool {
-    let stored = self.range(of: id)
-    guard stored.count == range.count else { return false }
-    var a = stored.lowerBound
-    var b = range.lowerBound
-    while b < range.upperBound {
-      if arena[a] != bytes[b] { return false }
-      a += 1
-      b += 1
+  private func equals(_ id: Int, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
+    let stored = range(of: id)
+    guard stored.count == token.count else { return false }
+    return arena.withUnsafeBufferPointer { arena in
+      var offset = 0
+      while offset < token.count {
+        if arena[stored.lowerBound + offset] != token[offset] { return false }
+        offset += 1
+      }
+      return true
     }
-    return true
   }
 
   private mutating func grow() {
-    var newSlots = [Int32](repeating: 0, count: slots.count * 2)
+    var newSlots = [UInt64](repeating: 0, count: slots.count * 2)
     let mask = newSlots.count - 1
-    for id in hashes.indices {
-      var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-      while newSlots[slot] != 0 { slot = (slot + 1) & mask }
-      newSlots[slot] = Int32(id + 1)
+    arena.withUnsafeBufferPointer { arena in
+      for id in ends.indices {
+        let range = self.range(of: id)
+        let hash = Self.hash(UnsafeBufferPointer(rebasing: arena[range]))
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while newSlots[slot] != 0 { slot = (slot + 1) & mask }
+        newSlots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
+      }
     }
     slots = newSlots
   }
 
-  /// FNV-1a, then a final avalanche so the low bits (the slot) depend on every byte.
+  /// FNV-1a, then a final avalanche so the low bits (the slot) and the high
+  /// bits (the tag) both depend on every byte.
   @inline(__always)
-  private static func hash(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64 {
+  private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for index in range {
-      hash = (hash ^ UInt64(bytes[index])) &* 0x100_0000_01b3
+    for byte in bytes {
+      hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
     }
     hash ^= hash >> 33
     hash &*= 0xff51_afd7_ed55_8ccd

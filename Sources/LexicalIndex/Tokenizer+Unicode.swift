@@ -28,15 +28,9 @@ struct ScalarScratch: Sendable {
   /// Start and end offsets of the current identifier's parts.
   var parts: [Int] = []
 
-  /// Loads `text`: its bytes directly when ASCII, else its NFKC form's scalars.
+  /// Loads the NFKC form of `text`: its code points and their classes.
   /// - Complexity: O(n).
-  mutating func load(_ text: String) {
-    scalars.removeAll(keepingCapacity: true)
-    classes.removeAll(keepingCapacity: true)
-    var text = text
-    text.makeContiguousUTF8()
-    let wasASCII = text.utf8.withContiguousStorageIfAvailable { utf8 in loadASCII(utf8) } ?? false
-    if wasASCII { return }
+  mutating func load(nonASCII text: String) {
     scalars.removeAll(keepingCapacity: true)
     classes.removeAll(keepingCapacity: true)
     // NFKC first, on the original case, so camel humps survive normalization.
@@ -46,16 +40,11 @@ struct ScalarScratch: Sendable {
     }
   }
 
-  /// Loads ASCII bytes; returns false at the first non-ASCII byte.
-  private mutating func loadASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-    scalars.reserveCapacity(utf8.count)
-    classes.reserveCapacity(utf8.count)
-    for byte in utf8 {
-      if byte >= 0x80 { return false }
-      scalars.append(UInt32(byte))
-      classes.append(Self.asciiClass(byte))
-    }
-    return true
+  /// Whether every byte is ASCII.
+  static func isASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    var union: UInt8 = 0
+    for byte in utf8 { union |= byte }
+    return union < 0x80
   }
 
   @inline(__always) static func asciiClass(_ byte: UInt8) -> CharacterClass {
@@ -126,5 +115,50 @@ extension TokenBuffer {
   @inline(__always) mutating func appendUTF8(_ value: UInt32) {
     guard let scalar = Unicode.Scalar(value) else { return }
     UTF8.encode(scalar) { bytes.append($0) }
+  }
+}
+
+/// What the segmenter reads: a class per position and the folded bytes of a range.
+protocol SegmentSource {
+  var count: Int { get }
+  func kind(at index: Int) -> CharacterClass
+  func appendFolded(_ range: Range<Int>, to buffer: inout TokenBuffer)
+}
+
+/// ASCII text, read in place from the string's UTF-8 (valid while the string is borrowed).
+struct ASCIISource: SegmentSource {
+  let bytes: UnsafeBufferPointer<UInt8>
+
+  var count: Int { bytes.count }
+
+  @inline(__always) func kind(at index: Int) -> CharacterClass { ScalarScratch.asciiClass(bytes[index]) }
+
+  @inline(__always) func appendFolded(_ range: Range<Int>, to buffer: inout TokenBuffer) {
+    for index in range {
+      let byte = bytes[index]
+      buffer.bytes.append(byte &- 0x41 < 26 ? byte | 0x20 : byte)
+    }
+  }
+}
+
+/// Any text, as the code points of its NFKC form.
+struct ScalarSource: SegmentSource {
+  let scalars: [UInt32]
+  let classes: [CharacterClass]
+
+  var count: Int { scalars.count }
+
+  @inline(__always) func kind(at index: Int) -> CharacterClass { classes[index] }
+
+  func appendFolded(_ range: Range<Int>, to buffer: inout TokenBuffer) {
+    for index in range {
+      let value = scalars[index]
+      if value < 0x80 {
+        let byte = UInt8(truncatingIfNeeded: value)
+        buffer.bytes.append(byte &- 0x41 < 26 ? byte | 0x20 : byte)
+      } else {
+        buffer.appendFolded(nonASCII: value)
+      }
+    }
   }
 }

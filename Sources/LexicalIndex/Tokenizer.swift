@@ -61,7 +61,18 @@ public struct Tokenizer: Sendable, Hashable {
   /// - Complexity: O(n) in the length of `text`.
   public func tokenize(_ text: String, into buffer: inout TokenBuffer) {
     buffer.removeAll()
-    buffer.scratch.load(text)
-    segment(buffer: &buffer)
+    var text = text
+    text.makeContiguousUTF8()
+    // Pure ASCII (the common case in traces) is segmented straight from the
+    // string's bytes: NFKC is the identity on it, and nothing is copied.
+    let handled = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+      guard ScalarScratch.isASCII(utf8) else { return false }
+      segment(ASCIISource(bytes: utf8), into: &buffer)
+      return true
+    }
+    if handled == true { return }
+    buffer.scratch.load(nonASCII: text)
+    let source = ScalarSource(scalars: buffer.scratch.scalars, classes: buffer.scratch.classes)
+    segment(source, into: &buffer)
   }
 }

@@ -65,9 +65,10 @@ struct TopKHeap {
     let count = scores.count
     while true {
       var worst = parent
-      for child in [2 * parent + 1, 2 * parent + 2] where child < count {
-        if Self.worse(scores[child], documents[child], scores[worst], documents[worst]) { worst = child }
-      }
+      let left = 2 * parent + 1
+      let right = left + 1
+      if left < count && Self.worse(scores[left], documents[left], scores[worst], documents[worst]) { worst = left }
+      if right < count && Self.worse(scores[right], documents[right], scores[worst], documents[worst]) { worst = right }
       if worst == parent { return }
       scores.swapAt(parent, worst)
       documents.swapAt(parent, worst)
