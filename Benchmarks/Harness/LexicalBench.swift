@@ -1,5 +1,184 @@
 import ArgumentParser
+import Foundation
+import LexicalIndex
 
+/// `tracekv-bench lexical --beir DIR`: BM25 index time, single-thread query
+/// speed and retrieval quality on a BEIR collection, plus the cost of adding
+/// one document to a large index.
 struct LexicalBenchCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "lexical", abstract: "(not yet written)")
+  static let configuration = CommandConfiguration(
+    commandName: "lexical",
+    abstract: "BM25: index seconds, queries/s, p50/p99, nDCG@10, recall@10/100, MRR@10 on a BEIR folder.")
+
+  @Option(help: "BEIR folder (see `tracekv-bench prepare`).") var beir: String
+  @Option(help: "Write the report as JSON to this file.") var json: String?
+  @Option(help: "Hits per query (recall@100 needs at least 100).") var depth = 100
+  @Option(help: "BM25 k1.") var k1 = 1.2
+  @Option(help: "BM25 b.") var b = 0.75
+  @Option(help: "Write tokens and the run (TREC format) here, for Benchmarks/peers/lexical.py.") var dump: String?
+  @Option(help: "Documents added one at a time after the bulk index, to time a single add.") var adds = 1_000
+  @Option(help: "Before timing single adds, grow the index to this many documents by re-adding the corpus under new ids.")
+  var growTo = 100_000
+  @Flag(help: "Skip the exhaustive-scoring pass that checks MaxScore's results.") var skipVerify = false
+
+  func run() throws {
+    let collection = try BEIRCollection.load(from: beir)
+    let index = BM25Index(parameters: try BM25Parameters(k1: k1, b: b))
+    let texts = collection.documents.map(\.indexedText)
+    let documents = texts.enumerated().map { (id: UInt32($0.offset), text: $0.element) }
+
+    // Bulk index: one batch, as a store ingests a file.
+    var store = InMemoryLexicalStore()
+    let indexStart = nowNanoseconds()
+    try index.add(documents, to: &store)
+    let indexSeconds = secondsSince(indexStart)
+    let statistics = store.collectionStatistics()
+
+    // Queries, one at a time on this thread, tokenization included.
+    for query in collection.queries.prefix(50) { _ = try index.search(query.text, limit: depth, in: store) }
+    var latencies: [Double] = []
+    var rankings: [String: [String]] = [:]
+    var run: [(query: String, hits: [(document: String, score: Double)])] = []
+    var results: [[LexicalHit]] = []
+    var progress = ProgressLine("lexical queries", total: collection.queries.count)
+    let queriesStart = nowNanoseconds()
+    for (number, query) in collection.queries.enumerated() {
+      let start = nowNanoseconds()
+      let hits = try index.search(query.text, limit: depth, in: store)
+      latencies.append(Double(nowNanoseconds() - start) / 1e6)
+      results.append(hits)
+      rankings[query.id] = hits.map { collection.documents[Int($0.document)].id }
+      run.append((query.id, hits.map { (collection.documents[Int($0.document)].id, $0.score) }))
+      progress.update(number + 1)
+    }
+    let queriesSeconds = secondsSince(queriesStart)
+    progress.finish()
+    let metrics = RetrievalMetrics.evaluate(rankings: rankings, qrels: collection.qrels)
+    let qps = Double(collection.queries.count) / queriesSeconds
+
+    // MaxScore must return exactly what scoring every posting returns.
+    var exhaustiveQPS = 0.0
+    var exactQueries = 0
+    if !skipVerify {
+      let start = nowNanoseconds()
+      for (number, query) in collection.queries.enumerated() {
+        let hits = try index.search(query.text, limit: depth, in: store, strategy: .exhaustive)
+        if hits == results[number] { exactQueries += 1 }
+      }
+      exhaustiveQPS = Double(collection.queries.count) / secondsSince(start)
+    }
+
+    if let dump { try writeDump(to: dump, collection: collection, index: index, run: run) }
+
+    let addReport = try measureSingleAdds(index: index, store: &store, texts: texts)
+
+    var table = TextTable(["lexical", "value"])
+    table.add(["collection", "\(beir) (\(collection.documents.count) docs, \(collection.queries.count) queries)"])
+    table.add(["terms / chunks / posting MB", "\(store.termCount) / \(store.chunkCount) / \(fixed(Double(store.postingBytes) / 1e6))"])
+    table.add(["avg doc length (tokens)", fixed(statistics.averageLength, 1)])
+    table.add(["index seconds", fixed(indexSeconds, 3)])
+    table.add(["queries/s (1 thread)", fixed(qps, 0)])
+    table.add(["p50 / p99 ms", "\(fixed(percentile(latencies, 50), 3)) / \(fixed(percentile(latencies, 99), 3))"])
+    if !skipVerify {
+      table.add(["exhaustive queries/s", fixed(exhaustiveQPS, 0)])
+      table.add(["MaxScore = exhaustive", "\(exactQueries)/\(collection.queries.count) queries"])
+    }
+    table.add(["nDCG@10", fixed(metrics.ndcg10, 4)])
+    table.add(["recall@10 / @100", "\(fixed(metrics.recall10, 4)) / \(fixed(metrics.recall100, 4))"])
+    table.add(["MRR@10", fixed(metrics.mrr10, 4)])
+    table.add([
+      "single add at \(addReport.indexSize) docs",
+      "\(fixed(addReport.meanMicroseconds, 1)) µs mean, \(fixed(addReport.p99Microseconds, 1)) µs p99",
+    ])
+    table.add([
+      "bytes written per add",
+      "\(fixed(addReport.meanBytes, 0)) for \(fixed(addReport.meanTokens, 1)) tokens (\(fixed(addReport.meanBytes / max(addReport.meanTokens, 1), 1)) B/token)",
+    ])
+    print(table.render())
+
+    if let json {
+      var report: [String: Any] = [
+        "index_seconds": indexSeconds, "qps": qps,
+        "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+        "documents": collection.documents.count, "queries": collection.queries.count,
+        "terms": store.termCount, "chunks": store.chunkCount, "posting_bytes": store.postingBytes,
+        "avg_doc_length": statistics.averageLength, "depth": depth, "k1": k1, "b": b,
+        "add_one_index_documents": addReport.indexSize, "add_one_us_mean": addReport.meanMicroseconds,
+        "add_one_us_p99": addReport.p99Microseconds, "add_one_bytes_mean": addReport.meanBytes,
+        "add_one_tokens_mean": addReport.meanTokens, "context": runContext(),
+      ]
+      report.merge(metrics.jsonFields) { $1 }
+      if !skipVerify {
+        report["exhaustive_qps"] = exhaustiveQPS
+        report["maxscore_exact_queries"] = exactQueries
+      }
+      try writeJSON(report, to: json)
+    }
+  }
+
+  struct AddReport {
+    var indexSize = 0
+    var meanMicroseconds = 0.0
+    var p99Microseconds = 0.0
+    var meanBytes = 0.0
+    var meanTokens = 0.0
+  }
+
+  /// Grows the index (untimed) to `growTo` documents, then adds `adds`
+  /// documents one call each and reports the time and the bytes each wrote.
+  private func measureSingleAdds(index: BM25Index, store: inout InMemoryLexicalStore, texts: [String]) throws -> AddReport {
+    guard adds > 0, !texts.isEmpty else { return AddReport() }
+    var next = UInt32(texts.count)
+    while Int(next) < growTo {
+      let count = min(20_000, growTo - Int(next))
+      try index.add((0..<count).map { (id: next + UInt32($0), text: texts[(Int(next) + $0) % texts.count]) }, to: &store)
+      next += UInt32(count)
+    }
+    var report = AddReport(indexSize: Int(next))
+    var times: [Double] = []
+    let tokenizer = index.tokenizer
+    for number in 0..<adds {
+      let text = texts[(number * 7919) % texts.count]
+      let bytesBefore = store.bytesWritten
+      let start = nowNanoseconds()
+      try index.add(id: next, text: text, to: &store)
+      times.append(Double(nowNanoseconds() - start) / 1e3)
+      report.meanBytes += Double(store.bytesWritten - bytesBefore)
+      report.meanTokens += Double(tokenizer.tokens(text).count)
+      next += 1
+    }
+    report.meanMicroseconds = times.reduce(0, +) / Double(adds)
+    report.p99Microseconds = percentile(times, 99)
+    report.meanBytes /= Double(adds)
+    report.meanTokens /= Double(adds)
+    return report
+  }
+
+  /// Writes what the peers need to score the same tokens: every document's
+  /// and query's tokens (queries deduplicated, as the index does) and the run.
+  private func writeDump(
+    to folder: String, collection: BEIRCollection, index: BM25Index,
+    run: [(query: String, hits: [(document: String, score: Double)])]
+  ) throws {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    struct Tokens: Encodable {
+      var _id: String
+      var tokens: [String]
+    }
+    var corpus = Data()
+    for document in collection.documents {
+      corpus.append(try encoder.encode(Tokens(_id: document.id, tokens: index.tokenizer.tokens(document.indexedText))))
+      corpus.append(UInt8(ascii: "\n"))
+    }
+    try corpus.write(to: URL(fileURLWithPath: folder + "/corpus_tokens.jsonl"))
+    var queries = Data()
+    for query in collection.queries {
+      queries.append(try encoder.encode(Tokens(_id: query.id, tokens: index.queryTerms(query.text).map(\.description))))
+      queries.append(UInt8(ascii: "\n"))
+    }
+    try queries.write(to: URL(fileURLWithPath: folder + "/queries_tokens.jsonl"))
+    try TRECRunFile.write(run, tag: "tracekv", to: folder + "/run.trec")
+  }
 }

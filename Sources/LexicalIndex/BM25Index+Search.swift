@@ -1,0 +1,116 @@
+/// How `BM25Index.search` walks the posting lists.
+public enum BM25SearchStrategy: Sendable, Hashable {
+  /// MaxScore dynamic pruning: exact top k, skips what cannot reach it.
+  case maxScore
+  /// Scores every document holding a query term: the oracle for tests.
+  case exhaustive
+}
+
+extension BM25Index {
+  /// The distinct terms of a query, in order of first appearance.
+  ///
+  /// A repeated query word counts once: queries are short, and counting
+  /// `error error` twice would let users weight terms by accident.
+  public func queryTerms(_ query: String) -> [Term] {
+    var seen = Set<Term>()
+    return tokenizer.tokens(query).map(Term.init).filter { seen.insert($0).inserted }
+  }
+
+  /// The `limit` best documents for a text query, best first (ties: lower id first).
+  ///
+  /// - Parameters:
+  ///   - filter: when given, only documents it accepts are candidates; it is
+  ///     applied inside the index, so a filtered query still returns `limit`
+  ///     hits when that many accepted documents match.
+  ///   - explain: attach each hit's term-by-term explanation.
+  /// - Complexity: O(P log k) for P postings of the query terms at worst;
+  ///   MaxScore skips most postings of common terms.
+  public func search(
+    _ query: String, limit: Int, in store: some LexicalStorageReader,
+    filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .maxScore
+  ) throws -> [LexicalHit] {
+    try search(terms: queryTerms(query), limit: limit, in: store, filter: filter, explain: explain, strategy: strategy)
+  }
+
+  /// The `limit` best documents for already tokenized terms (duplicates are ignored).
+  public func search(
+    terms: [Term], limit: Int, in store: some LexicalStorageReader,
+    filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .maxScore
+  ) throws -> [LexicalHit] {
+    var seen = Set<Term>()
+    let unique = terms.filter { seen.insert($0).inserted }
+    guard limit > 0, !unique.isEmpty else { return [] }
+    let statistics = try store.collectionStatistics()
+    let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
+    return try withCursors(unique, scorer: scorer, in: store) { cursors in
+      let pristine = cursors
+      var heap = TopKHeap(capacity: limit)
+      try MaxScoreSearch.run(
+        cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: strategy == .maxScore)
+      return try heap.sorted().map { score, document in
+        LexicalHit(
+          document: document, score: score,
+          explanation: explain ? try Self.explanation(of: document, cursors: pristine, scorer: scorer) : nil)
+      }
+    }
+  }
+
+  /// Why `document` scores what it does for `query`: nil when it is not indexed.
+  /// - Complexity: O(query terms · (chunks skipped + one chunk decode)).
+  public func explain(_ query: String, document: UInt32, in store: some LexicalStorageReader) throws
+    -> BM25Explanation?
+  {
+    guard let length = try documentLength(document, in: store) else { return nil }
+    let statistics = try store.collectionStatistics()
+    let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
+    var explanation = try withCursors(queryTerms(query), scorer: scorer, in: store) { cursors in
+      try Self.explanation(of: document, cursors: cursors, scorer: scorer)
+    }
+    explanation.documentLength = length
+    return explanation
+  }
+
+  private static func explanation(
+    of document: UInt32, cursors: [PostingCursor], scorer: BM25Scorer
+  ) throws(LexicalIndexError) -> BM25Explanation {
+    var terms: [TermContribution] = []
+    var length: UInt32 = 0
+    for var cursor in cursors {
+      try cursor.start()
+      try cursor.advance(to: document)
+      guard cursor.document == document else { continue }
+      let (frequency, documentLength) = try cursor.frequencyAndLength()
+      length = documentLength
+      terms.append(
+        TermContribution(
+          term: cursor.term, documentFrequency: cursor.documentFrequency, termFrequency: frequency,
+          idf: cursor.idf, tfNorm: scorer.tfNorm(termFrequency: frequency, documentLength: documentLength),
+          score: try cursor.score(scorer)))
+    }
+    return BM25Explanation(
+      terms: terms, documentLength: length, averageLength: scorer.statistics.averageLength,
+      documentCount: scorer.statistics.documentCount, parameters: scorer.parameters)
+  }
+
+  /// Borrows the chunks of every term (nesting one lending closure per term,
+  /// so all buffers stay valid together) and builds prepared cursors over
+  /// those holding postings, in query order.
+  private func withCursors<Result>(
+    _ terms: [Term], scorer: BM25Scorer, in store: some LexicalStorageReader,
+    _ body: (inout [PostingCursor]) throws -> Result
+  ) throws -> Result {
+    var cursors: [PostingCursor] = []
+    func lend(_ index: Int) throws -> Result {
+      if index == terms.count { return try body(&cursors) }
+      return try store.withPostingChunks(of: terms[index]) { chunks in
+        if !chunks.isEmpty {
+          var cursor = try PostingCursor(term: terms[index], queryIndex: cursors.count, chunks: chunks)
+          cursor.prepare(scorer: scorer)
+          cursors.append(cursor)
+        }
+        return try lend(index + 1)
+      }
+    }
+    return try lend(0)
+  }
+}

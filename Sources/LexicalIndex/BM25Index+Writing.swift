@@ -1,0 +1,162 @@
+extension BM25Index {
+  /// Indexes a batch of new documents.
+  ///
+  /// Postings are merged into storage term by term: a term whose new
+  /// documents all come after its last posting (the usual case: ids grow)
+  /// rewrites only its last chunk and appends new ones.
+  ///
+  /// - Throws: `LexicalIndexError.documentExists` when an id is already
+  ///   indexed or repeats in the batch (nothing is written then);
+  ///   `.corruptPostingChunk` when a chunk to extend does not decode; storage errors.
+  /// - Complexity: O(t + u · c) for t tokens over u distinct (document, term)
+  ///   pairs' terms, c = `PostingChunk.capacity`: independent of the size of
+  ///   the collection, except when an id is lower than a term's last
+  ///   posting (then that posting costs one chunk rewrite, O(c)).
+  public func add(
+    _ documents: [(id: UInt32, text: String)], to store: inout some LexicalStorage
+  ) throws {
+    var batch = IndexingBatch()
+    var tokens = TokenBuffer()
+    for (id, text) in documents {
+      precondition(id != .max, "document id UInt32.max is reserved")
+      tokenizer.tokenize(text, into: &tokens)
+      batch.add(id: id, tokens: tokens)
+    }
+    guard !batch.documents.isEmpty else { return }
+    if !batch.idsIncreasing {
+      var seen = Set<UInt32>()
+      for document in batch.documents where !seen.insert(document.id).inserted {
+        throw LexicalIndexError.documentExists(document.id)
+      }
+    }
+    for document in batch.documents where try store.documentRecord(document.id) != nil {
+      throw LexicalIndexError.documentExists(document.id)
+    }
+
+    for index in batch.documents.indices {
+      try store.putDocumentRecord(batch.documents[index].id, bytes: batch.record(of: index))
+    }
+    try batch.forEachTerm { term, postings in try merge(postings, of: term, into: &store) }
+    var statistics = try store.collectionStatistics()
+    statistics.documentCount += UInt64(batch.documents.count)
+    statistics.totalLength += batch.totalLength
+    try store.putCollectionStatistics(statistics)
+  }
+
+  /// Indexes one new document.
+  /// - Complexity: O(its tokens + its distinct terms · `PostingChunk.capacity`).
+  public func add(id: UInt32, text: String, to store: inout some LexicalStorage) throws {
+    try add([(id: id, text: text)], to: &store)
+  }
+
+  /// Removes a document: its postings, its record and its share of the statistics.
+  /// - Returns: false when the document was not indexed (nothing changes).
+  /// - Complexity: O(its distinct terms · `PostingChunk.capacity`).
+  @discardableResult
+  public func delete(_ document: UInt32, from store: inout some LexicalStorage) throws -> Bool {
+    guard let bytes = try store.documentRecord(document) else { return false }
+    guard let record = DocumentRecord(encoded: bytes) else {
+      throw LexicalIndexError.corruptDocumentRecord(document: document)
+    }
+    for term in record.terms {
+      guard let (first, existing) = try chunk(of: term, covering: document, in: store),
+        let position = existing.firstIndex(where: { $0.document == document })
+      else { throw LexicalIndexError.corruptDocumentRecord(document: document) }
+      var postings = existing
+      postings.remove(at: position)
+      if postings.first?.document != first { try store.deletePostingChunk(of: term, firstDocument: first) }
+      if !postings.isEmpty { try writeChunks(postings, of: term, into: &store) }
+    }
+    try store.deleteDocumentRecord(document)
+    var statistics = try store.collectionStatistics()
+    guard statistics.documentCount >= 1, statistics.totalLength >= UInt64(record.length) else {
+      throw LexicalIndexError.corruptStatistics
+    }
+    statistics.documentCount -= 1
+    statistics.totalLength -= UInt64(record.length)
+    try store.putCollectionStatistics(statistics)
+    return true
+  }
+
+  /// Replaces the text of a document (indexing it when it was not indexed).
+  /// - Complexity: a `delete` plus an `add`.
+  public func update(id: UInt32, text: String, in store: inout some LexicalStorage) throws {
+    try delete(id, from: &store)
+    try add(id: id, text: text, to: &store)
+  }
+
+  // MARK: - Chunk maintenance
+
+  /// Merges postings of one term (in increasing document order) into storage.
+  private func merge(_ postings: [Posting], of term: Term, into store: inout some LexicalStorage) throws {
+    guard let firstNew = postings.first?.document else { return }
+    let last = try chunk(of: term, covering: .max, in: store)
+    guard let (lastFirst, lastPostings) = last else {
+      try writeChunks(postings, of: term, into: &store)
+      return
+    }
+    if lastPostings.last!.document < firstNew {
+      if lastPostings.count == PostingChunk.capacity {
+        try writeChunks(postings, of: term, into: &store)
+      } else {
+        // The rewritten last chunk keeps its key (its first document is unchanged).
+        precondition(lastPostings.first!.document == lastFirst)
+        try writeChunks(lastPostings + postings, of: term, into: &store)
+      }
+      return
+    }
+    // Out of order (an update re-adding an old id): insert one by one.
+    for posting in postings { try insert(posting, of: term, into: &store) }
+  }
+
+  /// Writes postings as consecutive full chunks, each keyed by its first document.
+  private func writeChunks(_ postings: [Posting], of term: Term, into store: inout some LexicalStorage) throws {
+    var start = 0
+    while start < postings.count {
+      let end = min(start + PostingChunk.capacity, postings.count)
+      let slice = postings[start..<end]
+      try store.putPostingChunk(of: term, firstDocument: slice.first!.document, bytes: PostingChunk.encode(slice))
+      start = end
+    }
+  }
+
+  /// Inserts one posting into the chunk that covers it, splitting a full chunk in two.
+  private func insert(_ posting: Posting, of term: Term, into store: inout some LexicalStorage) throws {
+    guard let (first, existing) = try chunk(of: term, covering: posting.document, in: store) else {
+      try writeChunks([posting], of: term, into: &store)
+      return
+    }
+    var postings = existing
+    let position = postings.firstIndex(where: { $0.document >= posting.document }) ?? postings.count
+    if position < postings.count && postings[position].document == posting.document {
+      postings[position] = posting
+    } else {
+      postings.insert(posting, at: position)
+    }
+    if postings.first!.document != first { try store.deletePostingChunk(of: term, firstDocument: first) }
+    if postings.count <= PostingChunk.capacity {
+      try writeChunks(postings, of: term, into: &store)
+    } else {
+      let half = postings.count / 2
+      try writeChunks(Array(postings[..<half]), of: term, into: &store)
+      try writeChunks(Array(postings[half...]), of: term, into: &store)
+    }
+  }
+
+  /// The decoded chunk of `term` covering `document` (see `LexicalStorage.withPostingChunk`).
+  private func chunk(
+    of term: Term, covering document: UInt32, in store: some LexicalStorage
+  ) throws -> (UInt32, [Posting])? {
+    try store.withPostingChunk(of: term, covering: document) { chunk -> (UInt32, [Posting])? in
+      guard let chunk else { return nil }
+      var decoded = DecodedChunk()
+      guard let header = PostingChunkHeader(chunk.bytes), header.firstDocument == chunk.firstDocument,
+        decoded.decode(chunk.bytes, header: header)
+      else { throw LexicalIndexError.corruptPostingChunk(term: term.description, firstDocument: chunk.firstDocument) }
+      return (chunk.firstDocument, (0..<decoded.count).map {
+        Posting(document: decoded.documents[$0], termFrequency: decoded.termFrequencies[$0],
+                documentLength: decoded.documentLengths[$0])
+      })
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/// The postings of a batch of documents, accumulated in flat arrays before
+/// they are merged into storage one term at a time.
+///
+/// Why batch: merging term by term touches each term's last chunk once per
+/// batch instead of once per document, the way Lucene and tantivy buffer a
+/// segment in memory.
+struct IndexingBatch {
+  struct Document {
+    var id: UInt32
+    var length: UInt32
+    /// This document's postings in the flat arrays (one per distinct term).
+    var postings: Range<Int>
+  }
+
+  var terms = TermTable()
+  var documents: [Document] = []
+  var postingTerm: [Int32] = []
+  var postingTF: [UInt32] = []
+  /// For each term id: the last document (batch index) that held it, and that posting's index.
+  private var lastDocument: [Int32] = []
+  private var lastPosting: [Int32] = []
+  private(set) var totalLength: UInt64 = 0
+  /// Whether ids arrived in strictly increasing order (then every term's
+  /// postings are already sorted and no id repeats).
+  private(set) var idsIncreasing = true
+
+  /// Adds a tokenized document.
+  /// - Complexity: O(tokens).
+  mutating func add(id: UInt32, tokens: TokenBuffer) {
+    if let previous = documents.last, previous.id >= id { idsIncreasing = false }
+    let batchIndex = Int32(documents.count)
+    let start = postingTerm.count
+    tokens.bytes.withUnsafeBufferPointer { bytes in
+      for token in 0..<tokens.count {
+        count(UnsafeBufferPointer(rebasing: bytes[tokens.range(at: token)]), batchIndex: batchIndex)
+      }
+    }
+    let length = UInt32(tokens.count)
+    totalLength += UInt64(length)
+    documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
+  }
+
+  /// Counts one occurrence of `token` in document `batchIndex`.
+  @inline(__always)
+  private mutating func count(_ token: UnsafeBufferPointer<UInt8>, batchIndex: Int32) {
+    let term = terms.id(of: token)
+    if term == lastDocument.count {
+      lastDocument.append(-1)
+      lastPosting.append(-1)
+    }
+    if lastDocument[term] == batchIndex {
+      postingTF[Int(lastPosting[term])] += 1
+    } else {
+      lastDocument[term] = batchIndex
+      lastPosting[term] = Int32(postingTerm.count)
+      postingTerm.append(Int32(term))
+      postingTF.append(1)
+    }
+  }
+
+  /// The storage record of document `index`: its length and distinct terms.
+  func record(of index: Int) -> [UInt8] {
+    let document = documents[index]
+    var bytes: [UInt8] = []
+    VarInt.append(document.length, to: &bytes)
+    VarInt.append(UInt32(document.postings.count), to: &bytes)
+    for posting in document.postings {
+      let range = terms.range(of: Int(postingTerm[posting]))
+      VarInt.append(UInt32(range.count), to: &bytes)
+      bytes.append(contentsOf: terms.arena[range])
+    }
+    return bytes
+  }
+
+  /// Calls `body` for each term with its postings in increasing document order.
+  /// - Complexity: O(postings) by a counting sort on term ids (plus a sort of
+  ///   each term's postings when ids did not arrive in order).
+  func forEachTerm(_ body: (Term, [Posting]) throws -> Void) rethrows {
+    var starts = [Int](repeating: 0, count: terms.count + 1)
+    for term in postingTerm { starts[Int(term) + 1] += 1 }
+    for term in 0..<terms.count { starts[term + 1] += starts[term] }
+    var fill = starts
+    var ordered = [Posting](repeating: Posting(document: 0, termFrequency: 0, documentLength: 0), count: postingTerm.count)
+    for document in documents {
+      for posting in document.postings {
+        let term = Int(postingTerm[posting])
+        ordered[fill[term]] = Posting(document: document.id, termFrequency: postingTF[posting], documentLength: document.length)
+        fill[term] += 1
+      }
+    }
+    for term in 0..<terms.count {
+      var postings = Array(ordered[starts[term]..<starts[term + 1]])
+      if !idsIncreasing { postings.sort { $0.document < $1.document } }
+      try body(self.terms.term(term), postings)
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/// What the index reads from its storage when it answers a query.
+///
+/// The index is storage-agnostic: `InMemoryLexicalStore` implements this for
+/// tests and benchmarks, TraceKV implements it over LMDB inside the same
+/// transaction as the traces. Keys and values are the byte codecs of this
+/// module (`PostingChunkKey`, `PostingChunk`, `CollectionStatistics.encoded`),
+/// so every implementation stores the same bytes.
+///
+/// Errors thrown by an implementation pass through the index unchanged.
+public protocol LexicalStorageReader {
+  /// The stored statistics, or `.empty` when none were ever stored.
+  func collectionStatistics() throws -> CollectionStatistics
+
+  /// Calls `body` once with the bytes of every posting chunk of `term`, in
+  /// increasing first-document order; with an empty array when the term has
+  /// no chunk.
+  ///
+  /// Over LMDB: position a cursor at `PostingChunkKey.prefix(of: term)`
+  /// (`MDB_SET_RANGE`) and step while keys start with that prefix, lending the
+  /// values straight from the memory map (zero copy).
+  ///
+  /// - Important: the buffers are lent: valid only until `body` returns. The
+  ///   index never keeps them longer.
+  func withPostingChunks<Result>(
+    of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result
+  ) throws -> Result
+
+  /// The stored record of `document` (opaque bytes written by
+  /// `putDocumentRecord`), or nil when the document is not indexed.
+  func documentRecord(_ document: UInt32) throws -> [UInt8]?
+}
+
+/// What the index writes when documents are added, updated or deleted.
+///
+/// Every change of one `add`/`delete`/`update` call goes through these
+/// methods; an implementation that applies them in one transaction (with the
+/// trace they index) keeps index and traces consistent across crashes.
+public protocol LexicalStorage: LexicalStorageReader {
+  /// Calls `body` with the chunk of `term` that should receive `document`:
+  /// the chunk with the greatest first document ≤ `document`; when every
+  /// chunk starts after `document`, the term's first chunk; nil when the term
+  /// has no chunk. `covering: .max` therefore yields the term's last chunk.
+  ///
+  /// Over LMDB: `MDB_SET_RANGE` at `PostingChunkKey.encode(term:firstDocument: document)`;
+  /// an exact match is the answer, else step back once (`MDB_PREV`) and take
+  /// that key if it still has the term's prefix, else the key found first if
+  /// it has the prefix.
+  ///
+  /// - Important: the bytes are lent: valid only until `body` returns.
+  func withPostingChunk<Result>(
+    of term: Term, covering document: UInt32,
+    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
+  ) throws -> Result
+
+  /// Stores (inserts or replaces) the chunk of `term` whose first document is `firstDocument`.
+  mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) throws
+
+  /// Removes the chunk of `term` whose first document is `firstDocument`.
+  mutating func deletePostingChunk(of term: Term, firstDocument: UInt32) throws
+
+  /// Stores (inserts or replaces) the record of `document`.
+  mutating func putDocumentRecord(_ document: UInt32, bytes: [UInt8]) throws
+
+  /// Removes the record of `document`.
+  mutating func deleteDocumentRecord(_ document: UInt32) throws
+
+  /// Stores the collection statistics (one small value, rewritten by every
+  /// `add`/`delete`/`update` call).
+  mutating func putCollectionStatistics(_ statistics: CollectionStatistics) throws
+}

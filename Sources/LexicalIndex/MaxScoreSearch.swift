@@ -1,0 +1,152 @@
+/// Document-at-a-time top-k retrieval with MaxScore pruning (Turtle & Flood,
+/// 1995, in the form Lucene's MaxScoreBulkScorer uses).
+///
+/// Terms are sorted by their score upper bound. Once the heap is full, the
+/// longest prefix of low-bound terms whose bounds sum to at most the heap's
+/// threshold is *non-essential*: a document holding only those terms cannot
+/// enter the top k, so candidates come from the essential terms alone, and
+/// the non-essential lists are only probed (skipping whole chunks) for
+/// those candidates, stopping as soon as the remaining bounds cannot lift
+/// the document above the threshold. Common terms have low idf, hence low
+/// bounds, and become non-essential first: their long lists are skipped.
+///
+/// Before probing, each non-essential term's bound is refined to the
+/// block-max of the chunk that would hold the candidate (read from chunk
+/// headers, no decoding), as block-max MaxScore does (Chakrabarti et al.
+/// 2011; Lucene 9.6+); a candidate falling between a term's chunks costs that
+/// term nothing.
+///
+/// Two more block-max checks run before a candidate is scored: over the
+/// window up to the nearest end of an essential chunk (skipping the whole
+/// window when its bound cannot reach the threshold, as Lucene's
+/// MaxScoreBulkScorer does with its windows), then for the candidate alone.
+///
+/// Exactness: a document is dropped only when an upper bound of its score is
+/// ≤ the threshold, and since documents arrive in increasing id order, a
+/// tie at the threshold loses to the kept document (lower id) anyway. So the
+/// result is exactly the exhaustive top k, same order, same scores: every
+/// score is summed in query-term order whatever order the terms were visited in.
+enum MaxScoreSearch {
+  /// Fills `heap` with the best documents over `cursors` (indexed by query order).
+  /// - Parameters:
+  ///   - filter: when given, only documents it accepts are scored; applied
+  ///     before scoring, so a filtered search still fills k when k documents pass.
+  ///   - prune: false scores every matching document (the exhaustive oracle).
+  /// - Complexity: O(P log k) for P postings in the worst case; with pruning,
+  ///   lists of non-essential terms are visited only at candidate documents.
+  static func run(
+    cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap,
+    filter: ((UInt32) -> Bool)?, prune: Bool
+  ) throws(LexicalIndexError) {
+    let count = cursors.count
+    guard count > 0, heap.capacity > 0 else { return }
+    for index in 0..<count { try cursors[index].start() }
+
+    let order = cursors.indices.sorted { cursors[$0].upperBound < cursors[$1].upperBound }
+    var boundPrefix = [Double](repeating: 0, count: count)
+    var running = 0.0
+    for (rank, index) in order.enumerated() {
+      running += cursors[index].upperBound
+      boundPrefix[rank] = running
+    }
+    var contributions = [Double](repeating: 0, count: count)
+    var blockBounds = [Double](repeating: 0, count: count)
+    var firstEssential = 0
+    var threshold = -Double.infinity
+
+    while true {
+      if prune {
+        while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
+        if firstEssential == count { return }
+      }
+      var candidate = PostingCursor.exhausted
+      for rank in firstEssential..<count { candidate = min(candidate, cursors[order[rank]].document) }
+      if candidate == PostingCursor.exhausted { return }
+
+      if let filter, !filter(candidate) {
+        for rank in firstEssential..<count where cursors[order[rank]].document == candidate {
+          try cursors[order[rank]].next()
+        }
+        continue
+      }
+
+      if prune && threshold > -.infinity {
+        let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
+        // Window skip: up to the first end of an essential cursor's chunk,
+        // no document scores more than the sum of the essential chunks'
+        // block-max bounds plus the non-essential terms' bounds.
+        var windowBound = nonEssentialBound
+        var windowEnd = PostingCursor.exhausted
+        var candidateBound = nonEssentialBound
+        for rank in firstEssential..<count {
+          let index = order[rank]
+          let bound = cursors[index].currentChunkBound
+          windowBound += bound
+          windowEnd = min(windowEnd, cursors[index].currentChunkLastDocument)
+          if cursors[index].document == candidate { candidateBound += bound }
+        }
+        if windowBound <= threshold {
+          if windowEnd == PostingCursor.exhausted { return }
+          for rank in firstEssential..<count { try cursors[order[rank]].advance(to: windowEnd &+ 1) }
+          continue
+        }
+        // Candidate skip: the same with only the essential terms it holds;
+        // it costs no decoding and no division.
+        if candidateBound <= threshold {
+          for rank in firstEssential..<count where cursors[order[rank]].document == candidate {
+            try cursors[order[rank]].next()
+          }
+          continue
+        }
+      }
+
+      var partial = 0.0
+      for rank in firstEssential..<count {
+        let index = order[rank]
+        guard cursors[index].document == candidate else { continue }
+        let score = try cursors[index].score(scorer)
+        contributions[index] = score
+        partial += score
+        try cursors[index].next()
+      }
+
+      // Block-max refinement: bound each non-essential term by the chunk that
+      // would hold the candidate (headers only), and drop the candidate
+      // before decoding anything when even those bounds cannot lift it.
+      var competitive = true
+      if firstEssential > 0 {
+        var remaining = 0.0
+        for rank in 0..<firstEssential {
+          let bound = cursors[order[rank]].blockBound(at: candidate)
+          blockBounds[rank] = bound
+          remaining += bound
+        }
+        var rank = firstEssential - 1
+        while rank >= 0 {
+          if partial + remaining <= threshold {
+            competitive = false
+            break
+          }
+          if blockBounds[rank] > 0 {
+            let index = order[rank]
+            try cursors[index].advance(to: candidate)
+            if cursors[index].document == candidate {
+              let score = try cursors[index].score(scorer)
+              contributions[index] = score
+              partial += score
+            }
+          }
+          remaining -= blockBounds[rank]
+          rank -= 1
+        }
+      }
+
+      if competitive {
+        var score = 0.0
+        for index in 0..<count { score += contributions[index] }
+        if heap.offer(score, candidate) { threshold = heap.threshold }
+      }
+      for index in 0..<count { contributions[index] = 0 }
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// Placeholder: the LexicalIndex module is being written.

@@ -1,0 +1,154 @@
+/// Walks one query term's posting list in document order, decoding a chunk
+/// only when a document inside it is needed, and its frequencies only when
+/// one of its postings is scored.
+///
+/// - Important: holds the chunk buffers lent by `LexicalStorageReader.withPostingChunks`;
+///   a cursor must not outlive the closure that lent them.
+struct PostingCursor {
+  /// Past the last posting.
+  static let exhausted = UInt32.max
+
+  let term: Term
+  /// Position of the term in the (deduplicated) query: the order scores are summed in.
+  let queryIndex: Int
+  private let chunks: [UnsafeRawBufferPointer]
+  private let headers: [PostingChunkHeader]
+  let documentFrequency: UInt64
+  private(set) var idf: Double = 0
+  /// The largest score any posting of the term can reach.
+  private(set) var upperBound: Double = 0
+  /// The largest score any posting of each chunk can reach (block-max).
+  private var chunkBounds: [Double] = []
+
+  private var chunkIndex = -1
+  private var position = 0
+  private var decoded = DecodedChunk()
+  /// The current document, or `exhausted`.
+  private(set) var document: UInt32 = PostingCursor.exhausted
+
+  /// Parses every chunk header of a term (O(chunks), no decoding).
+  init(term: Term, queryIndex: Int, chunks: [UnsafeRawBufferPointer]) throws(LexicalIndexError) {
+    self.term = term
+    self.queryIndex = queryIndex
+    self.chunks = chunks
+    var headers: [PostingChunkHeader] = []
+    headers.reserveCapacity(chunks.count)
+    var frequency: UInt64 = 0
+    var previousLast: UInt32? = nil
+    for chunk in chunks {
+      guard let header = PostingChunkHeader(chunk), previousLast.map({ $0 < header.firstDocument }) ?? true else {
+        throw .corruptPostingChunk(term: term.description, firstDocument: previousLast ?? 0)
+      }
+      previousLast = header.lastDocument
+      frequency += UInt64(header.count)
+      headers.append(header)
+    }
+    self.headers = headers
+    documentFrequency = frequency
+  }
+
+  /// Sets the idf and the score bounds from the collection's scorer.
+  mutating func prepare(scorer: BM25Scorer) {
+    idf = scorer.idf(documentFrequency: documentFrequency)
+    // Inflated by a hair so that bounds summed in another order than the
+    // score can never fall below it through rounding.
+    let inflation = idf * (1 + 1e-9)
+    chunkBounds = headers.map {
+      inflation * scorer.tfNorm(termFrequency: $0.maxTermFrequency, documentLength: $0.minDocumentLength)
+    }
+    upperBound = chunkBounds.max() ?? 0
+  }
+
+  /// Positions the cursor on its first posting.
+  mutating func start() throws(LexicalIndexError) {
+    try load(chunk: 0)
+  }
+
+  /// The current posting's score contribution.
+  /// - Complexity: O(1), plus the chunk's frequencies on its first scored posting.
+  @inline(__always)
+  mutating func score(_ scorer: BM25Scorer) throws(LexicalIndexError) -> Double {
+    try decodeFrequencies()
+    return scorer.score(
+      idf: idf, termFrequency: decoded.termFrequencies[position], documentLength: decoded.documentLengths[position])
+  }
+
+  /// The current posting's term frequency and document length.
+  mutating func frequencyAndLength() throws(LexicalIndexError) -> (UInt32, UInt32) {
+    try decodeFrequencies()
+    return (decoded.termFrequencies[position], decoded.documentLengths[position])
+  }
+
+  @inline(__always)
+  private mutating func decodeFrequencies() throws(LexicalIndexError) {
+    if decoded.hasFrequencies { return }
+    guard decoded.decodeFrequencies(chunks[chunkIndex], header: headers[chunkIndex]) else {
+      throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
+    }
+  }
+
+  /// Moves to the next posting.
+  @inline(__always)
+  mutating func next() throws(LexicalIndexError) {
+    position += 1
+    if position < decoded.count {
+      document = decoded.documents[position]
+    } else {
+      try load(chunk: chunkIndex + 1)
+    }
+  }
+
+  /// Moves to the first posting whose document is ≥ `target`, skipping whole
+  /// chunks by their headers without decoding them.
+  /// - Complexity: O(skipped chunks + postings scanned in the target chunk).
+  mutating func advance(to target: UInt32) throws(LexicalIndexError) {
+    if document >= target { return }
+    if target > headers[chunkIndex].lastDocument {
+      try load(chunk: chunkAtOrAfter(target))
+      if document >= target { return }
+    }
+    while decoded.documents[position] < target { position += 1 }
+    document = decoded.documents[position]
+  }
+
+  /// The block-max bound of the current chunk (0 once exhausted).
+  @inline(__always) var currentChunkBound: Double { document == Self.exhausted ? 0 : chunkBounds[chunkIndex] }
+
+  /// The last document of the current chunk: every posting of this term up
+  /// to it is in the decoded chunk.
+  @inline(__always) var currentChunkLastDocument: UInt32 {
+    document == Self.exhausted ? Self.exhausted : headers[chunkIndex].lastDocument
+  }
+
+  /// A bound on this term's score for document `target` (≥ the current
+  /// document), read from chunk headers only: 0 when no chunk can hold it.
+  /// - Complexity: O(chunks skipped), no decoding.
+  func blockBound(at target: UInt32) -> Double {
+    if document == target { return chunkBounds[chunkIndex] }
+    if document > target { return 0 }
+    let chunk = target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
+    guard chunk < headers.count, headers[chunk].firstDocument <= target else { return 0 }
+    return chunkBounds[chunk]
+  }
+
+  /// The first chunk from the current one whose last document is ≥ `target`.
+  private func chunkAtOrAfter(_ target: UInt32) -> Int {
+    var chunk = chunkIndex + 1
+    while chunk < headers.count && headers[chunk].lastDocument < target { chunk += 1 }
+    return chunk
+  }
+
+  private mutating func load(chunk: Int) throws(LexicalIndexError) {
+    chunkIndex = chunk
+    position = 0
+    guard chunk < chunks.count else {
+      chunkIndex = chunks.count - 1
+      document = Self.exhausted
+      return
+    }
+    guard decoded.decodeDocuments(chunks[chunk], header: headers[chunk]) else {
+      throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
+    }
+    document = decoded.documents[0]
+  }
+}

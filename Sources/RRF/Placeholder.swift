@@ -1,1 +1,0 @@
-// Placeholder: the RRF module is being written.

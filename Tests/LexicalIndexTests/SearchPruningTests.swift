@@ -1,0 +1,63 @@
+import LexicalIndex
+import TestSupport
+import Testing
+
+@Suite struct SearchPruningTests {
+  let index = BM25Index()
+
+  func makeStore(_ count: Int = 4_000) throws -> InMemoryLexicalStore {
+    var store = InMemoryLexicalStore()
+    try index.add(randomCorpus(count: count, seed: 42), to: &store)
+    return store
+  }
+
+  @Test(arguments: [1, 10, 100])
+  func maxScoreEqualsExhaustiveScoring(limit: Int) throws {
+    let store = try makeStore()
+    for query in randomQueries(count: 150, seed: 9) {
+      let pruned = try index.search(query, limit: limit, in: store)
+      let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
+      #expect(pruned == exhaustive, "query: \(query)")
+    }
+  }
+
+  @Test func exhaustiveRankingIsSortedWithIdTieBreak() throws {
+    let store = try makeStore(1_000)
+    let hits = try index.search("w0 w1", limit: 1_000, in: store, strategy: .exhaustive)
+    #expect(!hits.isEmpty)
+    for (a, b) in zip(hits, hits.dropFirst()) {
+      #expect(a.score > b.score || (a.score == b.score && a.document < b.document))
+    }
+  }
+
+  @Test func explanationSumsToTheScore() throws {
+    let store = try makeStore(1_000)
+    for query in randomQueries(count: 40, seed: 12) {
+      for hit in try index.search(query, limit: 10, in: store, explain: true) {
+        let explanation = try #require(hit.explanation)
+        #expect(explanation.score == hit.score)
+        #expect(explanation.terms.reduce(0) { $0 + $1.idf * $1.tfNorm } == hit.score)
+      }
+    }
+  }
+
+  @Test func filterIsAppliedInsideTheIndex() throws {
+    let store = try makeStore()
+    for query in randomQueries(count: 60, seed: 13) {
+      // Only every 50th document passes: a post-filter of the top 10 would come back nearly empty.
+      let accept: (UInt32) -> Bool = { $0 % 50 == 0 }
+      let filtered = try index.search(query, limit: 10, in: store, filter: accept)
+      let reference = try index.search(query, limit: 100_000, in: store, strategy: .exhaustive).filter { accept($0.document) }
+      #expect(filtered == Array(reference.prefix(10)), "query: \(query)")
+      #expect(filtered.allSatisfy { accept($0.document) })
+      #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .exhaustive) == filtered)
+    }
+  }
+
+  @Test func filteredQueryStillFillsK() throws {
+    let store = try makeStore()
+    let hits = try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 })
+    #expect(hits.count == 10)
+    #expect(try index.search("w0", limit: 10, in: store, filter: { _ in false }).isEmpty)
+  }
+}
