@@ -38,7 +38,7 @@ let package = Package(
 
     .executableTarget(
       name: "tracekv",
-      dependencies: ["TraceKV", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["TraceKV", "Embeddings", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "tracekv-bench",
