@@ -49,7 +49,7 @@ struct EmbedCommand: ParsableCommand {
         vectors += try model.embed(Array(inputs[start..<min(start + batch, inputs.count)]))
       }
       if json {
-        try printJSON(zip(inputs, vectors).map { ["text": $0, "embedding": $1.map { Double($0) }] as [String: Any] })
+        try printEmbeddingsJSON(texts: inputs, vectors: vectors)
       } else {
         print("\(model.name), \(model.dimension)-d, fingerprint \(model.fingerprint)")
         for (text, vector) in zip(inputs, vectors) {
@@ -59,6 +59,20 @@ struct EmbedCommand: ParsableCommand {
         }
       }
     }
+  }
+
+  /// `[{"text": …, "embedding": […]}, …]`, one object per line. Floats are
+  /// written in their shortest round-tripping form (`Float.description`),
+  /// not widened to Double, which would print 17 digits of noise each.
+  func printEmbeddingsJSON(texts: [String], vectors: [[Float]]) throws {
+    var out = "["
+    for (index, (text, vector)) in zip(texts, vectors).enumerated() {
+      let quoted = String(decoding: try JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed]), as: UTF8.self)
+      out += (index == 0 ? "\n" : ",\n") + "  {\"text\": \(quoted), \"embedding\": ["
+      out += vector.map(\.description).joined(separator: ", ") + "]}"
+    }
+    out += texts.isEmpty ? "]\n" : "\n]\n"
+    FileHandle.standardOutput.write(Data(out.utf8))
   }
 
   /// The `text` field of each non-blank JSONL line.
