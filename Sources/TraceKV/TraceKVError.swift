@@ -24,6 +24,8 @@ public struct TraceKVError: Error, Sendable, Equatable, CustomStringConvertible 
     case storeFull
     /// The store's recorded embedder differs from the one offered.
     case embedderMismatch
+    /// The store's embedder cannot be loaded (e.g. its model files are missing).
+    case embedderUnavailable
     /// Any other failure of LMDB or the file system.
     case storage
   }

@@ -1,4 +1,5 @@
 import CLMDB
+import Embeddings
 import Foundation
 
 /// An embedded store of agent execution traces: one LMDB file holding the
@@ -16,11 +17,31 @@ public final class TraceStore: Sendable {
     public var create = true
     /// The map size of a new store; it grows by itself.
     public var initialMapSize = LMDBEnvironment.initialMapSize
+    /// The embedder of a new store; an existing store must match it unless
+    /// `.recorded` (the default), which uses what the store recorded.
+    public var embedder: EmbedderChoice = .recorded
+    /// Where the MiniLM model files are (default: `ModelFiles()`, which honours
+    /// `TRACEKV_MODEL_DIR`).
+    public var modelFiles = ModelFiles()
 
-    public init(readOnly: Bool = false, create: Bool = true) {
+    public init(readOnly: Bool = false, create: Bool = true, embedder: EmbedderChoice = .recorded) {
       self.readOnly = readOnly
       self.create = create
+      self.embedder = embedder
     }
+  }
+
+  /// Which text embedder a store uses; one per store, recorded at creation.
+  public enum EmbedderChoice: Sendable {
+    /// Whatever the store recorded; for a new store, MiniLM when its model
+    /// files are present, else the hashing embedder.
+    case recorded
+    case miniLM
+    case hashing
+    /// No embedder: no vector index; search is lexical only.
+    case none
+    /// Any embedder; its name, dimension and fingerprint are recorded.
+    case custom(any TextEmbedder)
   }
 
   /// The store file.
@@ -29,6 +50,7 @@ public final class TraceStore: Sendable {
   public let isReadOnly: Bool
   let environment: LMDBEnvironment
   let tables: StoreTables
+  let search: SearchIndexes
 
   /// Opens the store at `path`, creating it if needed and allowed.
   ///
@@ -48,12 +70,66 @@ public final class TraceStore: Sendable {
     self.environment = environment
     self.isReadOnly = readOnly || environment.isReadOnly
     do {
-      tables = try StoreTables(try Self.openOrInitialize(environment))
+      let tables = try StoreTables(try Self.openOrInitialize(environment))
+      self.tables = tables
+      search = try Self.openSearch(environment, tables, options, readOnly: isReadOnly)
     } catch let error as TraceKVError {
       throw error
     } catch {
       throw TraceKVError(.storage, "opening \(path) failed: \(error)")
     }
+  }
+
+  /// The store's embedder: the recorded one, or for a store without one the
+  /// choice in `options`, recorded now. A different explicit choice is refused.
+  private static func openSearch(
+    _ environment: LMDBEnvironment, _ tables: StoreTables, _ options: Options, readOnly: Bool
+  ) throws -> SearchIndexes {
+    let files = options.modelFiles
+    let recorded = try environment.read { transaction in
+      try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.embedder) { bytes in
+        try JSONDecoder().decode(EmbedderIdentity.self, from: Data(bytes))
+      }
+    }
+    @Sendable func embeddingError(_ error: any Error) -> TraceKVError {
+      TraceKVError(.embedderUnavailable, "\(error)")
+    }
+    func chosen() throws -> any TextEmbedder {
+      do {
+        switch options.embedder {
+        case .recorded: return try Embedders.makeDefault(modelFiles: files)
+        case .miniLM: return try MiniLMEmbedder(files: files)
+        case .hashing: return HashingEmbedder()
+        case .none: return NoEmbedder()
+        case .custom(let embedder): return embedder
+        }
+      } catch { throw embeddingError(error) }
+    }
+    if let recorded {
+      if case .recorded = options.embedder {
+      } else {
+        let wanted = try chosen()
+        guard wanted.identity == recorded else {
+          throw TraceKVError(
+            .embedderMismatch,
+            "\(environment.path) was created with the embedder \(recorded); it cannot be searched with \(wanted.identity)")
+        }
+      }
+      let custom: (any TextEmbedder)? = if case .custom(let embedder) = options.embedder { embedder } else { nil }
+      return SearchIndexes(identity: recorded) {
+        if let custom { return custom }
+        if recorded == NoEmbedder().identity { return NoEmbedder() }
+        do { return try Embedders.make(for: recorded, modelFiles: files) } catch { throw embeddingError(error) }
+      }
+    }
+    let embedder = try chosen()
+    if !readOnly {
+      try environment.write { transaction in
+        try transaction.put(
+          tables.meta, key: StoreSchema.MetaKey.embedder, value: try JSONEncoder().encode(embedder.identity))
+      }
+    }
+    return SearchIndexes(identity: embedder.identity) { embedder }
   }
 
   /// Refuses, before LMDB touches it, a file that is not an LMDB environment:
@@ -114,27 +190,42 @@ public final class TraceStore: Sendable {
   // MARK: Shared helpers for the extensions
 
   /// A read transaction over the latest commit.
-  func read<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+  func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
     try environment.read(body)
   }
 
   /// A write transaction; see `LMDBEnvironment.write` (the body may run twice).
-  func write<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+  func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
     guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
     return try environment.write(body)
   }
 
+  /// A write transaction that keeps the search indexes in step: `body` tells
+  /// the `IndexWriter` what it changed; the indexes change in the same
+  /// transaction, and this process's search state is replaced after the commit.
+  func indexedWrite<R>(_ body: (LMDBTransaction, inout IndexWriter) throws -> R) throws -> R {
+    try search.writeLock.withLock {
+      let (result, state) = try write { transaction in
+        var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
+        let result = try body(transaction, &writer)
+        return (result, try writer.finish())
+      }
+      search.install(state)
+      return result
+    }
+  }
+
   /// The document id of `traceID`, if the store holds it.
-  func document(of traceID: String, in transaction: borrowing LMDBTransaction) throws -> UInt32? {
+  func document(of traceID: String, in transaction: LMDBTransaction) throws -> UInt32? {
     try transaction.withValue(tables.traceIDs, key: Array(traceID.utf8)) { Keys.readDocID($0) }
   }
 
-  func record(_ doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> TraceRecord? {
+  func record(_ doc: UInt32, in transaction: LMDBTransaction) throws -> TraceRecord? {
     try transaction.withValue(tables.traces, key: Keys.docID(doc)) { try TraceRecord.decode($0) }
   }
 
   /// The document and record of `traceID`, or `notFound`.
-  func requireRecord(_ traceID: String, in transaction: borrowing LMDBTransaction) throws -> (UInt32, TraceRecord) {
+  func requireRecord(_ traceID: String, in transaction: LMDBTransaction) throws -> (UInt32, TraceRecord) {
     guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
       throw TraceKVError.notFound("no trace with id '\(traceID)' in the store")
     }
@@ -142,7 +233,7 @@ public final class TraceStore: Sendable {
   }
 
   /// The spans of a document in the order received.
-  func spans(of doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> [Span] {
+  func spans(of doc: UInt32, in transaction: LMDBTransaction) throws -> [Span] {
     var spans: [Span] = []
     try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
       spans.append(try SpanRecord.decode(value))
@@ -152,7 +243,7 @@ public final class TraceStore: Sendable {
   }
 
   /// The spans of a document as reconstruction sees them, without parsing attributes.
-  func spanViews(of doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> [SpanView] {
+  func spanViews(of doc: UInt32, in transaction: LMDBTransaction) throws -> [SpanView] {
     var views: [SpanView] = []
     try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
       views.append(try SpanRecord.decodeView(value))

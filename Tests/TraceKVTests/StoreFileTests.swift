@@ -88,7 +88,7 @@ import Testing
   }
 
   @Test func mapGrowsFromATinyMap() throws {
-    let temporary = try TemporaryStore(initialMapSize: 256 << 10)
+    let temporary = try TemporaryStore(initialMapSize: 256 << 10, embedder: .none)
     let before = temporary.store.environment.mapSize
     let filler = String(repeating: "x", count: 2000)
     var lines: [String] = []

@@ -28,9 +28,10 @@ final class TemporaryStore {
   let store: TraceStore
   var path: String { store.path }
 
-  init(initialMapSize: Int? = nil) throws {
+  init(initialMapSize: Int? = nil, embedder: TraceStore.EmbedderChoice = .hashing) throws {
     directory = try TemporaryDirectory()
-    var options = TraceStore.Options()
+    // The hashing embedder keeps tests fast; MiniLM has tests of its own.
+    var options = TraceStore.Options(embedder: embedder)
     if let initialMapSize { options.initialMapSize = initialMapSize }
     store = try TraceStore(path: directory.path("traces.tkv"), options: options)
   }

@@ -112,7 +112,7 @@ extension TraceStore {
 
   /// Writes a batch of traces in one transaction.
   func write(_ batch: [IncomingTrace]) throws -> IngestReport {
-    try write { transaction in
+    try indexedWrite { transaction, index in
       var report = IngestReport()
       var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
         Keys.readDocID($0)
@@ -120,11 +120,11 @@ extension TraceStore {
       for incoming in batch {
         report.warnings += incoming.warnings
         if let doc = try document(of: incoming.trace.traceID, in: transaction) {
-          report.spansWritten += try merge(incoming, into: doc, in: transaction)
+          report.spansWritten += try merge(incoming, into: doc, in: transaction, index: &index)
           report.merged += 1
         } else {
           guard nextDocument < UInt32.max else { throw TraceKVError(.storeFull, "the store ran out of document ids") }
-          try add(incoming, as: nextDocument, in: transaction)
+          try add(incoming, as: nextDocument, in: transaction, index: &index)
           report.spansWritten += incoming.trace.spans.count
           report.added += 1
           nextDocument += 1
@@ -136,7 +136,9 @@ extension TraceStore {
   }
 
   /// Writes a trace the store did not hold.
-  private func add(_ incoming: IncomingTrace, as doc: UInt32, in transaction: borrowing LMDBTransaction) throws {
+  private func add(
+    _ incoming: IncomingTrace, as doc: UInt32, in transaction: LMDBTransaction, index: inout IndexWriter
+  ) throws {
     var trace = incoming.trace
     trace.status = incoming.statedStatus ?? .running
     // The rules flag new evidence, but a human's or a governance decision
@@ -157,11 +159,14 @@ extension TraceStore {
     if let episode = trace.episodeID {
       try transaction.put(tables.byEpisode, key: Keys.byEpisode(episode, doc), value: [UInt8]())
     }
+    index.textChanged(doc, record, isNew: true)
   }
 
   /// Merges a trace into the one the store holds (TRACEBRAIN.md §3); returns
   /// the number of new spans.
-  private func merge(_ incoming: IncomingTrace, into doc: UInt32, in transaction: borrowing LMDBTransaction) throws -> Int {
+  private func merge(
+    _ incoming: IncomingTrace, into doc: UInt32, in transaction: LMDBTransaction, index: inout IndexWriter
+  ) throws -> Int {
     guard var record = try record(doc, in: transaction) else {
       throw TraceKVError(.corrupted, "trace \(incoming.trace.traceID) is in trace-ids but has no record")
     }
@@ -209,6 +214,7 @@ extension TraceStore {
     if oldEpisode == nil, let episode = trace.episodeID {
       try transaction.put(tables.byEpisode, key: Keys.byEpisode(episode, doc), value: [UInt8]())
     }
+    index.textChanged(doc, record, isNew: false)
     return newSpans.count
   }
 

@@ -104,15 +104,15 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   /// Runs `body` in a read-only transaction that sees the latest commit of any process.
   @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
-  func read<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+  func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
     while true {
       let outcome: R? = try mapLock.withShared {
         var transaction: OpaquePointer?
         let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
         if code == MDB_MAP_RESIZED { return nil }
         guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
-        let lmdbTransaction = LMDBTransaction(handle: transaction, isWritable: false)
-        return try body(lmdbTransaction)  // aborted (LMDB's way to end a reader) when it goes out of scope
+        let owned = OwnedTransaction(handle: transaction, isWritable: false)
+        return try body(owned.transaction)  // aborted (LMDB's way to end a reader) when it goes out of scope
       }
       if let outcome { return outcome }
       try adoptGrownMap()
@@ -125,7 +125,7 @@ final class LMDBEnvironment: @unchecked Sendable {
   /// **`body` runs again**: it must have no effects outside the transaction
   /// that a second run would repeat wrongly. A throw from `body` aborts.
   @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
-  func write<R>(_ body: (borrowing LMDBTransaction) throws -> R) throws -> R {
+  func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
     guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
     writerLock.lock()
     defer { writerLock.unlock() }
@@ -138,9 +138,9 @@ final class LMDBEnvironment: @unchecked Sendable {
       }
       guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin write", path: path) }
       do {
-        let lmdbTransaction = LMDBTransaction(handle: transaction, isWritable: true)
-        let result = try body(lmdbTransaction)
-        try lmdbTransaction.commit()
+        let owned = OwnedTransaction(handle: transaction, isWritable: true)
+        let result = try body(owned.transaction)
+        try owned.commit()
         return result
       } catch let error as TraceKVError where error.lmdbCode == MDB_MAP_FULL {
         try grow()
@@ -197,9 +197,9 @@ final class LMDBEnvironment: @unchecked Sendable {
       var transaction: OpaquePointer?
       let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
       guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
-      let lmdbTransaction = LMDBTransaction(handle: transaction, isWritable: false)
-      let opened = try openDatabases(names, in: lmdbTransaction, create: false)
-      try lmdbTransaction.commit()
+      let owned = OwnedTransaction(handle: transaction, isWritable: false)
+      let opened = try openDatabases(names, in: owned.transaction, create: false)
+      try owned.commit()
       return opened
     }
   }

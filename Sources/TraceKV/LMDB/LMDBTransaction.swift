@@ -1,30 +1,40 @@
 import CLMDB
 import Foundation
 
-/// One LMDB transaction, read-only or read-write.
-///
-/// Lifetime rules of LMDB are in the type: the transaction cannot be copied, it
-/// is aborted when it goes out of scope unless `commit()` consumed it, and the
-/// bytes it reads are lent only inside closures, because LMDB's pointers into
-/// the memory map are valid only until the next write in this transaction or
-/// its end. Get one from `LMDBEnvironment.read` or `.write`.
-struct LMDBTransaction: ~Copyable {
-  fileprivate let handle: OpaquePointer
-  let isWritable: Bool
+/// Owns one LMDB transaction: it cannot be copied, it is aborted when it goes
+/// out of scope unless `commit()` consumed it. Only `LMDBEnvironment` makes
+/// one; the code inside `read { }` / `write { }` sees the `LMDBTransaction`
+/// it lends.
+struct OwnedTransaction: ~Copyable {
+  let transaction: LMDBTransaction
 
   init(handle: OpaquePointer, isWritable: Bool) {
-    self.handle = handle
-    self.isWritable = isWritable
+    transaction = LMDBTransaction(handle: handle, isWritable: isWritable)
   }
 
-  deinit { mdb_txn_abort(handle) }
+  deinit { mdb_txn_abort(transaction.handle) }
 
   /// Commits and ends the transaction.
   consuming func commit() throws(TraceKVError) {
-    let handle = self.handle
+    let handle = transaction.handle
     discard self
     let code = mdb_txn_commit(handle)  // frees the transaction even when it fails
     guard code == 0 else { throw .lmdb(code, "commit") }
+  }
+}
+
+/// The operations of an LMDB transaction, lent to the body of
+/// `LMDBEnvironment.read` or `.write` and valid only while it runs (never
+/// store one). Bytes it reads are lent only inside closures too, because
+/// LMDB's pointers into the memory map are valid only until the next write in
+/// the transaction or its end. A transaction belongs to one body at a time.
+struct LMDBTransaction {
+  fileprivate let handle: OpaquePointer
+  let isWritable: Bool
+
+  fileprivate init(handle: OpaquePointer, isWritable: Bool) {
+    self.handle = handle
+    self.isWritable = isWritable
   }
 
   // MARK: Reads
@@ -182,7 +192,7 @@ struct LMDBTransaction: ~Copyable {
 
 extension LMDBEnvironment {
   /// Opens (creating when writable and missing) the named tables inside `transaction`.
-  func openDatabases(_ names: [String], in transaction: borrowing LMDBTransaction, create: Bool)
+  func openDatabases(_ names: [String], in transaction: LMDBTransaction, create: Bool)
     throws(TraceKVError) -> [String: LMDBDatabase]
   {
     var result: [String: LMDBDatabase] = [:]

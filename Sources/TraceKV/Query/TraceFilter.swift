@@ -29,6 +29,9 @@ public struct TraceFilter: Sendable, Equatable {
     self.episodeID = episodeID
   }
 
+  /// Whether the filter lets every trace through.
+  public var isEmpty: Bool { self == TraceFilter() }
+
   /// Whether a trace (its record; spans are not consulted) passes.
   func matches(_ trace: Trace, eventTime: Int64) -> Bool {
     if !statuses.isEmpty && !statuses.contains(trace.status) { return false }
@@ -85,7 +88,7 @@ extension TraceStore {
   /// returns false. Uses the episode index when the filter names an episode,
   /// else the time index, bounded by the filter's time range.
   func forEachRecord(
-    matching filter: TraceFilter, in transaction: borrowing LMDBTransaction,
+    matching filter: TraceFilter, in transaction: LMDBTransaction,
     _ body: (UInt32, TraceRecord) throws -> Bool
   ) throws {
     if let episode = filter.episodeID {

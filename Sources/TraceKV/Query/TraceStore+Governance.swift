@@ -38,18 +38,24 @@ extension TraceStore {
     {
       throw TraceKVError.invalid("an evaluation's confidence must be from 0 to 1")
     }
-    try update(traceID) { trace in
+    try update(traceID, textChanged: true) { trace in
       trace.aiEvaluation = evaluation
       if Governance.evaluationNeedsReview(evaluation) { trace.status = .needsReview }
     }
   }
 
-  /// Changes a trace's record (not its spans) in one write transaction.
-  func update(_ traceID: String, _ change: (inout Trace) -> Void) throws {
-    try write { transaction in
+  /// Changes a trace's record (not its spans) in one write transaction;
+  /// `textChanged` when the change alters what search indexes (the error type).
+  func update(_ traceID: String, textChanged: Bool = false, _ change: (inout Trace) -> Void) throws {
+    try indexedWrite { transaction, index in
       var (doc, record) = try requireRecord(traceID, in: transaction)
       change(&record.trace)
       try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
+      if textChanged {
+        index.textChanged(doc, record, isNew: false)
+      } else {
+        index.recordChanged(doc, record)
+      }
     }
   }
 }

@@ -12,7 +12,7 @@ extension TraceStore {
   /// ids the store did not hold.
   @discardableResult
   public func delete(traceIDs: [String]) throws -> (deleted: Int, unknown: [String]) {
-    try write { transaction in
+    try indexedWrite { transaction, index in
       var deleted = 0
       var unknown: [String] = []
       for traceID in traceIDs {
@@ -20,7 +20,7 @@ extension TraceStore {
           unknown.append(traceID)
           continue
         }
-        try remove(doc, record, in: transaction)
+        try remove(doc, record, in: transaction, index: &index)
         deleted += 1
       }
       return (deleted, unknown)
@@ -31,19 +31,22 @@ extension TraceStore {
   /// those with one of `statuses`; returns how many.
   @discardableResult
   public func delete(olderThan cutoff: Timestamp, statuses: Set<TraceStatus> = []) throws -> Int {
-    try write { transaction in
+    try indexedWrite { transaction, index in
       var doomed: [(UInt32, TraceRecord)] = []
       let filter = TraceFilter(statuses: statuses, until: Timestamp(microseconds: cutoff.microseconds - 1))
       try forEachRecord(matching: filter, in: transaction) { doc, record in
         doomed.append((doc, record))
         return true
       }
-      for (doc, record) in doomed { try remove(doc, record, in: transaction) }
+      for (doc, record) in doomed { try remove(doc, record, in: transaction, index: &index) }
       return doomed.count
     }
   }
 
-  private func remove(_ doc: UInt32, _ record: TraceRecord, in transaction: borrowing LMDBTransaction) throws {
+  private func remove(
+    _ doc: UInt32, _ record: TraceRecord, in transaction: LMDBTransaction, index: inout IndexWriter
+  ) throws {
+    try index.removed(doc)
     try transaction.delete(tables.traceIDs, key: Array(record.trace.traceID.utf8))
     try transaction.delete(tables.traces, key: Keys.docID(doc))
     try transaction.deleteAll(tables.spans, prefix: Keys.docID(doc))

@@ -8,6 +8,14 @@
 /// | `spans` | document id ‖ sequence (u32 BE each) | `SpanRecord` |
 /// | `by-time` | event time (i64 µs, sign-flipped BE) ‖ document id | empty |
 /// | `by-episode` | episode id ‖ 0x00 ‖ document id | empty |
+/// | `hnsw-nodes` | slot (u32 BE) | `HNSWNodeRecord` (label = document id, level, vector) |
+/// | `hnsw-links` | slot ‖ level (u8) | `HNSWLinkListRecord` |
+/// | `term-postings` | term ‖ 0x00 ‖ first document (u32 BE) | `PostingChunk` (≤ 128 postings) |
+/// | `lexical-docs` | document id | the lexical index's per-document record (length, terms) |
+///
+/// `meta` also holds the embedder (`EmbedderIdentity`), the HNSW header, the
+/// BM25 collection statistics, and a generation number that every write
+/// transaction advances, so that a process notices another's writes.
 enum StoreSchema {
   /// The format this build writes. A store with another version is refused.
   static let formatVersion: UInt32 = 1
@@ -21,7 +29,11 @@ enum StoreSchema {
     static let spans = "spans"
     static let byTime = "by-time"
     static let byEpisode = "by-episode"
-    static let all = [meta, traceIDs, traces, spans, byTime, byEpisode]
+    static let hnswNodes = "hnsw-nodes"
+    static let hnswLinks = "hnsw-links"
+    static let termPostings = "term-postings"
+    static let lexicalDocuments = "lexical-docs"
+    static let all = [meta, traceIDs, traces, spans, byTime, byEpisode, hnswNodes, hnswLinks, termPostings, lexicalDocuments]
   }
 
   enum MetaKey {
@@ -30,6 +42,12 @@ enum StoreSchema {
     /// The next document id to hand out (u32 BE); ids are never reused.
     static let nextDocument = Array("next-document".utf8)
     static let createdAt = Array("created-at".utf8)
+    /// `EmbedderIdentity` as JSON `{name, dimension, fingerprint}`.
+    static let embedder = Array("embedder".utf8)
+    static let hnswHeader = Array("hnsw-header".utf8)
+    static let lexicalStatistics = Array("lexical-statistics".utf8)
+    /// u64 BE, advanced by every write transaction.
+    static let generation = Array("generation".utf8)
   }
 }
 
@@ -41,6 +59,10 @@ struct StoreTables: Sendable {
   let spans: LMDBDatabase
   let byTime: LMDBDatabase
   let byEpisode: LMDBDatabase
+  let hnswNodes: LMDBDatabase
+  let hnswLinks: LMDBDatabase
+  let termPostings: LMDBDatabase
+  let lexicalDocuments: LMDBDatabase
 
   init(_ opened: [String: LMDBDatabase]) throws(TraceKVError) {
     func table(_ name: String) throws(TraceKVError) -> LMDBDatabase {
@@ -56,5 +78,9 @@ struct StoreTables: Sendable {
     spans = try table(T.spans)
     byTime = try table(T.byTime)
     byEpisode = try table(T.byEpisode)
+    hnswNodes = try table(T.hnswNodes)
+    hnswLinks = try table(T.hnswLinks)
+    termPostings = try table(T.termPostings)
+    lexicalDocuments = try table(T.lexicalDocuments)
   }
 }

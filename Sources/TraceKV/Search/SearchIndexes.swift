@@ -1,0 +1,201 @@
+import Embeddings
+import Foundation
+import LexicalIndex
+import VectorIndex
+
+/// What a process holds in memory to search a store, as of one generation
+/// (the number every write transaction advances): the HNSW graph and the
+/// filter columns. Posting lists are not here: BM25 reads them from the map.
+struct SearchState: Sendable {
+  var generation: UInt64
+  /// Nil until the first vector is indexed.
+  var vectors: HNSWIndex?
+  var columns: FilterColumns
+}
+
+/// The search side of a store: the embedder, the BM25 index and the
+/// in-memory state, kept current with the store.
+///
+/// Writes change a copy of the state inside their transaction and install
+/// it after the commit, so a failed or retried write leaves nothing behind
+/// and searches never wait for an ingest. A process notices another's
+/// writes by the generation and reloads (one sequential pass, no rebuild).
+final class SearchIndexes: @unchecked Sendable {
+  static let hnswM = 16
+  static let hnswEfConstruction = 200
+
+  let identity: EmbedderIdentity
+  let lexical = BM25Index()
+  private let makeEmbedder: @Sendable () throws -> any TextEmbedder
+  private let lock = NSLock()
+  /// Serializes this process's indexed writes (taken before LMDB's writer lock).
+  let writeLock = NSLock()
+  private var state: SearchState?
+  private var embedderInstance: (any TextEmbedder)?
+
+  init(identity: EmbedderIdentity, makeEmbedder: @escaping @Sendable () throws -> any TextEmbedder) {
+    self.identity = identity
+    self.makeEmbedder = makeEmbedder
+  }
+
+  /// The store's embedder, loaded on first use (reading traces never needs it).
+  func embedder() throws -> any TextEmbedder {
+    try lock.withLock {
+      if let embedderInstance { return embedderInstance }
+      let made = try makeEmbedder()
+      embedderInstance = made
+      return made
+    }
+  }
+
+  /// The state as of `transaction`'s snapshot, loading it when this process
+  /// has none or an older one.
+  func state(in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
+    let generation = try Self.generation(in: transaction, tables: tables)
+    if let current = lock.withLock({ state }), current.generation == generation { return current }
+    let loaded = try Self.load(generation: generation, in: transaction, tables: tables)
+    lock.withLock {
+      if state == nil || state!.generation < generation { state = loaded }
+    }
+    return loaded
+  }
+
+  /// Installs the state a committed write produced.
+  func install(_ newState: SearchState) {
+    lock.withLock {
+      if state == nil || state!.generation <= newState.generation { state = newState }
+    }
+  }
+
+  static func generation(in transaction: LMDBTransaction, tables: StoreTables) throws -> UInt64 {
+    try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.generation) { bytes in
+      bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | UInt64($1) } : 0
+    } ?? 0
+  }
+
+  static func setGeneration(_ generation: UInt64, in transaction: LMDBTransaction, tables: StoreTables) throws {
+    var writer = ByteWriter(capacity: 8)
+    writer.bigEndian(generation)
+    try transaction.put(tables.meta, key: StoreSchema.MetaKey.generation, value: writer.bytes)
+  }
+
+  private static func load(generation: UInt64, in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
+    var columns = FilterColumns()
+    try transaction.scan(tables.traces) { key, value in
+      columns.set(Keys.readDocID(key), try TraceRecord.decode(value))
+      return true
+    }
+    return SearchState(
+      generation: generation, vectors: try VectorPersistence.load(tables: tables, in: transaction), columns: columns)
+  }
+}
+
+/// Keeps the indexes in step with the traces inside one write transaction.
+///
+/// Trace writes tell it which documents changed; `finish()` embeds the new
+/// texts in one batch, updates HNSW and BM25, persists their changes and
+/// advances the generation, all in the same transaction as the traces.
+struct IndexWriter {
+  private(set) var state: SearchState
+  private let indexes: SearchIndexes
+  private let transaction: LMDBTransaction
+  private let tables: StoreTables
+  /// Documents whose text must be (re)indexed, with whether they are new.
+  private var pending: [(doc: UInt32, isNew: Bool)] = []
+  private var pendingDocs = Set<UInt32>()
+
+  init(indexes: SearchIndexes, transaction: LMDBTransaction, tables: StoreTables) throws {
+    self.indexes = indexes
+    self.transaction = transaction
+    self.tables = tables
+    state = try indexes.state(in: transaction, tables: tables)
+  }
+
+  /// A trace's filter fields changed (status, rating, …) but not its text.
+  mutating func recordChanged(_ doc: UInt32, _ record: TraceRecord) {
+    state.columns.set(doc, record)
+  }
+
+  /// A trace was added or gained spans: its text is indexed at `finish()`.
+  mutating func textChanged(_ doc: UInt32, _ record: TraceRecord, isNew: Bool) {
+    state.columns.set(doc, record)
+    if pendingDocs.insert(doc).inserted { pending.append((doc, isNew)) }
+  }
+
+  /// A trace was deleted: it leaves both indexes now.
+  mutating func removed(_ doc: UInt32) throws {
+    state.columns.remove(doc)
+    var storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
+    try indexes.lexical.delete(doc, from: &storage)
+    if state.vectors?.contains(label: doc) == true {
+      try persist(try state.vectors!.delete(label: doc))
+    }
+  }
+
+  /// Indexes the pending texts and advances the generation.
+  mutating func finish() throws -> SearchState {
+    if !pending.isEmpty { try indexPending() }
+    state.generation += 1
+    try SearchIndexes.setGeneration(state.generation, in: transaction, tables: tables)
+    return state
+  }
+
+  private mutating func indexPending() throws {
+    var texts: [(doc: UInt32, isNew: Bool, text: SearchText)] = []
+    for (doc, isNew) in pending {
+      guard let record = try transaction.withValue(tables.traces, key: Keys.docID(doc), { try TraceRecord.decode($0) })
+      else { continue }
+      var views: [SpanView] = []
+      try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
+        views.append(try SpanRecord.decodeView(value))
+        return true
+      }
+      let trace = record.trace
+      texts.append((doc, isNew, SearchText(
+        systemPrompt: trace.systemPrompt, episodeID: trace.episodeID,
+        errorType: trace.aiEvaluation?.errorType?.rawValue, spans: views)))
+    }
+
+    // Lexical: new documents in one batch (ids ascend, so postings append),
+    // merged ones replaced.
+    var storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
+    try indexes.lexical.add(texts.filter(\.isNew).map { (id: $0.doc, text: $0.text.lexical) }, to: &storage)
+    for entry in texts where !entry.isNew {
+      try indexes.lexical.update(id: entry.doc, text: entry.text.lexical, in: &storage)
+    }
+
+    // Vectors: one embedding batch. A trace with no text has no vector.
+    let embedder = try indexes.embedder()
+    guard embedder.dimension > 0 else { return finishPending() }  // no vector index
+    let embeddable = texts.filter { !$0.text.semantic.isEmpty }
+    let vectors: [[Float]]
+    do {
+      vectors = try embedder.embed(embeddable.map(\.text.semantic))
+    } catch {
+      throw TraceKVError(.storage, "embedding with \(embedder.name) failed: \(error)")
+    }
+    if state.vectors == nil, !vectors.isEmpty {
+      state.vectors = try HNSWIndex(
+        dimension: embedder.dimension, metric: .cosine, m: SearchIndexes.hnswM,
+        efConstruction: SearchIndexes.hnswEfConstruction)
+    }
+    // Each change set is written as it comes: a link list touched by several
+    // inserts is simply put again (merging sets first costs more).
+    for (entry, vector) in zip(embeddable, vectors) where vector.contains(where: { $0 != 0 }) {
+      let change =
+        state.vectors!.contains(label: entry.doc)
+        ? try state.vectors!.update(vector, label: entry.doc) : try state.vectors!.insert(vector, label: entry.doc)
+      try persist(change)
+    }
+    finishPending()
+  }
+
+  private mutating func finishPending() {
+    pending = []
+    pendingDocs = []
+  }
+
+  private func persist(_ changes: HNSWChangeSet) throws {
+    try VectorPersistence.write(changes, tables: tables, in: transaction)
+  }
+}

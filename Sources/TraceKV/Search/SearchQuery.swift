@@ -1,0 +1,87 @@
+import LexicalIndex
+import RRF
+
+/// Which retrievers answer a search.
+public enum SearchMode: String, Sendable, CaseIterable {
+  /// HNSW and BM25 fused by Reciprocal Rank Fusion.
+  case hybrid
+  /// HNSW over the embedded search text only.
+  case vector
+  /// BM25 only.
+  case lexical
+}
+
+/// A search over a store.
+public struct SearchQuery: Sendable {
+  /// What the query means: embedded for the vector side, and the lexical
+  /// side's query too unless `keywords` is set.
+  public var text: String
+  /// Exact keywords for the lexical side (e.g. `LOGIC_LOOP`, a tool name).
+  public var keywords: String?
+  public var mode: SearchMode
+  /// Applied inside both indexes, so a filtered query still fills `limit`.
+  public var filter: TraceFilter
+  public var limit: Int
+  /// Hits to skip, over the fused list.
+  public var offset: Int
+  /// Attach each hit's BM25 terms.
+  public var explain: Bool
+  /// Attach each hit's rebuilt messages (TRACEBRAIN.md §2).
+  public var withMessages: Bool
+  /// RRF weights of the two sides (both 1 by default).
+  public var lexicalWeight: Double
+  public var vectorWeight: Double
+  /// Entries of each side that take part in the fusion (at least offset + limit).
+  public var depth: Int
+  /// RRF's constant k.
+  public var rrfK: Double
+
+  public init(
+    text: String, keywords: String? = nil, mode: SearchMode = .hybrid, filter: TraceFilter = TraceFilter(),
+    limit: Int = 10, offset: Int = 0, explain: Bool = false, withMessages: Bool = false,
+    lexicalWeight: Double = 1, vectorWeight: Double = 1, depth: Int = 100, rrfK: Double = 60
+  ) {
+    self.text = text
+    self.keywords = keywords
+    self.mode = mode
+    self.filter = filter
+    self.limit = limit
+    self.offset = offset
+    self.explain = explain
+    self.withMessages = withMessages
+    self.lexicalWeight = lexicalWeight
+    self.vectorWeight = vectorWeight
+    self.depth = depth
+    self.rrfK = rrfK
+  }
+}
+
+/// One trace found, with why it ranked.
+public struct SearchHit: Sendable {
+  public var traceID: String
+  /// The fused RRF score (hybrid), the cosine similarity (vector) or the BM25 score (lexical).
+  public var score: Double
+  /// Human rating, else the AI evaluation's.
+  public var rating: Int?
+  public var status: TraceStatus
+  public var episodeID: String?
+  public var feedback: Feedback?
+  public var aiEvaluation: AIEvaluation?
+  /// Where the vector side ranked it (from 1), and the cosine similarity.
+  public var vector: (rank: Int, similarity: Double)?
+  /// Where BM25 ranked it (from 1), and the BM25 score.
+  public var lexical: (rank: Int, score: Double)?
+  /// BM25 term by term, with `explain`.
+  public var lexicalExplanation: BM25Explanation?
+  /// Each side's RRF term wᵢ/(k + rankᵢ) (hybrid).
+  public var fusion: [Contribution]
+  /// The rebuilt context, with `withMessages`.
+  public var messages: [ChatMessage]?
+}
+
+/// The hits of a search, and what the query cost.
+public struct SearchResults: Sendable {
+  public var hits: [SearchHit]
+  /// Seconds spent embedding the query (reported apart from search time).
+  public var queryEmbeddingSeconds: Double
+}

@@ -1,0 +1,129 @@
+import Embeddings
+import Foundation
+import LexicalIndex
+import RRF
+import VectorIndex
+
+extension TraceStore {
+  /// Finds traces for `query`: HNSW over the embedded search text and BM25
+  /// over the lexical text, fused by RRF (or one side alone), filtered inside
+  /// both indexes, paged over the fused list.
+  /// - Complexity: one query embedding, an HNSW search of `depth` (exact when
+  ///   the filter is selective), a MaxScore BM25 search of `depth`, and one
+  ///   record read per returned hit.
+  public func search(_ query: SearchQuery) throws -> SearchResults {
+    guard query.limit >= 0, query.offset >= 0 else { throw TraceKVError.invalid("limit and offset must not be negative") }
+    guard query.lexicalWeight >= 0, query.vectorWeight >= 0, query.lexicalWeight + query.vectorWeight > 0 else {
+      throw TraceKVError.invalid("weights must not be negative, and not both zero")
+    }
+    let depth = max(query.depth, query.offset + query.limit)
+    let fusion: ReciprocalRankFusion
+    do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch {
+      throw TraceKVError.invalid("\(error)")
+    }
+    let useVector = query.mode != .lexical && !query.text.isEmpty && query.vectorWeight > 0
+    let useLexical = query.mode != .vector && query.lexicalWeight > 0
+
+    let embedStart = ContinuousClock.now
+    var queryVector: [Float]?
+    if useVector {
+      let embedder = try search.embedder()
+      if embedder.dimension == 0, query.mode == .vector {
+        throw TraceKVError.invalid("this store has no vector index (it was created without an embedder)")
+      }
+      do { queryVector = try embedder.embed([query.text]).first } catch {
+        throw TraceKVError(.embedderUnavailable, "embedding the query failed: \(error)")
+      }
+      if queryVector?.contains(where: { $0 != 0 }) != true { queryVector = nil }  // nothing to compare
+    }
+    let embedSeconds = (ContinuousClock.now - embedStart).seconds
+
+    let hits = try read { transaction in
+      let state = try search.state(in: transaction, tables: tables)
+      let allowed = state.columns.allowed(by: query.filter)
+      var vectorHits: [VectorIndex.SearchResult] = []
+      if let queryVector, let vectors = state.vectors {
+        do {
+          if let allowed {
+            vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64), allowing: allowed)
+          } else {
+            vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64))
+          }
+        } catch {
+          throw TraceKVError.invalid("the query vector was refused: \(error)")
+        }
+      }
+      var lexicalHits: [LexicalHit] = []
+      if useLexical {
+        let storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
+        let text = query.keywords ?? query.text
+        lexicalHits = try search.lexical.search(
+          text, limit: depth, in: storage, filter: allowed.map { set in { set.contains($0) } }, explain: query.explain)
+      }
+
+      // Rank positions of each side, for every mode's explanation.
+      let vectorRank = Dictionary(vectorHits.enumerated().map { ($1.label, ($0 + 1, Double($1.similarity))) }) { a, _ in a }
+      let lexicalRank = Dictionary(lexicalHits.enumerated().map { ($1.document, ($0 + 1, $1)) }) { a, _ in a }
+      let page: [(doc: UInt32, score: Double, fusion: [Contribution])]
+      switch query.mode {
+      case .vector:
+        page = vectorHits.dropFirst(query.offset).prefix(query.limit).map { ($0.label, Double($0.similarity), []) }
+      case .lexical:
+        page = lexicalHits.dropFirst(query.offset).prefix(query.limit).map { ($0.document, $0.score, []) }
+      case .hybrid:
+        let lists = [
+          RankedList(name: "lexical", ids: lexicalHits.map(\.document), weight: query.lexicalWeight),
+          RankedList(name: "vector", ids: vectorHits.map(\.label), weight: query.vectorWeight),
+        ]
+        page = fusion.fuse(lists, offset: query.offset, limit: query.limit).map { ($0.id, $0.score, $0.contributions) }
+      }
+
+      return try page.compactMap { entry -> SearchHit? in
+        guard let record = try record(entry.doc, in: transaction) else { return nil }
+        let trace = record.trace
+        var hit = SearchHit(
+          traceID: trace.traceID, score: entry.score, rating: trace.rating, status: trace.status,
+          episodeID: trace.episodeID, feedback: trace.feedback, aiEvaluation: trace.aiEvaluation,
+          vector: vectorRank[entry.doc].map { (rank: $0.0, similarity: $0.1) },
+          lexical: lexicalRank[entry.doc].map { (rank: $0.0, score: $0.1.score) },
+          lexicalExplanation: lexicalRank[entry.doc]?.1.explanation, fusion: entry.fusion)
+        if query.withMessages {
+          hit.messages = Reconstruction(systemPrompt: trace.systemPrompt, spans: try spanViews(of: entry.doc, in: transaction))
+            .messages()
+        }
+        return hit
+      }
+    }
+    return SearchResults(hits: hits, queryEmbeddingSeconds: embedSeconds)
+  }
+
+  /// Past runs like `query` that went well: traces rated at least
+  /// `minRating` (human rating, else the AI's), best first (TRACEBRAIN.md §4).
+  public func searchPastExperiences(
+    _ query: String, minRating: Int = 4, limit: Int = 3, withMessages: Bool = false
+  ) throws -> [SearchHit] {
+    try search(
+      SearchQuery(text: query, filter: TraceFilter(minRating: minRating), limit: limit, withMessages: withMessages)
+    ).hits
+  }
+
+  /// Traces like `semanticIntent`, with the lexical side matching
+  /// `exactKeywords` when given (else the intent).
+  public func searchSimilarTraces(
+    semanticIntent: String, exactKeywords: String? = nil, minRating: Int = 4, limit: Int = 3,
+    withMessages: Bool = false
+  ) throws -> [SearchHit] {
+    try search(
+      SearchQuery(
+        text: semanticIntent, keywords: exactKeywords, filter: TraceFilter(minRating: minRating), limit: limit,
+        withMessages: withMessages)
+    ).hits
+  }
+
+  /// The store's embedder: name, dimension and fingerprint.
+  public var embedderIdentity: EmbedderIdentity { search.identity }
+}
+
+extension Duration {
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

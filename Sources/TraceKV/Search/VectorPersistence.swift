@@ -1,0 +1,40 @@
+import VectorIndex
+
+/// Writes HNSW change sets to the store and loads the graph back.
+enum VectorPersistence {
+  /// Applies a change set in `transaction`, in the order `HNSWChangeSet` asks.
+  static func write(_ changes: HNSWChangeSet, tables: StoreTables, in transaction: LMDBTransaction) throws {
+    for slot in changes.freedSlots {
+      try transaction.delete(tables.hnswNodes, key: HNSWNodeRecord.key(slot: slot))
+      try transaction.deleteAll(tables.hnswLinks, prefix: HNSWNodeRecord.key(slot: slot))
+    }
+    for node in changes.nodes { try transaction.put(tables.hnswNodes, key: node.key, value: node.encoded()) }
+    for list in changes.linkLists { try transaction.put(tables.hnswLinks, key: list.key, value: list.encoded()) }
+    try transaction.put(tables.meta, key: StoreSchema.MetaKey.hnswHeader, value: changes.header.encoded())
+  }
+
+  /// The persisted graph, read with one sequential pass over each table (no
+  /// rebuild), or nil when the store has none yet.
+  static func load(tables: StoreTables, in transaction: LMDBTransaction) throws -> HNSWIndex? {
+    guard
+      let header = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader, {
+        try HNSWHeader(decoding: $0)
+      })
+    else { return nil }
+    do {
+      var loader = try HNSWIndex.Loader(header: header)
+      try transaction.scan(tables.hnswNodes) { key, value in
+        try loader.addNode(slot: try HNSWNodeRecord.slot(fromKey: key), bytes: value)
+        return true
+      }
+      try transaction.scan(tables.hnswLinks) { key, value in
+        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
+        try loader.addLinkList(slot: slot, level: level, bytes: value)
+        return true
+      }
+      return try loader.finish()
+    } catch let error as VectorIndexError {
+      throw TraceKVError(.corrupted, "the vector index in the store is damaged: \(error)")
+    }
+  }
+}
