@@ -20,12 +20,19 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-demo: release
+demo: release model
 	@rm -f $(STORE) $(STORE)-lock
+	@echo "== ingest the 20 TraceBrain sample traces"
 	.build/release/tracekv --store $(STORE) ingest Examples/tracebrain
+	@echo; echo "== what is in the store"
 	.build/release/tracekv --store $(STORE) stats
 	.build/release/tracekv --store $(STORE) list --limit 5
+	@echo; echo "== a trajectory rebuilt from its deltas"
 	.build/release/tracekv --store $(STORE) show 7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d --view messages
+	@echo; echo "== an agent asks: have we solved something like this before? (rating >= 4)"
+	.build/release/tracekv --store $(STORE) experiences "find a company's stock price and do arithmetic with it" --explain
+	@echo; echo "== failures with an exact error keyword, found by meaning and by keyword"
+	.build/release/tracekv --store $(STORE) search "the agent kept calling the same tool again and again" --keywords LOGIC_LOOP --limit 3
 
 test: deps model
 	$(SWIFT) build --build-tests

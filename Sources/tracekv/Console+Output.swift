@@ -40,8 +40,11 @@ struct StoreOptions: ParsableArguments {
   var path: String { store ?? ProcessInfo.processInfo.environment["TRACEKV_STORE"] ?? "traces.tkv" }
 
   /// Opens an existing store (commands that only read never create one).
-  func open(create: Bool = false, readOnly forceReadOnly: Bool = false) throws -> TraceStore {
-    try TraceStore(path: path, options: TraceStore.Options(readOnly: readOnly || forceReadOnly, create: create))
+  func open(
+    create: Bool = false, readOnly forceReadOnly: Bool = false, embedder: TraceStore.EmbedderChoice = .recorded
+  ) throws -> TraceStore {
+    try TraceStore(
+      path: path, options: TraceStore.Options(readOnly: readOnly || forceReadOnly, create: create, embedder: embedder))
   }
 }
 

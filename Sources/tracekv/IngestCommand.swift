@@ -27,6 +27,9 @@ struct IngestCommand: ParsableCommand {
   @Option(help: "Traces per write transaction.")
   var batchSize = 1000
 
+  @Option(help: "For a new store: minilm, hashing or none (default: minilm when its model is present, else hashing).")
+  var embedder: String?
+
   @Flag(help: "Print the report as JSON.")
   var json = false
 
@@ -36,11 +39,22 @@ struct IngestCommand: ParsableCommand {
       throw ValidationError("--format must be auto, tracebrain or otlp")
     }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    _ = try embedderChoice()
+  }
+
+  private func embedderChoice() throws -> TraceStore.EmbedderChoice {
+    switch embedder {
+    case nil: return .recorded
+    case "minilm": return .miniLM
+    case "hashing": return .hashing
+    case "none": return .none
+    default: throw ValidationError("--embedder must be minilm, hashing or none")
+    }
   }
 
   func run() throws {
     let files = try expand(paths)
-    let store = try storeOptions.open(create: true)
+    let store = try storeOptions.open(create: true, embedder: try embedderChoice())
     let options = TraceStore.IngestOptions(strict: strict, batchSize: batchSize)
     let totalBytes = files.reduce(0) { $0 + ($1.size ?? 0) }
     var progress = ProgressLine("ingest", total: max(totalBytes, 1))

@@ -12,7 +12,7 @@ struct TraceKVCommand: ParsableCommand {
       Exit codes: 0 success, 1 failure, 2 bad usage.
       """,
     subcommands: [
-      IngestCommand.self, ShowCommand.self, ListCommand.self, EpisodesCommand.self, EpisodeCommand.self,
+      IngestCommand.self, SearchCommand.self, ExperiencesCommand.self, ShowCommand.self, ListCommand.self, EpisodesCommand.self, EpisodeCommand.self,
       FeedbackCommand.self, SignalCommand.self, EvaluateCommand.self, ExportCommand.self, StatsCommand.self,
       ToolsCommand.self, DeleteCommand.self, VerifyCommand.self, BackupCommand.self,
       EmbedCommand.self, ModelCommand.self,
