@@ -13,29 +13,32 @@ struct SearchText {
 
   init(systemPrompt: String?, episodeID: String?, errorType: String?, spans: [SpanView]) {
     func cut(_ text: String) -> String { text.count <= Self.valueLimit ? text : String(text.prefix(Self.valueLimit)) }
-    var lines: [String] = []
-    if let systemPrompt, !systemPrompt.isEmpty { lines.append("System prompt: " + cut(systemPrompt)) }
-    if let first = spans.first,
-      let query = Reconstruction<SpanView>.normalize(first.newContent).first(where: { $0.role == "user" })
-    {
-      lines.append("User query: " + cut(query.content))
+    var fields: [(label: String, value: String)] = []
+    func add(_ label: String, _ value: String?) {
+      if let value, !value.isEmpty { fields.append((label, cut(value))) }
+    }
+    add("System prompt", systemPrompt)
+    if let first = spans.first {
+      add("User query", Reconstruction<SpanView>.normalize(first.newContent).first { $0.role == "user" }?.content)
     }
     for span in spans {
-      if let thought = span.thought, !thought.isEmpty { lines.append("Thought: " + cut(thought)) }
-      if let final = span.finalAnswer, !final.isEmpty { lines.append("Final: " + cut(final)) }
-      if let output = span.toolOutput, !output.isEmpty { lines.append("Output: " + cut(output)) }
-      if let completion = span.completion, !completion.isEmpty { lines.append("Completion: " + cut(completion)) }
+      add("Thought", span.thought)
+      add("Final", span.finalAnswer)
+      add("Output", span.toolOutput)
+      add("Completion", span.completion)
     }
-    semantic = lines.joined(separator: "\n")
+    semantic = fields.map { "\($0.label): \($0.value)" }.joined(separator: "\n")
 
-    var extra: [String] = []
+    // The lexical side takes the values without their labels (which every
+    // trace shares), plus the exact-keyword fields.
+    var lexicalParts = fields.map(\.value)
     for span in spans {
-      if let tool = span.toolName { extra.append(tool) }
-      if let code = span.toolCode { extra.append(cut(code)) }
-      if span.isError { extra.append("ERROR " + (span.errorDescription.map(cut) ?? "")) }
+      if let tool = span.toolName { lexicalParts.append(tool) }
+      if let code = span.toolCode { lexicalParts.append(cut(code)) }
+      if span.isError { lexicalParts.append("ERROR " + (span.errorDescription.map(cut) ?? "")) }
     }
-    if let errorType { extra.append(errorType) }
-    if let episodeID { extra.append(episodeID) }
-    lexical = extra.isEmpty ? semantic : semantic + "\n" + extra.joined(separator: "\n")
+    if let errorType { lexicalParts.append(errorType) }
+    if let episodeID { lexicalParts.append(episodeID) }
+    lexical = lexicalParts.joined(separator: "\n")
   }
 }

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import TraceKV
+
+/// `tracekv-bench retrieval --beir DIR --mode lexical|vector|hybrid`: a BEIR
+/// collection loaded into a TraceKV store (one trace per document) and
+/// searched through `TraceStore.search`, the product's own path: quality
+/// and per-query latency, with the query embedding timed apart.
+struct RetrievalBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "retrieval",
+    abstract: "Hybrid/vector/lexical retrieval quality and latency through TraceStore.search on a BEIR folder.")
+
+  @Option(help: "BEIR folder (see `tracekv-bench prepare`).") var beir: String
+  @Option(help: "hybrid, vector, lexical, or all (comma-separated).") var mode = "hybrid"
+  @Option(help: "The store to build (default: BEIR folder/store-EMBEDDER.tkv); reused when it exists.") var store: String?
+  @Option(help: "minilm or hashing.") var embedder = "minilm"
+  @Option(help: "The MiniLM model folder (default: TRACEKV_MODEL_DIR or the cache).") var model: String?
+  @Option(help: "RRF weights, lexical=W,vector=W.") var weights = "lexical=1,vector=1"
+  @Option(help: "Use only the first N queries.") var queryLimit: Int?
+  @Option(help: "Write the report as JSON to this file (one object per mode under \"modes\").") var json: String?
+
+  func run() throws {
+    let collection = try BEIRCollection.load(from: beir)
+    let modes = try mode.split(separator: ",").map { value -> SearchMode in
+      if value == "all" { return .hybrid }
+      guard let parsed = SearchMode(rawValue: String(value)) else { throw ValidationError("unknown mode \(value)") }
+      return parsed
+    }
+    let allModes: [SearchMode] = mode == "all" ? [.lexical, .vector, .hybrid] : modes
+    let (lexicalWeight, vectorWeight) = try parseWeights()
+    if let model { setenv("TRACEKV_MODEL_DIR", model, 1) }
+
+    let path = store ?? (beir as NSString).appendingPathComponent("store-\(embedder).tkv")
+    let (traceStore, indexSeconds) = try loadStore(collection, path: path)
+    let queries = Array(collection.queries.prefix(queryLimit ?? .max))
+
+    var table = TextTable(["mode", "nDCG@10", "R@10", "R@100", "MRR@10", "qps", "p50 ms", "p99 ms", "embed p50 ms"])
+    var reports: [[String: Any]] = []
+    for mode in allModes {
+      var rankings: [String: [String]] = [:]
+      var latencies: [Double] = []
+      var embedLatencies: [Double] = []
+      var progress = ProgressLine("\(mode.rawValue) queries", total: queries.count)
+      for (number, query) in queries.enumerated() {
+        let start = nowNanoseconds()
+        let results = try traceStore.search(
+          SearchQuery(text: query.text, mode: mode, limit: 100, lexicalWeight: lexicalWeight, vectorWeight: vectorWeight))
+        let total = Double(nowNanoseconds() - start) / 1e6
+        latencies.append(total - results.queryEmbeddingSeconds * 1000)
+        embedLatencies.append(results.queryEmbeddingSeconds * 1000)
+        rankings[query.id] = results.hits.map(\.traceID)
+        progress.update(number + 1)
+      }
+      progress.finish()
+      let metrics = RetrievalMetrics.evaluate(rankings: rankings, qrels: collection.qrels)
+      let searchSeconds = latencies.reduce(0, +) / 1000
+      let qps = Double(queries.count) / searchSeconds
+      table.add([
+        mode.rawValue, fixed(metrics.ndcg10, 4), fixed(metrics.recall10, 4), fixed(metrics.recall100, 4),
+        fixed(metrics.mrr10, 4), fixed(qps, 0), fixed(percentile(latencies, 50), 3), fixed(percentile(latencies, 99), 3),
+        mode == .lexical ? "-" : fixed(percentile(embedLatencies, 50), 2),
+      ])
+      var report: [String: Any] = [
+        "mode": mode.rawValue, "qps": qps, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+        "embed_p50_ms": mode == .lexical ? 0 : percentile(embedLatencies, 50),
+      ]
+      report.merge(metrics.jsonFields) { $1 }
+      reports.append(report)
+    }
+    print("\(beir): \(collection.documents.count) documents as traces, \(queries.count) queries, "
+      + "embedder \(traceStore.embedderIdentity.name), store built in \(fixed(indexSeconds, 1)) s; "
+      + "latency excludes the query embedding (timed apart)")
+    print(table.render())
+    if let json {
+      var object: [String: Any] = [
+        "collection": beir, "documents": collection.documents.count, "queries": queries.count,
+        "embedder": traceStore.embedderIdentity.name, "index_seconds": indexSeconds,
+        "weights": ["lexical": lexicalWeight, "vector": vectorWeight], "context": runContext(),
+        "modes": reports,
+      ]
+      if reports.count == 1 { object.merge(reports[0]) { $1 } }
+      try writeJSON(object, to: json)
+    }
+  }
+
+  private func parseWeights() throws -> (Double, Double) {
+    var lexical = 1.0
+    var vector = 1.0
+    for part in weights.split(separator: ",") {
+      let pair = part.split(separator: "=")
+      guard pair.count == 2, let value = Double(pair[1]) else { throw ValidationError("--weights lexical=W,vector=W") }
+      if pair[0] == "lexical" { lexical = value } else if pair[0] == "vector" { vector = value } else {
+        throw ValidationError("--weights names lexical and vector")
+      }
+    }
+    return (lexical, vector)
+  }
+
+  /// Each document becomes a trace: its title as the user's query and its
+  /// text as final answers of at most 500 characters (TraceBrain's search
+  /// text cuts each value there), so the whole document is searchable.
+  private func loadStore(_ collection: BEIRCollection, path: String) throws -> (TraceStore, Double) {
+    let exists = FileManager.default.fileExists(atPath: path)
+    let choice: TraceStore.EmbedderChoice = embedder == "hashing" ? .hashing : .miniLM
+    let traceStore = try TraceStore(path: path, options: .init(embedder: choice))
+    if exists { return (traceStore, 0) }
+    var lines: [UInt8] = []
+    for document in collection.documents {
+      var spans: [JSONValue] = [
+        .object(JSONObject([
+          "span_id": .string("title"), "name": .string("document"),
+          "attributes": .object(JSONObject([
+            "tracebrain.span.type": .string("llm_inference"),
+            "tracebrain.llm.new_content": .string(JSONWriter.compact(.array([
+              .object(JSONObject(["role": .string("user"), "content": .string(document.title)]))
+            ]))),
+          ])),
+        ]))
+      ]
+      for (index, chunk) in Self.chunks(document.text, limit: 500).enumerated() {
+        spans.append(.object(JSONObject([
+          "span_id": .string("part-\(index)"), "parent_id": .string("title"), "name": .string("text"),
+          "attributes": .object(JSONObject(["tracebrain.llm.final_answer": .string(chunk)])),
+        ])))
+      }
+      let trace = JSONValue.object(JSONObject(["trace_id": .string(document.id), "spans": .array(spans)]))
+      lines += JSONWriter.compactBytes(trace)
+      lines.append(UInt8(ascii: "\n"))
+    }
+    var progress = ProgressLine("load \(collection.documents.count) documents", total: lines.count)
+    let start = nowNanoseconds()
+    let report = try lines.withUnsafeBytes { bytes in
+      try traceStore.ingest(
+        bytes: bytes, source: "corpus", options: .init(batchSize: 256, layout: .jsonl)
+      ) { step in progress.update(step.bytesDone, detail: "\(step.documentsDone) documents") }
+    }
+    progress.finish()
+    guard report.rejected.isEmpty else { throw ValidationError("\(report.rejected.count) documents were refused") }
+    return (traceStore, secondsSince(start))
+  }
+
+  /// Splits text at whitespace into pieces of at most `limit` characters.
+  static func chunks(_ text: String, limit: Int) -> [String] {
+    var pieces: [String] = []
+    var current = ""
+    for word in text.split(whereSeparator: \.isWhitespace) {
+      if !current.isEmpty && current.count + 1 + word.count > limit {
+        pieces.append(current)
+        current = ""
+      }
+      current += current.isEmpty ? String(word.prefix(limit)) : " " + word
+    }
+    if !current.isEmpty { pieces.append(current) }
+    return pieces
+  }
+}
