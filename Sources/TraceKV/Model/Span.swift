@@ -13,6 +13,13 @@ enum SpanKey {
   static let toolOutput = "tracebrain.tool.output"
   static let statusCode = "otel.status_code"
   static let statusDescription = "otel.status_description"
+  /// TraceKV extension (OTLP ingest, see `DeltaEncoder`): the LLM span whose
+  /// context this one continues; "" when it starts a conversation. When set,
+  /// reconstruction follows it instead of `parent_id`.
+  static let contextFrom = "tracekv.llm.context_from"
+  /// TraceKV extension: `true` when `new_content` holds the whole prompt,
+  /// system messages included; reconstruction starts afresh at this span.
+  static let fullPrompt = "tracekv.llm.full_prompt"
 }
 
 /// What a span did.

@@ -11,7 +11,7 @@ enum SpanRecord {
   static let liftedKeys = [
     SpanKey.type, SpanKey.newContent, SpanKey.completion, SpanKey.thought, SpanKey.toolCode,
     SpanKey.finalAnswer, SpanKey.toolName, SpanKey.toolInput, SpanKey.toolOutput, SpanKey.statusCode,
-    SpanKey.statusDescription, SpanKey.model,
+    SpanKey.statusDescription, SpanKey.model, SpanKey.contextFrom, SpanKey.fullPrompt,
   ]
   private static let liftedIndex = Dictionary(uniqueKeysWithValues: liftedKeys.enumerated().map { ($1, $0) })
 
@@ -118,4 +118,6 @@ struct SpanView {
   var toolOutput: String? { lifted[8] }
   var isError: Bool { mask & (1 << 18) != 0 && lifted[9] == "ERROR" }
   var errorDescription: String? { lifted[10] }
+  var contextFrom: String? { lifted[12] }
+  var hasFullPrompt: Bool { lifted[13] == "true" }
 }
