@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TraceKV
+
+/// OTLP files through `ingest(contentsOf:)` and the command line: one request
+/// per file, a JSON array of requests, the collector file exporter's JSONL,
+/// a trace split over two files, format detection, and errors that name the
+/// file, line and field.
+@Suite struct OTLPIngestTests {
+  static let traceID = "5b8efff798038103d269b633813fc60c"
+  static let expectedMessages = [
+    ChatMessage(role: "system", content: "You are a weather assistant."),
+    ChatMessage(role: "user", content: "What is the weather in Tokyo?"),
+    ChatMessage(role: "assistant", content: #"{"parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Tokyo"}}]}"#),
+    ChatMessage(role: "tool", content: #"{"parts":[{"type":"tool_call_response","id":"call_1","response":"sunny, 24C"}]}"#),
+  ]
+
+  /// What every layout of the weather-agent trace must give.
+  private func checkWeatherTrace(_ store: TraceStore) throws {
+    let trace = try #require(try store.trace(id: Self.traceID))
+    #expect(Set(trace.spans.map(\.spanID)) == ["a1a1a1a1a1a1a1a1", "b1b1b1b1b1b1b1b1", "c1c1c1c1c1c1c1c1", "d1d1d1d1d1d1d1d1"])
+    #expect(trace.systemPrompt == "You are a weather assistant.")
+    #expect(trace.episodeID == "conv-42")
+    #expect(trace.status == .running)
+    #expect(trace.attributes["tracekv.agent.name"] == .string("weather-agent"))
+    #expect(trace.attributes["otel.resource"]?.objectValue?["service.name"] == .string("weather-service"))
+    #expect(try store.messages(traceID: Self.traceID) == Self.expectedMessages)
+    let turns = try store.turns(traceID: Self.traceID)
+    #expect(turns.map(\.promptForModel.count) == [2, 4])
+    #expect(turns.map(\.toolCode) == [#"get_weather({"location":"Tokyo"})"#, nil])
+    #expect(turns.last?.modelCompletion == "It is sunny in Tokyo, 24C.")
+    let second = try #require(trace.spans.first { $0.spanID == "d1d1d1d1d1d1d1d1" })
+    #expect(second.attributes["tracekv.llm.context_from"] == .string("b1b1b1b1b1b1b1b1"))
+    #expect(second.finalAnswer == "It is sunny in Tokyo, 24C.")
+    #expect(second.parentID == "a1a1a1a1a1a1a1a1")
+    let tool = try #require(trace.spans.first { $0.spanID == "c1c1c1c1c1c1c1c1" })
+    #expect(tool.isTool && tool.toolName == "get_weather" && tool.toolOutput == "sunny, 24C")
+    #expect(try store.toolUsage().tools.map(\.tool) == ["get_weather"])
+    #expect(try store.verify().isEmpty)
+  }
+
+  @Test func oneRequestPerFileWithUnknownFields() throws {
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(contentsOf: OTLP.data.appendingPathComponent("genai_agent.json"))
+    #expect(report.added == 1 && report.spansWritten == 4 && report.rejected.isEmpty)
+    try checkWeatherTrace(temporary.store)
+  }
+
+  @Test func theCollectorFileExporterLayout() throws {
+    // One request per line in a .json file, the trace split over the lines.
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(
+      contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), options: .init(format: .otlp))
+    #expect(report.added == 1 && report.merged == 0 && report.spansWritten == 4 && report.rejected.isEmpty)
+    try checkWeatherTrace(temporary.store)
+  }
+
+  @Test func aJSONArrayOfRequests() throws {
+    let lines = try String(contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), encoding: .utf8)
+      .split(separator: "\n")
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(json: "[" + lines.joined(separator: ",") + "]")
+    #expect(report.added == 1 && report.spansWritten == 4)
+    try checkWeatherTrace(temporary.store)
+  }
+
+  @Test func aTraceSplitOverTwoFiles() throws {
+    let lines = try String(contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), encoding: .utf8)
+      .split(separator: "\n")
+    let directory = try TemporaryDirectory()
+    let temporary = try TemporaryStore()
+    for (index, line) in lines.enumerated() {
+      let file = directory.url.appendingPathComponent("part\(index).json")
+      try Data(line.utf8).write(to: file)
+      try temporary.store.ingest(contentsOf: file, options: .init(strict: true))
+    }
+    try checkWeatherTrace(temporary.store)
+  }
+
+  @Test func aBadSpanIsReportedWithFileLineAndFieldAndTheRestIsKept() throws {
+    let file = OTLP.data.appendingPathComponent("bad_span_id.jsonl")
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(contentsOf: file)
+    #expect(report.rejected == [
+      IngestProblem(source: file.path, line: 2, message: "resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters (8 bytes), got 14 characters")
+    ])
+    #expect(try temporary.store.trace(id: Self.traceID)?.spans.count == 3)
+    #expect(report.rejected.first?.description.hasPrefix("\(file.path):2: resourceSpans[0]") == true)
+
+    let strict = try TemporaryStore()
+    #expect(throws: TraceKVError.invalid("\(file.path):2: resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters (8 bytes), got 14 characters; nothing was written")) {
+      try strict.store.ingest(contentsOf: file, options: .init(strict: true))
+    }
+    #expect(try strict.store.contains(traceID: Self.traceID) == false)
+  }
+
+  @Test func formatsAreToldApartAndAskedFor() throws {
+    let temporary = try TemporaryStore()
+    let otlp = OTLP.data.appendingPathComponent("genai_agent.json")
+    let asTraceBrain = try temporary.store.ingest(contentsOf: otlp, options: .init(format: .tracebrain))
+    #expect(asTraceBrain.rejected.map(\.message) == ["this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto"])
+    let sample = try #require(try Paths.sampleFiles().first)
+    let asOTLP = try temporary.store.ingest(contentsOf: sample, options: .init(format: .otlp))
+    #expect(asOTLP.rejected.map(\.message) == ["resourceSpans: is missing; this is not an OTLP ExportTraceServiceRequest"])
+    // auto reads both, in one input.
+    let mixed = "[" + (try String(contentsOf: sample, encoding: .utf8)) + "," + (try String(contentsOf: otlp, encoding: .utf8)) + "]"
+    let report = try temporary.store.ingest(json: mixed)
+    #expect(report.added == 2)
+  }
+
+  @Test func anErrorSpanSendsTheTraceToReview() throws {
+    let temporary = try TemporaryStore()
+    try OTLP.ingest(OTLP.request([OTLP.span("0000000000000001", attributes: [OTLP.string("gen_ai.operation.name", "execute_tool")], extra: #", "status": {"code": 2, "message": "tool crashed"}"#)]), into: temporary.store)
+    let trace = try #require(try temporary.store.trace(id: OTLP.trace))
+    #expect(trace.status == .needsReview)
+    #expect(trace.spans.first?.errorDescription == "tool crashed")
+  }
+
+  @Test func theCommandLineIngestsOTLP() throws {
+    let tracekv = Paths.product("tracekv")
+    let directory = try TemporaryDirectory()
+    let store = directory.path("cli.tkv")
+    let ingest = try run(tracekv, ["--store", store, "ingest", "--format", "otlp", OTLP.data.appendingPathComponent("collector_file_exporter.json").path])
+    #expect(ingest.status == 0, "\(ingest.error)")
+    #expect(ingest.output.contains("ingested 1 traces (1 new, 0 merged), 4 spans, 0 rejected"))
+    let show = try run(tracekv, ["--store", store, "show", Self.traceID, "--view", "messages", "--json"])
+    #expect(show.status == 0)
+    let messages = try #require(try json(show.output).arrayValue)
+    #expect(messages.count == 4 && messages.first?.objectValue?["content"] == .string("You are a weather assistant."))
+
+    let bad = OTLP.data.appendingPathComponent("bad_span_id.jsonl").path
+    let failed = try run(tracekv, ["--store", store, "ingest", "--format", "auto", bad])
+    #expect(failed.status == 1)
+    #expect(failed.error.contains("\(bad):2: resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters"))
+    let usage = try run(tracekv, ["--store", store, "ingest", "--format", "zipkin", bad])
+    #expect(usage.status == 2)
+  }
+}
