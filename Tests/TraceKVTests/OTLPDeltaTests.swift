@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TraceKV
 
 /// OpenTelemetry LLM spans carry whole prompts; the store keeps deltas and
@@ -17,7 +18,10 @@ import TestSupport
       var random = SeededGenerator(seed: seed)
       func text(_ label: String) -> String {
         let words = (0..<Int.random(in: 20...100, using: &random)).map { _ in
-          ["tool", "result", "weather", "the", "agent", "calls", "error", "retry", "value", "\"quoted\"", "naïve", "日本"].randomElement(using: &random)!
+          [
+            "tool", "result", "weather", "the", "agent", "calls", "error", "retry", "value", "\"quoted\"",
+            "naïve", "日本",
+          ].randomElement(using: &random)!
         }
         return label + ": " + words.joined(separator: " ")
       }
@@ -43,18 +47,24 @@ import TestSupport
     /// The OTLP spans of steps `range`: GenAI chat spans, all children of one agent span (as agents emit them).
     func chatSpans(_ range: Range<Int>) -> [String] {
       range.map { k in
-        OTLP.chat(Self.spanID(k), parent: Self.agentID, start: 1 + k, messages: prompt(k).map { ($0.role, $0.content) }, reply: turns[k].reply)
+        OTLP.chat(
+          Self.spanID(k), parent: Self.agentID, start: 1 + k,
+          messages: prompt(k).map { ($0.role, $0.content) }, reply: turns[k].reply)
       }
     }
 
     var agentSpan: String {
-      OTLP.span(Self.agentID, name: "invoke_agent", attributes: [OTLP.string("gen_ai.operation.name", "invoke_agent")])
+      OTLP.span(
+        Self.agentID, name: "invoke_agent", attributes: [OTLP.string("gen_ai.operation.name", "invoke_agent")]
+      )
     }
   }
 
   private func checkEveryPrompt(_ store: TraceStore, _ conversation: Conversation, steps: Int) throws {
     for k in 0..<steps {
-      #expect(try store.prompt(traceID: OTLP.trace, spanID: Conversation.spanID(k)) == conversation.prompt(k), "step \(k)")
+      #expect(
+        try store.prompt(traceID: OTLP.trace, spanID: Conversation.spanID(k)) == conversation.prompt(k),
+        "step \(k)")
     }
     let turns = try store.turns(traceID: OTLP.trace)
     #expect(turns.map(\.promptForModel) == (0..<steps).map(conversation.prompt))
@@ -85,9 +95,19 @@ import TestSupport
     try checkEveryPrompt(temporary.store, conversation, steps: steps)
     // What the producer sent as prompts: gen_ai.input.messages of every step, as JSON text.
     let cumulative = (0..<steps).reduce(0) { total, k in
-      total + JSONWriter.compactBytes(.array(conversation.prompt(k).dropFirst().map { message in
-        .object(JSONObject(["role": .string(message.role), "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(message.content)]))])]))
-      })).count
+      total
+        + JSONWriter.compactBytes(
+          .array(
+            conversation.prompt(k).dropFirst().map { message in
+              .object(
+                JSONObject([
+                  "role": .string(message.role),
+                  "parts": .array([
+                    .object(JSONObject(["type": .string("text"), "content": .string(message.content)]))
+                  ]),
+                ]))
+            })
+        ).count
     }
     let bytes = try storedBytes(temporary.store, OTLP.trace)
     return (bytes.trace + bytes.spans, cumulative, request.utf8.count)
@@ -96,8 +116,11 @@ import TestSupport
   @Test func hundredStepConversationIsRebuiltExactlyFromLinearStorage() throws {
     let hundred = try measure(steps: 100)
     let fifty = try measure(steps: 50)
-    print("OTLP delta, 100 steps: stored \(hundred.stored) bytes (trace + span records) vs \(hundred.cumulative) bytes of cumulative prompts (\(String(format: "%.1f", Double(hundred.cumulative) / Double(hundred.stored)))x less); OTLP request \(hundred.request) bytes")
-    print("OTLP delta, 50 steps: stored \(fifty.stored) bytes vs \(fifty.cumulative) bytes of cumulative prompts")
+    print(
+      "OTLP delta, 100 steps: stored \(hundred.stored) bytes (trace + span records) vs \(hundred.cumulative) bytes of cumulative prompts (\(String(format: "%.1f", Double(hundred.cumulative) / Double(hundred.stored)))x less); OTLP request \(hundred.request) bytes"
+    )
+    print(
+      "OTLP delta, 50 steps: stored \(fifty.stored) bytes vs \(fifty.cumulative) bytes of cumulative prompts")
     // Linear: twice the steps, about twice the bytes (quadratic would be four times).
     #expect(Double(hundred.stored) / Double(fifty.stored) < 2.4)
     #expect(Double(hundred.cumulative) / Double(fifty.cumulative) > 3.5)
@@ -107,16 +130,23 @@ import TestSupport
   @Test func theStoredDeltaIsOnlyWhatIsNew() throws {
     let conversation = Conversation(steps: 3)
     let temporary = try TemporaryStore()
-    try OTLP.ingest(OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3)), into: temporary.store)
+    try OTLP.ingest(
+      OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3)), into: temporary.store)
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))
     #expect(trace.systemPrompt == conversation.system)
     let spans = Dictionary(uniqueKeysWithValues: trace.spans.map { ($0.spanID, $0) })
     let first = try #require(spans[Conversation.spanID(0)])
     #expect(first.attributes["tracekv.llm.context_from"] == .string(""))
-    #expect(Reconstruction<Span>.normalize(first.text("tracebrain.llm.new_content")) == [ChatMessage(role: "user", content: conversation.turns[0].text)])
+    #expect(
+      Reconstruction<Span>.normalize(first.text("tracebrain.llm.new_content")) == [
+        ChatMessage(role: "user", content: conversation.turns[0].text)
+      ])
     let third = try #require(spans[Conversation.spanID(2)])
     #expect(third.attributes["tracekv.llm.context_from"] == .string(Conversation.spanID(1)))
-    #expect(Reconstruction<Span>.normalize(third.text("tracebrain.llm.new_content")) == [ChatMessage(role: "tool", content: conversation.turns[2].text)])
+    #expect(
+      Reconstruction<Span>.normalize(third.text("tracebrain.llm.new_content")) == [
+        ChatMessage(role: "tool", content: conversation.turns[2].text)
+      ])
     #expect(third.parentID == Conversation.agentID)  // the OpenTelemetry tree is kept
     #expect(third.attributes["gen_ai.input.messages"] == nil)
   }
@@ -125,10 +155,14 @@ import TestSupport
     let conversation = Conversation(steps: 6)
     let temporary = try TemporaryStore()
     // Later steps first: exporters send spans as they end, in any order.
-    let lines = [OTLP.request(conversation.chatSpans(3..<6)), OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3))]
+    let lines = [
+      OTLP.request(conversation.chatSpans(3..<6)),
+      OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3)),
+    ]
     var bytes = Array(lines.joined(separator: "\n").utf8)
     let report = try bytes.withUnsafeMutableBytes { buffer in
-      try temporary.store.ingest(bytes: UnsafeRawBufferPointer(buffer), source: "input", options: .init(strict: true, layout: .jsonl))
+      try temporary.store.ingest(
+        bytes: UnsafeRawBufferPointer(buffer), source: "input", options: .init(strict: true, layout: .jsonl))
     }
     #expect(report.added == 1 && report.spansWritten == 7)
     try checkEveryPrompt(temporary.store, conversation, steps: 6)
@@ -137,11 +171,14 @@ import TestSupport
   @Test func aTraceSplitOverTwoIngestsIsEncodedAgainstTheStoredTrace() throws {
     let conversation = Conversation(steps: 6)
     let temporary = try TemporaryStore()
-    try OTLP.ingest(OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3)), into: temporary.store)
-    let report = try OTLP.ingest(OTLP.request(conversation.chatSpans(2..<6)), into: temporary.store)  // step 2 again: kept once
+    try OTLP.ingest(
+      OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3)), into: temporary.store)
+    // Step 2 again: the stored copy is kept.
+    let report = try OTLP.ingest(OTLP.request(conversation.chatSpans(2..<6)), into: temporary.store)
     #expect(report.merged == 1 && report.spansWritten == 3)
     try checkEveryPrompt(temporary.store, conversation, steps: 6)
-    let fourth = try #require(try temporary.store.trace(id: OTLP.trace)?.spans.first { $0.spanID == Conversation.spanID(3) })
+    let fourth = try #require(
+      try temporary.store.trace(id: OTLP.trace)?.spans.first { $0.spanID == Conversation.spanID(3) })
     #expect(fourth.attributes["tracekv.llm.context_from"] == .string(Conversation.spanID(2)))
     #expect(Reconstruction<Span>.normalize(fourth.text("tracebrain.llm.new_content")).count == 1)
   }
@@ -159,58 +196,94 @@ import TestSupport
       [("system", "Another agent's system prompt."), ("user", "sub-task")],
     ]
     let replies = ["A", "B", "C", "D", "E"]
-    let spans = prompts.indices.map { k in OTLP.chat(String(format: "%016x", k + 1), start: k, messages: prompts[k], reply: replies[k]) }
+    let spans = prompts.indices.map { k in
+      OTLP.chat(String(format: "%016x", k + 1), start: k, messages: prompts[k], reply: replies[k])
+    }
     let temporary = try TemporaryStore()
     try OTLP.ingest(OTLP.request(spans), into: temporary.store)
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))
     #expect(trace.systemPrompt == system)
     for k in prompts.indices {
       let expected = prompts[k].map { ChatMessage(role: $0.0, content: $0.1) }
-      #expect(try temporary.store.prompt(traceID: OTLP.trace, spanID: String(format: "%016x", k + 1)) == expected, "step \(k)")
+      #expect(
+        try temporary.store.prompt(traceID: OTLP.trace, spanID: String(format: "%016x", k + 1)) == expected,
+        "step \(k)")
     }
-    let links = trace.spans.map { ($0.attributes["tracekv.llm.context_from"]?.stringValue, $0.attributes["tracekv.llm.full_prompt"] == .bool(true)) }
+    let links = trace.spans.map {
+      (
+        $0.attributes["tracekv.llm.context_from"]?.stringValue,
+        $0.attributes["tracekv.llm.full_prompt"] == .bool(true)
+      )
+    }
     #expect(links.map(\.0) == ["", "0000000000000001", "", "0000000000000003", nil])
     #expect(links.map(\.1) == [false, false, false, false, true])
-    #expect(try temporary.store.messages(traceID: OTLP.trace) == prompts[4].map { ChatMessage(role: $0.0, content: $0.1) })
+    #expect(
+      try temporary.store.messages(traceID: OTLP.trace)
+        == prompts[4].map { ChatMessage(role: $0.0, content: $0.1) })
   }
 
   @Test func parallelCallsFromOneContextEachContinueIt() throws {
     let base: [(String, String)] = [("user", "plan")]
     let spans = [
       OTLP.chat("0000000000000001", start: 0, messages: base, reply: "P"),
-      OTLP.chat("0000000000000002", start: 1, messages: base + [("assistant", "P"), ("user", "branch one")], reply: "1"),
-      OTLP.chat("0000000000000003", start: 1, messages: base + [("assistant", "P"), ("user", "branch two")], reply: "2"),
+      OTLP.chat(
+        "0000000000000002", start: 1, messages: base + [("assistant", "P"), ("user", "branch one")],
+        reply: "1"),
+      OTLP.chat(
+        "0000000000000003", start: 1, messages: base + [("assistant", "P"), ("user", "branch two")],
+        reply: "2"),
     ]
     let temporary = try TemporaryStore()
     try OTLP.ingest(OTLP.request(spans), into: temporary.store)
-    #expect(try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000003").map(\.content) == ["plan", "P", "branch two"])
-    #expect(try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000002").map(\.content) == ["plan", "P", "branch one"])
+    #expect(
+      try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000003").map(\.content) == [
+        "plan", "P", "branch two",
+      ])
+    #expect(
+      try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000002").map(\.content) == [
+        "plan", "P", "branch one",
+      ])
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))
     #expect(trace.systemPrompt == nil)
-    #expect(trace.spans.map { $0.attributes["tracekv.llm.context_from"] } == [.string(""), .string("0000000000000001"), .string("0000000000000001")])
+    #expect(
+      trace.spans.map { $0.attributes["tracekv.llm.context_from"] } == [
+        .string(""), .string("0000000000000001"), .string("0000000000000001"),
+      ])
   }
 
   @Test func toolCallMessagesAndAnLLMSpanWithoutAPromptRebuildExactly() throws {
     // The assistant's tool call comes back in the next prompt as recorded in the reply.
-    let reply = #"[{"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "f", "arguments": {"x": 1}}], "finish_reason": "tool_call"}]"#
-    let second = #"[{"role": "user", "parts": [{"type": "text", "content": "go"}]}, {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "f", "arguments": {"x": 1}}]}, {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": ""}]}, {"role": "user", "parts": [{"type": "text", "content": ""}]}]"#
+    let reply =
+      #"[{"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "f", "arguments": {"x": 1}}], "finish_reason": "tool_call"}]"#
+    let second =
+      #"[{"role": "user", "parts": [{"type": "text", "content": "go"}]}, {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "f", "arguments": {"x": 1}}]}, {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1", "response": ""}]}, {"role": "user", "parts": [{"type": "text", "content": ""}]}]"#
     let spans = [
-      OTLP.span("0000000000000001", start: 0, attributes: [
-        OTLP.string("gen_ai.operation.name", "chat"), OTLP.string("gen_ai.input.messages", #"[{"role": "user", "parts": [{"type": "text", "content": "go"}]}]"#),
-        OTLP.string("gen_ai.output.messages", reply),
-      ]),
-      OTLP.span("0000000000000002", start: 1, attributes: [
-        OTLP.string("gen_ai.operation.name", "chat"), OTLP.string("gen_ai.input.messages", second),
-      ]),
+      OTLP.span(
+        "0000000000000001", start: 0,
+        attributes: [
+          OTLP.string("gen_ai.operation.name", "chat"),
+          OTLP.string(
+            "gen_ai.input.messages", #"[{"role": "user", "parts": [{"type": "text", "content": "go"}]}]"#),
+          OTLP.string("gen_ai.output.messages", reply),
+        ]),
+      OTLP.span(
+        "0000000000000002", start: 1,
+        attributes: [
+          OTLP.string("gen_ai.operation.name", "chat"), OTLP.string("gen_ai.input.messages", second),
+        ]),
       OTLP.span("0000000000000003", start: 2, attributes: [OTLP.string("gen_ai.operation.name", "chat")]),
     ]
     let temporary = try TemporaryStore()
     try OTLP.ingest(OTLP.request(spans), into: temporary.store)
     let expected = [
       ChatMessage(role: "user", content: "go"),
-      ChatMessage(role: "assistant", content: #"{"parts":[{"type":"tool_call","id":"c1","name":"f","arguments":{"x":1}}]}"#),
-      ChatMessage(role: "tool", content: #"{"parts":[{"type":"tool_call_response","id":"c1","response":""}]}"#),
-      ChatMessage(role: "user", content: #"{"parts":[{"type":"text","content":""}]}"#),  // empty text is kept, as JSON
+      ChatMessage(
+        role: "assistant",
+        content: #"{"parts":[{"type":"tool_call","id":"c1","name":"f","arguments":{"x":1}}]}"#),
+      ChatMessage(
+        role: "tool", content: #"{"parts":[{"type":"tool_call_response","id":"c1","response":""}]}"#),
+      // Empty text is kept, as JSON: TraceBrain's normalization drops empty content.
+      ChatMessage(role: "user", content: #"{"parts":[{"type":"text","content":""}]}"#),
     ]
     #expect(try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000002") == expected)
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TraceKV
 
 /// OTLP files through `ingest(contentsOf:)` and the command line: one request
@@ -12,14 +13,23 @@ import TestSupport
   static let expectedMessages = [
     ChatMessage(role: "system", content: "You are a weather assistant."),
     ChatMessage(role: "user", content: "What is the weather in Tokyo?"),
-    ChatMessage(role: "assistant", content: #"{"parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Tokyo"}}]}"#),
-    ChatMessage(role: "tool", content: #"{"parts":[{"type":"tool_call_response","id":"call_1","response":"sunny, 24C"}]}"#),
+    ChatMessage(
+      role: "assistant",
+      content:
+        #"{"parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Tokyo"}}]}"#
+    ),
+    ChatMessage(
+      role: "tool",
+      content: #"{"parts":[{"type":"tool_call_response","id":"call_1","response":"sunny, 24C"}]}"#),
   ]
 
   /// What every layout of the weather-agent trace must give.
   private func checkWeatherTrace(_ store: TraceStore) throws {
     let trace = try #require(try store.trace(id: Self.traceID))
-    #expect(Set(trace.spans.map(\.spanID)) == ["a1a1a1a1a1a1a1a1", "b1b1b1b1b1b1b1b1", "c1c1c1c1c1c1c1c1", "d1d1d1d1d1d1d1d1"])
+    #expect(
+      Set(trace.spans.map(\.spanID)) == [
+        "a1a1a1a1a1a1a1a1", "b1b1b1b1b1b1b1b1", "c1c1c1c1c1c1c1c1", "d1d1d1d1d1d1d1d1",
+      ])
     #expect(trace.systemPrompt == "You are a weather assistant.")
     #expect(trace.episodeID == "conv-42")
     #expect(trace.status == .running)
@@ -51,14 +61,17 @@ import TestSupport
     // One request per line in a .json file, the trace split over the lines.
     let temporary = try TemporaryStore()
     let report = try temporary.store.ingest(
-      contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), options: .init(format: .otlp))
+      contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"),
+      options: .init(format: .otlp))
     #expect(report.added == 1 && report.merged == 0 && report.spansWritten == 4 && report.rejected.isEmpty)
     try checkWeatherTrace(temporary.store)
   }
 
   @Test func aJSONArrayOfRequests() throws {
-    let lines = try String(contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), encoding: .utf8)
-      .split(separator: "\n")
+    let lines = try String(
+      contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), encoding: .utf8
+    )
+    .split(separator: "\n")
     let temporary = try TemporaryStore()
     let report = try temporary.store.ingest(json: "[" + lines.joined(separator: ",") + "]")
     #expect(report.added == 1 && report.spansWritten == 4)
@@ -66,8 +79,10 @@ import TestSupport
   }
 
   @Test func aTraceSplitOverTwoFiles() throws {
-    let lines = try String(contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), encoding: .utf8)
-      .split(separator: "\n")
+    let lines = try String(
+      contentsOf: OTLP.data.appendingPathComponent("collector_file_exporter.json"), encoding: .utf8
+    )
+    .split(separator: "\n")
     let directory = try TemporaryDirectory()
     let temporary = try TemporaryStore()
     for (index, line) in lines.enumerated() {
@@ -82,14 +97,23 @@ import TestSupport
     let file = OTLP.data.appendingPathComponent("bad_span_id.jsonl")
     let temporary = try TemporaryStore()
     let report = try temporary.store.ingest(contentsOf: file)
-    #expect(report.rejected == [
-      IngestProblem(source: file.path, line: 2, message: "resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters (8 bytes), got 14 characters")
-    ])
+    #expect(
+      report.rejected == [
+        IngestProblem(
+          source: file.path, line: 2,
+          message:
+            "resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters (8 bytes), got 14 characters"
+        )
+      ])
     #expect(try temporary.store.trace(id: Self.traceID)?.spans.count == 3)
     #expect(report.rejected.first?.description.hasPrefix("\(file.path):2: resourceSpans[0]") == true)
 
     let strict = try TemporaryStore()
-    #expect(throws: TraceKVError.invalid("\(file.path):2: resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters (8 bytes), got 14 characters; nothing was written")) {
+    #expect(
+      throws: TraceKVError.invalid(
+        "\(file.path):2: resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters (8 bytes), got 14 characters; nothing was written"
+      )
+    ) {
       try strict.store.ingest(contentsOf: file, options: .init(strict: true))
     }
     #expect(try strict.store.contains(traceID: Self.traceID) == false)
@@ -99,19 +123,58 @@ import TestSupport
     let temporary = try TemporaryStore()
     let otlp = OTLP.data.appendingPathComponent("genai_agent.json")
     let asTraceBrain = try temporary.store.ingest(contentsOf: otlp, options: .init(format: .tracebrain))
-    #expect(asTraceBrain.rejected.map(\.message) == ["this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto"])
+    #expect(
+      asTraceBrain.rejected.map(\.message) == [
+        "this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto"
+      ])
     let sample = try #require(try Paths.sampleFiles().first)
     let asOTLP = try temporary.store.ingest(contentsOf: sample, options: .init(format: .otlp))
-    #expect(asOTLP.rejected.map(\.message) == ["resourceSpans: is missing; this is not an OTLP ExportTraceServiceRequest"])
+    #expect(
+      asOTLP.rejected.map(\.message) == [
+        "resourceSpans: is missing; this is not an OTLP ExportTraceServiceRequest"
+      ])
     // auto reads both, in one input.
-    let mixed = "[" + (try String(contentsOf: sample, encoding: .utf8)) + "," + (try String(contentsOf: otlp, encoding: .utf8)) + "]"
+    let mixed =
+      "[" + (try String(contentsOf: sample, encoding: .utf8)) + ","
+      + (try String(contentsOf: otlp, encoding: .utf8)) + "]"
     let report = try temporary.store.ingest(json: mixed)
     #expect(report.added == 2)
   }
 
+  @Test func anExportReingestsToTheSameMessagesAndTurns() throws {
+    let source = try TemporaryStore()
+    try source.store.ingest(contentsOf: OTLP.data.appendingPathComponent("genai_agent.json"))
+    var exported = ""
+    try source.store.export(format: .jsonl, to: { exported += $0 })
+    let copy = try TemporaryStore()
+    try copy.store.ingest(json: "[" + exported.split(separator: "\n").joined(separator: ",") + "]")
+    #expect(try copy.store.messages(traceID: Self.traceID) == Self.expectedMessages)
+    #expect(
+      try copy.store.turns(traceID: Self.traceID).map(\.json) == source.store.turns(traceID: Self.traceID).map(\.json))
+  }
+
+  @Test func aPromptThatCannotBeRenderedWholeIsKeptAsSent() throws {
+    let input = #"[{"role": "user", "parts": [{"type": "text", "content": "hi"}]}, "stray"]"#
+    let temporary = try TemporaryStore()
+    try OTLP.ingest(
+      OTLP.request([
+        OTLP.span(
+          "0000000000000001",
+          attributes: [OTLP.string("gen_ai.operation.name", "chat"), OTLP.string("gen_ai.input.messages", input)])
+      ]), into: temporary.store)
+    let span = try #require(try temporary.store.trace(id: OTLP.trace)?.spans.first)
+    #expect(span.attributes["gen_ai.input.messages"] == .string(input))
+    #expect(span.attributes["tracebrain.llm.new_content"] == nil)
+  }
+
   @Test func anErrorSpanSendsTheTraceToReview() throws {
     let temporary = try TemporaryStore()
-    try OTLP.ingest(OTLP.request([OTLP.span("0000000000000001", attributes: [OTLP.string("gen_ai.operation.name", "execute_tool")], extra: #", "status": {"code": 2, "message": "tool crashed"}"#)]), into: temporary.store)
+    try OTLP.ingest(
+      OTLP.request([
+        OTLP.span(
+          "0000000000000001", attributes: [OTLP.string("gen_ai.operation.name", "execute_tool")],
+          extra: #", "status": {"code": 2, "message": "tool crashed"}"#)
+      ]), into: temporary.store)
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))
     #expect(trace.status == .needsReview)
     #expect(trace.spans.first?.errorDescription == "tool crashed")
@@ -121,18 +184,27 @@ import TestSupport
     let tracekv = Paths.product("tracekv")
     let directory = try TemporaryDirectory()
     let store = directory.path("cli.tkv")
-    let ingest = try run(tracekv, ["--store", store, "ingest", "--format", "otlp", OTLP.data.appendingPathComponent("collector_file_exporter.json").path])
+    let ingest = try run(
+      tracekv,
+      [
+        "--store", store, "ingest", "--format", "otlp",
+        OTLP.data.appendingPathComponent("collector_file_exporter.json").path,
+      ])
     #expect(ingest.status == 0, "\(ingest.error)")
     #expect(ingest.output.contains("ingested 1 traces (1 new, 0 merged), 4 spans, 0 rejected"))
     let show = try run(tracekv, ["--store", store, "show", Self.traceID, "--view", "messages", "--json"])
     #expect(show.status == 0)
     let messages = try #require(try json(show.output).arrayValue)
-    #expect(messages.count == 4 && messages.first?.objectValue?["content"] == .string("You are a weather assistant."))
+    #expect(
+      messages.count == 4
+        && messages.first?.objectValue?["content"] == .string("You are a weather assistant."))
 
     let bad = OTLP.data.appendingPathComponent("bad_span_id.jsonl").path
     let failed = try run(tracekv, ["--store", store, "ingest", "--format", "auto", bad])
     #expect(failed.status == 1)
-    #expect(failed.error.contains("\(bad):2: resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters"))
+    #expect(
+      failed.error.contains(
+        "\(bad):2: resourceSpans[0].scopeSpans[0].spans[1].spanId: must be 16 hex characters"))
     let usage = try run(tracekv, ["--store", store, "ingest", "--format", "zipkin", bad])
     #expect(usage.status == 2)
   }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TraceKV
 
 /// Hand-written OTLP/JSON for the OTLP tests.
@@ -24,7 +25,8 @@ enum OTLP {
     attributes: [String] = [], extra: String = ""
   ) -> String {
     let nanos = 1_763_800_000_000_000_000 + start * 1_000_000_000
-    return #"{"traceId": "\#(trace)", "spanId": "\#(id)", "parentSpanId": "\#(parent)", "name": \#(quoted(name)), "startTimeUnixNano": "\#(nanos)", "endTimeUnixNano": "\#(nanos + 500_000_000)", "attributes": [\#(attributes.joined(separator: ", "))]\#(extra)}"#
+    return
+      #"{"traceId": "\#(trace)", "spanId": "\#(id)", "parentSpanId": "\#(parent)", "name": \#(quoted(name)), "startTimeUnixNano": "\#(nanos)", "endTimeUnixNano": "\#(nanos + 500_000_000)", "attributes": [\#(attributes.joined(separator: ", "))]\#(extra)}"#
   }
 
   /// One `ExportTraceServiceRequest` holding `spans` under one resource and scope.
@@ -33,12 +35,24 @@ enum OTLP {
   }
 
   /// A GenAI chat span whose prompt is `messages` (`[(role, text)]`) and whose reply is `reply`.
-  static func chat(_ id: String, parent: String = "", start: Int, messages: [(String, String)], reply: String) -> String {
-    let input = JSONValue.array(messages.map { role, text in
-      .object(JSONObject(["role": .string(role), "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(text)]))])]))
-    })
+  static func chat(_ id: String, parent: String = "", start: Int, messages: [(String, String)], reply: String)
+    -> String
+  {
+    let input = JSONValue.array(
+      messages.map { role, text in
+        .object(
+          JSONObject([
+            "role": .string(role),
+            "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(text)]))]),
+          ]))
+      })
     let output = JSONValue.array([
-      .object(JSONObject(["role": .string("assistant"), "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(reply)]))]), "finish_reason": .string("stop")]))
+      .object(
+        JSONObject([
+          "role": .string("assistant"),
+          "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(reply)]))]),
+          "finish_reason": .string("stop"),
+        ]))
     ])
     return span(
       id, parent: parent, name: "chat", start: start,
@@ -53,7 +67,8 @@ enum OTLP {
   static func ingest(_ text: String, into store: TraceStore) throws -> IngestReport {
     var bytes = Array(text.utf8)
     return try bytes.withUnsafeMutableBytes { buffer in
-      try store.ingest(bytes: UnsafeRawBufferPointer(buffer), source: "input", options: .init(strict: true, format: .otlp))
+      try store.ingest(
+        bytes: UnsafeRawBufferPointer(buffer), source: "input", options: .init(strict: true, format: .otlp))
     }
   }
 }

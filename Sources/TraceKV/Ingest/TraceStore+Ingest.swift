@@ -30,7 +30,8 @@ extension TraceStore {
     }
   }
 
-  /// Ingests TraceBrain JSON: one trace object or an array of them. Merges
+  /// Ingests TraceBrain JSON: one trace object or an array of them (OTLP JSON
+  /// requests are read too, by their `resourceSpans`). Merges
   /// into traces the store holds (TRACEBRAIN.md §3). All or nothing: a bad
   /// trace throws `invalidInput` and nothing is written.
   @discardableResult
@@ -41,7 +42,10 @@ extension TraceStore {
     }
   }
 
-  /// Ingests a file of traces: JSON (one trace or an array) or JSONL.
+  /// Ingests a file of traces: JSON (one trace or an array) or JSONL, each
+  /// document a TraceBrain trace or an OTLP/HTTP JSON request
+  /// (`options.format`). OTLP spans are grouped by trace over the whole file
+  /// and their prompts stored as deltas (`DeltaEncoder`).
   ///
   /// A bad document is reported with its line (or array item) and the good
   /// ones are kept, unless `options.strict`, which refuses the whole file
@@ -76,11 +80,11 @@ extension TraceStore {
         case .failure(let problem): problems.append(problem)
         case .success(.otlp(let decoded)):
           problems += decoded.problems.map { IngestProblem(source: source, line: document.position, message: $0.message) }
-          decoded.spans.forEach { otlp.add($0) }
+          for span in decoded.spans { otlp.add(span) }
         case .success(.traceBrain): break
         }
       }
-      for case .failure(let error) in otlp.traces() { problems.append(IngestProblem(source: source, line: nil, message: error.message)) }
+      problems += otlp.oversized.map { IngestProblem(source: source, line: nil, message: $0.message) }
       if let first = problems.first {
         let more = problems.count > 1 ? " (and \(problems.count - 1) more problems)" : ""
         throw TraceKVError.invalid("\(first)\(more); nothing was written")
@@ -107,7 +111,7 @@ extension TraceStore {
         }
       case .success(.otlp(let decoded)):
         report.rejected += decoded.problems.map { IngestProblem(source: source, line: document.position, message: $0.message) }
-        decoded.spans.forEach { otlp.add($0) }
+        for span in decoded.spans { otlp.add(span) }
       case .failure(let problem):
         report.rejected.append(problem)
       }

@@ -32,7 +32,8 @@ enum DeltaEncoder {
     var spans = incoming.trace.spans
     // Spans the store holds are kept as stored by the merge: do not encode them again.
     let order = spans.indices.filter { index in
-      spans[index].isLLM && !storedIDs.contains(spans[index].spanID) && spans[index].attributes[SpanKey.newContent] == nil
+      spans[index].isLLM && !storedIDs.contains(spans[index].spanID)
+        && spans[index].attributes[SpanKey.newContent] == nil
     }.sorted { start(spans[$0]) != start(spans[$1]) ? start(spans[$0]) < start(spans[$1]) : $0 < $1 }
 
     let systemPrompt: String?
@@ -86,7 +87,8 @@ enum DeltaEncoder {
       }
       attributes[SpanKey.newContent] = .string(newContent(delta))
       let completion = attributes[SpanKey.completion].flatMap { $0.isNull ? nil : $0.text }
-      let candidate = Candidate(spanID: spans[index].spanID, start: spanStart, context: prompt + reply(completion), stored: nil)
+      let candidate = Candidate(
+        spanID: spans[index].spanID, start: spanStart, context: prompt + reply(completion), stored: nil)
       candidates.insert(candidate, at: candidates.lastIndex { $0.start <= spanStart }.map { $0 + 1 } ?? 0)
     }
     incoming.trace.spans = spans
@@ -106,11 +108,14 @@ enum DeltaEncoder {
     return [ChatMessage(role: "assistant", content: completion)]
   }
 
-  private static func start(_ span: some ReconstructableSpan) -> Int64 { span.startTime?.microseconds ?? .min }
+  private static func start(_ span: some ReconstructableSpan) -> Int64 {
+    span.startTime?.microseconds ?? .min
+  }
 
   /// `new_content` as TraceBrain stores it: a JSON string of `[{role, content}]`.
   static func newContent(_ messages: ArraySlice<ChatMessage>) -> String {
     JSONWriter.compact(
-      .array(messages.map { .object(JSONObject(["role": .string($0.role), "content": .string($0.content)])) }))
+      .array(
+        messages.map { .object(JSONObject(["role": .string($0.role), "content": .string($0.content)])) }))
   }
 }

@@ -9,8 +9,12 @@ enum OTLPAnyValue {
     var object = JSONObject()
     for (index, item) in try OTLPScalars.array(value, path).enumerated() {
       let itemPath = "\(path)[\(index)]"
-      guard case .object(let pair) = item else { throw OTLPScalars.fail(itemPath, "must be a {key, value} object") }
-      guard case .string(let key)? = pair["key"] else { throw OTLPScalars.fail("\(itemPath).key", "must be a string") }
+      guard case .object(let pair) = item else {
+        throw OTLPScalars.fail(itemPath, "must be a {key, value} object")
+      }
+      guard case .string(let key)? = pair["key"] else {
+        throw OTLPScalars.fail("\(itemPath).key", "must be a string")
+      }
       object[key] = try decode(pair["value"], "\(itemPath).value")
     }
     return object
@@ -62,7 +66,9 @@ enum OTLPAnyValue {
     case .null: return .number("0")
     case .string(let text):
       if ["NaN", "Infinity", "-Infinity"].contains(text) { return .string(text) }
-      guard let double = Double(text), double.isFinite else { throw OTLPScalars.fail(path, "must be a number") }
+      guard let double = Double(text), double.isFinite else {
+        throw OTLPScalars.fail(path, "must be a number")
+      }
       return .double(double)
     default: throw OTLPScalars.fail(path, "must be a number")
     }

@@ -34,13 +34,17 @@ enum OTLPDecoder {
       let resource = try OTLPAnyValue.keyValues(
         try OTLPScalars.object(envelope["resource"], "\(resourcePath).resource")["attributes"],
         "\(resourcePath).resource.attributes")
-      for (s, scopeSpans) in try OTLPScalars.array(envelope["scopeSpans"], "\(resourcePath).scopeSpans").enumerated() {
+      for (s, scopeSpans) in try OTLPScalars.array(envelope["scopeSpans"], "\(resourcePath).scopeSpans")
+        .enumerated()
+      {
         let scopePath = "\(resourcePath).scopeSpans[\(s)]"
         let scopeEnvelope = try OTLPScalars.object(scopeSpans, scopePath)
         let scope = try decodeScope(scopeEnvelope["scope"], "\(scopePath).scope")
-        for (index, span) in try OTLPScalars.array(scopeEnvelope["spans"], "\(scopePath).spans").enumerated() {
+        for (index, span) in try OTLPScalars.array(scopeEnvelope["spans"], "\(scopePath).spans").enumerated()
+        {
           do throws(TraceKVError) {
-            decoded.spans.append(try decodeSpan(span, "\(scopePath).spans[\(index)]", resource: resource, scope: scope))
+            decoded.spans.append(
+              try decodeSpan(span, "\(scopePath).spans[\(index)]", resource: resource, scope: scope))
           } catch {
             decoded.problems.append(error)
           }
@@ -68,10 +72,12 @@ enum OTLPDecoder {
     let traceState = try OTLPScalars.string(object["traceState"], "\(path).traceState")
     return OTLPSpan(
       traceID: traceID, spanID: spanID,
-      parentSpanID: try OTLPScalars.hexID(object["parentSpanId"], bytes: 8, "\(path).parentSpanId", allowMissing: true),
+      parentSpanID: try OTLPScalars.hexID(
+        object["parentSpanId"], bytes: 8, "\(path).parentSpanId", allowMissing: true),
       traceState: traceState.isEmpty ? nil : traceState,
       name: try OTLPScalars.string(object["name"], "\(path).name"),
-      kind: try OTLPScalars.enumeration(object["kind"], "\(path).kind", name: \OTLPSpanKind.protoName) ?? .unspecified,
+      kind: try OTLPScalars.enumeration(object["kind"], "\(path).kind", name: \OTLPSpanKind.protoName)
+        ?? .unspecified,
       startTime: try OTLPScalars.time(object["startTimeUnixNano"], "\(path).startTimeUnixNano"),
       endTime: try OTLPScalars.time(object["endTimeUnixNano"], "\(path).endTimeUnixNano"),
       attributes: try OTLPAnyValue.keyValues(object["attributes"], "\(path).attributes"),
@@ -82,7 +88,8 @@ enum OTLPDecoder {
         (index, link) throws(TraceKVError) in try decodeLink(link, "\(path).links[\(index)]")
       },
       status: OTLPStatus(
-        code: try OTLPScalars.enumeration(status["code"], "\(path).status.code", name: \OTLPStatusCode.protoName) ?? .unset,
+        code: try OTLPScalars.enumeration(
+          status["code"], "\(path).status.code", name: \OTLPStatusCode.protoName) ?? .unset,
         message: try OTLPScalars.string(status["message"], "\(path).status.message")),
       resource: resource, scope: scope)
   }

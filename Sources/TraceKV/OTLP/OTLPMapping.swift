@@ -61,14 +61,17 @@ enum OTLPMapping {
       derive(SpanKey.completion, original["output.value"])
     }
     derive(SpanKey.toolName, first(original, "gen_ai.tool.name", "tool.name"))
-    derive(SpanKey.toolInput, original["gen_ai.tool.call.arguments"] ?? (isTool ? original["input.value"] : nil))
-    derive(SpanKey.toolOutput, original["gen_ai.tool.call.result"] ?? (isTool ? original["output.value"] : nil))
+    derive(
+      SpanKey.toolInput, original["gen_ai.tool.call.arguments"] ?? (isTool ? original["input.value"] : nil))
+    derive(
+      SpanKey.toolOutput, original["gen_ai.tool.call.result"] ?? (isTool ? original["output.value"] : nil))
     let agentName = first(original, "gen_ai.agent.name", "agent.name")?.stringValue
     derive(agentNameKey, agentName.map(JSONValue.string))
     setStatus(otlp, &attributes)
     setEnvelope(otlp, &attributes)
 
-    let episode = first(original, "gen_ai.conversation.id", "session.id")
+    let episode =
+      first(original, "gen_ai.conversation.id", "session.id")
       ?? first(otlp.resource, "gen_ai.conversation.id", "session.id")
     return Mapped(
       span: Span(
@@ -99,11 +102,15 @@ enum OTLPMapping {
 
   /// Token usage in TraceBrain's shape; nil when the span reports none.
   static func usage(_ attributes: JSONObject) -> JSONValue? {
-    let prompt = first(attributes, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+    let prompt = first(
+      attributes, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
     let completion = first(
-      attributes, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
+      attributes, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"
+    )
     var total = first(attributes, "llm.token_count.total", "gen_ai.usage.total_tokens")
-    if total == nil, let input = prompt?.intValue, let output = completion?.intValue { total = .int(input + output) }
+    if total == nil, let input = prompt?.intValue, let output = completion?.intValue {
+      total = .int(input + output)
+    }
     guard prompt != nil || completion != nil || total != nil else { return nil }
     var usage = JSONObject()
     usage["prompt_tokens"] = prompt
@@ -120,7 +127,8 @@ enum OTLPMapping {
         .compactMap { $0 }.joined(separator: ": ")
     }
     let errorType = otlp.attributes["error.type"]?.text
-    let failed = otlp.status.code == .error || (otlp.status.code == .unset && (exception != nil || errorType != nil))
+    let failed =
+      otlp.status.code == .error || (otlp.status.code == .unset && (exception != nil || errorType != nil))
     if failed {
       attributes[SpanKey.statusCode] = .string("ERROR")
       let description = [otlp.status.message, exceptionText ?? "", errorType ?? ""].first { !$0.isEmpty }

@@ -28,26 +28,28 @@ enum OTLPMessages {
   ]
 
   /// The whole prompt an LLM span was sent, system instructions first; nil when
-  /// the span records none.
+  /// the span records none, or records one this reader cannot render whole (a
+  /// message that is not an object): then the span keeps its prompt attributes
+  /// as they were, since a delta would lose part of them.
   static func prompt(in attributes: JSONObject) -> [ChatMessage]? {
     if let input = jsonList(attributes["gen_ai.input.messages"]) {
-      var messages: [JSONObject] = []
+      var messages: [JSONValue] = []
       if let instructions = jsonList(attributes["gen_ai.system_instructions"]), !instructions.isEmpty {
-        messages.append(JSONObject(["role": .string("system"), "parts": .array(instructions)]))
+        messages.append(.object(JSONObject(["role": .string("system"), "parts": .array(instructions)])))
       }
-      messages += input.compactMap(\.objectValue)
-      return messages.map(render)
+      return renderAll(messages + input)
     }
     if let messages = unflatten(attributes, prefix: "llm.input_messages.") {
-      return messages.compactMap { $0.objectValue?["message"]?.objectValue }.map(render)
+      return renderAll(messages.map { $0.objectValue?["message"] ?? .null })
     }
-    if let messages = unflatten(attributes, prefix: "gen_ai.prompt.") {
-      return messages.compactMap(\.objectValue).map(render)
-    }
-    if let messages = jsonList(attributes["gen_ai.prompt"]) {
-      return messages.compactMap(\.objectValue).map(render)
-    }
+    if let messages = unflatten(attributes, prefix: "gen_ai.prompt.") { return renderAll(messages) }
+    if let messages = jsonList(attributes["gen_ai.prompt"]) { return renderAll(messages) }
     return nil
+  }
+
+  private static func renderAll(_ messages: [JSONValue]) -> [ChatMessage]? {
+    let objects = messages.compactMap(\.objectValue)
+    return objects.count == messages.count ? objects.map(render) : nil
   }
 
   /// The first output message (the model's reply), as recorded; nil when none.
@@ -56,7 +58,9 @@ enum OTLPMessages {
     if let messages = unflatten(attributes, prefix: "llm.output_messages.") {
       return messages.first?.objectValue?["message"]?.objectValue
     }
-    if let messages = unflatten(attributes, prefix: "gen_ai.completion.") { return messages.first?.objectValue }
+    if let messages = unflatten(attributes, prefix: "gen_ai.completion.") {
+      return messages.first?.objectValue
+    }
     return nil
   }
 
@@ -65,7 +69,8 @@ enum OTLPMessages {
     var rest = message
     rest["role"] = nil
     let role = message["role"]?.stringValue ?? ""
-    return ChatMessage(role: role.isEmpty ? "unknown" : role, content: plainText(rest) ?? JSONWriter.compact(.object(rest)))
+    return ChatMessage(
+      role: role.isEmpty ? "unknown" : role, content: plainText(rest) ?? JSONWriter.compact(.object(rest)))
   }
 
   /// The model's reply as the next prompt repeats it: output-only members
@@ -79,7 +84,8 @@ enum OTLPMessages {
   private static func plainText(_ members: JSONObject) -> String? {
     guard members.count == 1 else { return nil }
     if case .string(let text)? = members["content"], !text.isEmpty { return text }
-    if case .array(let parts)? = members["parts"], parts.count == 1, case .object(let part) = parts[0], part.count == 2,
+    if case .array(let parts)? = members["parts"], parts.count == 1, case .object(let part) = parts[0],
+      part.count == 2,
       part["type"] == .string("text"), case .string(let text)? = part["content"], !text.isEmpty
     {
       return text
@@ -151,7 +157,8 @@ enum OTLPMessages {
     var root = JSONObject()
     var found = false
     for (key, value) in attributes where key.hasPrefix(prefix) {
-      let path = key.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+      let path = key.dropFirst(prefix.count).split(separator: ".", omittingEmptySubsequences: false).map(
+        String.init)
       guard let first = path.first, Int(first) != nil else { continue }
       set(&root, path[...], value)
       found = true

@@ -57,7 +57,9 @@ enum OTLPScalars {
     switch value {
     case nil, .null?: return nil
     case .string(let text)?:
-      guard let number = UInt64(text) else { throw fail(path, "must be nanoseconds since 1970 as a decimal string, got \"\(text)\"") }
+      guard let number = UInt64(text) else {
+        throw fail(path, "must be nanoseconds since 1970 as a decimal string, got \"\(text)\"")
+      }
       nanoseconds = number
     case .number(let literal)?:
       if let number = UInt64(literal) {
@@ -82,7 +84,9 @@ enum OTLPScalars {
     switch value {
     case nil, .null?: return nil
     case .number(let literal)?:
-      guard let number = Int(literal) else { throw fail(path, "must be an integer enum value, got \(literal)") }
+      guard let number = Int(literal) else {
+        throw fail(path, "must be an integer enum value, got \(literal)")
+      }
       return E(rawValue: number)
     case .string(let text)?:
       if let known = E.allCases.first(where: { name($0) == text }) { return known }
@@ -95,14 +99,17 @@ enum OTLPScalars {
   /// A trace or span id: case-insensitive hex of exactly `bytes` bytes (OTLP/JSON
   /// does not base64 ids). Returns lower-case hex, or nil for an empty or
   /// all-zero id (`allowMissing`: a parent id, where that means "root").
-  static func hexID(_ value: JSONValue?, bytes: Int, _ path: String, allowMissing: Bool) throws(TraceKVError) -> String? {
+  static func hexID(_ value: JSONValue?, bytes: Int, _ path: String, allowMissing: Bool) throws(TraceKVError)
+    -> String?
+  {
     let text = try string(value, path)
     if text.isEmpty {
       if allowMissing { return nil }
       throw fail(path, "is missing")
     }
     guard text.utf8.count == bytes * 2 else {
-      throw fail(path, "must be \(bytes * 2) hex characters (\(bytes) bytes), got \(text.utf8.count) characters")
+      throw fail(
+        path, "must be \(bytes * 2) hex characters (\(bytes) bytes), got \(text.utf8.count) characters")
     }
     guard text.utf8.allSatisfy(isHexDigit) else { throw fail(path, "must be hex, got \"\(text)\"") }
     if text.utf8.allSatisfy({ $0 == UInt8(ascii: "0") }) {
@@ -114,7 +121,9 @@ enum OTLPScalars {
 
   private static func isHexDigit(_ byte: UInt8) -> Bool {
     switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+      UInt8(ascii: "A")...UInt8(ascii: "F"):
+      true
     default: false
     }
   }

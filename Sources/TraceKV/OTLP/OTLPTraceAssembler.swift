@@ -22,15 +22,22 @@ struct OTLPTraceAssembler {
     spansByTrace[span.traceID, default: []].append(span)
   }
 
+  /// Traces over the span limit, which `traces()` refuses (cheap: no mapping).
+  var oversized: [TraceKVError] {
+    traceOrder.filter { spansByTrace[$0]!.count > Limits.maximumSpansPerTrace }.map(Self.oversized)
+  }
+
+  private static func oversized(_ traceID: String) -> TraceKVError {
+    .invalid("trace \(traceID): more than \(Limits.maximumSpansPerTrace) spans")
+  }
+
   /// The traces, in the order first seen, mapped to the TraceKV model with
   /// their prompts still whole (the store delta-encodes them when it writes,
   /// against what it already holds of each trace).
   func traces(receivedAt: Timestamp = .now) -> [Result<IncomingTrace, TraceKVError>] {
     traceOrder.map { traceID in
       let spans = spansByTrace[traceID]!
-      guard spans.count <= Limits.maximumSpansPerTrace else {
-        return .failure(.invalid("trace \(traceID): more than \(Limits.maximumSpansPerTrace) spans"))
-      }
+      guard spans.count <= Limits.maximumSpansPerTrace else { return .failure(Self.oversized(traceID)) }
       return .success(trace(traceID, spans, receivedAt: receivedAt))
     }
   }
@@ -60,6 +67,7 @@ struct OTLPTraceAssembler {
     }
     var prompts: [String: [ChatMessage]] = [:]
     for span in mapped { if let prompt = span.prompt { prompts[span.span.spanID] = prompt } }
-    return IncomingTrace(trace: trace, statedStatus: nil, statedPriority: false, warnings: warnings, prompts: prompts)
+    return IncomingTrace(
+      trace: trace, statedStatus: nil, statedPriority: false, warnings: warnings, prompts: prompts)
   }
 }
