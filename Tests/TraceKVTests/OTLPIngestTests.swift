@@ -39,6 +39,8 @@ import Testing
     let turns = try store.turns(traceID: Self.traceID)
     #expect(turns.map(\.promptForModel.count) == [2, 4])
     #expect(turns.map(\.toolCode) == [#"get_weather({"location":"Tokyo"})"#, nil])
+    // The tool span is the LLM span's sibling; its call id links it to the step.
+    #expect(turns.map(\.toolOutput) == ["sunny, 24C", nil])
     #expect(turns.last?.modelCompletion == "It is sunny in Tokyo, 24C.")
     let second = try #require(trace.spans.first { $0.spanID == "d1d1d1d1d1d1d1d1" })
     #expect(second.attributes["tracekv.llm.context_from"] == .string("b1b1b1b1b1b1b1b1"))

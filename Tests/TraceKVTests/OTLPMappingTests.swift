@@ -245,3 +245,41 @@ import Testing
         == (try json(#"[{"trace_id": "\#(OTLP.trace)", "span_id": "00000000000000aa", "attributes": {}}]"#)))
   }
 }
+
+/// Tool spans that are siblings of their LLM call are linked to it for turns.
+@Suite struct OTLPToolCallLinkerTests {
+  private func span(_ id: String, parent: String?, start: Int64, _ attributes: JSONObject) -> Span {
+    Span(
+      spanID: id, parentID: parent, name: id, startTime: Timestamp(microseconds: start), endTime: nil,
+      attributes: attributes)
+  }
+
+  @Test func byCallIDElseByTheLatestEarlierSibling() throws {
+    let reply = #"[{"role": "assistant", "parts": [{"type": "tool_call", "id": "call_9", "name": "f"}]}]"#
+    let spans = ToolCallLinker.linked([
+      span("agent", parent: nil, start: 0, JSONObject()),
+      span(
+        "llm1", parent: "agent", start: 1,
+        JSONObject([
+          "tracebrain.span.type": .string("llm_inference"), "gen_ai.output.messages": .string(reply),
+        ])),
+      span("llm2", parent: "agent", start: 3, JSONObject(["tracebrain.span.type": .string("llm_inference")])),
+      // Ran after llm2 started, but its call id names llm1.
+      span(
+        "tool1", parent: "agent", start: 4,
+        JSONObject([
+          "tracebrain.span.type": .string("tool_execution"), "gen_ai.tool.call.id": .string("call_9"),
+        ])),
+      span(
+        "tool2", parent: "agent", start: 5, JSONObject(["tracebrain.span.type": .string("tool_execution")])),
+      span(
+        "tool0", parent: "agent", start: 0, JSONObject(["tracebrain.span.type": .string("tool_execution")])),
+      span(
+        "child", parent: "llm2", start: 6, JSONObject(["tracebrain.span.type": .string("tool_execution")])),
+    ])
+    #expect(
+      spans.map { $0.attributes["tracekv.tool.llm_span_id"]?.stringValue } == [
+        nil, nil, nil, "llm1", "llm2", nil, nil,
+      ])
+  }
+}

@@ -20,6 +20,10 @@ enum SpanKey {
   /// TraceKV extension: `true` when `new_content` holds the whole prompt,
   /// system messages included; reconstruction starts afresh at this span.
   static let fullPrompt = "tracekv.llm.full_prompt"
+  /// TraceKV extension (OTLP ingest, see `ToolCallLinker`): the LLM span whose
+  /// tool call this tool span ran, when that is not its parent; turns read it
+  /// in place of `parent_id`.
+  static let toolCaller = "tracekv.tool.llm_span_id"
 }
 
 /// What a span did.

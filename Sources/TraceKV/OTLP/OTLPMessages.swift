@@ -93,18 +93,41 @@ enum OTLPMessages {
     return nil
   }
 
-  /// The tool calls of a reply as TraceBrain writes `tool_code`: `name(arguments)`, one per line.
-  static func toolCode(of output: JSONObject) -> String? {
-    var calls: [String] = []
-    for part in output["parts"]?.arrayValue ?? [] {  // GenAI
+  /// A tool call of a reply.
+  struct ToolCall {
+    var id: String?
+    var name: JSONValue?
+    var arguments: JSONValue?
+  }
+
+  /// The tool calls of a reply: GenAI `tool_call` parts, OpenInference
+  /// `tool_calls[].tool_call.{id, function}`, OpenLLMetry `tool_calls[]`.
+  static func toolCalls(of output: JSONObject) -> [ToolCall] {
+    var calls: [ToolCall] = []
+    for part in output["parts"]?.arrayValue ?? [] {
       guard let part = part.objectValue, part["type"] == .string("tool_call") else { continue }
-      calls.append(call(part["name"], part["arguments"]))
+      calls.append(ToolCall(id: part["id"]?.stringValue, name: part["name"], arguments: part["arguments"]))
     }
-    for item in output["tool_calls"]?.arrayValue ?? [] {  // OpenInference, OpenLLMetry
+    for item in output["tool_calls"]?.arrayValue ?? [] {
       guard let item = item.objectValue else { continue }
       let call = item["tool_call"]?.objectValue ?? item
       let function = call["function"]?.objectValue ?? call
-      calls.append(self.call(function["name"], function["arguments"]))
+      calls.append(
+        ToolCall(id: call["id"]?.stringValue, name: function["name"], arguments: function["arguments"]))
+    }
+    return calls
+  }
+
+  /// The tool calls of a reply as TraceBrain writes `tool_code`: `name(arguments)`, one per line.
+  static func toolCode(of output: JSONObject) -> String? {
+    let calls = toolCalls(of: output).map { call in
+      let arguments: String
+      switch call.arguments {
+      case nil, .null?: arguments = ""
+      case .string(let text)?: arguments = text
+      case let value?: arguments = JSONWriter.compact(value)
+      }
+      return "\(call.name?.text ?? "")(\(arguments))"
     }
     return calls.isEmpty ? nil : calls.joined(separator: "\n")
   }
@@ -129,16 +152,6 @@ enum OTLPMessages {
     }
     if case .string(let text)? = output["content"], !text.isEmpty { return text }
     return nil
-  }
-
-  private static func call(_ name: JSONValue?, _ arguments: JSONValue?) -> String {
-    let argumentText: String
-    switch arguments {
-    case nil, .null?: argumentText = ""
-    case .string(let text)?: argumentText = text
-    case let value?: argumentText = JSONWriter.compact(value)
-    }
-    return "\(name?.text ?? "")(\(argumentText))"
   }
 
   /// A list given as a structured array or as JSON text (GenAI allows both).

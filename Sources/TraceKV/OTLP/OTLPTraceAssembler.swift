@@ -44,7 +44,8 @@ struct OTLPTraceAssembler {
 
   private func trace(_ traceID: String, _ spans: [OTLPSpan], receivedAt: Timestamp) -> IncomingTrace {
     let mapped = spans.map(OTLPMapping.map)
-    var trace = Trace(traceID: traceID, spans: mapped.map(\.span), createdAt: receivedAt)
+    var trace = Trace(
+      traceID: traceID, spans: ToolCallLinker.linked(mapped.map(\.span)), createdAt: receivedAt)
     var warnings: [String] = []
     var resource = JSONObject()
     for span in spans { resource.merge(span.resource) }

@@ -12,6 +12,7 @@ enum SpanRecord {
     SpanKey.type, SpanKey.newContent, SpanKey.completion, SpanKey.thought, SpanKey.toolCode,
     SpanKey.finalAnswer, SpanKey.toolName, SpanKey.toolInput, SpanKey.toolOutput, SpanKey.statusCode,
     SpanKey.statusDescription, SpanKey.model, SpanKey.contextFrom, SpanKey.fullPrompt,
+    SpanKey.toolCaller,
   ]
   private static let liftedIndex = Dictionary(uniqueKeysWithValues: liftedKeys.enumerated().map { ($1, $0) })
 
@@ -120,4 +121,5 @@ struct SpanView {
   var errorDescription: String? { lifted[10] }
   var contextFrom: String? { lifted[12] }
   var hasFullPrompt: Bool { lifted[13] == "true" }
+  var toolCaller: String? { lifted[14] }
 }

@@ -36,12 +36,15 @@ protocol ReconstructableSpan {
   var contextFrom: String? { get }
   /// `tracekv.llm.full_prompt` (OTLP ingest): the delta is the whole prompt.
   var hasFullPrompt: Bool { get }
+  /// `tracekv.tool.llm_span_id` (OTLP ingest): the LLM span a tool span served.
+  var toolCaller: String? { get }
 }
 
 extension Span: ReconstructableSpan {
   var newContent: String? { text(SpanKey.newContent) }
   var contextFrom: String? { attributes[SpanKey.contextFrom]?.stringValue }
   var hasFullPrompt: Bool { attributes[SpanKey.fullPrompt] == .bool(true) }
+  var toolCaller: String? { attributes[SpanKey.toolCaller]?.stringValue }
 }
 
 extension SpanView: ReconstructableSpan {}
@@ -109,7 +112,9 @@ struct Reconstruction<S: ReconstructableSpan> {
     let path = path(to: target)
     var firstToolOutput: [String: String?] = [:]
     for span in spans where span.type == .toolExecution {
-      if let parent = span.parentID, firstToolOutput[parent] == nil { firstToolOutput[parent] = .some(span.toolOutput) }
+      if let parent = span.toolCaller ?? span.parentID, firstToolOutput[parent] == nil {
+        firstToolOutput[parent] = .some(span.toolOutput)
+      }
     }
     var messages = leadingMessages(path)
     var turns: [Turn] = []
