@@ -86,45 +86,53 @@ import Testing
     }
   }
 
+  struct Figures: CustomStringConvertible {
+    var steps = 0
+    /// Bytes of the trace's span records, and of its trace record (which holds the system prompt).
+    var spanRecords = 0
+    var traceRecord = 0
+    /// Bytes of `gen_ai.input.messages` over all steps, as the producer sent them.
+    var cumulativePrompts = 0
+    /// The UTF-8 bytes of every distinct message text: a floor for any lossless store.
+    var distinctText = 0
+    var request = 0
+
+    var stored: Int { spanRecords + traceRecord }
+    var description: String {
+      let ratio = String(format: "%.1f", Double(cumulativePrompts) / Double(stored))
+      return
+        "\(steps) steps: stored \(stored) bytes (span records \(spanRecords) + trace record \(traceRecord)); "
+        + "cumulative prompts \(cumulativePrompts) bytes (\(ratio)x the stored); "
+        + "distinct message text \(distinctText) bytes; OTLP request \(request) bytes"
+    }
+  }
+
   /// Storage of an n-step conversation against the bytes of its cumulative prompts.
-  private func measure(steps: Int) throws -> (stored: Int, cumulative: Int, request: Int) {
+  private func measure(steps: Int) throws -> Figures {
     let conversation = Conversation(steps: steps)
     let temporary = try TemporaryStore()
     let request = OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<steps))
     try OTLP.ingest(request, into: temporary.store)
     try checkEveryPrompt(temporary.store, conversation, steps: steps)
-    // What the producer sent as prompts: gen_ai.input.messages of every step, as JSON text.
-    let cumulative = (0..<steps).reduce(0) { total, k in
-      total
-        + JSONWriter.compactBytes(
-          .array(
-            conversation.prompt(k).dropFirst().map { message in
-              .object(
-                JSONObject([
-                  "role": .string(message.role),
-                  "parts": .array([
-                    .object(JSONObject(["type": .string("text"), "content": .string(message.content)]))
-                  ]),
-                ]))
-            })
-        ).count
+    var figures = Figures(steps: steps, request: request.utf8.count)
+    figures.cumulativePrompts = (0..<steps).reduce(0) { total, k in
+      total + OTLP.inputMessages(conversation.prompt(k).map { ($0.role, $0.content) }).utf8.count
     }
-    let bytes = try storedBytes(temporary.store, OTLP.trace)
-    return (bytes.trace + bytes.spans, cumulative, request.utf8.count)
+    figures.distinctText = conversation.turns.reduce(conversation.system.utf8.count) {
+      $0 + $1.text.utf8.count + $1.reply.utf8.count
+    }
+    (figures.traceRecord, figures.spanRecords) = try storedBytes(temporary.store, OTLP.trace)
+    return figures
   }
 
   @Test func hundredStepConversationIsRebuiltExactlyFromLinearStorage() throws {
     let hundred = try measure(steps: 100)
     let fifty = try measure(steps: 50)
-    print(
-      "OTLP delta, 100 steps: stored \(hundred.stored) bytes (trace + span records) vs \(hundred.cumulative) bytes of cumulative prompts (\(String(format: "%.1f", Double(hundred.cumulative) / Double(hundred.stored)))x less); OTLP request \(hundred.request) bytes"
-    )
-    print(
-      "OTLP delta, 50 steps: stored \(fifty.stored) bytes vs \(fifty.cumulative) bytes of cumulative prompts")
+    print("OTLP delta, \(hundred)\nOTLP delta, \(fifty)")
     // Linear: twice the steps, about twice the bytes (quadratic would be four times).
     #expect(Double(hundred.stored) / Double(fifty.stored) < 2.4)
-    #expect(Double(hundred.cumulative) / Double(fifty.cumulative) > 3.5)
-    #expect(hundred.stored * 10 < hundred.cumulative)
+    #expect(Double(hundred.cumulativePrompts) / Double(fifty.cumulativePrompts) > 3.5)
+    #expect(hundred.stored * 10 < hundred.cumulativePrompts)
   }
 
   @Test func theStoredDeltaIsOnlyWhatIsNew() throws {

@@ -34,30 +34,33 @@ enum OTLP {
     #"{"resourceSpans": [{"resource": {"attributes": [\#(resource.joined(separator: ", "))]}, "scopeSpans": [{"scope": {"name": "test"}, "spans": [\#(spans.joined(separator: ", "))]}]}]}"#
   }
 
+  /// `gen_ai.input.messages` as JSON text: `[{role, parts: [{type: "text", content}]}]`.
+  static func inputMessages(_ messages: [(String, String)]) -> String {
+    JSONWriter.compact(
+      .array(
+        messages.map { role, text in
+          .object(JSONObject(["role": .string(role), "parts": textParts(text)]))
+        }))
+  }
+
+  private static func textParts(_ text: String) -> JSONValue {
+    .array([.object(JSONObject(["type": .string("text"), "content": .string(text)]))])
+  }
+
   /// A GenAI chat span whose prompt is `messages` (`[(role, text)]`) and whose reply is `reply`.
   static func chat(_ id: String, parent: String = "", start: Int, messages: [(String, String)], reply: String)
     -> String
   {
-    let input = JSONValue.array(
-      messages.map { role, text in
-        .object(
-          JSONObject([
-            "role": .string(role),
-            "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(text)]))]),
-          ]))
-      })
     let output = JSONValue.array([
       .object(
         JSONObject([
-          "role": .string("assistant"),
-          "parts": .array([.object(JSONObject(["type": .string("text"), "content": .string(reply)]))]),
-          "finish_reason": .string("stop"),
+          "role": .string("assistant"), "parts": textParts(reply), "finish_reason": .string("stop"),
         ]))
     ])
     return span(
       id, parent: parent, name: "chat", start: start,
       attributes: [
-        string("gen_ai.operation.name", "chat"), string("gen_ai.input.messages", JSONWriter.compact(input)),
+        string("gen_ai.operation.name", "chat"), string("gen_ai.input.messages", inputMessages(messages)),
         string("gen_ai.output.messages", JSONWriter.compact(output)),
       ])
   }
