@@ -22,7 +22,9 @@ extension TraceStore {
     /// The trace format; `.auto` tells it per document.
     public var format: IngestFormat = .auto
 
-    public init(strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil, format: IngestFormat = .auto) {
+    public init(
+      strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil, format: IngestFormat = .auto
+    ) {
       self.strict = strict
       self.batchSize = max(1, batchSize)
       self.layout = layout
@@ -79,7 +81,7 @@ extension TraceStore {
         switch Self.decode(document, source: source, format: options.format) {
         case .failure(let problem): problems.append(problem)
         case .success(.otlp(let decoded)):
-          problems += decoded.problems.map { IngestProblem(source: source, line: document.position, message: $0.message) }
+          problems += decoded.problems(source: source, line: document.position)
           for span in decoded.spans { otlp.add(span) }
         case .success(.traceBrain): break
         }
@@ -110,7 +112,7 @@ extension TraceStore {
           progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count))
         }
       case .success(.otlp(let decoded)):
-        report.rejected += decoded.problems.map { IngestProblem(source: source, line: document.position, message: $0.message) }
+        report.rejected += decoded.problems(source: source, line: document.position)
         for span in decoded.spans { otlp.add(span) }
       case .failure(let problem):
         report.rejected.append(problem)
@@ -152,7 +154,9 @@ extension TraceStore {
         return problem("this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto")
       }
       do throws(TraceKVError) {
-        if format == .otlp || (format == .auto && isOTLP) { return .success(.otlp(try OTLPDecoder.decode(value))) }
+        if format == .otlp || (format == .auto && isOTLP) {
+          return .success(.otlp(try OTLPDecoder.decode(value)))
+        }
         return .success(.traceBrain(try TraceBrainFormat.decode(value)))
       } catch {
         return problem(error.message)

@@ -12,6 +12,11 @@ enum OTLPDecoder {
     var spans: [OTLPSpan] = []
     /// One error per refused span, each naming the field path.
     var problems: [TraceKVError] = []
+
+    /// The refused spans as ingest reports them: with the file and the line (or array item).
+    func problems(source: String, line: Int?) -> [IngestProblem] {
+      problems.map { IngestProblem(source: source, line: line, message: $0.message) }
+    }
   }
 
   /// Whether a JSON document looks like an OTLP trace request (for `--format auto`).

@@ -119,7 +119,8 @@ struct SpanView {
   var toolOutput: String? { lifted[8] }
   var isError: Bool { mask & (1 << 18) != 0 && lifted[9] == "ERROR" }
   var errorDescription: String? { lifted[10] }
-  var contextFrom: String? { lifted[12] }
-  var hasFullPrompt: Bool { lifted[13] == "true" }
-  var toolCaller: String? { lifted[14] }
+  // The TraceKV extensions read as `Span` reads them: a string id, a JSON `true`.
+  var contextFrom: String? { mask & (1 << 24) != 0 ? lifted[12] : nil }
+  var hasFullPrompt: Bool { mask & (1 << 27) != 0 && lifted[13] == "true" }
+  var toolCaller: String? { mask & (1 << 28) != 0 ? lifted[14] : nil }
 }
