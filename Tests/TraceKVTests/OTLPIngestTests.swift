@@ -121,6 +121,52 @@ import Testing
     #expect(try strict.store.contains(traceID: Self.traceID) == false)
   }
 
+  @Test func aBadSpanInAPrettyPrintedRequestNamesItsLine() throws {
+    let original = try String(
+      contentsOf: OTLP.data.appendingPathComponent("genai_agent.json"), encoding: .utf8)
+    let text = original.replacingOccurrences(of: #""spanId": "c1c1c1c1c1c1c1c1""#, with: #""spanId": "c1c1""#)
+    let line =
+      try #require(
+        text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(#""c1c1""#) })
+      + 1
+    let directory = try TemporaryDirectory()
+    let file = directory.url.appendingPathComponent("request.json")
+    try Data(text.utf8).write(to: file)
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(contentsOf: file)
+    #expect(
+      report.rejected == [
+        IngestProblem(
+          source: file.path, line: line,
+          message:
+            "resourceSpans[0].scopeSpans[0].spans[2].spanId: must be 16 hex characters (8 bytes), got 4 characters"
+        )
+      ])
+  }
+
+  @Test(
+    "the field locator",
+    arguments: [
+      ("a", 2), ("b[1]", 4), ("b[2].c", 6), ("d.e", 8), ("missing", nil), ("b[9]", nil),
+    ] as [(String, Int?)])
+  func fieldLocator(_ path: String, _ line: Int?) throws {
+    let text = """
+      {"x": "tricky \\" [ { ,",
+       "a": 1,
+       "b": [{"n": [1, {"m": "]"}]},
+        "two",
+        {"q": null,
+         "c": true}],
+       "d": {
+        "e": -1.5e3}}
+      """
+    var bytes = Array(text.utf8)
+    let found = bytes.withUnsafeMutableBytes {
+      OTLPFieldLocator.line(of: path, in: UnsafeRawBufferPointer($0))
+    }
+    #expect(found == line)
+  }
+
   @Test func formatsAreToldApartAndAskedFor() throws {
     let temporary = try TemporaryStore()
     let otlp = OTLP.data.appendingPathComponent("genai_agent.json")
@@ -152,7 +198,8 @@ import Testing
     try copy.store.ingest(json: "[" + exported.split(separator: "\n").joined(separator: ",") + "]")
     #expect(try copy.store.messages(traceID: Self.traceID) == Self.expectedMessages)
     #expect(
-      try copy.store.turns(traceID: Self.traceID).map(\.json) == source.store.turns(traceID: Self.traceID).map(\.json))
+      try copy.store.turns(traceID: Self.traceID).map(\.json)
+        == source.store.turns(traceID: Self.traceID).map(\.json))
   }
 
   @Test func aPromptThatCannotBeRenderedWholeIsKeptAsSent() throws {
@@ -162,7 +209,9 @@ import Testing
       OTLP.request([
         OTLP.span(
           "0000000000000001",
-          attributes: [OTLP.string("gen_ai.operation.name", "chat"), OTLP.string("gen_ai.input.messages", input)])
+          attributes: [
+            OTLP.string("gen_ai.operation.name", "chat"), OTLP.string("gen_ai.input.messages", input),
+          ])
       ]), into: temporary.store)
     let span = try #require(try temporary.store.trace(id: OTLP.trace)?.spans.first)
     #expect(span.attributes["gen_ai.input.messages"] == .string(input))

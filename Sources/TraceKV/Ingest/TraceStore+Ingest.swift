@@ -81,7 +81,7 @@ extension TraceStore {
         switch Self.decode(document, source: source, format: options.format) {
         case .failure(let problem): problems.append(problem)
         case .success(.otlp(let decoded)):
-          problems += decoded.problems(source: source, line: document.position)
+          problems += decoded.problems(source: source, line: document.position, document: bytes)
           for span in decoded.spans { otlp.add(span) }
         case .success(.traceBrain): break
         }
@@ -112,7 +112,7 @@ extension TraceStore {
           progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count))
         }
       case .success(.otlp(let decoded)):
-        report.rejected += decoded.problems(source: source, line: document.position)
+        report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
         for span in decoded.spans { otlp.add(span) }
       case .failure(let problem):
         report.rejected.append(problem)

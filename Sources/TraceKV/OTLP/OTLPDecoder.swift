@@ -13,9 +13,16 @@ enum OTLPDecoder {
     /// One error per refused span, each naming the field path.
     var problems: [TraceKVError] = []
 
-    /// The refused spans as ingest reports them: with the file and the line (or array item).
-    func problems(source: String, line: Int?) -> [IngestProblem] {
-      problems.map { IngestProblem(source: source, line: line, message: $0.message) }
+    /// The refused spans as ingest reports them: with the file and the line
+    /// (JSONL) or array item; for a request that is the whole file, the line
+    /// of the offending field, found in `document`.
+    func problems(source: String, line: Int?, document: UnsafeRawBufferPointer) -> [IngestProblem] {
+      problems.map { problem in
+        let path = problem.message.prefix { $0 != ":" }
+        return IngestProblem(
+          source: source, line: line ?? OTLPFieldLocator.line(of: String(path), in: document),
+          message: problem.message)
+      }
     }
   }
 
