@@ -301,4 +301,46 @@ import Testing
     #expect(trace.spans[2].attributes["tracekv.llm.context_from"] == .string(""))
     #expect(try temporary.store.messages(traceID: OTLP.trace) == [])
   }
+  @Test func openInferenceFlattenedPromptsRebuildExactly() throws {
+    // A LangChain-style trace: each LLM call sits in its own chain span, so
+    // consecutive calls are cousins, not siblings.
+    let history: [(String, String)] = [
+      ("system", "You route questions."), ("user", "Is it raining?"), ("assistant", "Checking."),
+      ("user", "And tomorrow?"), ("assistant", "Sunny."), ("user", "Thanks"),
+    ]
+    func llm(_ k: Int, messages: Int) -> [String] {
+      let chain = String(format: "%016x", 0x100 + k)
+      var attributes = [OTLP.string("openinference.span.kind", "LLM")]
+      for (index, message) in history.prefix(messages).enumerated() {
+        attributes.append(OTLP.string("llm.input_messages.\(index).message.role", message.0))
+        attributes.append(OTLP.string("llm.input_messages.\(index).message.content", message.1))
+      }
+      attributes.append(OTLP.string("llm.output_messages.0.message.role", "assistant"))
+      attributes.append(OTLP.string("llm.output_messages.0.message.content", history[messages].1))
+      return [
+        OTLP.span(
+          chain, parent: "00000000000000aa", start: 2 * k,
+          attributes: [OTLP.string("openinference.span.kind", "CHAIN")]),
+        OTLP.span(
+          String(format: "%016x", 0x200 + k), parent: chain, start: 2 * k + 1, attributes: attributes),
+      ]
+    }
+    let root = OTLP.span("00000000000000aa", attributes: [OTLP.string("openinference.span.kind", "AGENT")])
+    let temporary = try TemporaryStore()
+    try OTLP.ingest(OTLP.request([root] + llm(0, messages: 2) + llm(1, messages: 4)), into: temporary.store)
+    for (k, count) in [(0, 2), (1, 4)] {
+      let expected = history.prefix(count).map { ChatMessage(role: $0.0, content: $0.1) }
+      #expect(
+        try temporary.store.prompt(traceID: OTLP.trace, spanID: String(format: "%016x", 0x200 + k))
+          == expected)
+    }
+    let second = try #require(
+      try temporary.store.trace(id: OTLP.trace)?.spans.first { $0.spanID == "0000000000000201" })
+    #expect(second.attributes["tracekv.llm.context_from"] == .string("0000000000000200"))
+    #expect(
+      Reconstruction<Span>.normalize(second.text("tracebrain.llm.new_content")) == [
+        ChatMessage(role: "user", content: "And tomorrow?")
+      ])
+    #expect(second.attributes.keys.allSatisfy { !$0.hasPrefix("llm.input_messages.") })
+  }
 }
