@@ -301,6 +301,7 @@ import Testing
     #expect(trace.spans[2].attributes["tracekv.llm.context_from"] == .string(""))
     #expect(try temporary.store.messages(traceID: OTLP.trace) == [])
   }
+
   @Test func openInferenceFlattenedPromptsRebuildExactly() throws {
     // A LangChain-style trace: each LLM call sits in its own chain span, so
     // consecutive calls are cousins, not siblings.
