@@ -344,4 +344,25 @@ import Testing
       ])
     #expect(second.attributes.keys.allSatisfy { !$0.hasPrefix("llm.input_messages.") })
   }
+
+  @Test("a continued call beyond the scan limit is stored whole and stays exact", arguments: [false, true])
+  func scanLimit(beyond: Bool) throws {
+    let between = beyond ? DeltaEncoder.scanLimit : DeltaEncoder.scanLimit - 1
+    var spans = [OTLP.chat("0000000000000001", start: 0, messages: [("user", "a")], reply: "A")]
+    for k in 0..<between {
+      spans.append(
+        OTLP.chat(
+          String(format: "%016x", 0x1000 + k), start: 1 + k, messages: [("user", "other \(k)")], reply: "O"))
+    }
+    let last = [("user", "a"), ("assistant", "A"), ("user", "again")]
+    spans.append(OTLP.chat("0000000000000002", start: 1 + between, messages: last, reply: "B"))
+    let temporary = try TemporaryStore()
+    try OTLP.ingest(OTLP.request(spans), into: temporary.store)
+    #expect(
+      try temporary.store.messages(traceID: OTLP.trace) == last.map { ChatMessage(role: $0.0, content: $0.1) }
+    )
+    let span = try #require(try temporary.store.trace(id: OTLP.trace)?.spans.last)
+    #expect(span.attributes["tracekv.llm.context_from"] == .string(beyond ? "" : "0000000000000001"))
+    #expect(Reconstruction<Span>.normalize(span.text("tracebrain.llm.new_content")).count == (beyond ? 3 : 1))
+  }
 }

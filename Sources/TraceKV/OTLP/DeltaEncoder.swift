@@ -7,9 +7,10 @@
 /// The rule, for each LLM span in start-time order (no time first, ties in
 /// list order), with P its prompt as rendered by `OTLPMessages`:
 /// 1. Its **context source** is the most recent LLM span of the trace (stored
-///    or arriving, started no later) whose *context* — its rebuilt prompt, then
-///    its completion as an assistant message when non-empty, which is exactly
-///    what reconstruction appends after a non-target span — is a prefix of P.
+///    or arriving, started no later, among the last `scanLimit`) whose
+///    *context* — its rebuilt prompt, then its completion as an assistant
+///    message when non-empty, which is exactly what reconstruction appends
+///    after a non-target span — is a prefix of P.
 ///    OpenTelemetry parents do not give this chain (an agent's LLM calls are
 ///    siblings), so the span records it: `tracekv.llm.context_from` = that
 ///    span's id, and `new_content` = the rest of P.
@@ -24,7 +25,20 @@
 /// The trace's system prompt is the first system message of its first LLM
 /// span, unless the store already holds LLM spans of the trace: then it stays
 /// what it was, because those spans were encoded against it.
+///
+/// Why exact: reconstruction of a span linked to S is S's context followed by
+/// the span's normalized `new_content`, and `OTLPMessages` renders every
+/// message with a non-empty role and content, which normalization keeps as is.
+/// Rules 2 and 3 start from what reconstruction puts first (the system prompt,
+/// or nothing). So each rebuilt prompt is P, by induction in start order.
 enum DeltaEncoder {
+  /// How many earlier LLM spans rule 1 tries, most recent first. A bound,
+  /// because a stored span's context must be rebuilt to be compared: without
+  /// it, a span that continues nothing would rebuild every stored context
+  /// (quadratic in time and memory on a long trace). A continued call further
+  /// back than this is stored by rule 2 or 3: still exact, only larger.
+  static let scanLimit = 256
+
   static func encode(_ incoming: inout IncomingTrace, stored: Reconstruction<SpanView>?) {
     guard let prompts = incoming.prompts else { return }
     let storedSpans = stored?.spans ?? []
@@ -67,12 +81,15 @@ enum DeltaEncoder {
       }
       let spanStart = start(spans[index])
       var source: (spanID: String, count: Int)?
+      var scanned = 0
       for candidate in candidates.indices.reversed() where candidates[candidate].start <= spanStart {
         let known = context(candidate)
         if known.count <= prompt.count, prompt.starts(with: known) {
           source = (candidates[candidate].spanID, known.count)
           break
         }
+        scanned += 1
+        if scanned == scanLimit { break }
       }
       let delta: ArraySlice<ChatMessage>
       if let source {
