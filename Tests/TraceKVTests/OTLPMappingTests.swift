@@ -204,6 +204,24 @@ import Testing
     #expect(result.span.completion == "4")
   }
 
+  @Test func promptAndCompletionEventsOfOlderConventions() throws {
+    let prompt = #"[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]"#
+    let completion = #"[{"role": "assistant", "content": "hello"}]"#
+    let events =
+      #", "events": [{"name": "gen_ai.content.prompt", "attributes": [\#(OTLP.string("gen_ai.prompt", prompt))]}, {"name": "gen_ai.content.completion", "attributes": [\#(OTLP.string("gen_ai.completion", completion))]}]"#
+    let result = try mapped(
+      OTLP.span("0000000000000001", attributes: [OTLP.string("gen_ai.operation.name", "chat")], extra: events)
+    )
+    #expect(
+      result.prompt == [
+        ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "hi"),
+      ])
+    #expect(result.span.completion == "hello")
+    // The prompt event is replaced by the delta; the completion event stays.
+    let kept = result.span.attributes["otel.events"]?.arrayValue?.compactMap { $0.objectValue?["name"] }
+    #expect(kept == [.string("gen_ai.content.completion")])
+  }
+
   @Test(
     "errors: status ERROR, exception events, error.type; OK wins",
     arguments: [

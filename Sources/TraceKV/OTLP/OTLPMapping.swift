@@ -8,7 +8,7 @@
 /// | `tracebrain.span.type`, else `gen_ai.operation.name` (`chat`, `text_completion`, `generate_content` → `llm_inference`; `execute_tool` → `tool_execution`; others kept as written), else `openinference.span.kind` (`LLM` → `llm_inference`, `TOOL` → `tool_execution`, others lower-cased) | `tracebrain.span.type` |
 /// | `gen_ai.response.model`, `gen_ai.request.model`, `llm.model_name` | `tracebrain.llm.model` |
 /// | `gen_ai.usage.input_tokens` / `prompt_tokens`, `llm.token_count.prompt`; `…output_tokens` / `completion_tokens`, `llm.token_count.completion`; `llm.token_count.total` | `tracebrain.usage` `{prompt_tokens, completion_tokens, total_tokens}` |
-/// | input messages (`OTLPMessages`) | `tracebrain.llm.new_content` (delta) and the trace's `system_prompt` |
+/// | input messages (`OTLPMessages`: GenAI, OpenInference, OpenLLMetry, `gen_ai.content.prompt` events) | `tracebrain.llm.new_content` (delta) and the trace's `system_prompt` |
 /// | first output message | `tracebrain.llm.completion`; its tool calls `tracebrain.llm.tool_code`; its reasoning `tracebrain.llm.thought`; its text, when it calls no tool, `tracebrain.llm.final_answer` |
 /// | `gen_ai.tool.name`, `tool.name` | `tracebrain.tool.name` |
 /// | `gen_ai.tool.call.arguments`, else a tool span's `input.value` | `tracebrain.tool.input` |
@@ -38,7 +38,19 @@ enum OTLPMapping {
     let isLLM = type == "llm_inference"
     let isTool = type == "tool_execution"
     // A producer that already wrote a TraceBrain delta did the work itself.
-    let prompt = isLLM && original[SpanKey.newContent] == nil ? OTLPMessages.prompt(in: original) : nil
+    var prompt: [ChatMessage]?
+    var events = otlp.events
+    if isLLM && original[SpanKey.newContent] == nil {
+      prompt = OTLPMessages.prompt(in: original)
+      // Older conventions: the prompt is an event, cumulative like the
+      // attribute, so the event is not kept once the prompt is read from it.
+      if prompt == nil, let index = events.firstIndex(where: { $0.name == OTLPMessages.promptEventName }),
+        let fromEvent = OTLPMessages.prompt(in: events[index].attributes)
+      {
+        prompt = fromEvent
+        events.remove(at: index)
+      }
+    }
 
     var attributes = JSONObject()
     for (key, value) in original where !(prompt != nil && OTLPMessages.isPromptKey(key)) {
@@ -51,7 +63,12 @@ enum OTLPMapping {
     derive(SpanKey.type, type.map(JSONValue.string))
     derive(SpanKey.model, first(original, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name"))
     derive(SpanKey.usage, usage(original))
-    if isLLM, let output = OTLPMessages.output(in: original) {
+    let output =
+      OTLPMessages.output(in: original)
+      ?? otlp.events.first { $0.name == OTLPMessages.completionEventName }.flatMap {
+        OTLPMessages.output(in: $0.attributes)
+      }
+    if isLLM, let output {
       let toolCode = OTLPMessages.toolCode(of: output)
       derive(SpanKey.completion, .string(OTLPMessages.renderReply(output).content))
       derive(SpanKey.toolCode, toolCode.map(JSONValue.string))
@@ -68,7 +85,7 @@ enum OTLPMapping {
     let agentName = first(original, "gen_ai.agent.name", "agent.name")?.stringValue
     derive(agentNameKey, agentName.map(JSONValue.string))
     setStatus(otlp, &attributes)
-    setEnvelope(otlp, &attributes)
+    setEnvelope(otlp, events: events, &attributes)
 
     let episode =
       first(original, "gen_ai.conversation.id", "session.id")
@@ -140,15 +157,15 @@ enum OTLPMapping {
   }
 
   /// The OTLP fields that have no TraceBrain counterpart, kept under `otel.*`.
-  private static func setEnvelope(_ otlp: OTLPSpan, _ attributes: inout JSONObject) {
+  private static func setEnvelope(_ otlp: OTLPSpan, events: [OTLPEvent], _ attributes: inout JSONObject) {
     if otlp.kind != .unspecified { attributes["otel.span_kind"] = .string(otlp.kind.shortName) }
     if let state = otlp.traceState { attributes["otel.trace_state"] = .string(state) }
     if !otlp.scope.name.isEmpty { attributes["otel.scope.name"] = .string(otlp.scope.name) }
     if !otlp.scope.version.isEmpty { attributes["otel.scope.version"] = .string(otlp.scope.version) }
     if !otlp.scope.attributes.isEmpty { attributes["otel.scope.attributes"] = .object(otlp.scope.attributes) }
-    if !otlp.events.isEmpty {
+    if !events.isEmpty {
       attributes["otel.events"] = .array(
-        otlp.events.map { event in
+        events.map { event in
           var object = JSONObject()
           object["name"] = .string(event.name)
           object["time"] = event.time.map { .string($0.text) } ?? .null

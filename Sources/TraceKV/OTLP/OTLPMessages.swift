@@ -8,7 +8,9 @@
 /// - OpenInference: `llm.input_messages.N.message.{role, content, contents…, tool_calls…}`
 ///   and `llm.output_messages.N…`, flattened into dotted keys;
 /// - OpenLLMetry (older GenAI): `gen_ai.prompt.N.{role, content}`, `gen_ai.completion.N…`,
-///   or `gen_ai.prompt` holding a JSON list of `{role, content}`.
+///   or `gen_ai.prompt` holding a JSON list of `{role, content}`; semantic
+///   conventions up to 1.27 put that list in `gen_ai.content.prompt` and
+///   `gen_ai.content.completion` span events.
 ///
 /// Rendering (the rule that makes rebuilt prompts comparable byte for byte):
 /// a message that is plain text (only `content: "…"`, or only `parts` with one
@@ -61,8 +63,15 @@ enum OTLPMessages {
     if let messages = unflatten(attributes, prefix: "gen_ai.completion.") {
       return messages.first?.objectValue
     }
+    if let messages = jsonList(attributes["gen_ai.completion"]) { return messages.first?.objectValue }
     return nil
   }
+
+  /// Semantic conventions up to 1.27 recorded the messages as span events
+  /// (`gen_ai.content.prompt` with `gen_ai.prompt`, `gen_ai.content.completion`
+  /// with `gen_ai.completion`, each a JSON list of `{role, content}`).
+  static let promptEventName = "gen_ai.content.prompt"
+  static let completionEventName = "gen_ai.content.completion"
 
   /// A recorded message as a `ChatMessage` (see the rendering rule above).
   static func render(_ message: JSONObject) -> ChatMessage {
