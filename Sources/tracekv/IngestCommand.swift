@@ -6,11 +6,14 @@ import TraceKV
 struct IngestCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ingest",
-    abstract: "Ingest trace files: TraceBrain JSON (a trace or an array) or JSONL.",
+    abstract: "Ingest trace files: TraceBrain JSON (a trace or an array) or JSONL, or OTLP/HTTP JSON.",
     discussion: """
       PATH may be a file, a folder (its .json, .jsonl and .ndjson files, recursively) or '-' for stdin.
       A trace id the store holds is merged (TraceBrain semantics). A bad document is reported with its
       line and skipped (exit code 1), unless --strict, which refuses the whole input before writing.
+      --format auto tells each document by its shape: an object with resourceSpans is an OTLP
+      ExportTraceServiceRequest (one per file, a JSON array of them, or one per line as the
+      OpenTelemetry collector's file exporter writes); LLM prompts are stored as deltas.
       """)
 
   @OptionGroup var storeOptions: StoreOptions
@@ -34,8 +37,7 @@ struct IngestCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard ["auto", "tracebrain"].contains(format) else {
-      if format == "otlp" { throw ValidationError("OTLP ingest is not supported yet") }
+    guard TraceStore.IngestFormat(rawValue: format) != nil else {
       throw ValidationError("--format must be auto, tracebrain or otlp")
     }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
@@ -55,7 +57,8 @@ struct IngestCommand: ParsableCommand {
   func run() throws {
     let files = try expand(paths)
     let store = try storeOptions.open(create: true, embedder: try embedderChoice())
-    let options = TraceStore.IngestOptions(strict: strict, batchSize: batchSize)
+    let options = TraceStore.IngestOptions(
+      strict: strict, batchSize: batchSize, format: TraceStore.IngestFormat(rawValue: format) ?? .auto)
     let totalBytes = files.reduce(0) { $0 + ($1.size ?? 0) }
     var progress = ProgressLine("ingest", total: max(totalBytes, 1))
     var report = IngestReport()

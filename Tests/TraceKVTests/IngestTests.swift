@@ -119,7 +119,7 @@ import Testing
     (#"[1]"#, "a trace must be a JSON object"),
     (#"{"trace_id": "t""#, "malformed JSON"),
     (#"{"trace_id": NaN}"#, "NaN"),
-    (#"{"resourceSpans": []}"#, "OpenTelemetry"),
+    (#"{"resourceSpans": {}}"#, "resourceSpans: must be an array"),  // OTLP, read since issue 5
   ])
   func invalidTrace(_ text: String, _ message: String) throws {
     let temporary = try TemporaryStore()

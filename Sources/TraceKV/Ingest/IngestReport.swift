@@ -28,7 +28,8 @@ public struct IngestReport: Sendable, Equatable {
 public struct IngestProblem: Error, Sendable, Equatable, CustomStringConvertible {
   /// The file (or "input").
   public var source: String
-  /// The 1-based line of a JSONL file, or the 1-based item of a JSON array.
+  /// The 1-based line of a JSONL file, or the 1-based item of a JSON array;
+  /// for an OTLP request that is the whole file, the line of the bad field.
   public var line: Int?
   public var message: String
 

@@ -1,6 +1,16 @@
 import Foundation
 
 extension TraceStore {
+  /// The trace format of an input.
+  public enum IngestFormat: String, Sendable, CaseIterable {
+    /// Each document by its shape: an object with `resourceSpans` is OTLP, anything else TraceBrain.
+    case auto
+    /// TraceBrain traces (TRACEBRAIN.md §1).
+    case tracebrain
+    /// OTLP/HTTP JSON `ExportTraceServiceRequest`s (one per file, a JSON array of them, or one per line).
+    case otlp
+  }
+
   /// How to ingest a file.
   public struct IngestOptions: Sendable {
     /// Refuse the whole input, writing nothing, if any document is bad.
@@ -9,15 +19,21 @@ extension TraceStore {
     public var batchSize = 1000
     /// The file's layout; nil guesses it.
     public var layout: TraceFileLayout?
+    /// The trace format; `.auto` tells it per document.
+    public var format: IngestFormat = .auto
 
-    public init(strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil) {
+    public init(
+      strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil, format: IngestFormat = .auto
+    ) {
       self.strict = strict
       self.batchSize = max(1, batchSize)
       self.layout = layout
+      self.format = format
     }
   }
 
-  /// Ingests TraceBrain JSON: one trace object or an array of them. Merges
+  /// Ingests TraceBrain JSON: one trace object or an array of them (OTLP JSON
+  /// requests are read too, by their `resourceSpans`). Merges
   /// into traces the store holds (TRACEBRAIN.md §3). All or nothing: a bad
   /// trace throws `invalidInput` and nothing is written.
   @discardableResult
@@ -28,7 +44,10 @@ extension TraceStore {
     }
   }
 
-  /// Ingests a file of traces: JSON (one trace or an array) or JSONL.
+  /// Ingests a file of traces: JSON (one trace or an array) or JSONL, each
+  /// document a TraceBrain trace or an OTLP/HTTP JSON request
+  /// (`options.format`). OTLP spans are grouped by trace over the whole file
+  /// and their prompts stored as deltas (`DeltaEncoder`).
   ///
   /// A bad document is reported with its line (or array item) and the good
   /// ones are kept, unless `options.strict`, which refuses the whole file
@@ -57,9 +76,17 @@ extension TraceStore {
     let layout = options.layout ?? TraceDocuments.layout(of: bytes, fileName: source)
     if options.strict {
       var problems: [IngestProblem] = []
+      var otlp = OTLPTraceAssembler()
       TraceDocuments.forEach(in: bytes, layout: layout) { document, _ in
-        if case .failure(let problem) = Self.decode(document, source: source) { problems.append(problem) }
+        switch Self.decode(document, source: source, format: options.format) {
+        case .failure(let problem): problems.append(problem)
+        case .success(.otlp(let decoded)):
+          problems += decoded.problems(source: source, line: document.position, document: bytes)
+          for span in decoded.spans { otlp.add(span) }
+        case .success(.traceBrain): break
+        }
       }
+      problems += otlp.oversized.map { IngestProblem(source: source, line: nil, message: $0.message) }
       if let first = problems.first {
         let more = problems.count > 1 ? " (and \(problems.count - 1) more problems)" : ""
         throw TraceKVError.invalid("\(first)\(more); nothing was written")
@@ -68,6 +95,8 @@ extension TraceStore {
     var report = IngestReport()
     var batch: [IncomingTrace] = []
     var documents = 0
+    // OTLP spans are gathered over the whole input: a trace may be spread over requests.
+    var otlp = OTLPTraceAssembler()
     func flush() throws {
       guard !batch.isEmpty else { return }
       report.absorb(try write(batch))
@@ -75,15 +104,28 @@ extension TraceStore {
     }
     try TraceDocuments.forEach(in: bytes, layout: layout) { document, bytesDone in
       documents += 1
-      switch Self.decode(document, source: source) {
-      case .success(let incoming):
+      switch Self.decode(document, source: source, format: options.format) {
+      case .success(.traceBrain(let incoming)):
         batch.append(incoming)
         if batch.count >= options.batchSize {
           try flush()
           progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count))
         }
+      case .success(.otlp(let decoded)):
+        report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
+        for span in decoded.spans { otlp.add(span) }
       case .failure(let problem):
         report.rejected.append(problem)
+      }
+    }
+    report.warnings += otlp.warnings
+    for assembled in otlp.traces() {
+      switch assembled {
+      case .success(let incoming):
+        batch.append(incoming)
+        if batch.count >= options.batchSize { try flush() }
+      case .failure(let error):
+        report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
       }
     }
     try flush()
@@ -91,19 +133,31 @@ extension TraceStore {
     return report
   }
 
-  private static func decode(_ document: TraceDocuments.Document, source: String) -> Result<IncomingTrace, IngestProblem> {
-    func problem(_ message: String) -> Result<IncomingTrace, IngestProblem> {
+  /// A document read in its format: a TraceBrain trace, or the spans of an OTLP request.
+  private enum DecodedDocument {
+    case traceBrain(IncomingTrace)
+    case otlp(OTLPDecoder.Decoded)
+  }
+
+  private static func decode(_ document: TraceDocuments.Document, source: String, format: IngestFormat)
+    -> Result<DecodedDocument, IngestProblem>
+  {
+    func problem(_ message: String) -> Result<DecodedDocument, IngestProblem> {
       .failure(IngestProblem(source: source, line: document.position, message: message))
     }
     switch document.value {
     case .failure(let error):
       return problem("malformed JSON: \(error)")
     case .success(let value):
-      if case .object(let object) = value, object["resourceSpans"] != nil {
-        return problem("this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; OTLP ingest is not supported yet")
+      let isOTLP = OTLPDecoder.isRequest(value)
+      if format == .tracebrain && isOTLP {
+        return problem("this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto")
       }
       do throws(TraceKVError) {
-        return .success(try TraceBrainFormat.decode(value))
+        if format == .otlp || (format == .auto && isOTLP) {
+          return .success(.otlp(try OTLPDecoder.decode(value)))
+        }
+        return .success(.traceBrain(try TraceBrainFormat.decode(value)))
       } catch {
         return problem(error.message)
       }
@@ -117,9 +171,11 @@ extension TraceStore {
       var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
         Keys.readDocID($0)
       } ?? 0
-      for incoming in batch {
+      for var incoming in batch {
         report.warnings += incoming.warnings
-        if let doc = try document(of: incoming.trace.traceID, in: transaction) {
+        let doc = try document(of: incoming.trace.traceID, in: transaction)
+        try encodeDeltas(&incoming, storedAs: doc, in: transaction)
+        if let doc {
           report.spansWritten += try merge(incoming, into: doc, in: transaction, index: &index)
           report.merged += 1
         } else {

@@ -13,6 +13,17 @@ enum SpanKey {
   static let toolOutput = "tracebrain.tool.output"
   static let statusCode = "otel.status_code"
   static let statusDescription = "otel.status_description"
+  /// TraceKV extension (OTLP ingest, see `DeltaEncoder`): the LLM span whose
+  /// context this one continues; "" when it starts a conversation. When set,
+  /// reconstruction follows it instead of `parent_id`.
+  static let contextFrom = "tracekv.llm.context_from"
+  /// TraceKV extension: `true` when `new_content` holds the whole prompt,
+  /// system messages included; reconstruction starts afresh at this span.
+  static let fullPrompt = "tracekv.llm.full_prompt"
+  /// TraceKV extension (OTLP ingest, see `ToolCallLinker`): the LLM span whose
+  /// tool call this tool span ran, when that is not its parent; turns read it
+  /// in place of `parent_id`.
+  static let toolCaller = "tracekv.tool.llm_span_id"
 }
 
 /// What a span did.

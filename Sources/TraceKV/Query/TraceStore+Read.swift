@@ -28,6 +28,19 @@ extension TraceStore {
     try reconstruction(traceID).turns()
   }
 
+  /// The messages one LLM span was sent, rebuilt from the deltas on its path
+  /// (for the last LLM span, the same as `messages(traceID:)`). Throws
+  /// `notFound` for an unknown trace or span, `invalidInput` for a span that
+  /// is not an LLM call.
+  public func prompt(traceID: String, spanID: String) throws -> [ChatMessage] {
+    let reconstruction = try reconstruction(traceID)
+    guard let span = reconstruction.spans.first(where: { $0.spanID == spanID }) else {
+      throw TraceKVError.notFound("trace '\(traceID)' has no span '\(spanID)'")
+    }
+    guard span.type == .llmInference else { throw TraceKVError.invalid("span '\(spanID)' is not an LLM call") }
+    return reconstruction.prompt(of: span)
+  }
+
   private func reconstruction(_ traceID: String) throws -> Reconstruction<SpanView> {
     try read { transaction in
       let (doc, record) = try requireRecord(traceID, in: transaction)

@@ -11,7 +11,8 @@ enum SpanRecord {
   static let liftedKeys = [
     SpanKey.type, SpanKey.newContent, SpanKey.completion, SpanKey.thought, SpanKey.toolCode,
     SpanKey.finalAnswer, SpanKey.toolName, SpanKey.toolInput, SpanKey.toolOutput, SpanKey.statusCode,
-    SpanKey.statusDescription, SpanKey.model,
+    SpanKey.statusDescription, SpanKey.model, SpanKey.contextFrom, SpanKey.fullPrompt,
+    SpanKey.toolCaller,
   ]
   private static let liftedIndex = Dictionary(uniqueKeysWithValues: liftedKeys.enumerated().map { ($1, $0) })
 
@@ -184,4 +185,8 @@ struct SpanView {
   var toolOutput: String? { lifted(8) }
   var isError: Bool { lifted(9, equals: "ERROR") }
   var errorDescription: String? { lifted(10) }
+  // The TraceKV extensions read as `Span` reads them: a string id, a JSON `true`.
+  var contextFrom: String? { mask & (1 << 24) != 0 ? lifted(12) : nil }
+  var hasFullPrompt: Bool { mask & (1 << 27) != 0 && lifted(13) == "true" }
+  var toolCaller: String? { mask & (1 << 28) != 0 ? lifted(14) : nil }
 }

@@ -32,10 +32,19 @@ protocol ReconstructableSpan {
   var thought: String? { get }
   var toolCode: String? { get }
   var toolOutput: String? { get }
+  /// `tracekv.llm.context_from` (OTLP ingest): where the context continues.
+  var contextFrom: String? { get }
+  /// `tracekv.llm.full_prompt` (OTLP ingest): the delta is the whole prompt.
+  var hasFullPrompt: Bool { get }
+  /// `tracekv.tool.llm_span_id` (OTLP ingest): the LLM span a tool span served.
+  var toolCaller: String? { get }
 }
 
 extension Span: ReconstructableSpan {
   var newContent: String? { text(SpanKey.newContent) }
+  var contextFrom: String? { attributes[SpanKey.contextFrom]?.stringValue }
+  var hasFullPrompt: Bool { attributes[SpanKey.fullPrompt] == .bool(true) }
+  var toolCaller: String? { attributes[SpanKey.toolCaller]?.stringValue }
 }
 
 extension SpanView: ReconstructableSpan {}
@@ -59,6 +68,11 @@ struct Reconstruction<S: ReconstructableSpan> {
 
   /// The LLM spans from the root to `target`, walking parents through spans of
   /// any type; stops at an unknown parent or a cycle.
+  ///
+  /// Spans converted from OTLP carry their context explicitly (`DeltaEncoder`):
+  /// the walk follows `tracekv.llm.context_from` instead of the parent, and
+  /// stops at "" or at a span whose delta is its whole prompt. Spans without
+  /// those attributes (every TraceBrain trace) walk exactly as the reference.
   /// - Complexity: O(n) in the span count.
   func path(to target: S) -> [S] {
     var byID: [String: Int] = [:]
@@ -68,15 +82,22 @@ struct Reconstruction<S: ReconstructableSpan> {
     var current: S? = target
     while let span = current, visited.insert(span.spanID).inserted {
       if span.type == .llmInference { path.append(span) }
-      current = span.parentID.flatMap { byID[$0] }.map { spans[$0] }
+      if span.hasFullPrompt || span.contextFrom == "" { break }
+      current = (span.contextFrom ?? span.parentID).flatMap { byID[$0] }.map { spans[$0] }
     }
     return path.reversed()
   }
 
   func messages() -> [ChatMessage] {
     guard let target else { return systemMessages }
+    return prompt(of: target)
+  }
+
+  /// The messages an LLM span was sent: the context along its path, then its
+  /// own new content.
+  func prompt(of target: S) -> [ChatMessage] {
     let path = path(to: target)
-    var messages = systemMessages
+    var messages = leadingMessages(path)
     for (position, span) in path.enumerated() {
       messages += Self.normalize(span.newContent)
       if position < path.count - 1, let completion = span.completion, !completion.isEmpty {
@@ -91,9 +112,11 @@ struct Reconstruction<S: ReconstructableSpan> {
     let path = path(to: target)
     var firstToolOutput: [String: String?] = [:]
     for span in spans where span.type == .toolExecution {
-      if let parent = span.parentID, firstToolOutput[parent] == nil { firstToolOutput[parent] = .some(span.toolOutput) }
+      if let parent = span.toolCaller ?? span.parentID, firstToolOutput[parent] == nil {
+        firstToolOutput[parent] = .some(span.toolOutput)
+      }
     }
-    var messages = systemMessages
+    var messages = leadingMessages(path)
     var turns: [Turn] = []
     for (position, span) in path.enumerated() {
       messages += Self.normalize(span.newContent)
@@ -106,6 +129,12 @@ struct Reconstruction<S: ReconstructableSpan> {
       }
     }
     return turns
+  }
+
+  /// The system prompt opens a path, unless the path starts at a span whose
+  /// delta is its whole prompt (it holds its own system messages, if any).
+  private func leadingMessages(_ path: [S]) -> [ChatMessage] {
+    path.first?.hasFullPrompt == true ? [] : systemMessages
   }
 
   private var systemMessages: [ChatMessage] {

@@ -6,6 +6,10 @@ struct IncomingTrace {
   /// Whether the producer set a priority (merges keep the old one otherwise).
   var statedPriority: Bool
   var warnings: [String]
+  /// OTLP ingest only: the whole prompt of each LLM span that recorded one, by
+  /// span id, still to be delta-encoded against what the store holds
+  /// (`DeltaEncoder`). nil for a TraceBrain trace, which arrives as deltas.
+  var prompts: [String: [ChatMessage]]? = nil
 }
 
 /// Reads and writes the TraceBrain trace format (TRACEBRAIN.md §1).
