@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import TraceKV
+
+/// The `tracekv` command line: exit codes and the `--json` shapes other
+/// programs rely on (issue 2's list).
+@Suite struct CLITests {
+  let tracekv = Paths.product("tracekv")
+
+  private func store() throws -> TemporaryStore {
+    let temporary = try TemporaryStore()
+    let result = try run(tracekv, ["--store", temporary.path, "ingest", Paths.samples.path])
+    #expect(result.status == 0, "\(result.error)")
+    return temporary
+  }
+
+  private func jsonOutput(_ arguments: [String]) throws -> JSONValue {
+    let result = try run(tracekv, arguments)
+    #expect(result.status == 0, "\(result.error)")
+    return try JSONParser.parse(result.output)
+  }
+
+  private func keys(_ value: JSONValue?) -> Set<String> { Set(value?.objectValue?.keys ?? []) }
+
+  @Test func jsonShapes() throws {
+    let temporary = try store()
+    let path = temporary.path
+    let id = "7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
+
+    let messages = try jsonOutput(["--store", path, "show", id, "--view", "messages", "--json"]).arrayValue ?? []
+    #expect(messages.count == 5)
+    #expect(messages.allSatisfy { keys($0) == ["role", "content"] })
+
+    let turns = try jsonOutput(["--store", path, "show", id, "--view", "turns", "--json"]).arrayValue ?? []
+    #expect(turns.count == 2)
+    #expect(keys(turns.first) == ["prompt_for_model", "model_completion", "thought", "tool_code", "tool_output"])
+    #expect(turns.last?.objectValue?["tool_output"] == .null)
+
+    let trace = try jsonOutput(["--store", path, "show", id, "--json"])
+    #expect(keys(trace).isSuperset(of: ["trace_id", "attributes", "spans", "status", "priority", "episode_id", "feedback", "ai_evaluation"]))
+    #expect(trace.objectValue?["status"] == .string("needs_review"))
+
+    let list = try jsonOutput(["--store", path, "list", "--status", "running", "--limit", "3", "--json"])
+    #expect(list.objectValue?["total"] == .int(9))
+    let rows = list.objectValue?["traces"]?.arrayValue ?? []
+    #expect(rows.count == 3)
+    #expect(keys(rows.first) == ["trace_id", "status", "priority", "episode_id", "rating", "created_at", "span_count"])
+
+    let stats = try jsonOutput(["--store", path, "stats", "--json"])
+    #expect(keys(stats) == ["total_traces", "total_spans", "traces_with_feedback", "traces_last_24h", "avg_spans_per_trace"])
+    #expect(stats.objectValue?["total_spans"] == .int(63))
+
+    let tools = try jsonOutput(["--store", path, "tools", "--json"])
+    #expect(keys(tools) == ["tools", "total_tool_calls"])
+    #expect(tools.objectValue?["total_tool_calls"] == .int(23))
+
+    let episodes = try jsonOutput(["--store", path, "episodes", "--json"]).arrayValue ?? []
+    #expect(episodes.count == 17)
+    #expect(keys(episodes.first) == ["episode_id", "start_time", "trace_count", "min_confidence"])
+
+    let search = try jsonOutput(["--store", path, "search", "get_population", "--limit", "2", "--with-messages", "--json"])
+    let results = search.objectValue?["results"]?.arrayValue ?? []
+    #expect(results.count == 2)
+    #expect(keys(results.first) == ["trace_id", "score", "rating", "status", "episode_id", "vector", "lexical", "messages"])
+    #expect(results.first?.objectValue?["trace_id"] == .string(id))
+
+    let experiences = try jsonOutput(["--store", path, "experiences", "compare populations of cities", "--json"])
+    let found = experiences.objectValue?["results"]?.arrayValue ?? []
+    #expect(found.count == 3)
+    #expect(found.allSatisfy { ($0.objectValue?["rating"]?.intValue ?? 0) >= 4 })
+  }
+
+  @Test func exitCodes() throws {
+    let temporary = try store()
+    #expect(try run(tracekv, ["--store", temporary.path, "show", "no-such-trace"]).status == 1)
+    #expect(try run(tracekv, ["--store", temporary.path, "list", "--status", "bogus"]).status == 2)
+    #expect(try run(tracekv, ["--store", temporary.path, "frobnicate"]).status == 2)
+    #expect(try run(tracekv, ["--store", temporary.path, "verify"]).status == 0)
+    let bad = temporary.directory.url.appendingPathComponent("bad.jsonl")
+    try "{\"trace_id\": \"ok-1\"}\nnot json\n".write(to: bad, atomically: true, encoding: .utf8)
+    let ingest = try run(tracekv, ["--store", temporary.path, "ingest", bad.path])
+    #expect(ingest.status == 1)
+    #expect(ingest.error.contains("bad.jsonl:2"))
+    let notAStore = temporary.directory.url.appendingPathComponent("notes.txt")
+    try "hello".write(to: notAStore, atomically: true, encoding: .utf8)
+    let refused = try run(tracekv, ["--store", notAStore.path, "stats"])
+    #expect(refused.status == 1)
+    #expect(refused.error.contains("not a TraceKV store"))
+  }
+}
