@@ -22,6 +22,9 @@ struct IngestBenchCommand: ParsableCommand {
   @Option(help: "Reconstructions to time.")
   var reconstructions = 5_000
 
+  @Option(help: "The store's embedder: none (traces + BM25 only), hashing or minilm.")
+  var embedder = "none"
+
   @Flag(name: .customLong("skip-sqlite"), help: "Skip the SQLite peer.")
   var skipSQLite = false
 
@@ -35,7 +38,14 @@ struct IngestBenchCommand: ParsableCommand {
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
 
     // TraceKV
-    let store = try TraceStore(path: storePath)
+    let choice: TraceStore.EmbedderChoice
+    switch embedder {
+    case "none": choice = .none
+    case "hashing": choice = .hashing
+    case "minilm": choice = .miniLM
+    default: throw ValidationError("--embedder must be none, hashing or minilm")
+    }
+    let store = try TraceStore(path: storePath, options: .init(embedder: choice))
     var progress = ProgressLine("tracekv ingest", total: traces)
     let start = nowNanoseconds()
     let report = try store.ingest(contentsOf: URL(fileURLWithPath: input)) { step in
@@ -97,7 +107,8 @@ struct IngestBenchCommand: ParsableCommand {
       "bytes on disk / span", fixed(bytesPerSpan, 0), sqliteBytes.map { fixed($0, 0) } ?? "-",
       sqliteBytes.map { fixed(bytesPerSpan / $0) + "x" } ?? "-", fixed(Double(raw.bytes) / Double(sizes.count), 0), "",
     ])
-    print("\(report.added) traces, \(spans) spans; input \(input)")
+    print("\(report.added) traces, \(spans) spans; input \(input); TraceKV indexes BM25"
+      + (embedder == "none" ? " (no embedder)" : " and \(embedder) vectors") + " in the same transactions")
     print(table.render())
     print("messages() reconstruction: random trace p50 \(fixed(percentile(latencies, 50), 1)) µs, "
       + "p99 \(fixed(percentile(latencies, 99), 1)) µs; 10-step trace p50 \(fixed(percentile(tenStep, 50), 1)) µs, "
@@ -105,7 +116,7 @@ struct IngestBenchCommand: ParsableCommand {
 
     if let json {
       var object: [String: Any] = [
-        "traces": report.added, "spans": spans, "seconds": seconds, "traces_per_s": tracesPerSecond,
+        "traces": report.added, "spans": spans, "embedder": embedder, "seconds": seconds, "traces_per_s": tracesPerSecond,
         "spans_per_s": spansPerSecond, "bytes_per_span": bytesPerSpan,
         "reconstruct_p50_us": percentile(latencies, 50), "reconstruct_p99_us": percentile(latencies, 99),
         "reconstruct_10step_p50_us": percentile(tenStep, 50), "reconstruct_10step_p99_us": percentile(tenStep, 99),
