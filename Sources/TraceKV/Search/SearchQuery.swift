@@ -67,16 +67,30 @@ public struct SearchHit: Sendable {
   public var episodeID: String?
   public var feedback: Feedback?
   public var aiEvaluation: AIEvaluation?
-  /// Where the vector side ranked it (from 1), and the cosine similarity.
-  public var vector: (rank: Int, similarity: Double)?
-  /// Where BM25 ranked it (from 1), and the BM25 score.
-  public var lexical: (rank: Int, score: Double)?
+  /// Where the vector side ranked it, and the cosine similarity.
+  public var vector: VectorMatch?
+  /// Where BM25 ranked it, and the BM25 score.
+  public var lexical: LexicalMatch?
   /// BM25 term by term, with `explain`.
   public var lexicalExplanation: BM25Explanation?
   /// Each side's RRF term wᵢ/(k + rankᵢ) (hybrid).
   public var fusion: [Contribution]
   /// The rebuilt context, with `withMessages`.
   public var messages: [ChatMessage]?
+}
+
+/// A hit's place on the vector side.
+public struct VectorMatch: Sendable, Hashable {
+  /// From 1.
+  public var rank: Int
+  public var similarity: Double
+}
+
+/// A hit's place on the lexical side.
+public struct LexicalMatch: Sendable, Hashable {
+  /// From 1.
+  public var rank: Int
+  public var score: Double
 }
 
 /// The hits of a search, and what the query cost.

@@ -84,8 +84,8 @@ extension TraceStore {
         var hit = SearchHit(
           traceID: trace.traceID, score: entry.score, rating: trace.rating, status: trace.status,
           episodeID: trace.episodeID, feedback: trace.feedback, aiEvaluation: trace.aiEvaluation,
-          vector: vectorRank[entry.doc].map { (rank: $0.0, similarity: $0.1) },
-          lexical: lexicalRank[entry.doc].map { (rank: $0.0, score: $0.1.score) },
+          vector: vectorRank[entry.doc].map { VectorMatch(rank: $0.0, similarity: $0.1) },
+          lexical: lexicalRank[entry.doc].map { LexicalMatch(rank: $0.0, score: $0.1.score) },
           lexicalExplanation: lexicalRank[entry.doc]?.1.explanation, fusion: entry.fusion)
         if query.withMessages {
           hit.messages = Reconstruction(systemPrompt: trace.systemPrompt, spans: try spanViews(of: entry.doc, in: transaction))
