@@ -38,17 +38,31 @@ enum MaxScoreSearch {
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap,
     filter: ((UInt32) -> Bool)?, prune: Bool
   ) throws(LexicalIndexError) {
-    let count = cursors.count
-    guard count > 0, heap.capacity > 0 else { return }
-    for index in 0..<count { try cursors[index].start() }
+    guard !cursors.isEmpty, heap.capacity > 0 else { return }
+    for index in cursors.indices { try cursors[index].start() }
+    // Rank order: increasing bound (ties by query order, so runs are reproducible).
+    cursors.sort { ($0.upperBound, $0.queryIndex) < ($1.upperBound, $1.queryIndex) }
+    // The loop below touches cursors a few times per candidate: through a
+    // buffer pointer it pays no uniqueness or bounds check for each touch.
+    // The buffer never escapes this call.
+    try cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
+      try evaluate(cursors, scorer: scorer, heap: &heap, filter: filter, prune: prune)
+    }
+  }
 
-    let order = cursors.indices.sorted { cursors[$0].upperBound < cursors[$1].upperBound }
+  /// The document-at-a-time loop over cursors sorted by increasing bound.
+  private static func evaluate(
+    _ cursors: UnsafeMutableBufferPointer<PostingCursor>, scorer: BM25Scorer, heap: inout TopKHeap,
+    filter: ((UInt32) -> Bool)?, prune: Bool
+  ) throws(LexicalIndexError) {
+    let count = cursors.count
     var boundPrefix = [Double](repeating: 0, count: count)
     var running = 0.0
-    for (rank, index) in order.enumerated() {
-      running += cursors[index].upperBound
+    for rank in 0..<count {
+      running += cursors[rank].upperBound
       boundPrefix[rank] = running
     }
+    // Indexed by query order: scores are summed in that order whatever the rank order.
     var contributions = [Double](repeating: 0, count: count)
     var blockBounds = [Double](repeating: 0, count: count)
     var firstEssential = 0
@@ -60,13 +74,11 @@ enum MaxScoreSearch {
         if firstEssential == count { return }
       }
       var candidate = PostingCursor.exhausted
-      for rank in firstEssential..<count { candidate = min(candidate, cursors[order[rank]].document) }
+      for rank in firstEssential..<count { candidate = min(candidate, cursors[rank].document) }
       if candidate == PostingCursor.exhausted { return }
 
       if let filter, !filter(candidate) {
-        for rank in firstEssential..<count where cursors[order[rank]].document == candidate {
-          try cursors[order[rank]].next()
-        }
+        for rank in firstEssential..<count where cursors[rank].document == candidate { try cursors[rank].next() }
         continue
       }
 
@@ -79,35 +91,30 @@ enum MaxScoreSearch {
         var windowEnd = PostingCursor.exhausted
         var candidateBound = nonEssentialBound
         for rank in firstEssential..<count {
-          let index = order[rank]
-          let bound = cursors[index].currentChunkBound
+          let bound = cursors[rank].currentChunkBound
           windowBound += bound
-          windowEnd = min(windowEnd, cursors[index].currentChunkLastDocument)
-          if cursors[index].document == candidate { candidateBound += bound }
+          windowEnd = min(windowEnd, cursors[rank].currentChunkLastDocument)
+          if cursors[rank].document == candidate { candidateBound += bound }
         }
         if windowBound <= threshold {
           if windowEnd == PostingCursor.exhausted { return }
-          for rank in firstEssential..<count { try cursors[order[rank]].advance(to: windowEnd &+ 1) }
+          for rank in firstEssential..<count { try cursors[rank].advance(to: windowEnd &+ 1) }
           continue
         }
         // Candidate skip: the same with only the essential terms it holds;
         // it costs no decoding and no division.
         if candidateBound <= threshold {
-          for rank in firstEssential..<count where cursors[order[rank]].document == candidate {
-            try cursors[order[rank]].next()
-          }
+          for rank in firstEssential..<count where cursors[rank].document == candidate { try cursors[rank].next() }
           continue
         }
       }
 
       var partial = 0.0
-      for rank in firstEssential..<count {
-        let index = order[rank]
-        guard cursors[index].document == candidate else { continue }
-        let score = try cursors[index].score(scorer)
-        contributions[index] = score
+      for rank in firstEssential..<count where cursors[rank].document == candidate {
+        let score = try cursors[rank].score(scorer)
+        contributions[cursors[rank].queryIndex] = score
         partial += score
-        try cursors[index].next()
+        try cursors[rank].next()
       }
 
       // Block-max refinement: bound each non-essential term by the chunk that
@@ -117,7 +124,7 @@ enum MaxScoreSearch {
       if firstEssential > 0 {
         var remaining = 0.0
         for rank in 0..<firstEssential {
-          let bound = cursors[order[rank]].blockBound(at: candidate)
+          let bound = cursors[rank].blockBound(at: candidate)
           blockBounds[rank] = bound
           remaining += bound
         }
@@ -128,11 +135,10 @@ enum MaxScoreSearch {
             break
           }
           if blockBounds[rank] > 0 {
-            let index = order[rank]
-            try cursors[index].advance(to: candidate)
-            if cursors[index].document == candidate {
-              let score = try cursors[index].score(scorer)
-              contributions[index] = score
+            try cursors[rank].advance(to: candidate)
+            if cursors[rank].document == candidate {
+              let score = try cursors[rank].score(scorer)
+              contributions[cursors[rank].queryIndex] = score
               partial += score
             }
           }
