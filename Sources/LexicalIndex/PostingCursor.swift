@@ -111,20 +111,15 @@ struct PostingCursor {
     document = decoded.documents[position]
   }
 
-  /// The block-max bound of the current chunk (0 once exhausted).
-  @inline(__always) var currentChunkBound: Double { document == Self.exhausted ? 0 : chunkBounds[chunkIndex] }
-
-  /// The last document of the current chunk: every posting of this term up
-  /// to it is in the decoded chunk.
-  @inline(__always) var currentChunkLastDocument: UInt32 {
-    document == Self.exhausted ? Self.exhausted : headers[chunkIndex].lastDocument
-  }
+  /// The block-max bound of the current chunk (0 once exhausted); kept in
+  /// the cursor because the search loop reads it for every candidate.
+  private(set) var currentChunkBound: Double = 0
 
   /// A bound on this term's score for document `target` (≥ the current
   /// document), read from chunk headers only: 0 when no chunk can hold it.
   /// - Complexity: O(chunks skipped), no decoding.
   func blockBound(at target: UInt32) -> Double {
-    if document == target { return chunkBounds[chunkIndex] }
+    if document == target { return currentChunkBound }
     if document > target { return 0 }
     let chunk = target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
     guard chunk < headers.count, headers[chunk].firstDocument <= target else { return 0 }
@@ -144,11 +139,13 @@ struct PostingCursor {
     guard chunk < chunks.count else {
       chunkIndex = chunks.count - 1
       document = Self.exhausted
+      currentChunkBound = 0
       return
     }
     guard decoded.decodeDocuments(chunks[chunk], header: headers[chunk]) else {
       throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
     }
     document = decoded.documents[0]
+    currentChunkBound = chunkBounds[chunk]
   }
 }
