@@ -18,8 +18,8 @@ public enum BM25SearchStrategy: Sendable, Hashable {
 extension BM25Index {
   /// The distinct terms of a query, in order of first appearance.
   ///
-  /// A repeated query word counts once: queries are short, and counting
-  /// `error error` twice would let users weight terms by accident.
+  /// A repeated query word counts once, so that pasting a long task
+  /// description as a query does not weight its filler words by repetition.
   public func queryTerms(_ query: String) -> [Term] {
     var buffer = TokenBuffer()
     tokenizer.tokenize(query, into: &buffer)
@@ -39,8 +39,10 @@ extension BM25Index {
   ///     applied inside the index, so a filtered query still returns `limit`
   ///     hits when that many accepted documents match.
   ///   - explain: attach each hit's term-by-term explanation.
-  /// - Complexity: O(P log k) for P postings of the query terms at worst;
-  ///   MaxScore skips most postings of common terms.
+  ///   - strategy: how to walk the postings; every strategy returns the same hits.
+  /// - Complexity: O(P log k) at worst for P postings of the query terms;
+  ///   MaxScore (short queries) skips most postings of common terms,
+  ///   term-at-a-time (long queries) costs O(P + D log k) for D matching documents.
   public func search(
     _ query: String, limit: Int, in store: some LexicalStorageReader,
     filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .automatic
