@@ -146,9 +146,9 @@ extension BM25Index {
     }
   }
 
-  /// The decoded chunk of `term` covering `document` (see `LexicalStorage.withPostingChunk`).
-  private func chunk(
-    of term: Term, covering document: UInt32, in store: some LexicalStorage
+  /// The decoded chunk of `term` covering `document` (see `LexicalStorageReader.withPostingChunk`).
+  func chunk(
+    of term: Term, covering document: UInt32, in store: some LexicalStorageReader
   ) throws -> (UInt32, [Posting])? {
     try store.withPostingChunk(of: term, covering: document) { chunk -> (UInt32, [Posting])? in
       guard let chunk else { return nil }
