@@ -1,5 +1,5 @@
 /// Document-at-a-time top-k retrieval with MaxScore pruning (Turtle & Flood,
-/// 1995, in the form Lucene's MaxScoreBulkScorer uses).
+/// 1995), refined with block maxima.
 ///
 /// Terms are sorted by their score upper bound. Once the heap is full, the
 /// longest prefix of low-bound terms whose bounds sum to at most the heap's
@@ -12,9 +12,8 @@
 ///
 /// Before probing, each non-essential term's bound is refined to the
 /// block-max of the chunk that would hold the candidate (read from chunk
-/// headers, no decoding), as block-max MaxScore does (Chakrabarti et al.
-/// 2011; Lucene 9.6+); a candidate falling between a term's chunks costs that
-/// term nothing.
+/// headers, no decoding), the block-max idea of Ding & Suel (SIGIR 2011); a
+/// candidate falling between a term's chunks costs that term nothing.
 ///
 /// Measured and left out (Debian, k = 100): a window skip over whole
 /// essential chunks, as Lucene's MaxScoreBulkScorer does, fired for 159 of
@@ -30,7 +29,8 @@
 /// result is exactly the exhaustive top k, same order, same scores: every
 /// score is summed in query-term order whatever order the terms were visited in.
 enum MaxScoreSearch {
-  /// Fills `heap` with the best documents over `cursors` (indexed by query order).
+  /// Fills `heap` with the best documents over `cursors` (given in query
+  /// order; sorted by bound here, so the caller must not reuse them).
   /// - Parameters:
   ///   - filter: when given, only documents it accepts are scored; applied
   ///     before scoring, so a filtered search still fills k when k documents pass.
