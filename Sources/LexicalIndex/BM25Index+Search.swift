@@ -1,19 +1,35 @@
 /// How `BM25Index.search` walks the posting lists.
+///
+/// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
-  /// MaxScore dynamic pruning: exact top k, skips what cannot reach it.
+  /// MaxScore for short queries, term-at-a-time for long ones (see `termAtATimeMinimumTerms`).
+  case automatic
+  /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
-  /// Scores every document holding a query term: the oracle for tests.
+  /// Windowed term-at-a-time accumulation: every posting, no per-candidate overhead.
+  case termAtATime
+  /// Document at a time, scoring every document holding a query term: the oracle for tests.
   case exhaustive
+
+  /// From this many distinct query terms on, `.automatic` runs term at a time.
+  public static let termAtATimeMinimumTerms = 12
 }
 
 extension BM25Index {
   /// The distinct terms of a query, in order of first appearance.
   ///
-  /// A repeated query word counts once: queries are short, and counting
-  /// `error error` twice would let users weight terms by accident.
+  /// A repeated query word counts once, so that pasting a long task
+  /// description as a query does not weight its filler words by repetition.
   public func queryTerms(_ query: String) -> [Term] {
+    var buffer = TokenBuffer()
+    tokenizer.tokenize(query, into: &buffer)
     var seen = Set<Term>()
-    return tokenizer.tokens(query).map(Term.init).filter { seen.insert($0).inserted }
+    var terms: [Term] = []
+    for index in 0..<buffer.count {
+      let term = buffer.term(at: index)
+      if seen.insert(term).inserted { terms.append(term) }
+    }
+    return terms
   }
 
   /// The `limit` best documents for a text query, best first (ties: lower id first).
@@ -23,11 +39,13 @@ extension BM25Index {
   ///     applied inside the index, so a filtered query still returns `limit`
   ///     hits when that many accepted documents match.
   ///   - explain: attach each hit's term-by-term explanation.
-  /// - Complexity: O(P log k) for P postings of the query terms at worst;
-  ///   MaxScore skips most postings of common terms.
+  ///   - strategy: how to walk the postings; every strategy returns the same hits.
+  /// - Complexity: O(P log k) at worst for P postings of the query terms;
+  ///   MaxScore (short queries) skips most postings of common terms,
+  ///   term-at-a-time (long queries) costs O(P + D log k) for D matching documents.
   public func search(
     _ query: String, limit: Int, in store: some LexicalStorageReader,
-    filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .maxScore
+    filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .automatic
   ) throws -> [LexicalHit] {
     try search(terms: queryTerms(query), limit: limit, in: store, filter: filter, explain: explain, strategy: strategy)
   }
@@ -35,7 +53,7 @@ extension BM25Index {
   /// The `limit` best documents for already tokenized terms (duplicates are ignored).
   public func search(
     terms: [Term], limit: Int, in store: some LexicalStorageReader,
-    filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .maxScore
+    filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .automatic
   ) throws -> [LexicalHit] {
     var seen = Set<Term>()
     let unique = terms.filter { seen.insert($0).inserted }
@@ -43,10 +61,16 @@ extension BM25Index {
     let statistics = try store.collectionStatistics()
     let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
     return try withCursors(unique, scorer: scorer, in: store) { cursors in
-      let pristine = cursors
+      // Explanations re-read postings from the start: keep unstarted cursors.
+      let pristine = explain ? cursors : []
       var heap = TopKHeap(capacity: limit)
-      try MaxScoreSearch.run(
-        cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: strategy == .maxScore)
+      switch strategy {
+      case .automatic where cursors.count >= BM25SearchStrategy.termAtATimeMinimumTerms, .termAtATime:
+        try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+      case .automatic, .maxScore, .exhaustive:
+        try MaxScoreSearch.run(
+          cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: strategy != .exhaustive)
+      }
       return try heap.sorted().map { score, document in
         LexicalHit(
           document: document, score: score,

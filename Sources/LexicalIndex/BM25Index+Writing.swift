@@ -5,8 +5,11 @@ extension BM25Index {
   /// documents all come after its last posting (the usual case: ids grow)
   /// rewrites only its last chunk and appends new ones.
   ///
+  /// - Important: when a call throws after it began writing (a storage or
+  ///   corruption error), the store holds part of its changes: run it inside
+  ///   a transaction and abort that.
   /// - Throws: `LexicalIndexError.documentExists` when an id is already
-  ///   indexed or repeats in the batch (nothing is written then);
+  ///   indexed or repeats in the batch (checked before anything is written);
   ///   `.corruptPostingChunk` when a chunk to extend does not decode; storage errors.
   /// - Complexity: O(t + u · c) for t tokens over u distinct (document, term)
   ///   pairs' terms, c = `PostingChunk.capacity`: independent of the size of
@@ -143,9 +146,9 @@ extension BM25Index {
     }
   }
 
-  /// The decoded chunk of `term` covering `document` (see `LexicalStorage.withPostingChunk`).
-  private func chunk(
-    of term: Term, covering document: UInt32, in store: some LexicalStorage
+  /// The decoded chunk of `term` covering `document` (see `LexicalStorageReader.withPostingChunk`).
+  func chunk(
+    of term: Term, covering document: UInt32, in store: some LexicalStorageReader
   ) throws -> (UInt32, [Posting])? {
     try store.withPostingChunk(of: term, covering: document) { chunk -> (UInt32, [Posting])? in
       guard let chunk else { return nil }

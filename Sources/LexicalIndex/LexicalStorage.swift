@@ -28,6 +28,22 @@ public protocol LexicalStorageReader {
   /// The stored record of `document` (opaque bytes written by
   /// `putDocumentRecord`), or nil when the document is not indexed.
   func documentRecord(_ document: UInt32) throws -> [UInt8]?
+
+  /// Calls `body` with the chunk of `term` that should hold `document`:
+  /// the chunk with the greatest first document ≤ `document`; when every
+  /// chunk starts after `document`, the term's first chunk; nil when the term
+  /// has no chunk. `covering: .max` therefore yields the term's last chunk.
+  ///
+  /// Over LMDB: `MDB_SET_RANGE` at `PostingChunkKey.encode(term:firstDocument: document)`;
+  /// an exact match is the answer, else step back once (`MDB_PREV`, or
+  /// `MDB_LAST` when the range search ran off the end) and take that key if
+  /// it still has the term's prefix, else the key found first if it has the prefix.
+  ///
+  /// - Important: the bytes are lent: valid only until `body` returns.
+  func withPostingChunk<Result>(
+    of term: Term, covering document: UInt32,
+    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
+  ) throws -> Result
 }
 
 /// What the index writes when documents are added, updated or deleted.
@@ -36,22 +52,6 @@ public protocol LexicalStorageReader {
 /// methods; an implementation that applies them in one transaction (with the
 /// trace they index) keeps index and traces consistent across crashes.
 public protocol LexicalStorage: LexicalStorageReader {
-  /// Calls `body` with the chunk of `term` that should receive `document`:
-  /// the chunk with the greatest first document ≤ `document`; when every
-  /// chunk starts after `document`, the term's first chunk; nil when the term
-  /// has no chunk. `covering: .max` therefore yields the term's last chunk.
-  ///
-  /// Over LMDB: `MDB_SET_RANGE` at `PostingChunkKey.encode(term:firstDocument: document)`;
-  /// an exact match is the answer, else step back once (`MDB_PREV`) and take
-  /// that key if it still has the term's prefix, else the key found first if
-  /// it has the prefix.
-  ///
-  /// - Important: the bytes are lent: valid only until `body` returns.
-  func withPostingChunk<Result>(
-    of term: Term, covering document: UInt32,
-    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
-  ) throws -> Result
-
   /// Stores (inserts or replaces) the chunk of `term` whose first document is `firstDocument`.
   mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) throws
 

@@ -125,13 +125,13 @@ struct PostingChunkHeader: Sendable {
 /// chunk for a document it does not hold (most probes of MaxScore's
 /// non-essential terms) never pays for the second half.
 struct DecodedChunk: Sendable {
+  private(set) var count = 0
+  private(set) var hasFrequencies = false
   private(set) var documents = [UInt32](repeating: 0, count: PostingChunk.capacity)
   private(set) var termFrequencies = [UInt32](repeating: 0, count: PostingChunk.capacity)
   private(set) var documentLengths = [UInt32](repeating: 0, count: PostingChunk.capacity)
-  private(set) var count = 0
   /// Where the frequencies begin; valid once the documents are decoded.
   private var frequencyOffset = 0
-  private(set) var hasFrequencies = false
 
   init() {}
 

@@ -31,12 +31,20 @@ struct ByteReader {
   /// The next integer, or nil when the bytes end early or it overflows 32 bits.
   @inline(__always)
   mutating func readVarInt() -> UInt32? {
-    // Most values (deltas, frequencies, short lengths) fit in one byte.
+    // Most values (deltas, frequencies, short lengths) fit in one byte, and
+    // most of the rest (lengths of 128 to 16,383 tokens) in two.
     if offset < bytes.count {
       let byte = bytes[offset]
       if byte < 0x80 {
         offset += 1
         return UInt32(byte)
+      }
+      if offset + 1 < bytes.count {
+        let second = bytes[offset + 1]
+        if second < 0x80 {
+          offset += 2
+          return UInt32(byte & 0x7F) | UInt32(second) << 7
+        }
       }
     }
     return readLongVarInt()

@@ -90,9 +90,20 @@ public struct RankedList<ID: Hashable & Comparable>: Sendable where ID: Sendable
   /// The list's weight wᵢ (default 1; 0 leaves the list out).
   public var weight: Double
 
-  /// A ranking. A negative or non-finite weight is a programming error.
-  public init(name: String = "", ids: [ID], weight: Double = 1) {
-    precondition(weight.isFinite && weight >= 0, "a list weight must be finite and ≥ 0")
+  /// A ranking of weight 1.
+  public init(name: String = "", ids: [ID]) {
+    self.name = name
+    self.ids = ids
+    self.weight = 1
+  }
+
+  /// A weighted ranking.
+  /// - Throws: `FusionError.invalidParameter` unless the weight is finite and ≥ 0
+  ///   (weights may come from a command line).
+  public init(name: String = "", ids: [ID], weight: Double) throws(FusionError) {
+    guard weight.isFinite, weight >= 0 else {
+      throw .invalidParameter("a list weight must be a finite number ≥ 0, got \(weight)")
+    }
     self.name = name
     self.ids = ids
     self.weight = weight

@@ -71,6 +71,20 @@ import Testing
     }
     let fresh = try build(remaining.map { (id: $0.key, text: $0.value) }.sorted { $0.id < $1.id })
     try expectSameContent(store, fresh, queries: randomQueries(count: 50, seed: 3) + ["weather w1"])
+    #expect(try index.integrityViolations(documents: remaining.keys, in: store).isEmpty)
+  }
+
+  @Test func integrityCheckFindsDamage() throws {
+    var store = try build([(0, "alpha beta"), (1, "beta gamma"), (2, "gamma")])
+    #expect(try index.integrityViolations(documents: [0, 1, 2], in: store).isEmpty)
+    // Forget a document's statistics share and one of its postings.
+    store.putCollectionStatistics(CollectionStatistics(documentCount: 3, totalLength: 99))
+    store.deletePostingChunk(of: Term("alpha"), firstDocument: 0)
+    let violations = try index.integrityViolations(documents: [0, 1, 2, 3], in: store)
+    #expect(violations.count == 3, "\(violations)")
+    #expect(violations.contains { $0.contains("term 'alpha': no posting") })
+    #expect(violations.contains { $0.hasPrefix("document 3: no record") })
+    #expect(violations.contains { $0.hasPrefix("statistics") })
   }
 
   @Test func appendingRewritesOnlyTheTail() throws {

@@ -12,12 +12,32 @@ import Testing
   }
 
   @Test(arguments: [1, 10, 100])
-  func maxScoreEqualsExhaustiveScoring(limit: Int) throws {
+  func fastStrategiesEqualExhaustiveScoring(limit: Int) throws {
     let store = try makeStore()
     for query in randomQueries(count: 150, seed: 9) {
-      let pruned = try index.search(query, limit: limit, in: store)
       let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
-      #expect(pruned == exhaustive, "query: \(query)")
+      #expect(try index.search(query, limit: limit, in: store, strategy: .maxScore) == exhaustive, "query: \(query)")
+      #expect(try index.search(query, limit: limit, in: store, strategy: .termAtATime) == exhaustive, "query: \(query)")
+      #expect(try index.search(query, limit: limit, in: store) == exhaustive, "query: \(query)")
+    }
+  }
+
+  @Test func longQueriesGoTermAtATimeWithTheSameHits() throws {
+    // More documents than one accumulator window, and queries longer than the automatic switch.
+    var store = InMemoryLexicalStore()
+    try index.add(randomCorpus(count: 9_000, seed: 77, vocabulary: 2_000), to: &store)
+    var generator = SeededGenerator(seed: 5)
+    for _ in 0..<20 {
+      let query = (0..<40).map { _ in "w\(Int.random(in: 0..<2_000, using: &generator))" }.joined(separator: " ")
+      #expect(index.queryTerms(query).count >= BM25SearchStrategy.termAtATimeMinimumTerms)
+      let exhaustive = try index.search(query, limit: 50, in: store, strategy: .exhaustive)
+      #expect(!exhaustive.isEmpty)
+      #expect(try index.search(query, limit: 50, in: store) == exhaustive)
+      #expect(try index.search(query, limit: 50, in: store, strategy: .maxScore) == exhaustive)
+      let accept: (UInt32) -> Bool = { $0 % 7 == 1 }
+      #expect(
+        try index.search(query, limit: 50, in: store, filter: accept, strategy: .termAtATime)
+          == index.search(query, limit: 50, in: store, filter: accept, strategy: .exhaustive))
     }
   }
 
@@ -51,6 +71,7 @@ import Testing
       #expect(filtered == Array(reference.prefix(10)), "query: \(query)")
       #expect(filtered.allSatisfy { accept($0.document) })
       #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .exhaustive) == filtered)
+      #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .termAtATime) == filtered)
     }
   }
 
@@ -58,6 +79,7 @@ import Testing
     let store = try makeStore()
     let hits = try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 })
     #expect(hits.count == 10)
+    #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .termAtATime) == hits)
     #expect(try index.search("w0", limit: 10, in: store, filter: { _ in false }).isEmpty)
   }
 }

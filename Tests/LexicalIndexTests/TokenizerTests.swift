@@ -44,6 +44,14 @@ import Testing
     #expect(tokenizer.tokens("ＦＵＬＬ ﬁle x²") == ["full", "file", "x2"])
   }
 
+  @Test func nonASCIITextSplitsIdentifiersAlike() {
+    // One non-ASCII character sends the whole text through NFKC and the code-point path.
+    #expect(
+      tokenizer.tokens("café getWeather LOGIC_LOOP HTTPServer")
+        == ["café", "getweather", "get", "weather", "logic_loop", "logic", "loop", "httpserver", "http", "server"])
+    #expect(tokenizer.tokens("Ошибка: ToolError") == ["ошибка", "toolerror", "tool", "error"])
+  }
+
   @Test func punctuationSeparates() {
     #expect(
       tokenizer.tokens("Hello, world! (foo-bar) a.b/c; \"quoted\" 3.14")

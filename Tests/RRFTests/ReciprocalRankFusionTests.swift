@@ -34,18 +34,21 @@ import Testing
     #expect(fused.map(\.id) == [5, 7, 1])
   }
 
-  @Test func weightsScaleContributions() {
-    let fused = fusion.fuse([RankedList(ids: [1, 2], weight: 1), RankedList(ids: [3], weight: 2)])
+  @Test func weightsScaleContributions() throws {
+    let fused = fusion.fuse([try RankedList(ids: [1, 2], weight: 1), try RankedList(ids: [3], weight: 2)])
     #expect(fused.map(\.id) == [3, 1, 2])
     #expect(fused[0].score == 2.0 / 61)
+    #expect(fused[0].contributions.map(\.weight) == [2])
     // A weight of zero leaves the list out entirely.
-    let without = fusion.fuse([RankedList(ids: [1], weight: 0), RankedList(ids: [2])])
+    let without = fusion.fuse([try RankedList(ids: [1], weight: 0), RankedList(ids: [2])])
     #expect(without.map(\.id) == [2])
+    #expect(throws: FusionError.self) { try RankedList(ids: [1], weight: -1) }
+    #expect(throws: FusionError.self) { try RankedList(ids: [1], weight: .nan) }
   }
 
-  @Test func weightsCanOverturnRanks() {
+  @Test func weightsCanOverturnRanks() throws {
     // Lexical says 1 then 2; vector says 2 then 1; vector weighted 3×.
-    let fused = fusion.fuse([RankedList(ids: [1, 2]), RankedList(ids: [2, 1], weight: 3)])
+    let fused = fusion.fuse([RankedList(ids: [1, 2]), try RankedList(ids: [2, 1], weight: 3)])
     #expect(fused.map(\.id) == [2, 1])
     #expect(fused[0].score == 1.0 / 62 + 3.0 / 61)
   }
