@@ -71,10 +71,15 @@ extension TraceStore {
       case .lexical:
         page = lexicalHits.dropFirst(query.offset).prefix(query.limit).map { ($0.document, $0.score, []) }
       case .hybrid:
-        let lists = [
-          RankedList(name: "lexical", ids: lexicalHits.map(\.document), weight: query.lexicalWeight),
-          RankedList(name: "vector", ids: vectorHits.map(\.label), weight: query.vectorWeight),
-        ]
+        let lists: [RankedList<UInt32>]
+        do {
+          lists = [
+            try RankedList(name: "lexical", ids: lexicalHits.map(\.document), weight: query.lexicalWeight),
+            try RankedList(name: "vector", ids: vectorHits.map(\.label), weight: query.vectorWeight),
+          ]
+        } catch {
+          throw TraceKVError.invalid("\(error)")
+        }
         page = fusion.fuse(lists, offset: query.offset, limit: query.limit).map { ($0.id, $0.score, $0.contributions) }
       }
 
