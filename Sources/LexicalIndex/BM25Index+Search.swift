@@ -16,20 +16,17 @@ public enum BM25SearchStrategy: Sendable, Hashable {
 }
 
 extension BM25Index {
-  /// The distinct terms of a query, in order of first appearance.
+  /// The terms of a query, in order, repeats included.
   ///
-  /// A repeated query word counts once, so that pasting a long task
-  /// description as a query does not weight its filler words by repetition.
+  /// A repeated query word counts as often as it occurs, as in Lucene (a
+  /// Boolean query of the same term twice) and bm25s: in a long task
+  /// description the words that recur are the subject. Measured on
+  /// tau2-banking with bm25s's own tokens: nDCG@10 0.260 counting repeats,
+  /// 0.181 counting each word once.
   public func queryTerms(_ query: String) -> [Term] {
     var buffer = TokenBuffer()
     tokenizer.tokenize(query, into: &buffer)
-    var seen = Set<Term>()
-    var terms: [Term] = []
-    for index in 0..<buffer.count {
-      let term = buffer.term(at: index)
-      if seen.insert(term).inserted { terms.append(term) }
-    }
-    return terms
+    return (0..<buffer.count).map { buffer.term(at: $0) }
   }
 
   /// The `limit` best documents for a text query, best first (ties: lower id first).
@@ -50,13 +47,13 @@ extension BM25Index {
     try search(terms: queryTerms(query), limit: limit, in: store, filter: filter, explain: explain, strategy: strategy)
   }
 
-  /// The `limit` best documents for already tokenized terms (duplicates are ignored).
+  /// The `limit` best documents for already tokenized terms (a repeated term
+  /// counts as often as it is given).
   public func search(
     terms: [Term], limit: Int, in store: some LexicalStorageReader,
     filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .automatic
   ) throws -> [LexicalHit] {
-    var seen = Set<Term>()
-    let unique = terms.filter { seen.insert($0).inserted }
+    let unique = Self.weighted(terms)
     guard limit > 0, !unique.isEmpty else { return [] }
     let statistics = try store.collectionStatistics()
     let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
@@ -87,7 +84,7 @@ extension BM25Index {
     guard let length = try documentLength(document, in: store) else { return nil }
     let statistics = try store.collectionStatistics()
     let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
-    var explanation = try withCursors(queryTerms(query), scorer: scorer, in: store) { cursors in
+    var explanation = try withCursors(Self.weighted(queryTerms(query)), scorer: scorer, in: store) { cursors in
       try Self.explanation(of: document, cursors: cursors, scorer: scorer)
     }
     explanation.documentLength = length
@@ -107,7 +104,8 @@ extension BM25Index {
       length = documentLength
       terms.append(
         TermContribution(
-          term: cursor.term, documentFrequency: cursor.documentFrequency, termFrequency: frequency,
+          term: cursor.term, documentFrequency: cursor.documentFrequency, queryFrequency: cursor.queryFrequency,
+          termFrequency: frequency,
           idf: cursor.idf, tfNorm: scorer.tfNorm(termFrequency: frequency, documentLength: documentLength),
           score: try cursor.score(scorer)))
     }
@@ -116,19 +114,35 @@ extension BM25Index {
       documentCount: scorer.statistics.documentCount, parameters: scorer.parameters)
   }
 
+  /// The distinct terms in order of first appearance, with their counts.
+  private static func weighted(_ terms: [Term]) -> [(term: Term, frequency: UInt32)] {
+    var position: [Term: Int] = [:]
+    var result: [(term: Term, frequency: UInt32)] = []
+    for term in terms {
+      if let index = position[term] {
+        result[index].frequency += 1
+      } else {
+        position[term] = result.count
+        result.append((term, 1))
+      }
+    }
+    return result
+  }
+
   /// Borrows the chunks of every term (nesting one lending closure per term,
   /// so all buffers stay valid together) and builds prepared cursors over
   /// those holding postings, in query order.
   private func withCursors<Result>(
-    _ terms: [Term], scorer: BM25Scorer, in store: some LexicalStorageReader,
+    _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
     var cursors: [PostingCursor] = []
     func lend(_ index: Int) throws -> Result {
       if index == terms.count { return try body(&cursors) }
-      return try store.withPostingChunks(of: terms[index]) { chunks in
+      return try store.withPostingChunks(of: terms[index].term) { chunks in
         if !chunks.isEmpty {
-          var cursor = try PostingCursor(term: terms[index], queryIndex: cursors.count, chunks: chunks)
+          var cursor = try PostingCursor(
+            term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency, chunks: chunks)
           cursor.prepare(scorer: scorer)
           cursors.append(cursor)
         }

@@ -37,12 +37,14 @@ public struct TermContribution: Hashable, Sendable {
   public var term: Term
   /// Documents holding the term (n).
   public var documentFrequency: UInt64
+  /// Occurrences in the query (q): the term's score counts q times.
+  public var queryFrequency: UInt32
   /// Occurrences in this document (f).
   public var termFrequency: UInt32
   /// ln(1 + (N − n + 0.5) / (n + 0.5)).
   public var idf: Double
   /// f / (f + k1 · (1 − b + b · dl / avgdl)).
   public var tfNorm: Double
-  /// idf · tfNorm.
+  /// q · idf · tfNorm.
   public var score: Double
 }

@@ -17,6 +17,10 @@ struct PostingCursor {
   private var position = 0
   private var decoded = DecodedChunk()
   private(set) var idf: Double = 0
+  /// How often the term occurs in the query: its score counts that many times.
+  let queryFrequency: UInt32
+  /// queryFrequency · idf, the factor every score and bound of the term carries.
+  private var weight: Double = 0
   /// The block-max bound of the current chunk (0 once exhausted).
   private(set) var currentChunkBound: Double = 0
   private var chunkIndex = -1
@@ -33,9 +37,12 @@ struct PostingCursor {
   private var chunkBounds: [Double] = []
 
   /// Parses every chunk header of a term (O(chunks), no decoding).
-  init(term: Term, queryIndex: Int, chunks: [UnsafeRawBufferPointer]) throws(LexicalIndexError) {
+  init(term: Term, queryIndex: Int, queryFrequency: UInt32 = 1, chunks: [UnsafeRawBufferPointer])
+    throws(LexicalIndexError)
+  {
     self.term = term
     self.queryIndex = queryIndex
+    self.queryFrequency = queryFrequency
     self.chunks = chunks
     var headers: [PostingChunkHeader] = []
     headers.reserveCapacity(chunks.count)
@@ -56,9 +63,10 @@ struct PostingCursor {
   /// Sets the idf and the score bounds from the collection's scorer.
   mutating func prepare(scorer: BM25Scorer) {
     idf = scorer.idf(documentFrequency: documentFrequency)
+    weight = Double(queryFrequency) * idf
     // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
-    let inflation = idf * (1 + 1e-9)
+    let inflation = weight * (1 + 1e-9)
     chunkBounds = headers.map {
       inflation * scorer.tfNorm(termFrequency: $0.maxTermFrequency, documentLength: $0.minDocumentLength)
     }
@@ -76,7 +84,7 @@ struct PostingCursor {
   mutating func score(_ scorer: BM25Scorer) throws(LexicalIndexError) -> Double {
     try decodeFrequencies()
     return scorer.score(
-      idf: idf, termFrequency: decoded.termFrequencies[position], documentLength: decoded.documentLengths[position])
+      idf: weight, termFrequency: decoded.termFrequencies[position], documentLength: decoded.documentLengths[position])
   }
 
   /// The current posting's term frequency and document length.

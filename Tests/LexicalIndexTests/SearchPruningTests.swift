@@ -50,13 +50,27 @@ import Testing
     }
   }
 
+  @Test func aRepeatedQueryWordCountsEachTime() throws {
+    let store = try makeStore(1_000)
+    let once = try index.search("w0 w1", limit: 1_000, in: store, explain: true)
+    let twice = try index.search("w0 w1 w1", limit: 1_000, in: store, explain: true)
+    let byDocument = Dictionary(uniqueKeysWithValues: once.map { ($0.document, $0) })
+    for hit in twice {
+      let single = try #require(byDocument[hit.document]?.explanation)
+      let w1 = single.terms.first { $0.term.description == "w1" }
+      let expected = single.score + (w1.map { $0.idf * $0.tfNorm } ?? 0)
+      #expect(abs(hit.score - expected) <= 1e-12 * expected)
+      #expect(hit.explanation?.terms.first { $0.term.description == "w1" }?.queryFrequency == (w1 == nil ? nil : 2))
+    }
+  }
+
   @Test func explanationSumsToTheScore() throws {
     let store = try makeStore(1_000)
     for query in randomQueries(count: 40, seed: 12) {
       for hit in try index.search(query, limit: 10, in: store, explain: true) {
         let explanation = try #require(hit.explanation)
         #expect(explanation.score == hit.score)
-        #expect(explanation.terms.reduce(0) { $0 + $1.idf * $1.tfNorm } == hit.score)
+        #expect(explanation.terms.reduce(0) { $0 + Double($1.queryFrequency) * $1.idf * $1.tfNorm } == hit.score)
       }
     }
   }

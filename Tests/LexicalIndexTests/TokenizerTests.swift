@@ -82,8 +82,9 @@ import Testing
     #expect(buffer.string(at: 0) == "four")
   }
 
-  @Test func queriesUseTheSameTokensDeduplicated() {
+  @Test func queriesUseTheSameTokensRepeatsIncluded() {
     let index = BM25Index()
-    #expect(index.queryTerms("LOGIC_LOOP logic loop").map(\.description) == ["logic_loop", "logic", "loop"])
+    #expect(
+      index.queryTerms("LOGIC_LOOP logic loop").map(\.description) == ["logic_loop", "logic", "loop", "logic", "loop"])
   }
 }
