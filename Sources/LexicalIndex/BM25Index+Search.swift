@@ -16,7 +16,7 @@ public enum BM25SearchStrategy: Sendable, Hashable {
 }
 
 extension BM25Index {
-  /// The terms of a query, in order, repeats included.
+  /// The terms of a query, in order, repeats included, after `queryFilter`.
   ///
   /// A repeated query word counts as often as it occurs, as in Lucene (a
   /// Boolean query of the same term twice) and bm25s: in a long task
@@ -26,7 +26,7 @@ extension BM25Index {
   public func queryTerms(_ query: String) -> [Term] {
     var buffer = TokenBuffer()
     tokenizer.tokenize(query, into: &buffer)
-    return (0..<buffer.count).map { buffer.term(at: $0) }
+    return queryFilter.apply((0..<buffer.count).map { buffer.term(at: $0) })
   }
 
   /// The `limit` best documents for a text query, best first (ties: lower id first).

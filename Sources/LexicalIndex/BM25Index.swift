@@ -17,11 +17,17 @@ public struct BM25Index: Sendable {
   public var tokenizer: Tokenizer
   /// k1 and b.
   public var parameters: BM25Parameters
+  /// Query terms left out of scoring (English stopwords and single ASCII
+  /// characters by default; documents keep every token).
+  public var queryFilter: QueryTermFilter
 
   /// An index with the given tokenizer and parameters (Lucene's k1 = 1.2, b = 0.75 by default).
-  public init(tokenizer: Tokenizer = Tokenizer(), parameters: BM25Parameters = .lucene) {
+  public init(
+    tokenizer: Tokenizer = Tokenizer(), parameters: BM25Parameters = .lucene, queryFilter: QueryTermFilter = .english
+  ) {
     self.tokenizer = tokenizer
     self.parameters = parameters
+    self.queryFilter = queryFilter
   }
 
   /// The length in tokens of an indexed document, or nil when it is not indexed.
