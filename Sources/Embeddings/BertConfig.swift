@@ -33,8 +33,17 @@ struct BertConfig: Decodable, Equatable, Sendable {
   /// Reads and validates `config.json`; refuses what the encoder does not implement.
   static func load(_ data: Data) throws(EmbeddingError) -> BertConfig {
     let config: BertConfig
-    do { config = try JSONDecoder().decode(BertConfig.self, from: data) } catch {
-      throw .modelCorrupt(file: "config.json", reason: "not a BERT config (\(error))")
+    do { config = try JSONDecoder().decode(BertConfig.self, from: data) } catch let error as DecodingError {
+      let reason: String
+      switch error {
+      case .keyNotFound(let key, _): reason = "no \(key.stringValue) field"
+      case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        reason = "bad \(context.codingPath.map(\.stringValue).joined(separator: ".")) field"
+      default: reason = "not valid JSON"
+      }
+      throw .modelCorrupt(file: "config.json", reason: reason)
+    } catch {
+      throw .modelCorrupt(file: "config.json", reason: "unreadable")
     }
     if let type = config.modelType, type != "bert" { throw .unsupportedModel(reason: "model_type is \(type)") }
     guard config.hiddenActivation == "gelu" else {

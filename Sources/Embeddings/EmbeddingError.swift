@@ -25,7 +25,7 @@ public enum EmbeddingError: Error, Equatable, Sendable, CustomStringConvertible 
     case .modelMissing(let directory, let file):
       return "MiniLM model not found: \(file) is missing in \(directory); \(Self.fetchHint)"
     case .modelCorrupt(let file, let reason):
-      return "MiniLM model file \(file) is corrupt (\(reason)); delete it and \(Self.fetchHint)"
+      return "MiniLM model file \(file) is corrupt (\(reason)); fetch it again with `tracekv model fetch --force`"
     case .unsupportedModel(let reason):
       return "unsupported model: \(reason); TraceKV runs all-MiniLM-L6-v2 (BERT); \(Self.fetchHint)"
     case .fetchFailed(let step, let reason):

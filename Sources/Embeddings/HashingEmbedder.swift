@@ -43,41 +43,65 @@ public struct HashingEmbedder: TextEmbedder {
 
   private func vector(_ text: String) -> [Float] {
     let words = Self.words(text)
-    var counts: [String: Float] = [:]
-    for word in words { counts["w:" + word, default: 0] += 1 }
-    for (first, second) in zip(words, words.dropFirst()) { counts["b:" + first + " " + second, default: 0] += bigramWeight }
+    var features = FeatureWeights()
+    for word in words { features.add(FNV1a("w:").adding(word.utf8).value, 1) }
+    for (first, second) in zip(words, words.dropFirst()) {
+      features.add(FNV1a("b:").adding(first.utf8).adding(CollectionOfOne(UInt8(ascii: " "))).adding(second.utf8).value, bigramWeight)
+    }
     for word in words {
       // Boundary marks make prefixes and suffixes features of their own.
-      let scalars = Array(("<" + word + ">").unicodeScalars)
-      var grams: [String] = []
-      for n in characterNGrams where n <= scalars.count {
-        for start in 0...(scalars.count - n) {
-          var gram = "c:"
-          gram.unicodeScalars.append(contentsOf: scalars[start..<start + n])
-          grams.append(gram)
-        }
-      }
+      let marked = Array(("<" + word + ">").utf8)
+      // Byte offset of each scalar, so n-grams are whole scalars, not bytes.
+      var offsets: [Int] = []
+      for (offset, byte) in marked.enumerated() where byte & 0xC0 != 0x80 { offsets.append(offset) }
+      offsets.append(marked.count)
+      let scalarCount = offsets.count - 1
+      let gramCount = characterNGrams.reduce(0) { $0 + max(0, scalarCount - $1 + 1) }
+      guard gramCount > 0 else { continue }
       // A long word has many n-grams: share one unit of weight among them so
       // it does not outweigh the word itself.
-      let share = grams.isEmpty ? 0 : 1 / Float(grams.count)
-      for gram in grams { counts[gram, default: 0] += share }
+      let share = 1 / Float(gramCount)
+      for n in characterNGrams where n <= scalarCount {
+        for start in 0...(scalarCount - n) {
+          features.add(FNV1a("c:").adding(marked[offsets[start]..<offsets[start + n]]).value, share)
+        }
+      }
     }
     // A text without a single word still gets a unit vector, so callers can
     // rely on the norm; all such texts share it.
-    if counts.isEmpty { counts["e:empty"] = 1 }
+    if features.hashes.isEmpty { features.add(FNV1a("e:empty").value, 1) }
 
     var vector = [Float](repeating: 0, count: dimension)
-    for (feature, count) in counts {
-      let hash = Self.mix(Self.fnv1a(feature))
+    // First-seen order, never a Dictionary's (its order changes per process),
+    // so the float sums and therefore the vectors are bit-identical run to run.
+    for (feature, weight) in zip(features.hashes, features.weights) {
+      let hash = Self.mix(feature)
       let bucket = Int(hash % UInt64(dimension))
       // The sign bit comes from the other end of the hash, so collisions
       // cancel on average instead of piling up (Weinberger et al., 2009).
       let sign: Float = hash >> 63 == 0 ? 1 : -1
       // Sublinear term frequency: a word said ten times is not ten times as
       // telling. Fractional weights (bigrams, n-gram shares) stay linear.
-      vector[bucket] += sign * (count > 1 ? 1 + log(count) : count)
+      vector[bucket] += sign * (weight > 1 ? 1 + log(weight) : weight)
     }
     return normalized(vector)
+  }
+
+  /// Accumulated weight per feature hash, in first-seen order.
+  private struct FeatureWeights {
+    var slots: [UInt64: Int] = [:]
+    var hashes: [UInt64] = []
+    var weights: [Float] = []
+
+    mutating func add(_ hash: UInt64, _ weight: Float) {
+      if let slot = slots[hash] {
+        weights[slot] += weight
+      } else {
+        slots[hash] = hashes.count
+        hashes.append(hash)
+        weights.append(weight)
+      }
+    }
   }
 
   /// Lower-cased runs of letters and digits.
@@ -97,14 +121,7 @@ public struct HashingEmbedder: TextEmbedder {
   }
 
   /// 64-bit FNV-1a of the UTF-8 bytes: fixed, unlike Swift's per-process seeded `Hasher`.
-  static func fnv1a(_ string: String) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in string.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01b3
-    }
-    return hash
-  }
+  static func fnv1a(_ string: String) -> UInt64 { FNV1a("").adding(string.utf8).value }
 
   /// A bijective 64-bit finalizer (SplitMix64's): FNV's low bits, which pick
   /// the bucket, are weakly mixed for short inputs.
@@ -113,5 +130,26 @@ public struct HashingEmbedder: TextEmbedder {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
+  }
+}
+
+/// Incremental 64-bit FNV-1a, so a feature is hashed from its parts without
+/// building its string.
+struct FNV1a {
+  private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  init(_ prefix: String) {
+    for byte in prefix.utf8 { mix(byte) }
+  }
+
+  func adding<Bytes: Sequence>(_ bytes: Bytes) -> FNV1a where Bytes.Element == UInt8 {
+    var copy = self
+    for byte in bytes { copy.mix(byte) }
+    return copy
+  }
+
+  private mutating func mix(_ byte: UInt8) {
+    value ^= UInt64(byte)
+    value = value &* 0x0000_0100_0000_01b3
   }
 }

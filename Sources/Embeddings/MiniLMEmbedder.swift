@@ -21,10 +21,11 @@ public final class MiniLMEmbedder: TextEmbedder {
 
   let tokenizer: WordPieceTokenizer
   let encoder: BertEncoder
-  /// Upper bound on packed tokens per forward pass: bounds the scratch
-  /// memory (≈ 4 KB · 2.5 per token for MiniLM) when a caller passes
-  /// thousands of texts, without changing any result.
-  let tokensPerPass = 8_192
+  /// Upper bound on packed tokens per forward pass. Scratch memory is about
+  /// 15 KB per token (six 384-wide and one 1536-wide float rows), so this
+  /// caps it near 60 MB however many texts a caller passes; splitting a
+  /// batch changes no result, and 4,096 tokens still hold 32 typical texts.
+  let tokensPerPass = 4_096
 
   /// Loads the model from `files` (default: `$TRACEKV_MODEL_DIR` or the cache).
   /// Throws `modelMissing` / `modelCorrupt` with the fetch instruction.

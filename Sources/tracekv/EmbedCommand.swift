@@ -38,7 +38,7 @@ struct EmbedCommand: ParsableCommand {
 
   func run() throws {
     let inputs = try inputFile.map(Self.readJSONL) ?? texts
-    try exitOnEmbeddingError {
+    try EmbeddingsCLI.reportingErrors {
       let model: any TextEmbedder =
         switch embedder {
         case .minilm: try MiniLMEmbedder(files: ModelFiles(directory: modelDirectory))

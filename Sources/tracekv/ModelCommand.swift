@@ -26,13 +26,13 @@ struct ModelCommand: ParsableCommand {
     func run() throws {
       let files = ModelFiles(directory: directory)
       if files.isPresent && !force {
-        printError("model already present in \(files.directory) (use --force to download again)")
+        EmbeddingsCLI.note("model already present in \(files.directory) (use --force to download again)")
         return
       }
-      try exitOnEmbeddingError {
-        try ModelFetcher.fetch(into: files) { printError($0) }
+      try EmbeddingsCLI.reportingErrors {
+        try ModelFetcher.fetch(into: files) { EmbeddingsCLI.note($0) }
         let embedder = try MiniLMEmbedder(files: files)
-        printError("installed \(embedder.name) into \(files.directory), fingerprint \(embedder.fingerprint)")
+        EmbeddingsCLI.note("installed \(embedder.name) into \(files.directory), fingerprint \(embedder.fingerprint)")
       }
     }
   }
@@ -48,7 +48,7 @@ struct ModelCommand: ParsableCommand {
 
     func run() throws {
       let files = ModelFiles(directory: directory)
-      try exitOnEmbeddingError {
+      try EmbeddingsCLI.reportingErrors {
         let embedder = try MiniLMEmbedder(files: files)
         let listing = files.listing()
         if json {
@@ -57,7 +57,7 @@ struct ModelCommand: ParsableCommand {
             "fingerprint": embedder.fingerprint, "max_tokens": MiniLMEmbedder.maxTokens,
             "files": listing.map { ["name": $0.name, "bytes": $0.bytes] },
           ]
-          try printJSON(object)
+          try EmbeddingsCLI.printJSON(object)
         } else {
           print("name         \(embedder.name)")
           print("path         \(files.directory)")
@@ -67,7 +67,7 @@ struct ModelCommand: ParsableCommand {
           print("files")
           let width = listing.map(\.name.count).max() ?? 0
           for file in listing {
-            print("  " + file.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(file.bytes).leftPadded(to: 10))
+            print("  " + file.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(repeating: " ", count: max(0, 10 - String(file.bytes).count)) + String(file.bytes))
           }
         }
       }
@@ -75,26 +75,27 @@ struct ModelCommand: ParsableCommand {
   }
 }
 
-/// Runs `body`; an `EmbeddingError` becomes one line on stderr and exit code 1.
-func exitOnEmbeddingError(_ body: () throws -> Void) throws {
-  do {
-    try body()
-  } catch let error as EmbeddingError {
-    printError("error: \(error.description)")
-    throw ExitCode.failure
+/// Helpers shared by `embed` and `model`, namespaced so they cannot clash
+/// with other command files.
+enum EmbeddingsCLI {
+  /// Runs `body`; an `EmbeddingError` becomes one line on stderr and exit code 1.
+  static func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+      try body()
+    } catch let error as EmbeddingError {
+      note("error: \(error.description)")
+      throw ExitCode.failure
+    }
   }
-}
 
-func printError(_ line: String) {
-  FileHandle.standardError.write(Data((line + "\n").utf8))
-}
+  /// One line on stderr.
+  static func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
 
-/// Pretty JSON with sorted keys on stdout.
-func printJSON(_ object: Any) throws {
-  let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-  FileHandle.standardOutput.write(data + Data("\n".utf8))
-}
-
-extension String {
-  func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+  /// Pretty JSON with sorted keys on stdout.
+  static func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+  }
 }

@@ -52,3 +52,16 @@ import Testing
     }
   }
 }
+
+/// Pins the hashing embedder's output: stores keep vectors made by an older
+/// build, so any change to features or weights must bump
+/// `HashingEmbedder.featureVersion` (which changes the fingerprint) and this value.
+@Suite struct HashingEmbedderGoldenTests {
+  @Test func vectorAndFingerprintArePinned() throws {
+    let vector = try HashingEmbedder().embed("Resolve a tool_execution_error: retry get_weather({'location': 'Tokyo'}) — naïve café")
+    var bytes: [UInt8] = []
+    for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+    #expect(HashingEmbedder().fingerprint == "eefe1b4852e9d5ba")
+    #expect(SHA256.hex(bytes) == "cc84fc581e8568e981f5f1d075ac990ed468275ee51d81696d2ce18c5340b69c")
+  }
+}
