@@ -18,6 +18,9 @@ public struct SearchQuery: Sendable {
   public var text: String
   /// Exact keywords for the lexical side (e.g. `LOGIC_LOOP`, a tool name).
   public var keywords: String?
+  /// The query's embedding, when the caller already has it (from the
+  /// store's embedder, `TraceStore.embedQuery`); else `text` is embedded.
+  public var vector: [Float]?
   public var mode: SearchMode
   /// Applied inside both indexes, so a filtered query still fills `limit`.
   public var filter: TraceFilter

@@ -27,12 +27,9 @@ extension TraceStore {
     let embedStart = ContinuousClock.now
     var queryVector: [Float]?
     if useVector {
-      let embedder = try search.embedder()
-      if embedder.dimension == 0, query.mode == .vector {
+      queryVector = try query.vector ?? embedQuery(query.text)
+      if search.identity.dimension == 0, query.mode == .vector {
         throw TraceKVError.invalid("this store has no vector index (it was created without an embedder)")
-      }
-      do { queryVector = try embedder.embed([query.text]).first } catch {
-        throw TraceKVError(.embedderUnavailable, "embedding the query failed: \(error)")
       }
       if queryVector?.contains(where: { $0 != 0 }) != true { queryVector = nil }  // nothing to compare
     }
@@ -123,6 +120,16 @@ extension TraceStore {
         text: semanticIntent, keywords: exactKeywords, filter: TraceFilter(minRating: minRating), limit: limit,
         withMessages: withMessages)
     ).hits
+  }
+
+  /// `text` embedded with the store's embedder (nil for a store without one),
+  /// for `SearchQuery.vector`.
+  public func embedQuery(_ text: String) throws -> [Float]? {
+    let embedder = try search.embedder()
+    guard embedder.dimension > 0 else { return nil }
+    do { return try embedder.embed([text]).first } catch {
+      throw TraceKVError(.embedderUnavailable, "embedding the query failed: \(error)")
+    }
   }
 
   /// The store's embedder: name, dimension and fingerprint.
