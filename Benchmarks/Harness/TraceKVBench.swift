@@ -11,6 +11,8 @@ struct TraceKVBench: ParsableCommand {
       LexicalBenchCommand.self,
       EmbedBenchCommand.self,
       IngestBenchCommand.self,
+      CrashBenchCommand.self,
+      ConcurrencyBenchCommand.self,
     ])
 }
 
