@@ -119,7 +119,7 @@ struct ConcurrencyBenchCommand: ParsableCommand {
   private func runWriter(_ workload: TraceWorkload) throws {
     let opened = try TraceStore(path: store!)
     let options = TraceStore.IngestOptions(strict: true, batchSize: batch, layout: .jsonl)
-    let pad = padBytes > 0 ? " " + String(repeating: "x", count: padBytes) : ""
+    let pad = String(repeating: "x", count: padBytes)
     let limit = growToMib.map { $0 << 20 }
     let start = nowNanoseconds()
     var next = 0
@@ -132,8 +132,10 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       var lines = ""
       for index in next..<(next + batch) {
         var line = workload.line(index)
-        if !pad.isEmpty, let range = line.range(of: workload.token(index) + " copy") {
-          line.insert(contentsOf: pad, at: range.upperBound)
+        // The padding goes in an attribute search does not read, so the
+        // indexes see the same texts as without it.
+        if !pad.isEmpty, let range = line.range(of: #""tracebrain.llm.completion":"#) {
+          line.insert(contentsOf: #""padding":"\#(pad)","#, at: range.lowerBound)
         }
         lines += line + "\n"
       }
