@@ -46,22 +46,35 @@ import Testing
     #expect(error.kind == .storeFull && error.message.contains("size limit"))
   }
 
+  /// A store file its reader may not write opens read-only by itself. As
+  /// root (who may write anything) the reading process runs as `nobody`
+  /// through setpriv, owning the lock file but not allowed to write the store.
   @Test func fileWithoutWritePermissionOpensReadOnlyAndServesReads() throws {
-    guard getuid() != 0 else { return }  // root writes whatever the mode says
     let directory = try TemporaryDirectory()
     let path = directory.path("ro.tkv")
     do {
       let store = try TraceStore(path: path, options: .init(embedder: .hashing))
       try store.ingest(json: #"{"trace_id": "t", "spans": [{"span_id": "s", "attributes": {"tracebrain.llm.completion": "kept"}}]}"#)
     }
-    // A fresh process opens it (this one shares its environment by path).
     try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
+    var prefix: [String] = []
+    if getuid() == 0 {
+      guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+      for file in [path, path + "-lock"] { chown(file, 65534, 65534) }
+      chmod(directory.url.path, 0o755)
+      prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    }
     let before = try Data(contentsOf: URL(fileURLWithPath: path))
     let tracekv = Paths.product("tracekv")
     try #require(FileManager.default.fileExists(atPath: tracekv.path), "build the tracekv product first")
-    let shown = try run(tracekv, ["--store", path, "search", "kept", "--json"])
+    func tracekvRun(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+      prefix.isEmpty ? try run(tracekv, arguments) : try run(URL(fileURLWithPath: prefix[0]), Array(prefix.dropFirst()) + [tracekv.path] + arguments)
+    }
+    let shown = try tracekvRun(["--store", path, "search", "kept", "--json"])
     #expect(shown.status == 0 && shown.output.contains("\"t\""), "\(shown.output) \(shown.error)")
-    let refused = try run(tracekv, ["--store", path, "feedback", "t", "--rating", "5"])
+    let verified = try tracekvRun(["--store", path, "verify"])
+    #expect(verified.status == 0, "\(verified.output) \(verified.error)")
+    let refused = try tracekvRun(["--store", path, "feedback", "t", "--rating", "5"])
     #expect(refused.status == 1 && refused.error.contains("read-only"), "\(refused.error)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
   }
