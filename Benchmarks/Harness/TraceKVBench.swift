@@ -12,6 +12,8 @@ struct TraceKVBench: ParsableCommand {
       EmbedBenchCommand.self,
       IngestBenchCommand.self,
       RetrievalBenchCommand.self,
+      CrashBenchCommand.self,
+      ConcurrencyBenchCommand.self,
     ])
 }
 

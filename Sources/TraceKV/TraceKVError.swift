@@ -57,6 +57,9 @@ public struct TraceKVError: Error, Sendable, Equatable, CustomStringConvertible 
       return TraceKVError(.storeFull, "the store's map is full: \(context)", lmdbCode: code)
     case ENOSPC:
       return TraceKVError(.storeFull, "no space left on the device: \(context)", lmdbCode: code)
+    case EFBIG:
+      // A write past RLIMIT_FSIZE or the file system's largest file: as full as a full disk.
+      return TraceKVError(.storeFull, "the store file reached the file-size limit: \(context)", lmdbCode: code)
     case EACCES, EROFS:
       return TraceKVError(.readOnly, "permission denied: \(context): \(text)", lmdbCode: code)
     default:

@@ -8,8 +8,17 @@
 /// the target's prefetch instruction (`prefetcht0` on x86-64, `prfm` on arm64)
 /// in debug and release builds alike. A hint: it never faults and never
 /// changes a result.
-@_silgen_name("llvm.prefetch.p0")
-private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
+///
+/// `-Xswiftc -DTRACEKV_NO_PREFETCH` turns the hint into nothing: Swift 6.3's
+/// ThreadSanitizer build emits the intrinsic as an `invoke`, which LLVM
+/// rejects ("Cannot invoke an intrinsic"), so TSan runs need the flag.
+#if TRACEKV_NO_PREFETCH
+  @inline(__always)
+  private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32) {}
+#else
+  @_silgen_name("llvm.prefetch.p0")
+  private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
+#endif
 
 /// Hints that the cache line holding `address` will be read soon.
 @inline(__always)

@@ -14,7 +14,7 @@ struct TraceKVCommand: ParsableCommand {
     subcommands: [
       IngestCommand.self, SearchCommand.self, ExperiencesCommand.self, ShowCommand.self, ListCommand.self, EpisodesCommand.self, EpisodeCommand.self,
       FeedbackCommand.self, SignalCommand.self, EvaluateCommand.self, ExportCommand.self, StatsCommand.self,
-      ToolsCommand.self, DeleteCommand.self, VerifyCommand.self, BackupCommand.self,
+      ToolsCommand.self, DeleteCommand.self, VerifyCommand.self, BackupCommand.self, RepairCommand.self,
       EmbedCommand.self, ModelCommand.self,
     ])
 

@@ -32,6 +32,12 @@ enum TraceDocuments {
   ) rethrows {
     switch layout {
     case .json:
+      // One trace (not an array of them) obeys the document limit.
+      if bytes.count > Limits.maximumDocumentBytes, bytes.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{") {
+        let tooLarge = JSONParseError(message: "a document longer than \(Limits.maximumDocumentBytes) bytes", offset: 0)
+        try body(Document(position: nil, value: .failure(tooLarge)), bytes.count)
+        return
+      }
       let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
       if case .success(.array(let items)) = parsed {
         for (index, item) in items.enumerated() {

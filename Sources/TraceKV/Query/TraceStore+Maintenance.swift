@@ -1,4 +1,6 @@
 import Foundation
+import LexicalIndex
+import VectorIndex
 
 /// A problem `verify` found.
 public struct IntegrityProblem: Sendable, Equatable, CustomStringConvertible {
@@ -58,6 +60,14 @@ extension TraceStore {
 
   /// Walks every table and checks every cross-reference; returns the
   /// problems found (none for a sound store). One consistent snapshot.
+  ///
+  /// The indexes are checked too: every trace in the lexical index and,
+  /// when the store has an embedder, in the vector index (unless it has no
+  /// text to embed); no posting, document record or node for a missing
+  /// trace; posting chunks that decode and agree with the document records;
+  /// BM25 statistics equal to the sums; HNSW records that fit together and a
+  /// graph that passes `HNSWIndex.checkIntegrity()`. `repair()` rebuilds both
+  /// indexes from the traces.
   public func verify() throws -> [IntegrityProblem] {
     try read { transaction in
       var problems: [IntegrityProblem] = []
@@ -136,6 +146,8 @@ extension TraceStore {
         }
         return true
       }
+      verifyLexicalIndex(in: transaction, traces: Set(records.keys), problem: problem)
+      verifyVectorIndex(in: transaction, traces: Set(records.keys), problem: problem)
       return problems
     }
   }
@@ -153,5 +165,224 @@ extension TraceStore {
   public func fileSize() throws -> Int {
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     return (attributes[.size] as? NSNumber)?.intValue ?? 0
+  }
+}
+
+// MARK: - Index verification
+
+extension TraceStore {
+  /// BM25: document records, posting chunks and statistics against each
+  /// other and against the traces (`traces`: the documents with a record).
+  func verifyLexicalIndex(
+    in transaction: LMDBTransaction, traces: Set<UInt32>, problem: (String, String) -> Void
+  ) {
+    let docsTable = tables.lexicalDocuments.name
+    let postingsTable = tables.termPostings.name
+    let storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
+    do {
+      // Document records: length and distinct terms of each indexed trace.
+      var documents: [UInt32: (length: UInt32, terms: Int, postings: Int)] = [:]
+      var totalLength: UInt64 = 0
+      try transaction.scan(tables.lexicalDocuments) { key, _ in
+        guard key.count == 4 else { problem(docsTable, "a key of \(key.count) bytes"); return true }
+        let doc = Keys.readDocID(key)
+        if !traces.contains(doc) { problem(docsTable, "a record for document \(doc), which has no trace") }
+        do {
+          guard let length = try search.lexical.documentLength(doc, in: storage),
+            let terms = try search.lexical.terms(of: doc, in: storage)
+          else { return true }
+          documents[doc] = (length, terms.count, 0)
+          totalLength += UInt64(length)
+        } catch {
+          problem(docsTable, "the record of document \(doc) is damaged: \(error)")
+        }
+        return true
+      }
+      for doc in traces.sorted() where documents[doc] == nil {
+        if let id = try? traceID(of: doc, in: transaction), try transaction.contains(tables.lexicalDocuments, key: Keys.docID(doc)) == false {
+          problem(docsTable, "trace \(id) is missing from the lexical index")
+        }
+      }
+      // Posting chunks: decodable, keyed by their first document, ascending
+      // within a term, each posting naming an indexed trace with its length.
+      var previous: (term: [UInt8], last: UInt32)?
+      try transaction.scan(tables.termPostings) { key, value in
+        guard let (term, first) = PostingChunkKey.decode(key) else {
+          problem(postingsTable, "a key that is not a posting-chunk key (\(key.count) bytes)")
+          return true
+        }
+        let name = "chunk of '\(term)' at document \(first)"
+        guard let postings = PostingChunk.decode(Array(value)), let head = postings.first else {
+          problem(postingsTable, "the \(name) does not decode (\(value.count) bytes)")
+          return true
+        }
+        if head.document != first { problem(postingsTable, "the \(name) starts at document \(head.document)") }
+        if let previous, previous.term == term.utf8, previous.last >= head.document {
+          problem(postingsTable, "the \(name) overlaps the chunk before it")
+        }
+        previous = (term.utf8, postings.last!.document)
+        for posting in postings {
+          guard let entry = documents[posting.document] else {
+            if !traces.contains(posting.document) {
+              problem(postingsTable, "the \(name) holds document \(posting.document), which has no trace")
+            } else {
+              problem(postingsTable, "the \(name) holds document \(posting.document), which has no lexical record")
+            }
+            continue
+          }
+          documents[posting.document]!.postings += 1
+          if posting.documentLength != entry.length {
+            problem(postingsTable, "the \(name) gives document \(posting.document) length \(posting.documentLength), its record \(entry.length)")
+          }
+        }
+        return true
+      }
+      for (doc, entry) in documents.sorted(by: { $0.key < $1.key }) where entry.terms != entry.postings {
+        problem(postingsTable, "document \(doc) has \(entry.terms) terms in its record but \(entry.postings) postings")
+      }
+      // Collection statistics: exactly the sums.
+      let statistics = try storage.collectionStatistics()
+      if statistics.documentCount != UInt64(documents.count) || statistics.totalLength != totalLength {
+        problem(
+          tables.meta.name,
+          "lexical statistics say \(statistics.documentCount) documents of \(statistics.totalLength) tokens; "
+            + "the index holds \(documents.count) of \(totalLength)")
+      }
+    } catch {
+      problem(docsTable, "the lexical index could not be read: \(error)")
+    }
+  }
+
+  /// HNSW: node and link-list records, the graph's integrity, and its labels
+  /// against the traces.
+  func verifyVectorIndex(
+    in transaction: LMDBTransaction, traces: Set<UInt32>, problem: (String, String) -> Void
+  ) {
+    let nodesTable = tables.hnswNodes.name
+    let linksTable = tables.hnswLinks.name
+    do {
+      let header: HNSWHeader? = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader) { bytes in
+        do { return try HNSWHeader(decoding: bytes) } catch {
+          problem(tables.meta.name, "the HNSW header is damaged: \(error)")
+          return nil
+        }
+      } ?? nil
+      let dimension = search.identity.dimension
+      guard let header else {
+        if try transaction.count(tables.hnswNodes) > 0 || transaction.count(tables.hnswLinks) > 0 {
+          problem(nodesTable, "HNSW records without an HNSW header")
+        }
+        if dimension > 0 { try checkVectorMembership(labels: [], in: transaction, traces: traces, problem: problem) }
+        return
+      }
+      if dimension > 0, header.dimension != dimension {
+        problem(tables.meta.name, "the HNSW header has dimension \(header.dimension), the embedder \(dimension)")
+      }
+      // Records one by one, so that a damaged one is named.
+      var nodes: [UInt32: (label: UInt32, level: Int)] = [:]
+      var labels: [UInt32: UInt32] = [:]
+      var recordProblems = 0
+      try transaction.scan(tables.hnswNodes) { key, value in
+        do {
+          let slot = try HNSWNodeRecord.slot(fromKey: key)
+          let node = try HNSWNodeRecord(slot: slot, decoding: value, dimension: header.dimension)
+          if slot >= header.slotCount { throw VectorIndexError.corruptRecord("slot \(slot) is past the header's \(header.slotCount)") }
+          if node.level > header.maxLevel { throw VectorIndexError.corruptRecord("node \(slot) has level \(node.level) > \(header.maxLevel)") }
+          if !node.vector.allSatisfy(\.isFinite) { throw VectorIndexError.corruptRecord("node \(slot) has a non-finite vector") }
+          if let other = labels.updateValue(slot, forKey: node.label) {
+            throw VectorIndexError.corruptRecord("nodes \(other) and \(slot) both hold document \(node.label)")
+          }
+          nodes[slot] = (node.label, node.level)
+          if !traces.contains(node.label) {
+            problem(nodesTable, "node \(slot) indexes document \(node.label), which has no trace")
+          }
+        } catch {
+          recordProblems += 1
+          problem(nodesTable, "\(error)")
+        }
+        return true
+      }
+      if nodes.count != Int(header.count) {
+        recordProblems += 1
+        problem(nodesTable, "the header counts \(header.count) nodes, the table holds \(nodes.count)")
+      }
+      try transaction.scan(tables.hnswLinks) { key, value in
+        do {
+          let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
+          let list = try HNSWLinkListRecord(slot: slot, level: level, decoding: value)
+          guard let node = nodes[slot], level <= node.level else {
+            throw VectorIndexError.corruptRecord("link list \(slot)/\(level) belongs to no node of that level")
+          }
+          let capacity = level == 0 ? 2 * header.m : header.m
+          if list.neighbours.count > capacity {
+            throw VectorIndexError.corruptRecord("link list \(slot)/\(level) holds \(list.neighbours.count) links, over \(capacity)")
+          }
+          for neighbour in list.neighbours {
+            guard neighbour != slot, let target = nodes[neighbour], target.level >= level else {
+              throw VectorIndexError.corruptRecord("link list \(slot)/\(level) links to \(neighbour), no node of that level")
+            }
+          }
+          if Set(list.neighbours).count != list.neighbours.count {
+            throw VectorIndexError.corruptRecord("link list \(slot)/\(level) names a neighbour twice")
+          }
+        } catch {
+          recordProblems += 1
+          problem(linksTable, "\(error)")
+        }
+        return true
+      }
+      // The whole graph, when its records are sound.
+      if recordProblems == 0 {
+        do {
+          if let graph = try VectorPersistence.load(tables: tables, in: transaction) {
+            // A node no layer-0 link reaches is left out: it is how the
+            // selection heuristic treats near-duplicate vectors (hnswlib's
+            // graphs have them too), a recall matter, not damage.
+            for violation in graph.checkIntegrity() {
+              if case .unreachable = violation { continue }
+              problem(linksTable, "HNSW graph: \(violation)")
+            }
+          }
+        } catch {
+          problem(linksTable, "\(error)")
+        }
+      }
+      if dimension > 0 { try checkVectorMembership(labels: Set(labels.keys), in: transaction, traces: traces, problem: problem) }
+    } catch {
+      problem(nodesTable, "the vector index could not be read: \(error)")
+    }
+  }
+
+  /// Every trace with text to embed (and a non-zero embedding) must be in
+  /// the vector index.
+  private func checkVectorMembership(
+    labels: Set<UInt32>, in transaction: LMDBTransaction, traces: Set<UInt32>, problem: (String, String) -> Void
+  ) throws {
+    var missing: [(doc: UInt32, id: String, text: String)] = []
+    for doc in traces.sorted() where !labels.contains(doc) {
+      guard let record = try? record(doc, in: transaction) else { continue }
+      let text = try searchText(record, doc, in: transaction).semantic
+      if !text.isEmpty { missing.append((doc, record.trace.traceID, text)) }
+    }
+    guard !missing.isEmpty else { return }
+    // A trace whose text embeds to zero is rightly absent: ask the embedder.
+    let vectors = (try? search.embedder().embed(missing.map(\.text))) ?? []
+    for (index, entry) in missing.enumerated() {
+      if index < vectors.count, !vectors[index].contains(where: { $0 != 0 }) { continue }
+      problem(tables.hnswNodes.name, "trace \(entry.id) is missing from the vector index")
+    }
+  }
+
+  /// The search text of a stored trace.
+  func searchText(_ record: TraceRecord, _ doc: UInt32, in transaction: LMDBTransaction) throws -> SearchText {
+    let trace = record.trace
+    return SearchText(
+      systemPrompt: trace.systemPrompt, episodeID: trace.episodeID,
+      errorType: trace.aiEvaluation?.errorType?.rawValue, spans: try spanViews(of: doc, in: transaction))
+  }
+
+  /// The external id of a document, from its record.
+  private func traceID(of doc: UInt32, in transaction: LMDBTransaction) throws -> String? {
+    try record(doc, in: transaction)?.trace.traceID
   }
 }

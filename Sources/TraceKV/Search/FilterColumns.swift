@@ -32,7 +32,8 @@ struct FilterColumns: Sendable {
     if status[index] == Self.absent { liveCount += 1 }
     let trace = record.trace
     status[index] = Self.statusCodes[trace.status]!
-    rating[index] = Int8(trace.rating ?? -1)
+    // Clamped: an AI evaluation's rating is not range-checked (1000 once trapped here).
+    rating[index] = Int8(clamping: trace.rating ?? -1)
     errorType[index] = trace.aiEvaluation?.errorType.flatMap { Self.errorCodes[$0] } ?? Self.absent
     eventTime[index] = record.eventTime
     confidence[index] = trace.aiEvaluation?.confidence ?? .nan

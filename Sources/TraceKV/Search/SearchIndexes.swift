@@ -104,11 +104,18 @@ struct IndexWriter {
   private var pending: [(doc: UInt32, isNew: Bool)] = []
   private var pendingDocs = Set<UInt32>()
 
-  init(indexes: SearchIndexes, transaction: LMDBTransaction, tables: StoreTables) throws {
+  /// A writer over the current state, or with `rebuilding` over empty
+  /// indexes (for `repair()`, which cleared their tables and must not load
+  /// a possibly damaged graph).
+  init(indexes: SearchIndexes, transaction: LMDBTransaction, tables: StoreTables, rebuilding: Bool = false) throws {
     self.indexes = indexes
     self.transaction = transaction
     self.tables = tables
-    state = try indexes.state(in: transaction, tables: tables)
+    state =
+      rebuilding
+      ? SearchState(
+        generation: try SearchIndexes.generation(in: transaction, tables: tables), vectors: nil, columns: FilterColumns())
+      : try indexes.state(in: transaction, tables: tables)
   }
 
   /// A trace's filter fields changed (status, rating, …) but not its text.

@@ -9,4 +9,34 @@ public enum Limits {
   public static let maximumJSONDepth = JSONParser.maximumDepth
   /// Largest single JSON document (a trace, or one JSONL line), in bytes.
   public static let maximumDocumentBytes = 64 << 20
+  /// Largest attributes object of one trace or one span, measured as its
+  /// compact JSON would be (string escapes aside), in bytes.
+  public static let maximumAttributeBytes = 16 << 20
+}
+
+extension JSONValue {
+  /// Whether the value, written as compact JSON, would take more than
+  /// `limit` bytes (escapes not counted). Stops as soon as it knows.
+  /// - Complexity: O(nodes visited), at most those within the limit.
+  func exceedsBytes(_ limit: Int) -> Bool {
+    var budget = limit
+    func spend(_ value: JSONValue) -> Bool {
+      switch value {
+      case .null, .bool: budget -= 5
+      case .number(let literal): budget -= literal.utf8.count
+      case .string(let string): budget -= string.utf8.count + 2
+      case .array(let items):
+        budget -= 2 + items.count
+        for item in items where budget >= 0 { if spend(item) { return true } }
+      case .object(let object):
+        budget -= 2
+        for (key, member) in object where budget >= 0 {
+          budget -= key.utf8.count + 4
+          if spend(member) { return true }
+        }
+      }
+      return budget < 0
+    }
+    return spend(self)
+  }
 }

@@ -27,6 +27,9 @@ enum TraceBrainFormat {
     case nil, .null?: break
     default: throw fail("attributes must be an object")
     }
+    guard !JSONValue.object(attributes).exceedsBytes(Limits.maximumAttributeBytes) else {
+      throw fail("attributes larger than \(Limits.maximumAttributeBytes) bytes")
+    }
 
     var spans: [Span] = []
     var seen = Set<String>()
@@ -100,6 +103,9 @@ enum TraceBrainFormat {
     case .object(let given)?: attributes = given
     case nil, .null?: break
     default: throw .invalid("trace \(traceID): \(field).attributes must be an object")
+    }
+    guard !JSONValue.object(attributes).exceedsBytes(Limits.maximumAttributeBytes) else {
+      throw .invalid("trace \(traceID): \(field).attributes larger than \(Limits.maximumAttributeBytes) bytes")
     }
     func time(_ key: String) -> Timestamp? {
       guard let value = object[key], !value.isNull else { return nil }

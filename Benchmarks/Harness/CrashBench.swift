@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import TraceKV
+
+/// `tracekv-bench crash`: kills an ingesting child process with SIGKILL at
+/// seeded random moments and, after each kill, reopens the store and checks
+/// that every acknowledged trace is there, complete and in both indexes,
+/// that nothing is half-present, and that search works.
+struct CrashBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "crash",
+    abstract: "Crash safety: SIGKILL an ingesting child N times; verify after each kill that nothing acknowledged was lost.")
+
+  @Option(help: "How many times to kill the child.")
+  var kills = 50
+
+  @Option(help: "Seeds the kill moments (and so the whole run).")
+  var seed: UInt64 = 1
+
+  @Option(help: "Kill moments: 0...this many ms after the child starts (1 in 4) or after its first acknowledgement.")
+  var maxDelayMs = 400
+
+  @Option(help: "Traces per write transaction in the child.")
+  var batch = 25
+
+  @Option(help: "The TraceBrain sample folder (the traces are its samples with fresh ids).")
+  var samples = "Examples/tracebrain"
+
+  @Option(help: "Working folder (default: a fresh temporary one, removed afterwards).")
+  var data: String?
+
+  @Option(help: "Write {kills, acknowledged, lost, verify_failures, …} here.")
+  var json: String?
+
+  @Flag(help: .hidden) var child = false
+  @Option(help: .hidden) var store: String?
+  @Option(help: .hidden) var start = 0
+
+  func run() throws {
+    let workload = try TraceWorkload(samples: samples)
+    if child {
+      try runChild(workload)
+      return
+    }
+    let directory = data ?? NSTemporaryDirectory() + "tracekv-crash-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { if data == nil { try? FileManager.default.removeItem(atPath: directory) } }
+    let path = (directory as NSString).appendingPathComponent("crash.tkv")
+    for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    // A tiny first map, so that kills also land while the map grows.
+    var options = TraceStore.Options(embedder: .hashing)
+    options.initialMapSize = 1 << 20
+    let store = try TraceStore(path: path, options: options)
+
+    var random = SeededRandom(seed: seed)
+    var acknowledged = 0  // traces 0..<acknowledged were acknowledged
+    var present = 0  // traces 0..<present are in the store
+    var lost = 0
+    var verifyFailures = 0
+    var roundsWithoutAck = 0
+    var failures: [String] = []
+    let started = nowNanoseconds()
+    for round in 0..<kills {
+      let delay = Int(random.next() % UInt64(maxDelayMs + 1))
+      let fromStart = random.next() % 4 == 0
+      let acked = try killChild(path: path, start: present, afterMilliseconds: delay, fromStart: fromStart)
+      if acked == nil { roundsWithoutAck += 1 }
+      acknowledged = max(acknowledged, acked ?? 0)
+
+      // Reopened (this process's store sees the child's commits without reopening).
+      let problems = try store.verify()
+      if !problems.isEmpty {
+        verifyFailures += 1
+        failures.append("round \(round): verify: \(problems.prefix(5).map(\.description).joined(separator: "; "))")
+      }
+      let ids = Set(try store.traceIDs())
+      var count = 0
+      while ids.contains(workload.traceID(count)) { count += 1 }
+      if ids.count != count {
+        failures.append("round \(round): \(ids.count) traces but only 0..<\(count) contiguous: a batch is half-present")
+      }
+      // Every acknowledged trace, complete; the new ones findable in both indexes.
+      var lostNow = 0
+      for index in 0..<max(acknowledged, count) where index < acknowledged || index >= present {
+        let id = workload.traceID(index)
+        guard let trace = try store.trace(id: id), trace.spans.count == workload.spanCount(index) else {
+          if index < acknowledged { lostNow += 1 } else { failures.append("round \(round): unacknowledged trace \(index) is incomplete") }
+          continue
+        }
+        guard index >= present else { continue }
+        let lexical = try store.search(SearchQuery(text: workload.token(index), mode: .lexical, limit: 1)).hits
+        let vector = try store.search(SearchQuery(text: workload.token(index), mode: .vector, limit: 50)).hits
+        if lexical.first?.traceID != id || vector.isEmpty {
+          failures.append("round \(round): trace \(index) is not found by search")
+        }
+      }
+      lost += lostNow
+      if lostNow > 0 { failures.append("round \(round): \(lostNow) acknowledged traces lost") }
+      _ = try store.search(SearchQuery(text: "order status", mode: .hybrid, limit: 5))
+      present = count
+      FileHandle.standardError.write(Data(
+        "\rcrash: kill \(round + 1)/\(kills) \(delay) ms after \(fromStart ? "start" : "first ack"): \(acknowledged) acknowledged, \(present) present, \(lost) lost, \(verifyFailures) verify failures   ".utf8))
+    }
+    FileHandle.standardError.write(Data("\n".utf8))
+    let seconds = secondsSince(started)
+    for failure in failures.prefix(20) { FileHandle.standardError.write(Data("crash: \(failure)\n".utf8)) }
+
+    var table = TextTable(["kills", "acknowledged", "present", "lost", "verify failures", "kills before any ack", "seconds"])
+    table.add([String(kills), String(acknowledged), String(present), String(lost), String(verifyFailures),
+               String(roundsWithoutAck), fixed(seconds, 1)])
+    print(table.render())
+    if let json {
+      try writeJSON([
+        "kills": kills, "acknowledged": acknowledged, "lost": lost, "verify_failures": verifyFailures,
+        "present": present, "rounds_without_ack": roundsWithoutAck, "failures": failures, "seed": seed,
+        "max_delay_ms": maxDelayMs, "batch": batch, "seconds": seconds, "map_bytes": try store.fileSize(),
+        "context": runContext(),
+      ], to: json)
+    }
+    if lost > 0 || verifyFailures > 0 || !failures.isEmpty { throw ExitCode.failure }
+  }
+
+  /// Starts a child ingesting from trace `start` and kills it with SIGKILL:
+  /// `delay` ms after it started (one kill in four, so that some land while
+  /// it opens the store) or after its first acknowledgement. Returns the last
+  /// count it acknowledged (nil: none).
+  private func killChild(path: String, start: Int, afterMilliseconds delay: Int, fromStart: Bool) throws -> Int? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.arguments = ["crash", "--child", "--store", path, "--start", String(start), "--batch", String(batch),
+                         "--samples", samples]
+    let output = Pipe()
+    process.standardOutput = output
+    let firstAck = DispatchSemaphore(value: 0)
+    let collected = LockedBytes()
+    let reader = Thread {
+      var signalled = false
+      while true {
+        let chunk = output.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        collected.append(chunk)
+        if !signalled, collected.contains("ack ") {
+          signalled = true
+          firstAck.signal()
+        }
+      }
+      if !signalled { firstAck.signal() }
+    }
+    try process.run()
+    reader.start()
+    if !fromStart { firstAck.wait() }
+    usleep(useconds_t(delay * 1000))
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    while !reader.isFinished { usleep(1000) }
+    let lines = collected.text.split(separator: "\n")
+    return lines.last(where: { $0.hasPrefix("ack ") }).flatMap { Int($0.dropFirst(4)) }
+  }
+
+  /// The child: ingest batches forever, acknowledging each after ingest returned.
+  private func runChild(_ workload: TraceWorkload) throws {
+    guard let store = self.store else { throw ValidationError("--child needs --store") }
+    let opened = try TraceStore(path: store)
+    var next = start
+    let options = TraceStore.IngestOptions(strict: true, batchSize: batch, layout: .jsonl)
+    while true {
+      var lines = ""
+      for index in next..<(next + batch) { lines += workload.line(index) + "\n" }
+      var bytes = Array(lines.utf8)
+      let report = try bytes.withUnsafeMutableBytes {
+        try opened.ingest(bytes: UnsafeRawBufferPointer($0), source: "crash", options: options)
+      }
+      guard report.added == batch else { throw ValidationError("the child added \(report.added) of \(batch)") }
+      next += batch
+      FileHandle.standardOutput.write(Data("ack \(next)\n".utf8))
+    }
+  }
+}
+
+/// Bytes a reader thread collects while the main thread waits.
+final class LockedBytes: @unchecked Sendable {
+  private let lock = NSLock()
+  private var data = Data()
+  func append(_ chunk: Data) { lock.withLock { data.append(chunk) } }
+  func contains(_ text: String) -> Bool { lock.withLock { data.range(of: Data(text.utf8)) != nil } }
+  var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+}
+
+/// Traces for the reliability runs: the TraceBrain samples again and again,
+/// each copy with a fresh id and one span carrying a token unique to it.
+struct TraceWorkload {
+  private let templates: [[String: Any]]
+  private let spanCounts: [Int]
+
+  init(samples: String) throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".json") }.sorted()
+    var templates: [[String: Any]] = []
+    var counts: [Int] = []
+    for file in files {
+      let data = try Data(contentsOf: URL(fileURLWithPath: (samples as NSString).appendingPathComponent(file)))
+      guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+      templates.append(object)
+      let spans = object["spans"] as? [[String: Any]] ?? []
+      counts.append(Set(spans.compactMap { $0["span_id"] as? String }).count + 1)
+    }
+    guard !templates.isEmpty else { throw ValidationError("no TraceBrain samples in \(samples)") }
+    self.templates = templates
+    spanCounts = counts
+  }
+
+  func traceID(_ index: Int) -> String { "crash-\(index)" }
+  func token(_ index: Int) -> String { "crashtoken\(index)" }
+  func spanCount(_ index: Int) -> Int { spanCounts[index % templates.count] }
+
+  /// Trace `index` as one JSONL line.
+  func line(_ index: Int) -> String {
+    var object = templates[index % templates.count]
+    object["trace_id"] = traceID(index)
+    var spans = object["spans"] as? [[String: Any]] ?? []
+    spans.append([
+      "span_id": "marker", "name": "marker",
+      "attributes": ["tracebrain.llm.completion": "\(token(index)) copy \(index) of sample \(index % templates.count)"],
+    ])
+    object["spans"] = spans
+    let data = try! JSONSerialization.data(withJSONObject: object)
+    return String(decoding: data, as: UTF8.self)
+  }
+}
+
+/// SplitMix64, seeding the reliability runs (VectorBench keeps a private one).
+struct SeededRandom {
+  private var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// What `repair()` did.
+public struct RepairReport: Sendable, Equatable {
+  /// Traces indexed again (all the store holds after the repair).
+  public var tracesIndexed = 0
+  /// Traces whose damaged record was rebuilt from their id and spans: their
+  /// spans are back, their trace attributes, feedback and evaluation are lost.
+  public var salvaged: [String] = []
+  /// Damaged trace records that no id names: removed with their spans.
+  public var dropped: [UInt32] = []
+  /// Spans that did not decode, removed.
+  public var damagedSpans = 0
+  /// Entries of trace-ids, spans, by-time and by-episode that pointed at no
+  /// trace (or at the wrong place), removed or rewritten.
+  public var strayEntries = 0
+
+  public init() {}
+}
+
+extension TraceStore {
+  /// Rebuilds everything that can be derived from the traces, in one write
+  /// transaction: the BM25 and HNSW indexes, the time and episode indexes,
+  /// and the id map; damaged trace records are salvaged from their spans
+  /// when an id still names them, else dropped. Afterwards `verify()` finds
+  /// nothing wrong in what the repair rebuilt.
+  ///
+  /// A crash during the repair leaves the store as it was (one transaction).
+  /// - Complexity: reads every trace and span, embeds every trace's text.
+  @discardableResult
+  public func repair() throws -> RepairReport {
+    try search.writeLock.withLock {
+      let (report, state) = try write { transaction -> (RepairReport, SearchState) in
+        var report = RepairReport()
+        let rebuilt = try rebuildTraceTables(in: transaction, report: &report)
+        for table in [tables.hnswNodes, tables.hnswLinks, tables.termPostings, tables.lexicalDocuments] {
+          try transaction.clear(table)
+        }
+        try transaction.delete(tables.meta, key: StoreSchema.MetaKey.hnswHeader)
+        try transaction.delete(tables.meta, key: StoreSchema.MetaKey.lexicalStatistics)
+        var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables, rebuilding: true)
+        for (doc, record) in rebuilt { writer.textChanged(doc, record, isNew: true) }
+        report.tracesIndexed = rebuilt.count
+        return (report, try writer.finish())
+      }
+      search.install(state)
+      return report
+    }
+  }
+
+  /// Checks every trace record against its spans and rebuilds trace-ids,
+  /// by-time and by-episode from the records; returns the records, in
+  /// document order.
+  private func rebuildTraceTables(in transaction: LMDBTransaction, report: inout RepairReport) throws
+    -> [(UInt32, TraceRecord)]
+  {
+    var records: [UInt32: TraceRecord] = [:]
+    var damaged: [UInt32] = []
+    var strayKeys: [[UInt8]] = []
+    try transaction.scan(tables.traces) { key, value in
+      guard key.count == 4 else {
+        strayKeys.append(Array(key))
+        return true
+      }
+      let doc = Keys.readDocID(key)
+      if let record = try? TraceRecord.decode(value) { records[doc] = record } else { damaged.append(doc) }
+      return true
+    }
+    for key in strayKeys { try transaction.delete(tables.traces, key: key) }
+    report.strayEntries += strayKeys.count
+
+    // Ids: keep those naming a sound record with that id, or a damaged one.
+    var idOfDamaged: [UInt32: String] = [:]
+    var strayIDs: [[UInt8]] = []
+    try transaction.scan(tables.traceIDs) { key, value in
+      let id = String(decoding: key, as: UTF8.self)
+      guard value.count == 4 else {
+        strayIDs.append(Array(key))
+        return true
+      }
+      let doc = Keys.readDocID(value)
+      if let record = records[doc], record.trace.traceID == id { return true }
+      if damaged.contains(doc), idOfDamaged[doc] == nil, Array(id.utf8) == Array(key) {
+        idOfDamaged[doc] = id
+        return true
+      }
+      strayIDs.append(Array(key))
+      return true
+    }
+    for key in strayIDs { try transaction.delete(tables.traceIDs, key: key) }
+    report.strayEntries += strayIDs.count
+    for (doc, record) in records where try document(of: record.trace.traceID, in: transaction) != doc {
+      try transaction.put(tables.traceIDs, key: Array(record.trace.traceID.utf8), value: Keys.docID(doc))
+      report.strayEntries += 1
+    }
+
+    // Spans: drop the undecodable and those of no trace; count the rest.
+    var spansOf: [UInt32: (count: Int, next: UInt32, roots: [Timestamp])] = [:]
+    var doomedSpans: [[UInt8]] = []
+    try transaction.scan(tables.spans) { key, value in
+      guard key.count == 8 else {
+        doomedSpans.append(Array(key))
+        report.strayEntries += 1
+        return true
+      }
+      let doc = Keys.readDocID(key)
+      let sequence = Keys.readDocID(key, at: 4)
+      guard records[doc] != nil || idOfDamaged[doc] != nil else {
+        doomedSpans.append(Array(key))
+        report.strayEntries += 1
+        return true
+      }
+      guard let span = try? SpanRecord.decode(value) else {
+        doomedSpans.append(Array(key))
+        report.damagedSpans += 1
+        return true
+      }
+      var entry = spansOf[doc] ?? (0, 0, [])
+      entry.count += 1
+      entry.next = max(entry.next, sequence + 1)
+      if span.parentID == nil, let start = span.startTime { entry.roots.append(start) }
+      spansOf[doc] = entry
+      return true
+    }
+    for key in doomedSpans { try transaction.delete(tables.spans, key: key) }
+
+    // Damaged records: salvaged from id and spans, or dropped.
+    for doc in damaged {
+      guard let id = idOfDamaged[doc] else {
+        try transaction.delete(tables.traces, key: Keys.docID(doc))
+        try transaction.deleteAll(tables.spans, prefix: Keys.docID(doc))
+        report.dropped.append(doc)
+        continue
+      }
+      let spans = spansOf[doc] ?? (0, 0, [])
+      let trace = Trace(traceID: id, status: .needsReview, governanceReason: "salvaged by repair: the trace record was damaged")
+      records[doc] = TraceRecord(
+        trace: trace, spanCount: spans.count, nextSpanSequence: spans.next,
+        eventTime: spans.roots.map(\.microseconds).min() ?? trace.createdAt.microseconds)
+      report.salvaged.append(id)
+    }
+    // Span counts of sound records, and the rewritten records.
+    for (doc, var record) in records {
+      let spans = spansOf[doc] ?? (0, 0, [])
+      let salvaged = idOfDamaged[doc] != nil
+      if salvaged || record.spanCount != spans.count || record.nextSpanSequence < spans.next {
+        record.spanCount = spans.count
+        record.nextSpanSequence = max(record.nextSpanSequence, spans.next)
+        records[doc] = record
+        try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
+      }
+    }
+
+    // Time and episode indexes, from the records.
+    try transaction.clear(tables.byTime)
+    try transaction.clear(tables.byEpisode)
+    let ordered = records.sorted { $0.key < $1.key }
+    for (doc, record) in ordered {
+      try transaction.put(tables.byTime, key: Keys.byTime(record.eventTime, doc), value: [UInt8]())
+      if let episode = record.trace.episodeID {
+        try transaction.put(tables.byEpisode, key: Keys.byEpisode(episode, doc), value: [UInt8]())
+      }
+    }
+    let next = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
+      $0.count == 4 ? Keys.readDocID($0) : 0
+    } ?? 0
+    let needed = (ordered.last.map { $0.key + 1 }) ?? 0
+    if next < needed || next == 0 && needed == 0 {
+      try transaction.put(tables.meta, key: StoreSchema.MetaKey.nextDocument, value: Keys.docID(max(next, needed)))
+    }
+    return ordered
+  }
+}
