@@ -39,7 +39,7 @@ final class HNSWGraph: @unchecked Sendable {
   private(set) var links0: UnsafeMutablePointer<UInt32>
   private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
 
-  var labelToSlot: [UInt32: UInt32] = [:]
+  var labelToSlot = LabelMap()
   /// Free slots below `slotCount`, in descending order (the lowest is reused first).
   var freeSlots: [UInt32] = []
   var entryPoint: UInt32 = HNSWGraph.noSlot
@@ -198,7 +198,7 @@ final class HNSWGraph: @unchecked Sendable {
       block.initialize(repeating: 0, count: level * strideUpper)
       upperLinks[index] = block
     }
-    labelToSlot[label] = slot
+    labelToSlot.set(label, slot)
     changes.nodeWritten(slot, level: level)
     return slot
   }
@@ -207,7 +207,7 @@ final class HNSWGraph: @unchecked Sendable {
   /// removed every link to it.
   func releaseSlot(_ slot: UInt32) {
     let index = Int(slot)
-    labelToSlot[labels[index]] = nil
+    labelToSlot.remove(labels[index])
     upperLinks[index]?.deallocate()
     upperLinks[index] = nil
     levels[index] = HNSWGraph.freeLevel
@@ -252,7 +252,7 @@ final class HNSWGraph: @unchecked Sendable {
   var memoryBytes: Int {
     var bytes = slotCapacity * (dimension * 4 + 4 + 1 + 4 + stride0 * 4 + 8)
     for slot in 0..<slotCount where upperLinks[slot] != nil { bytes += Int(levels[slot]) * strideUpper * 4 }
-    bytes += labelToSlot.capacity * 16 + freeSlots.capacity * 4
+    bytes += labelToSlot.memoryBytes + freeSlots.capacity * 4
     return bytes
   }
 }
