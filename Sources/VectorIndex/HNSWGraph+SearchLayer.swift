@@ -216,14 +216,12 @@ extension HNSWGraph {
   }
 
   /// Drains `results` (a max-heap by distance) into an array sorted closest
-  /// first.
+  /// first (ties by slot, so the order never depends on heap history). One
+  /// sort of the heap's storage is about twice as fast as popping it empty.
   func sortedAscending(_ results: inout CandidateHeap) -> [Candidate] {
-    var sorted = [Candidate](repeating: Candidate(key: 0, slot: 0), count: results.count)
-    var index = sorted.count - 1
-    while !results.isEmpty {
-      sorted[index] = results.pop()
-      index -= 1
-    }
+    var sorted = Array(UnsafeBufferPointer(start: results.elements, count: results.count))
+    results.removeAll()
+    sorted.sort { ($0.key, $0.slot) < ($1.key, $1.slot) }
     return sorted
   }
 }
