@@ -5,13 +5,18 @@ import Testing
 
 @Suite("Filtered search")
 struct FilteredSearchTests {
+  /// One index for every selectivity (building it dominates the test's time).
+  static let count = 2500
+  static let data = Fixtures.clustered(count: count, dimension: 16, clusters: 12, spread: 0.25, seed: 31)
+  static let index = try! Fixtures.hnsw(data, metric: .cosine)
+  static let flat = try! Fixtures.flat(data, metric: .cosine)
+
   @Test("recall@10 ≥ 0.95 against the exact filtered top 10", arguments: [0.5, 0.1, 0.01, 0.001])
   func filteredRecall(selectivity: Double) throws {
-    let count = 3000
-    let data = Fixtures.clustered(count: count, dimension: 16, clusters: 12, spread: 0.25, seed: 31)
+    let count = Self.count
+    let index = Self.index
+    let flat = Self.flat
     let queries = Fixtures.uniform(count: 40, dimension: 16, seed: 32)
-    let index = try Fixtures.hnsw(data, metric: .cosine)
-    let flat = try Fixtures.flat(data, metric: .cosine)
     var generator = SeededGenerator(seed: 33)
     let allowedCount = max(1, Int(selectivity * Double(count)))
     let allowed = LabelSet((0..<UInt32(count)).shuffled(using: &generator).prefix(allowedCount))
