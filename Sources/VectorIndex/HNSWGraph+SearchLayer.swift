@@ -34,11 +34,14 @@ struct LabelSetFilter: SlotFilter {
 
 extension HNSWGraph {
   /// Distances from `query` to the nodes `slots[0..<count]`, written to
-  /// `scratch.blockScores`: the rows are prefetched together, copied into the
-  /// gather block and scored by one `sgemv`. Gathering costs a 4·d-byte copy
-  /// per row but replaces `count` BLAS calls (each with its call overhead and,
-  /// at d = 50, OpenBLAS's scalar tail loop) with one, and lets all the rows'
-  /// cache misses overlap.
+  /// `scratch.blockScores`. Two ways, chosen by dimension (`scoresInPlace`):
+  /// - short vectors: the rows are prefetched together, copied into the
+  ///   gather block and scored by one `sgemv`. Gathering costs a 4·d-byte copy
+  ///   per row but replaces `count` BLAS calls (each with its call overhead
+  ///   and, at d = 50, OpenBLAS's scalar tail loop) with one;
+  /// - long vectors: the copy would cost as much as the dot product, so each
+  ///   row is scored where it lies with one `sdot`, after prefetching the
+  ///   heads of all rows (the hardware prefetcher streams the rest).
   @inline(__always)
   func gatherDistances(
     _ query: UnsafePointer<Float>, _ querySquaredNorm: Float, count: Int, scratch: SearchScratch
@@ -48,18 +51,31 @@ extension HNSWGraph {
     let scores = scratch.blockScores
     let vectors = self.vectors
     let dimension = self.dimension
-    let rowBytes = dimension &* MemoryLayout<Float>.stride
     var row = 0
-    while row < count {
-      prefetchForRead(vectors + Int(slots[row]) &* dimension, byteCount: rowBytes)
-      row &+= 1
+    if scoresInPlace {
+      while row < count {
+        prefetchForRead(vectors + Int(slots[row]) &* dimension, byteCount: 128)
+        row &+= 1
+      }
+      row = 0
+      let dimension32 = Int32(truncatingIfNeeded: dimension)
+      while row < count {
+        scores[row] = BLASKernel.dot(query, vectors + Int(slots[row]) &* dimension, dimension32)
+        row &+= 1
+      }
+    } else {
+      let rowBytes = dimension &* MemoryLayout<Float>.stride
+      while row < count {
+        prefetchForRead(vectors + Int(slots[row]) &* dimension, byteCount: rowBytes)
+        row &+= 1
+      }
+      row = 0
+      while row < count {
+        (rows + row &* dimension).update(from: vectors + Int(slots[row]) &* dimension, count: dimension)
+        row &+= 1
+      }
+      BLASKernel.dotRows(rows, count: count, dimension: dimension, with: query, into: scores)
     }
-    row = 0
-    while row < count {
-      (rows + row &* dimension).update(from: vectors + Int(slots[row]) &* dimension, count: dimension)
-      row &+= 1
-    }
-    BLASKernel.dotRows(rows, count: count, dimension: dimension, with: query, into: scores)
     row = 0
     if metric == .l2 {
       let squaredNorms = self.squaredNorms

@@ -25,6 +25,14 @@ final class HNSWGraph: @unchecked Sendable {
   let maxM0: Int
   let efConstruction: Int
   let seed: UInt64
+  /// Whether `gatherDistances` scores rows where they lie (long vectors)
+  /// rather than gathering them for one `sgemv` (short vectors).
+  let scoresInPlace: Bool
+  /// The dimension from which rows are scored in place. Measured with
+  /// `tracekv-bench ann` (queries per CPU second at ef 120): GloVe-50 30k,
+  /// gathered 6,782 vs in place 4,758; MiniLM-384 tokens 29.5k, in place
+  /// 4,417 vs gathered 4,043.
+  static let inPlaceScoringDimension = 128
 
   private let stride0: Int
   private let strideUpper: Int
@@ -59,6 +67,7 @@ final class HNSWGraph: @unchecked Sendable {
     self.maxM0 = 2 * m
     self.efConstruction = efConstruction
     self.seed = seed
+    scoresInPlace = dimension >= HNSWGraph.inPlaceScoringDimension
     stride0 = 1 + 2 * m
     strideUpper = 1 + m
     rng = SplitMix64(state: rngState ?? seed)

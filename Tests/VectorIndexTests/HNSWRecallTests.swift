@@ -29,6 +29,20 @@ struct HNSWRecallTests {
     #expect(recall >= 0.95, "recall \(recall)")
   }
 
+  @Test("recall@10 ≥ 0.95 with long vectors (rows scored in place, not gathered)")
+  func longVectorRecall() throws {
+    let dimension = HNSWGraph.inPlaceScoringDimension + 32
+    let all = Fixtures.clustered(count: 630, dimension: dimension, clusters: 10, spread: 0.3, seed: 4)
+    let data = Array(all[..<600])
+    let index = try Fixtures.hnsw(data, metric: .l2)
+    #expect(index.graph.scoresInPlace)
+    let flat = try Fixtures.flat(data, metric: .l2)
+    let recall = try Fixtures.recall(
+      Array(all[600...]), k: 10, approximate: { try index.search($0, k: 10, ef: 80) },
+      exact: { try flat.search($0, k: 10) })
+    #expect(recall >= 0.95, "recall \(recall)")
+  }
+
   @Test("results are sorted, distances match the metric, and the query's own vector is found first")
   func resultsAreOrderedAndExact() throws {
     let data = Fixtures.uniform(count: 500, dimension: 16, seed: 9)
