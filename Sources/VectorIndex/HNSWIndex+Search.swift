@@ -12,7 +12,7 @@ extension HNSWIndex {
   }
 
   /// The `k` nearest labels among `allowed`, closest first. When `allowed`
-  /// is a small part of the index (see `exactFilterFraction`) the allowed
+  /// is a small part of the index (see `exactFilterCostRatio`) the allowed
   /// vectors are scored exactly; otherwise the graph search keeps expanding
   /// until it holds ef allowed results, and falls back to the exact scan when
   /// the graph yields fewer than k. Either way recall holds at any selectivity.
@@ -24,18 +24,16 @@ extension HNSWIndex {
     try validate(query, dimension: dimension, metric: metric)
     guard k > 0, !allowed.isEmpty else { return [] }
     let graph = self.graph
-    let exactLimit = max(k, Int(exactFilterFraction * Double(graph.count)))
+    let beam = ef ?? max(k, 64)
+    let exactLimit = max(k, Int((exactFilterCostRatio * Double(beam) * Double(graph.count)).squareRoot()))
     return graph.scratchPool.withScratch(slotCount: graph.slotCount) { scratch in
       let squaredNorm = prepare(query, into: scratch.query)
       func exact() -> [SearchResult] {
-        var slots: [UInt32] = []
-        slots.reserveCapacity(allowed.count)
-        allowed.forEach { label in if let slot = graph.labelToSlot[label] { slots.append(slot) } }
-        return graph.exactSearch(scratch.query, squaredNorm, k: k, slots: slots, scratch: scratch)
+        graph.exactSearch(scratch.query, squaredNorm, k: k, slots: graph.slots(allowing: allowed), scratch: scratch)
       }
       if allowed.count <= exactLimit { return exact() }
       let hits = graph.searchKNN(
-        scratch.query, squaredNorm, k: k, ef: ef ?? max(k, 64),
+        scratch.query, squaredNorm, k: k, ef: beam,
         filter: LabelSetFilter(labels: graph.labels, allowed: allowed), scratch: scratch)
       return hits.count < k ? exact() : hits
     }
@@ -79,21 +77,39 @@ extension HNSWIndex {
 }
 
 extension HNSWGraph {
-  /// Exact top k among `slots` (all live), closest first.
+  /// Exact top k among `slots` (all live), closest first. Rows are scored
+  /// in gathered blocks (one `sgemv` per block, misses overlapped), since the
+  /// allowed rows are scattered through the vector array.
   /// - Complexity: O(|slots| · d).
   func exactSearch(
     _ query: UnsafePointer<Float>, _ querySquaredNorm: Float, k: Int, slots: [UInt32], scratch: SearchScratch
   ) -> [SearchResult] {
     scratch.results.removeAll()
-    for slot in slots {
-      let d = distance(query, querySquaredNorm, slot)
-      if scratch.results.count < k {
-        scratch.results.push(d, slot)
-      } else if d < scratch.results.top.key {
-        scratch.results.pop()
-        scratch.results.push(d, slot)
+    let blockRows = maxM0
+    var start = 0
+    while start < slots.count {
+      let count = min(blockRows, slots.count - start)
+      slots.withUnsafeBufferPointer { scratch.blockSlots.update(from: $0.baseAddress! + start, count: count) }
+      gatherDistances(query, querySquaredNorm, count: count, scratch: scratch)
+      for row in 0..<count {
+        let d = scratch.blockScores[row]
+        if scratch.results.count < k {
+          scratch.results.push(d, scratch.blockSlots[row])
+        } else if d < scratch.results.top.key {
+          scratch.results.pop()
+          scratch.results.push(d, scratch.blockSlots[row])
+        }
       }
+      start += count
     }
     return sortedAscending(&scratch.results).map { SearchResult(label: label($0.slot), distance: $0.key) }
+  }
+
+  /// The live slots whose label is in `allowed`, in label order.
+  func slots(allowing allowed: LabelSet) -> [UInt32] {
+    var slots: [UInt32] = []
+    slots.reserveCapacity(allowed.count)
+    allowed.forEach { label in if let slot = labelToSlot[label] { slots.append(slot) } }
+    return slots
   }
 }

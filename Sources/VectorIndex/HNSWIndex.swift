@@ -14,11 +14,16 @@
 public struct HNSWIndex: Sendable {
   var graph: HNSWGraph
 
-  /// Below this fraction of the index (or for at most k labels), a search
-  /// filtered by a `LabelSet` scores the allowed labels exactly instead of
-  /// walking the graph, which would have to visit about ef / selectivity nodes
-  /// to collect ef allowed ones.
-  public var exactFilterFraction = 0.03
+  /// When a search filtered by a `LabelSet` scores the allowed vectors
+  /// exactly instead of walking the graph. The graph must expand about
+  /// ef / selectivity nodes to collect ef allowed ones, so its cost grows like
+  /// ef·n / allowed, while the exact scan costs `allowed` distances; the scan
+  /// wins when allowed² < ratio · ef · n. The default (10) was measured on
+  /// GloVe-50: at 390k vectors a scan of 39k allowed rows (10 %) took longer
+  /// than the graph at ef 120 with recall 0.997, while 3,900 rows (1 %) took
+  /// about 0.25 ms where the graph would expand ~100·ef nodes. Zero forces the
+  /// graph path.
+  public var exactFilterCostRatio = 10.0
 
   /// An empty index.
   /// - Parameters:

@@ -6,16 +6,16 @@ import Testing
 struct HNSWMutationTests {
   @Test("integrity holds after inserts and after deletes; deleted labels vanish at once")
   func deletesKeepIntegrityAndRecall() throws {
-    let data = Fixtures.clustered(count: 2000, dimension: 24, clusters: 10, spread: 0.2, seed: 11)
+    let data = Fixtures.clustered(count: 1500, dimension: 24, clusters: 10, spread: 0.2, seed: 11)
     let queries = Fixtures.uniform(count: 60, dimension: 24, seed: 12)
     var index = try Fixtures.hnsw(data, metric: .cosine)
     #expect(index.checkIntegrity() == [])
 
     // Delete every third label, one at a time and in a batch.
-    let doomed = stride(from: 0, to: 2000, by: 3).map(UInt32.init)
+    let doomed = stride(from: 0, to: 1500, by: 3).map(UInt32.init)
     for label in doomed.prefix(50) { try index.delete(label: label) }
     try index.delete(labels: doomed.dropFirst(50))
-    #expect(index.count == 2000 - doomed.count)
+    #expect(index.count == 1500 - doomed.count)
     #expect(index.checkIntegrity() == [])
 
     let gone = Set(doomed)

@@ -67,6 +67,45 @@ struct PersistenceTests {
     }
   }
 
+  @Test("merged change sets (formUnion) persist the same as applying them one by one")
+  func mergedChangeSets() throws {
+    let data = Fixtures.uniform(count: 300, dimension: 8, seed: 25)
+    var index = try HNSWIndex(dimension: 8, metric: .l2, m: 6, efConstruction: 40)
+    var oneByOne = RecordStore()
+    var merged = RecordStore()
+    for (label, vector) in data[..<200].enumerated() {
+      let changes = try index.insert(vector, label: UInt32(label))
+      oneByOne.apply(changes)
+      merged.apply(changes)
+    }
+    // One "transaction" holding deletes, an update and inserts that reuse slots.
+    var batch = try index.delete(labels: [3, 50, 51, 199])
+    oneByOne.apply(batch)
+    for (offset, vector) in data[200..<210].enumerated() {
+      let changes = try index.insert(vector, label: UInt32(1000 + offset))
+      oneByOne.apply(changes)
+      batch.formUnion(changes)
+    }
+    let update = try index.update(data[250], label: 7)
+    oneByOne.apply(update)
+    batch.formUnion(update)
+    merged.apply(batch)
+    #expect(merged.nodes == oneByOne.nodes)
+    #expect(merged.links == oneByOne.links)
+    #expect(merged.header == oneByOne.header)
+    #expect(try merged.open().allRecords().linkLists == index.allRecords().linkLists)
+  }
+
+  @Test("the loader accepts link lists in any order after the nodes")
+  func loaderOrder() throws {
+    let index = try Fixtures.hnsw(Fixtures.uniform(count: 200, dimension: 6, seed: 26), metric: .cosine)
+    let dump = index.allRecords()
+    var loader = try HNSWIndex.Loader(header: dump.header)
+    for node in dump.nodes.reversed() { try loader.addNode(node) }
+    for list in dump.linkLists.reversed() { try loader.addLinkList(list) }
+    #expect(try loader.finish().allRecords().linkLists == dump.linkLists)
+  }
+
   @Test("a full dump (allRecords) encodes and restores")
   func fullDumpRoundTrip() throws {
     let data = Fixtures.uniform(count: 400, dimension: 10, seed: 23)
