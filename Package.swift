@@ -54,7 +54,7 @@ let package = Package(
     .testTarget(
       name: "TraceKVTests", dependencies: ["TraceKV", "TestSupport"],
       // The oracle is Python run by hand; its expected outputs are read from the source tree.
-      exclude: ["Oracle", "Expected", "OTLPData"], swiftSettings: swiftSettings),
+      exclude: ["Oracle", "Expected", "OTLPData", "Fixtures"], swiftSettings: swiftSettings),
     .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "RRFTests", dependencies: ["RRF"], swiftSettings: swiftSettings),
