@@ -61,7 +61,7 @@ struct PrepareDebianCommand: ParsableCommand {
     packages.sort { $0.name < $1.name }
     let documents = packages.map { BEIRCollection.Document(id: $0.name, title: "", text: $0.description) }
 
-    var generator = SplitMix64(seed: seed)
+    var generator = SeededRandom(seed: seed)
     var order = Array(packages.indices)
     // Fisher–Yates with our own generator: the same seed gives the same sample on every toolchain.
     for index in stride(from: order.count - 1, to: 0, by: -1) {
@@ -131,15 +131,3 @@ struct PrepareDebianCommand: ParsableCommand {
   }
 }
 
-/// SplitMix64, so the query sample does not depend on the standard library's generator.
-private struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

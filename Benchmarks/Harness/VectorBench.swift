@@ -73,7 +73,7 @@ struct ANNBenchCommand: ParsableCommand {
     } else {
       var filtered: [[String: Any]] = []
       for selectivity in selectivities {
-        var generator = SplitMix(state: seed ^ UInt64(selectivity * 1e9))
+        var generator = SeededRandom(seed: seed ^ UInt64(selectivity * 1e9))
         let allowedCount = max(1, Int((selectivity * Double(baseVectors.rows)).rounded()))
         let allowed = LabelSet((0..<UInt32(baseVectors.rows)).shuffled(using: &generator).prefix(allowedCount))
         let truthIds = try groundTruth(baseVectors, queryVectors, metric, allowed: allowed)
@@ -210,17 +210,6 @@ private final class ResultsBox: @unchecked Sendable {
   }
 }
 
-/// A seeded generator for the random filter (the harness does not link TestSupport).
-private struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// CPU time (user + system) this process has used: on a shared machine it
 /// moves far less than wall time when other work takes the cores.
