@@ -12,6 +12,7 @@ struct TraceKVBench: ParsableCommand {
       EmbedBenchCommand.self,
       IngestBenchCommand.self,
       RetrievalBenchCommand.self,
+      ScalingBenchCommand.self, ReportCommand.self, SubsetCommand.self,
     ])
 }
 
