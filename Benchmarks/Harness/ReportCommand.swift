@@ -508,10 +508,10 @@ struct ReportSections {
       growth("vector build time", rows, "build_seconds")
       growth("vector index bytes", rows, "index_bytes")
       growth("vector time per query", rows, "qps", invert: true)
-      if let (build, slope) = extrapolate(rows, "build_seconds") {
+      if case let (build, slope)? = extrapolate(rows, "build_seconds") {
         extrapolations.append("an HNSW build of 10 M vectors ≈ \(fixed(build / 3600, 1)) h on one core (n^\(fixed(slope)))")
       }
-      if let (bytes, _) = extrapolate(rows, "index_bytes") {
+      if case let (bytes, _)? = extrapolate(rows, "index_bytes") {
         extrapolations.append("its arrays ≈ \(fixed(bytes / 1e9, 1)) GB held in memory by every process that opens the store")
       }
       text += "\n"
@@ -535,13 +535,13 @@ struct ReportSections {
       growth("trace store bytes", rows, "store_bytes")
       growth("hybrid p50 latency", rows, "p50_ms")
       growth("peak RSS (hybrid)", rows, "peak_rss_bytes")
-      if let (bytes, _) = extrapolate(rows, "store_bytes") {
+      if case let (bytes, _)? = extrapolate(rows, "store_bytes") {
         extrapolations.append("a store of 10 M such traces ≈ \(fixed(bytes / 1e9, 1)) GB on disk")
       }
-      if let (build, _) = extrapolate(rows, "build_seconds") {
+      if case let (build, _)? = extrapolate(rows, "build_seconds") {
         extrapolations.append("ingesting them ≈ \(fixed(build / 3600, 1)) h with one writer")
       }
-      if let (p50, slope) = extrapolate(rows, "p50_ms") {
+      if case let (p50, slope)? = extrapolate(rows, "p50_ms") {
         extrapolations.append("a hybrid query ≈ \(fixed(p50, 2)) ms p50 (n^\(fixed(slope)))")
       }
       text += "\n"

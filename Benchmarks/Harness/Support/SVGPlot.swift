@@ -57,7 +57,7 @@ struct SVGLineChart {
       if let labels = line.pointLabels {
         let labelled = zip(line.points, labels).filter { isDrawable($0.0.x, on: x) && isDrawable($0.0.y, on: y) }
         for (point, label) in labelled {
-          canvas.body += canvas.text(
+          canvas.body += SVGCanvas.text(
             label, x: xScale.position(point.x) + 4, y: yScale.position(point.y) - 5, size: 9, color: color)
         }
       }
@@ -89,14 +89,15 @@ struct SVGBarChart {
     let plot = canvas.plotArea(legendEntries: series.map(\.name))
     let values = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
     let yScale = SVGScale(
-      axis: SVGAxis(label: yLabel, bounds: yBounds), values: values + [0], from: plot.maxY, to: plot.minY)
+      axis: SVGAxis(label: yLabel, bounds: yBounds), values: values + [0, (values.max() ?? 1) * 1.12], from: plot.maxY,
+      to: plot.minY)
     canvas.drawAxes(plot: plot, x: nil, y: yScale, xLabel: "", yLabel: yLabel)
 
     let groupWidth = plot.width / Double(max(categories.count, 1))
     let barWidth = groupWidth * 0.8 / Double(max(series.count, 1))
     for (column, category) in categories.enumerated() {
       let left = plot.minX + Double(column) * groupWidth + groupWidth * 0.1
-      canvas.body += canvas.text(category, x: left + groupWidth * 0.4, y: plot.maxY + 18, anchor: "middle")
+      canvas.body += SVGCanvas.text(category, x: left + groupWidth * 0.4, y: plot.maxY + 18, anchor: "middle")
       for (number, line) in series.enumerated() {
         guard column < line.values.count, let value = line.values[column], value.isFinite else { continue }
         let top = yScale.position(value)
@@ -104,7 +105,7 @@ struct SVGBarChart {
         canvas.body +=
           "<rect x=\"\(svgNumber(x + 1))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(max(barWidth - 2, 1)))\" "
           + "height=\"\(svgNumber(max(plot.maxY - top, 0)))\" fill=\"\(SVGCanvas.color(number))\"/>\n"
-        canvas.body += canvas.text(
+        canvas.body += SVGCanvas.text(
           String(format: "%.3f", value), x: x + barWidth / 2, y: top - 4, size: 10, anchor: "middle")
       }
     }
@@ -167,11 +168,11 @@ struct SVGScale {
     return (fraction < 1.5 ? 1 : fraction < 3.5 ? 2 : fraction < 7.5 ? 5 : 10) * power
   }
 
-  /// Powers of ten over the range; with 2× and 5× steps when it spans fewer than three decades.
+  /// Powers of ten over the range; with 2× and 5× steps when it spans fewer than 2.5 decades.
   static func logTicks(_ low: Double, _ high: Double) -> [Double] {
     let first = Int(log10(low).rounded(.down))
     let last = Int(log10(high).rounded(.up))
-    let multiples: [Double] = last - first < 3 ? [1, 2, 5] : [1]
+    let multiples: [Double] = log10(high / low) < 2.5 ? [1, 2, 5] : [1]
     var ticks: [Double] = []
     for exponent in first...last {
       for multiple in multiples { ticks.append(multiple * pow(10, Double(exponent))) }
@@ -221,19 +222,19 @@ struct SVGCanvas {
       + "width=\"\(svgNumber(plot.width + 8))\" height=\"\(svgNumber(plot.height + 8))\"/></clipPath></defs>\n"
     for tick in y.visibleTicks {
       let position = y.position(tick)
-      body += line(plot.minX, position, plot.maxX, position, color: "#e4e4e4")
-      body += text(svgTickLabel(tick), x: plot.minX - 6, y: position + 4, size: 11, anchor: "end")
+      body += Self.line(plot.minX, position, plot.maxX, position, color: "#e4e4e4")
+      body += Self.text(svgTickLabel(tick), x: plot.minX - 6, y: position + 4, size: 11, anchor: "end")
     }
     if let x {
       for tick in x.visibleTicks {
         let position = x.position(tick)
-        body += line(position, plot.minY, position, plot.maxY, color: "#e4e4e4")
-        body += text(svgTickLabel(tick), x: position, y: plot.maxY + 16, size: 11, anchor: "middle")
+        body += Self.line(position, plot.minY, position, plot.maxY, color: "#e4e4e4")
+        body += Self.text(svgTickLabel(tick), x: position, y: plot.maxY + 16, size: 11, anchor: "middle")
       }
     }
     body += "<rect x=\"\(svgNumber(plot.minX))\" y=\"\(svgNumber(plot.minY))\" width=\"\(svgNumber(plot.width))\" "
       + "height=\"\(svgNumber(plot.height))\" fill=\"none\" stroke=\"#444\"/>\n"
-    if !xLabel.isEmpty { body += text(xLabel, x: plot.minX + plot.width / 2, y: height - 12, anchor: "middle") }
+    if !xLabel.isEmpty { body += Self.text(xLabel, x: plot.minX + plot.width / 2, y: height - 12, anchor: "middle") }
     let middle = plot.minY + plot.height / 2
     body += "<text x=\"16\" y=\"\(svgNumber(middle))\" transform=\"rotate(-90 16 \(svgNumber(middle)))\" "
       + "text-anchor=\"middle\" font-size=\"12\">\(svgEscape(yLabel))</text>\n"
@@ -245,16 +246,16 @@ struct SVGCanvas {
       let dash = entry.dashed ? " stroke-dasharray=\"6 4\"" : ""
       body += "<line x1=\"\(svgNumber(plot.maxX + 12))\" y1=\"\(svgNumber(y))\" x2=\"\(svgNumber(plot.maxX + 32))\" "
         + "y2=\"\(svgNumber(y))\" stroke=\"\(entry.color)\" stroke-width=\"3\"\(dash)/>\n"
-      body += text(entry.name, x: plot.maxX + 38, y: y + 4, size: 11)
+      body += Self.text(entry.name, x: plot.maxX + 38, y: y + 4, size: 11)
     }
   }
 
-  func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String) -> String {
+  static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String) -> String {
     "<line x1=\"\(svgNumber(x1))\" y1=\"\(svgNumber(y1))\" x2=\"\(svgNumber(x2))\" y2=\"\(svgNumber(y2))\" "
       + "stroke=\"\(color)\"/>\n"
   }
 
-  func text(
+  static func text(
     _ content: String, x: Double, y: Double, size: Double = 12, anchor: String = "start", color: String = "#222"
   ) -> String {
     "<text x=\"\(svgNumber(x))\" y=\"\(svgNumber(y))\" font-size=\"\(svgNumber(size))\" text-anchor=\"\(anchor)\" "
