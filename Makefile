@@ -66,7 +66,7 @@ MINILM_DEBIAN := --base $(DATA)/minilm-debian-base.fbin --queries $(DATA)/minilm
 ifeq ($(QUICK),1)
   ANN_LIMITS := --limit-base 20000 --limit-queries 500
   ANN_EF := 10,20,40,80,120,200
-  DEBIAN_DOCS := 2000
+  DEBIAN_DOCS := 1000
   LEXICAL_ARGS := --grow-to 10000 --adds 200
   EMBED_ARGS := --limit 200
   INGEST_ARGS := --traces 2000 --reconstructions 500
@@ -153,6 +153,6 @@ compare: bench-data peers-venv
 	$(MAKE) --no-print-directory report
 
 # Tables and charts from whatever JSON is in $(RESULTS)/.
-report:
+report: bench-build
 	$(BENCH) report --results $(RESULTS) --output $(REPORT_DIR) --markdown BENCHMARKS.md \
 	  $(if $(filter 1,$(QUICK)),--note "QUICK=1 run: small sizes, for checking the pipeline only; not results.")
