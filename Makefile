@@ -70,8 +70,9 @@ ifeq ($(QUICK),1)
   LEXICAL_ARGS := --grow-to 10000 --adds 200
   EMBED_ARGS := --limit 200
   INGEST_ARGS := --traces 2000 --reconstructions 500
-  SCALING_ARGS := --sizes 1000,5000,20000 --vector-queries 200 --hybrid-queries 100 --embedder hashing
-  SCALING_BEIR := $(DATA)/debian-$(DEBIAN_DOCS)
+  SCALING_ARGS := --sizes 1000,2000,5000 --vector-queries 200 --hybrid-queries 100 --embedder hashing
+  SCALING_BEIR := $(DATA)/debian
+  REPORT_NOTE := --note "QUICK=1 run (small sizes, hashing embedder for scaling): a check of the pipeline, not results."
 else
   ANN_LIMITS :=
   ANN_EF := 10,20,40,80,120,200,400
@@ -81,6 +82,7 @@ else
   INGEST_ARGS := --traces 100000
   SCALING_ARGS := --sizes 10000,100000,full --embedder minilm
   SCALING_BEIR := $(DATA)/debian
+  REPORT_NOTE :=
 endif
 # The Debian collection the lexical and hybrid runs read (a subset with QUICK=1).
 DEBIAN := $(if $(DEBIAN_DOCS),$(DATA)/debian-$(DEBIAN_DOCS),$(DATA)/debian)
@@ -154,5 +156,4 @@ compare: bench-data peers-venv
 
 # Tables and charts from whatever JSON is in $(RESULTS)/.
 report: bench-build
-	$(BENCH) report --results $(RESULTS) --output $(REPORT_DIR) --markdown BENCHMARKS.md \
-	  $(if $(filter 1,$(QUICK)),--note "QUICK=1 run: small sizes, for checking the pipeline only; not results.")
+	$(BENCH) report --results $(RESULTS) --output $(REPORT_DIR) --markdown BENCHMARKS.md $(REPORT_NOTE)
