@@ -109,7 +109,7 @@ $(VENV)/.peers-installed: Benchmarks/peers/requirements.txt $(wildcard Benchmark
 	touch $@
 
 bench: bench-data
-	@mkdir -p $(RESULTS)
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)  # one run's results only
 	@echo "== ann glove50"
 	$(BENCH) ann $(GLOVE) --truth $(DATA)/glove50-truth.ibin $(ANN_LIMITS) --ef $(ANN_EF) --json $(RESULTS)/ann-glove50.json
 	@if [ -f $(DATA)/minilm-debian-base.fbin ] && [ "$(QUICK)" != 1 ]; then echo "== ann minilm-debian"; \
@@ -128,7 +128,7 @@ bench: bench-data
 	$(MAKE) --no-print-directory report
 
 compare: bench-data peers-venv
-	@mkdir -p $(RESULTS)/work
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)/work  # one run's results only
 	@echo "== ann glove50: TraceKV, hnswlib, faiss, usearch"
 	$(BENCH_PY) Benchmarks/peers/ann.py --tracekv-bin $(BENCH) $(GLOVE) --truth $(DATA)/glove50-truth.ibin \
 	  $(ANN_LIMITS) --ef $(ANN_EF) --tracekv-out $(RESULTS)/work/ann-glove50-tracekv.json --json $(RESULTS)/ann-glove50.json

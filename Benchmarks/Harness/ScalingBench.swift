@@ -151,7 +151,7 @@ struct ScalingBenchCommand: ParsableCommand {
   }
 
   /// Runs this executable with `arguments` (its output goes to ours) and
-  /// returns the child's peak resident bytes, from `wait4`'s rusage.
+  /// returns the child's peak resident bytes.
   private func runChild(_ arguments: [String]) throws -> Int {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     FileHandle.standardError.write(Data(("$ tracekv-bench " + arguments.joined(separator: " ") + "\n").utf8))
@@ -163,15 +163,33 @@ struct ScalingBenchCommand: ParsableCommand {
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, executable, nil, nil, argv, environment)
     guard spawned == 0 else { throw ValidationError("cannot start \(executable): error \(spawned)") }
+    // The child's own high-water mark, VmHWM of its address space, read until it exits.
+    // (wait4's ru_maxrss would not do: Linux carries the parent's peak into a
+    // spawned child across exec.)
+    var peak = 0
     var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+    while true {
+      peak = max(peak, Self.highWaterBytes(pid: pid) ?? 0)
+      let done = waitpid(pid, &status, WNOHANG)
+      if done == pid { break }
+      if done == -1 && errno != EINTR { throw ValidationError("waitpid failed: errno \(errno)") }
+      usleep(50_000)
+    }
     let exited = status & 0x7f == 0
     let code = (status >> 8) & 0xff
     guard exited && code == 0 else {
       throw ValidationError("`tracekv-bench \(arguments.joined(separator: " "))` failed (status \(status))")
     }
-    return Int(usage.ru_maxrss) * 1024  // kilobytes on Linux
+    return peak
+  }
+
+  /// VmHWM of a running process, in bytes; nil once it has exited.
+  static func highWaterBytes(pid: pid_t) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+      let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kilobytes * 1024
   }
 }
 

@@ -42,7 +42,7 @@ struct SVGLineChart {
 
     canvas.body += "<g clip-path=\"url(#plot)\">\n"
     for (number, line) in series.enumerated() {
-      let color = SVGCanvas.color(number)
+      let color = line.isReference ? SVGCanvas.referenceColor : SVGCanvas.color(number)
       let points = usable[number].sorted { $0.x < $1.x }.map { (xScale.position($0.x), yScale.position($0.y)) }
       guard !points.isEmpty else { continue }
       let path = points.map { "\(svgNumber($0.0)),\(svgNumber($0.1))" }.joined(separator: " ")
@@ -63,7 +63,10 @@ struct SVGLineChart {
       }
     }
     canvas.body += "</g>\n"
-    canvas.drawLegend(series.enumerated().map { ($0.element.name, SVGCanvas.color($0.offset), $0.element.isReference) },
+    canvas.drawLegend(
+      series.enumerated().map {
+        ($0.element.name, $0.element.isReference ? SVGCanvas.referenceColor : SVGCanvas.color($0.offset), $0.element.isReference)
+      },
       plot: plot)
     return canvas.finish()
   }
@@ -201,6 +204,7 @@ struct SVGCanvas {
   /// A palette that stays distinguishable in print and for the common colour-vision deficiencies.
   static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
   static func color(_ number: Int) -> String { palette[number % palette.count] }
+  static let referenceColor = "#777777"
 
   struct Area {
     var minX: Double
