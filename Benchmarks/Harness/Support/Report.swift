@@ -40,5 +40,8 @@ func runContext() -> [String: Any] {
     context["libblas"] = blas
   }
   context["date"] = ISO8601DateFormatter().string(from: Date())
+  context["swift"] = RunInputs.swiftVersion
+  context["command"] = CommandLine.arguments  // every parameter given; the JSON's own fields hold the rest
+  context["dataset_sha256"] = RunInputs.checksums(of: CommandLine.arguments)
   return context
 }

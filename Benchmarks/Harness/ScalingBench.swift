@@ -1,0 +1,219 @@
+import ArgumentParser
+import Foundation
+
+/// `tracekv-bench scaling`: the vector and hybrid benchmarks at growing
+/// sizes (10k, 100k, the full set by default), each run as its own child
+/// process (`tracekv-bench ann`, `tracekv-bench retrieval`) so that memory
+/// is that run's alone: build time, memory, queries/s and bytes per size.
+///
+/// Vectors: the first N base vectors (`ann --limit-base N`, exact truth
+/// recomputed). Traces: the first N documents of a BEIR folder, with the
+/// queries whose relevant documents are all among them, stored as traces
+/// by `retrieval` (both indexes in the same transactions) and searched in
+/// hybrid mode.
+struct ScalingBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "scaling",
+    abstract: "ann and hybrid retrieval at 10k, 100k and full size: build time, memory, queries/s, bytes.")
+
+  @Option(help: "Comma-separated sizes; `full` is the whole set; sizes above it are skipped.") var sizes = "10000,100000,full"
+  @Option(help: "Base vectors (.fbin/.npy); no vector runs without it.") var base: String?
+  @Option(help: "Query vectors (.fbin/.npy).") var queries: String?
+  @Option(help: "Exact truth (.ibin) of the full base, used for the full size.") var truth: String?
+  @Option(help: "innerProduct, cosine or l2.") var metric = "innerProduct"
+  @Option(help: "Beam width of the vector queries.") var ef = 80
+  @Option(help: "Vector queries per size.") var vectorQueries = 1_000
+  @Option(help: "BEIR folder for the hybrid runs; none without it.") var beir: String?
+  @Option(help: "The store's embedder for the hybrid runs: minilm or hashing.") var embedder = "minilm"
+  @Option(help: "Hybrid queries per size (at most).") var hybridQueries = 500
+  @Option(help: "Working folder for subsets, stores and the per-run reports.") var work = "bench-data/scaling"
+  @Option(help: "Write the report as JSON to this file.") var json: String?
+
+  func run() throws {
+    guard base != nil || beir != nil else { throw ValidationError("give --base/--queries (vectors), --beir (traces), or both") }
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    var report: [String: Any] = ["benchmark": "scaling"]
+
+    if let base {
+      guard let queries else { throw ValidationError("--base needs --queries") }
+      let full = try vectorCount(base)
+      var rows: [[String: Any]] = []
+      var table = TextTable(["vectors", "build s", "memory MB", "index MB", "QPS", "recall@10", "peak RSS MB"])
+      for n in try resolvedSizes(full: full) {
+        let out = "\(work)/ann-\(n).json"
+        var arguments = [
+          "ann", "--base", base, "--queries", queries, "--metric", metric, "--ef", String(ef),
+          "--limit-queries", String(vectorQueries), "--json", out,
+        ]
+        if n < full { arguments += ["--limit-base", String(n)] } else if let truth { arguments += ["--truth", truth] }
+        let peak = try runChild(arguments)
+        let child = try readReport(out)
+        let point = (child["points"] as? [[String: Any]])?.first ?? [:]
+        var row: [String: Any] = ["n": n, "peak_rss_bytes": peak]
+        for key in ["build_seconds", "build_cpu_seconds", "memory_bytes", "index_bytes", "open_seconds"] { row[key] = child[key] }
+        for key in ["qps", "recall", "p50_us", "p99_us", "cpu_qps"] { row[key] = point[key] }
+        rows.append(row)
+        table.add([
+          "\(n)", fixed(jsonNumber(row["build_seconds"]) ?? .nan, 2), fixed((jsonNumber(row["memory_bytes"]) ?? .nan) / 1e6, 1),
+          fixed((jsonNumber(row["index_bytes"]) ?? .nan) / 1e6, 1), fixed(jsonNumber(row["qps"]) ?? .nan, 0),
+          fixed(jsonNumber(row["recall"]) ?? .nan, 4), fixed(Double(peak) / 1e6, 0),
+        ])
+      }
+      print(table.render())
+      report["vector"] = [
+        "dataset": (base as NSString).lastPathComponent, "full": full, "ef": ef, "queries": vectorQueries, "metric": metric,
+        "rows": rows,
+      ]
+    }
+
+    if let beir {
+      let collection = try BEIRCollection.load(from: beir)
+      var rows: [[String: Any]] = []
+      var table = TextTable(["traces", "build s", "store MB", "peak RSS MB", "queries", "QPS", "p50 ms", "nDCG@10"])
+      for n in try resolvedSizes(full: collection.documents.count) {
+        let folder = n < collection.documents.count ? "\(work)/beir-\(n)" : beir
+        if n < collection.documents.count { try Self.subset(collection, documents: n).write(to: folder) }
+        let store = "\(work)/hybrid-\(n)-\(embedder).tkv"
+        for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+        let out = "\(work)/retrieval-\(n).json"
+        let peak = try runChild([
+          "retrieval", "--beir", folder, "--mode", "hybrid", "--embedder", embedder, "--store", store,
+          "--query-limit", String(hybridQueries), "--json", out,
+        ])
+        let child = try readReport(out)
+        let storeBytes = ((try? FileManager.default.attributesOfItem(atPath: store))?[.size] as? Int) ?? 0
+        var row: [String: Any] = [
+          "n": n, "peak_rss_bytes": peak, "store_bytes": storeBytes, "build_seconds": child["index_seconds"] ?? NSNull(),
+          "queries": child["queries"] ?? NSNull(),
+        ]
+        for key in ["qps", "p50_ms", "p99_ms", "embed_p50_ms", "ndcg@10", "recall@10", "recall@100", "mrr@10"] {
+          row[key] = child[key]
+        }
+        rows.append(row)
+        table.add([
+          "\(n)", fixed(jsonNumber(row["build_seconds"]) ?? .nan, 1), fixed(Double(storeBytes) / 1e6, 1),
+          fixed(Double(peak) / 1e6, 0), "\(row["queries"] ?? "-")", fixed(jsonNumber(row["qps"]) ?? .nan, 0),
+          fixed(jsonNumber(row["p50_ms"]) ?? .nan, 3), fixed(jsonNumber(row["ndcg@10"]) ?? .nan, 4),
+        ])
+      }
+      print(table.render())
+      report["hybrid"] = [
+        "dataset": (beir as NSString).lastPathComponent, "full": collection.documents.count, "embedder": embedder,
+        "rows": rows,
+      ]
+    }
+    report["context"] = runContext()
+    if let json { try writeJSON(report, to: json) }
+  }
+
+  /// The sizes to run, ascending: numbers up to `full`, and `full` itself.
+  private func resolvedSizes(full: Int) throws -> [Int] {
+    var result: Set<Int> = []
+    for part in sizes.split(separator: ",") {
+      let text = part.trimmingCharacters(in: .whitespaces).lowercased()
+      if text == "full" {
+        result.insert(full)
+      } else if let n = Int(text.replacingOccurrences(of: "_", with: "")), n > 0 {
+        if n <= full { result.insert(n) }
+      } else {
+        throw ValidationError("--sizes takes positive numbers and `full`, e.g. 10000,100000,full")
+      }
+    }
+    return result.sorted()
+  }
+
+  /// The first `documents` documents, and the queries all of whose relevant documents are among them.
+  static func subset(_ collection: BEIRCollection, documents: Int) -> BEIRCollection {
+    let kept = Array(collection.documents.prefix(documents))
+    let ids = Set(kept.map(\.id))
+    let qrels = collection.qrels.filter { _, judged in
+      let relevant = judged.filter { $0.value > 0 }.keys
+      return !relevant.isEmpty && relevant.allSatisfy(ids.contains)
+    }
+    return BEIRCollection(documents: kept, queries: collection.queries.filter { qrels[$0.id] != nil }, qrels: qrels)
+  }
+
+  private func vectorCount(_ path: String) throws -> Int {
+    if path.hasSuffix(".npy") { return try readVectors(path).rows }
+    guard let handle = FileHandle(forReadingAtPath: path), let head = try handle.read(upToCount: 4), head.count == 4 else {
+      throw ValidationError("cannot read the header of \(path)")
+    }
+    try handle.close()
+    return Int(head.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
+  }
+
+  private func readReport(_ path: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw ValidationError("\(path) is not a JSON object")
+    }
+    return object
+  }
+
+  /// Runs this executable with `arguments` (its output goes to ours) and
+  /// returns the child's peak resident bytes.
+  private func runChild(_ arguments: [String]) throws -> Int {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    FileHandle.standardError.write(Data(("$ tracekv-bench " + arguments.joined(separator: " ") + "\n").utf8))
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      for pointer in argv + environment { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, nil, nil, argv, environment)
+    guard spawned == 0 else { throw ValidationError("cannot start \(executable): error \(spawned)") }
+    // The child's own high-water mark, VmHWM of its address space, read until it exits.
+    // (wait4's ru_maxrss would not do: Linux carries the parent's peak into a
+    // spawned child across exec.)
+    var peak = 0
+    var status: Int32 = 0
+    while true {
+      peak = max(peak, Self.highWaterBytes(pid: pid) ?? 0)
+      let done = waitpid(pid, &status, WNOHANG)
+      if done == pid { break }
+      if done == -1 && errno != EINTR { throw ValidationError("waitpid failed: errno \(errno)") }
+      usleep(50_000)
+    }
+    let exited = status & 0x7f == 0
+    let code = (status >> 8) & 0xff
+    guard exited && code == 0 else {
+      throw ValidationError("`tracekv-bench \(arguments.joined(separator: " "))` failed (status \(status))")
+    }
+    return peak
+  }
+
+  /// VmHWM of a running process, in bytes; nil once it has exited.
+  static func highWaterBytes(pid: pid_t) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+      let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kilobytes * 1024
+  }
+}
+
+/// `tracekv-bench subset`: the first N documents of a BEIR folder and the
+/// queries they fully answer, as a new BEIR folder (what `scaling` measures
+/// at each size; `make compare QUICK=1` uses it for small runs).
+struct SubsetCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "subset", abstract: "Write the first N documents of a BEIR folder, with the queries they answer.")
+
+  @Option(help: "BEIR folder to read.") var beir: String
+  @Option(help: "Documents to keep.") var documents: Int
+  @Option(help: "Output BEIR folder.") var output: String
+
+  func run() throws {
+    let collection = ScalingBenchCommand.subset(try BEIRCollection.load(from: beir), documents: documents)
+    if BEIRCollection.exists(at: output),
+      let existing = try? BEIRCollection.load(from: output),
+      existing.documents.count == collection.documents.count, existing.queries.count == collection.queries.count
+    {
+      print("\(output): already holds this subset")
+      return
+    }
+    try collection.write(to: output)
+    print("\(output): \(collection.documents.count) documents, \(collection.queries.count) queries")
+  }
+}
