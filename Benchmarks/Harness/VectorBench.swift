@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VectorIndex
+@_spi(Benchmarks) import TraceKV
 
 /// `tracekv-bench ann`: builds an HNSWIndex over a base file, then sweeps ef
 /// and reports recall@k, queries/s (one query at a time), p50/p99 latency,
@@ -24,6 +25,8 @@ struct ANNBenchCommand: ParsableCommand {
   @Option(help: "Use only the first N queries.") var limitQueries: Int?
   @Option(help: "Seed of the level generator and the filter.") var seed: UInt64 = 42
   @Option(help: "Write the JSON report here.") var json: String?
+  @Option(help: "Also persist the graph in a TraceKV store at this path and time opening it + a first query.")
+  var store: String?
 
   func run() throws {
     guard let metric = VectorMetric(rawValue: self.metric) else { throw ValidationError("unknown metric \(self.metric)") }
@@ -56,6 +59,12 @@ struct ANNBenchCommand: ParsableCommand {
     let (openSeconds, openCPUSeconds) = try measureReopen(index, query: Array(queryVectors.row(0)))
     log("reopen from records + first query: \(fixed(openSeconds * 1000, 1)) ms (CPU \(fixed(openCPUSeconds * 1000, 1)) ms)")
 
+    var storeOpenSeconds: Double?
+    if let store {
+      storeOpenSeconds = try measureStoreOpen(index, path: store, query: Array(queryVectors.row(0)))
+      log("persisted store at \(store): open + load + first query \(fixed(storeOpenSeconds! * 1000, 1)) ms")
+    }
+
     var report: [String: Any] = [
       "engine": "tracekv", "build_seconds": buildSeconds, "build_cpu_seconds": buildCPUSeconds,
       "memory_bytes": memoryBytes,
@@ -64,6 +73,7 @@ struct ANNBenchCommand: ParsableCommand {
       "params": ["m": m, "ef_construction": efConstruction, "k": k, "metric": metric.rawValue, "threads": threads],
       "context": runContext(),
     ]
+    if let storeOpenSeconds { report["store_open_first_query_ms"] = storeOpenSeconds * 1000 }
 
     if selectivities.isEmpty {
       let truthIds = try groundTruth(baseVectors, queryVectors, metric, allowed: nil)
@@ -185,6 +195,24 @@ struct ANNBenchCommand: ParsableCommand {
     let cpu = cpuSeconds() - cpuStart
     guard first == (try index.search(query, k: k, ef: 64)) else { throw ValidationError("reopened index answers differently") }
     return (seconds, cpu)
+  }
+
+  /// Writes the graph into a new TraceKV store, closes it, then times what a
+  /// process pays to open the file, load the graph through LMDB and answer.
+  private func measureStoreOpen(_ index: HNSWIndex, path: String, query: [Float]) throws -> Double {
+    for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    do {
+      let writer = try TraceStore(path: path, options: .init(embedder: .none))
+      try writer.replaceVectorIndex(with: index)
+    }
+    let start = nowNanoseconds()
+    let reader = try TraceStore(path: path)
+    let first = try reader.firstVectorQuery(query, k: k)
+    let seconds = secondsSince(start)
+    guard first == (try index.search(query, k: k, ef: 64)).map(\.label) else {
+      throw ValidationError("the store's graph answers differently")
+    }
+    return seconds
   }
 
   private func log(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }

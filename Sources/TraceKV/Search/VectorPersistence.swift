@@ -38,3 +38,34 @@ enum VectorPersistence {
     }
   }
 }
+
+extension TraceStore {
+  /// Replaces the store's vector graph by `index`, all its records in one
+  /// transaction: lets the harness time opening a large persisted graph
+  /// without embedding its texts. Not part of the product API.
+  @_spi(Benchmarks)
+  public func replaceVectorIndex(with index: HNSWIndex) throws {
+    let records = index.allRecords()
+    try write { transaction in
+      try transaction.clear(tables.hnswNodes)
+      try transaction.clear(tables.hnswLinks)
+      for node in records.nodes { try transaction.put(tables.hnswNodes, key: node.key, value: node.encoded(), append: true) }
+      for list in records.linkLists {
+        try transaction.put(tables.hnswLinks, key: list.key, value: list.encoded(), append: true)
+      }
+      try transaction.put(tables.meta, key: StoreSchema.MetaKey.hnswHeader, value: records.header.encoded())
+      let generation = try SearchIndexes.generation(in: transaction, tables: tables)
+      try SearchIndexes.setGeneration(generation + 1, in: transaction, tables: tables)
+    }
+  }
+
+  /// Loads this process's search state from the file (one sequential pass,
+  /// as a search after opening does) and answers one vector query.
+  @_spi(Benchmarks)
+  public func firstVectorQuery(_ query: [Float], k: Int) throws -> [UInt32] {
+    try read { transaction in
+      let state = try search.state(in: transaction, tables: tables)
+      return try state.vectors?.search(query, k: k, ef: 64).map(\.label) ?? []
+    }
+  }
+}
