@@ -72,28 +72,30 @@ extension HNSWIndex {
     /// Adds the node stored in `slot` from its encoded value.
     /// - Complexity: O(d).
     public mutating func addNode<Bytes: Collection<UInt8>>(slot: UInt32, bytes: Bytes) throws(VectorIndexError) {
+      let contiguous: Result<Void, VectorIndexError>? = bytes.withContiguousStorageIfAvailable { buffer in
+        Result { () throws(VectorIndexError) in try addNode(slot: slot, bytes: UnsafeRawBufferPointer(buffer)) }
+      }
+      if let contiguous { try contiguous.get() } else { try addNode(slot: slot, bytes: Array(bytes)) }
+    }
+
+    /// `addNode(slot:bytes:)` for lent bytes (an LMDB value), without copying
+    /// them: the non-generic entry point, so a caller in another module does
+    /// not run an unspecialized generic per record.
+    public mutating func addNode(slot: UInt32, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
       let dimension = graph.dimension
-      guard bytes.count == 5 + 4 * dimension else {
-        throw .corruptRecord("node \(slot): \(bytes.count) bytes, expected \(5 + 4 * dimension)")
+      guard raw.count == 5 + 4 * dimension else {
+        throw .corruptRecord("node \(slot): \(raw.count) bytes, expected \(5 + 4 * dimension)")
       }
-      let copied: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
-        let raw = UnsafeRawBufferPointer(buffer)
-        let label = UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))
-        let level = Int(raw[4])
-        guard placeNode(slot: slot, label: label, level: level) else { return false }
-        let vector = graph.vector(slot)
-        for index in 0..<dimension {
-          vector[index] = Float(
-            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
-        }
-        graph.refreshSquaredNorm(slot)
-        return true
+      let label = UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))
+      guard placeNode(slot: slot, label: label, level: Int(raw[4])) else {
+        throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
       }
-      switch copied {
-      case .some(true): break
-      case .some(false): throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
-      case .none: try addNode(slot: slot, bytes: Array(bytes))
+      let vector = graph.vector(slot)
+      for index in 0..<dimension {
+        vector[index] = Float(
+          bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
       }
+      graph.refreshSquaredNorm(slot)
     }
 
     /// Adds a decoded node record.
@@ -123,19 +125,29 @@ extension HNSWIndex {
     public mutating func addLinkList<Bytes: Collection<UInt8>>(
       slot: UInt32, level: Int, bytes: Bytes
     ) throws(VectorIndexError) {
-      let count = bytes.count / 4
-      guard bytes.count % 4 == 0, graph.isLive(slot), level >= 0, level <= graph.level(slot),
-        count <= graph.linkCapacity(level)
-      else { throw .corruptRecord("link list \(slot)/\(level) of \(bytes.count) bytes does not fit its node") }
-      let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-        let raw = UnsafeRawBufferPointer(buffer)
-        let list = graph.links(slot, level)
-        list[0] = UInt32(count)
-        for index in 0..<count {
-          list[1 + index] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
+      let contiguous: Result<Void, VectorIndexError>? = bytes.withContiguousStorageIfAvailable { buffer in
+        Result { () throws(VectorIndexError) in
+          try addLinkList(slot: slot, level: level, bytes: UnsafeRawBufferPointer(buffer))
         }
       }
-      if copied == nil { try addLinkList(HNSWLinkListRecord(slot: slot, level: level, decoding: bytes)) }
+      if let contiguous {
+        try contiguous.get()
+      } else {
+        try addLinkList(HNSWLinkListRecord(slot: slot, level: level, decoding: bytes))
+      }
+    }
+
+    /// `addLinkList(slot:level:bytes:)` for lent bytes, non-generic (see `addNode`).
+    public mutating func addLinkList(slot: UInt32, level: Int, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
+      let count = raw.count / 4
+      guard raw.count % 4 == 0, graph.isLive(slot), level >= 0, level <= graph.level(slot),
+        count <= graph.linkCapacity(level)
+      else { throw .corruptRecord("link list \(slot)/\(level) of \(raw.count) bytes does not fit its node") }
+      let list = graph.links(slot, level)
+      list[0] = UInt32(count)
+      for index in 0..<count {
+        list[1 + index] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
+      }
     }
 
     /// Adds a decoded link list; the node must have been added.

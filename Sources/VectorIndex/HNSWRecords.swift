@@ -106,6 +106,12 @@ public struct HNSWNodeRecord: Sendable, Equatable {
   public static func key(slot: UInt32) -> [UInt8] { slot.bigEndianBytes }
 
   /// Decodes a node key.
+  /// `slot(fromKey:)` for lent bytes, non-generic (a store calls it per record).
+  public static func slot(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> UInt32 {
+    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
+    return UInt32(bigEndian: key.loadUnaligned(as: UInt32.self))
+  }
+
   public static func slot<Bytes: Collection<UInt8>>(fromKey key: Bytes) throws(VectorIndexError) -> UInt32 {
     guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
     return key.reduce(0) { $0 << 8 | UInt32($1) }
@@ -159,6 +165,12 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
   public static func key(slot: UInt32, level: Int) -> [UInt8] { slot.bigEndianBytes + [UInt8(level)] }
 
   /// Decodes a link-list key.
+  /// `slotAndLevel(fromKey:)` for lent bytes, non-generic (a store calls it per record).
+  public static func slotAndLevel(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
+    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
+    return (UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)), Int(key[4]))
+  }
+
   public static func slotAndLevel<Bytes: Collection<UInt8>>(
     fromKey key: Bytes
   ) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
