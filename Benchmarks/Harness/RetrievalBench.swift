@@ -28,7 +28,7 @@ struct RetrievalBenchCommand: ParsableCommand {
       return parsed
     }
     let allModes: [SearchMode] = mode == "all" ? [.lexical, .vector, .hybrid] : modes
-    let (lexicalWeight, vectorWeight) = try parseWeights()
+    let (lexicalWeight, vectorWeight) = try SearchQuery.parseWeights(weights)
     if let model { setenv("TRACEKV_MODEL_DIR", model, 1) }
 
     let path = store ?? (beir as NSString).appendingPathComponent("store-\(embedder).tkv")
@@ -96,19 +96,6 @@ struct RetrievalBenchCommand: ParsableCommand {
       if reports.count == 1 { object.merge(reports[0]) { $1 } }
       try writeJSON(object, to: json)
     }
-  }
-
-  private func parseWeights() throws -> (Double, Double) {
-    var lexical = 1.0
-    var vector = 1.0
-    for part in weights.split(separator: ",") {
-      let pair = part.split(separator: "=")
-      guard pair.count == 2, let value = Double(pair[1]) else { throw ValidationError("--weights lexical=W,vector=W") }
-      if pair[0] == "lexical" { lexical = value } else if pair[0] == "vector" { vector = value } else {
-        throw ValidationError("--weights names lexical and vector")
-      }
-    }
-    return (lexical, vector)
   }
 
   /// Each document becomes a trace: its title as the user's query and its

@@ -52,19 +52,7 @@ struct SearchCommand: ParsableCommand {
 
   private func parseWeights() throws -> (lexical: Double, vector: Double) {
     guard let weights else { return (1, 1) }
-    var result = (lexical: 1.0, vector: 1.0)
-    for part in weights.split(separator: ",") {
-      let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-      guard pair.count == 2, let value = Double(pair[1]), value >= 0 else {
-        throw ValidationError("--weights takes lexical=W,vector=W with non-negative numbers")
-      }
-      switch pair[0] {
-      case "lexical": result.lexical = value
-      case "vector": result.vector = value
-      default: throw ValidationError("--weights names lexical and vector, not '\(pair[0])'")
-      }
-    }
-    return result
+    do { return try SearchQuery.parseWeights(weights) } catch { throw ValidationError(error.message) }
   }
 
   func run() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import LexicalIndex
 import RRF
 
@@ -56,6 +57,26 @@ public struct SearchQuery: Sendable {
     self.vectorWeight = vectorWeight
     self.depth = depth
     self.rrfK = rrfK
+  }
+}
+
+extension SearchQuery {
+  /// Parses RRF weights written `lexical=W,vector=W` (either may be left out:
+  /// it stays 1), as the CLI and the harness take them.
+  public static func parseWeights(_ text: String) throws(TraceKVError) -> (lexical: Double, vector: Double) {
+    var weights = (lexical: 1.0, vector: 1.0)
+    for part in text.split(separator: ",") {
+      let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard pair.count == 2, let value = Double(pair[1]), value.isFinite, value >= 0 else {
+        throw .invalid("weights are written lexical=W,vector=W with non-negative numbers, not '\(part)'")
+      }
+      switch pair[0] {
+      case "lexical": weights.lexical = value
+      case "vector": weights.vector = value
+      default: throw .invalid("weights name lexical and vector, not '\(pair[0])'")
+      }
+    }
+    return weights
   }
 }
 
