@@ -185,6 +185,23 @@ struct DecodedChunk: Sendable {
     return hasFrequencies
   }
 
+  /// Lends the decoded documents, term frequencies and lengths (each `count`
+  /// long; the last two valid once `hasFrequencies`) as buffers.
+  @inline(__always)
+  func withBuffers<Result>(
+    _ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> Result
+  ) -> Result {
+    documents.withUnsafeBufferPointer { documents in
+      termFrequencies.withUnsafeBufferPointer { frequencies in
+        documentLengths.withUnsafeBufferPointer { lengths in
+          body(
+            UnsafeBufferPointer(rebasing: documents[..<count]), UnsafeBufferPointer(rebasing: frequencies[..<count]),
+            UnsafeBufferPointer(rebasing: lengths[..<count]))
+        }
+      }
+    }
+  }
+
   /// Decodes everything.
   mutating func decode(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
     decodeDocuments(bytes, header: header) && decodeFrequencies(bytes, header: header)

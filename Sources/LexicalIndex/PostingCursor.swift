@@ -112,6 +112,46 @@ struct PostingCursor {
     }
   }
 
+  /// Adds the score of every posting before document `end` into
+  /// `window.scores[document − window.start]`, marks those documents in
+  /// `window.touched`, and moves to the first posting at or after `end`.
+  ///
+  /// Term-at-a-time's inner loop, run over a decoded chunk at a time: no
+  /// per-posting cursor bookkeeping, and a loop the compiler can keep in registers.
+  /// - Precondition: every remaining posting before `end` is ≥ `window.start`
+  ///   and less than `window.start + window.capacity`.
+  /// - Complexity: O(postings consumed + chunks decoded).
+  mutating func accumulate(until end: UInt32, into window: ScoreWindow, scorer: BM25Scorer) throws(LexicalIndexError) {
+    while document < end {
+      try decodeFrequencies()
+      let weight = self.weight
+      let start = window.start
+      let stop = decoded.withBuffers { documents, frequencies, lengths -> Int in
+        var stop = position
+        while stop < documents.count, documents[stop] < end { stop += 1 }
+        // Scores first, in a loop of plain arithmetic the compiler vectorizes,
+        // then the scatter into the window.
+        let contributions = window.contributions
+        for index in position..<stop {
+          contributions[index] = scorer.score(
+            idf: weight, termFrequency: frequencies[index], documentLength: lengths[index])
+        }
+        for index in position..<stop {
+          let offset = Int(documents[index] &- start)
+          window.touched[offset &>> 6] |= 1 &<< UInt64(offset & 63)
+          window.scores[offset] += contributions[index]
+        }
+        return stop
+      }
+      if stop < decoded.count {
+        position = stop
+        document = decoded.documents[stop]
+      } else {
+        try load(chunk: chunkIndex + 1)
+      }
+    }
+  }
+
   /// Moves to the first posting whose document is ≥ `target`, skipping whole
   /// chunks by their headers without decoding them.
   /// - Complexity: O(skipped chunks + postings scanned in the target chunk).

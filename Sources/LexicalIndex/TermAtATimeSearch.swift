@@ -35,37 +35,78 @@ enum TermAtATimeSearch {
     _ cursors: UnsafeMutableBufferPointer<PostingCursor>, scorer: BM25Scorer, heap: inout TopKHeap,
     filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    var scores = [Double](repeating: 0, count: windowSize)
-    var touched = [UInt64](repeating: 0, count: windowSize / 64)
+    var window = ScoreWindow(capacity: windowSize)
+    defer { window.deallocate() }
+    // Documents arrive in increasing id order, so a tie with the kept worst
+    // never replaces it: once the heap is full, `score > threshold` is the
+    // exact admission test, checked here without a call.
+    var threshold = heap.threshold
 
     while true {
       var windowStart = PostingCursor.exhausted
       for index in cursors.indices { windowStart = min(windowStart, cursors[index].document) }
       if windowStart == PostingCursor.exhausted { return }
+      window.start = windowStart
       // Clamped so the window end never passes the exhausted sentinel.
       let windowEnd = windowStart &+ UInt32(windowSize) > windowStart ? windowStart + UInt32(windowSize) : .max
 
       for index in cursors.indices {
-        while cursors[index].document < windowEnd {
-          let offset = Int(cursors[index].document - windowStart)
-          touched[offset >> 6] |= 1 << UInt64(offset & 63)
-          scores[offset] += try cursors[index].score(scorer)
-          try cursors[index].next()
-        }
+        try cursors[index].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
 
-      for word in touched.indices where touched[word] != 0 {
-        var bits = touched[word]
-        touched[word] = 0
-        while bits != 0 {
-          let offset = word << 6 | bits.trailingZeroBitCount
-          bits &= bits - 1
-          let document = windowStart + UInt32(offset)
-          let score = scores[offset]
-          scores[offset] = 0
-          if let filter, !filter(document) { continue }
-          heap.offer(score, document)
-        }
+      window.drain { document, score in
+        guard score > threshold else { return }
+        if let filter, !filter(document) { return }
+        if heap.offer(score, document) { threshold = heap.threshold }
+      }
+    }
+  }
+}
+
+/// The accumulators of one term-at-a-time window: a score per document id
+/// in `start ..< start + capacity` and a bitmap of the ids that received one.
+///
+/// Raw memory rather than arrays: the inner loop writes both for every
+/// posting, and must pay neither uniqueness nor bounds checks there.
+struct ScoreWindow {
+  let capacity: Int
+  var start: UInt32 = 0
+  let scores: UnsafeMutablePointer<Double>
+  let touched: UnsafeMutablePointer<UInt64>
+  /// Scratch for one chunk's contributions, by position in the chunk.
+  let contributions: UnsafeMutablePointer<Double>
+
+  /// Zeroed accumulators; `capacity` must be a multiple of 64. Free with `deallocate()`.
+  init(capacity: Int) {
+    precondition(capacity > 0 && capacity % 64 == 0, "a window holds a positive multiple of 64 documents")
+    self.capacity = capacity
+    scores = .allocate(capacity: capacity)
+    scores.initialize(repeating: 0, count: capacity)
+    touched = .allocate(capacity: capacity / 64)
+    touched.initialize(repeating: 0, count: capacity / 64)
+    contributions = .allocate(capacity: PostingChunk.capacity)
+  }
+
+  func deallocate() {
+    scores.deallocate()
+    touched.deallocate()
+    contributions.deallocate()
+  }
+
+  /// Hands every touched document with its score to `body` in id order and
+  /// resets the accumulators for the next window.
+  /// - Complexity: O(capacity / 64 + touched documents).
+  @inline(__always)
+  func drain(_ body: (UInt32, Double) -> Void) {
+    for word in 0..<capacity / 64 where touched[word] != 0 {
+      var bits = touched[word]
+      touched[word] = 0
+      while bits != 0 {
+        let offset = word << 6 | bits.trailingZeroBitCount
+        bits &= bits - 1
+        let score = scores[offset]
+        scores[offset] = 0
+        body(start + UInt32(offset), score)
       }
     }
   }
