@@ -38,6 +38,11 @@ public struct ReciprocalRankFusion: Sendable, Hashable {
   ///
   /// An id repeated within one list counts at its first (best) rank only.
   /// - Complexity: O(L·d + m log m) for L lists of depth d and m distinct ids.
+  ///
+  /// Inlinable so that callers get it specialized for their id type: run as an
+  /// unspecialized generic across the module boundary it cost ~0.3 ms per
+  /// two lists of 100 (dictionary and sort through witness tables).
+  @inlinable
   public func fuse<ID: Hashable & Comparable>(_ lists: [RankedList<ID>]) -> [FusedHit<ID>] {
     var slots: [ID: Int] = [:]
     var hits: [FusedHit<ID>] = []
@@ -122,6 +127,15 @@ public struct FusedHit<ID: Hashable & Comparable>: Sendable where ID: Sendable {
   public var bestRank: Int
   /// One entry per list that ranked the id, in list order.
   public var contributions: [Contribution]
+
+  @usableFromInline
+  init(id: ID, score: Double, rank: Int, bestRank: Int, contributions: [Contribution]) {
+    self.id = id
+    self.score = score
+    self.rank = rank
+    self.bestRank = bestRank
+    self.contributions = contributions
+  }
 }
 
 /// One list's share of a fused score.
@@ -136,6 +150,15 @@ public struct Contribution: Hashable, Sendable {
   public var weight: Double
   /// weight / (k + rank).
   public var score: Double
+
+  @usableFromInline
+  init(list: Int, name: String, rank: Int, weight: Double, score: Double) {
+    self.list = list
+    self.name = name
+    self.rank = rank
+    self.weight = weight
+    self.score = score
+  }
 }
 
 /// The errors of the RRF module.

@@ -220,8 +220,10 @@ public final class TraceStore: Sendable {
     try transaction.withValue(tables.traceIDs, key: Array(traceID.utf8)) { Keys.readDocID($0) }
   }
 
-  func record(_ doc: UInt32, in transaction: LMDBTransaction) throws -> TraceRecord? {
-    try transaction.withValue(tables.traces, key: Keys.docID(doc)) { try TraceRecord.decode($0) }
+  func record(_ doc: UInt32, in transaction: LMDBTransaction, withAttributes: Bool = true) throws -> TraceRecord? {
+    try transaction.withValue(tables.traces, key: Keys.docID(doc)) {
+      try TraceRecord.decode($0, withAttributes: withAttributes)
+    }
   }
 
   /// The document and record of `traceID`, or `notFound`.

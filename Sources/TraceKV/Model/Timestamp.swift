@@ -5,12 +5,15 @@ import Foundation
 public struct Timestamp: Sendable, Hashable, Comparable {
   /// Microseconds since 1970-01-01T00:00:00Z.
   public let microseconds: Int64
-  /// The text it was parsed from (or produced for it).
-  public let text: String
+  /// The text it was parsed from, else the canonical text of the instant.
+  public var text: String { parsedText ?? Timestamp.format(microseconds) }
+  /// Formatting waits until the text is asked for: decoding a stored trace
+  /// (every search hit) must not pay for it.
+  private let parsedText: String?
 
   public init(microseconds: Int64) {
     self.microseconds = microseconds
-    self.text = Timestamp.format(microseconds)
+    parsedText = nil
   }
 
   /// Parses `YYYY-MM-DDTHH:MM:SS(.fraction)?(Z|±HH:MM|±HHMM)?`; no offset means UTC.
@@ -18,7 +21,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
   public init?(iso8601 text: String) {
     guard let microseconds = Timestamp.parse(Array(text.utf8)) else { return nil }
     self.microseconds = microseconds
-    self.text = text
+    parsedText = text
   }
 
   public init(date: Date) {

@@ -82,7 +82,7 @@ final class SearchIndexes: @unchecked Sendable {
   private static func load(generation: UInt64, in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
     var columns = FilterColumns()
     try transaction.scan(tables.traces) { key, value in
-      columns.set(Keys.readDocID(key), try TraceRecord.decode(value))
+      columns.set(Keys.readDocID(key), try TraceRecord.decode(value, withAttributes: false))
       return true
     }
     return SearchState(
@@ -150,8 +150,10 @@ struct IndexWriter {
   private mutating func indexPending() throws {
     var texts: [(doc: UInt32, isNew: Bool, text: SearchText)] = []
     for (doc, isNew) in pending {
-      guard let record = try transaction.withValue(tables.traces, key: Keys.docID(doc), { try TraceRecord.decode($0) })
-      else { continue }
+      let record = try transaction.withValue(tables.traces, key: Keys.docID(doc)) {
+        try TraceRecord.decode($0, withAttributes: false)
+      }
+      guard let record else { continue }
       var views: [SpanView] = []
       try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
         views.append(try SpanRecord.decodeView(value))

@@ -81,7 +81,7 @@ extension TraceStore {
       }
 
       return try page.compactMap { entry -> SearchHit? in
-        guard let record = try record(entry.doc, in: transaction) else { return nil }
+        guard let record = try record(entry.doc, in: transaction, withAttributes: false) else { return nil }
         let trace = record.trace
         var hit = SearchHit(
           traceID: trace.traceID, score: entry.score, rating: trace.rating, status: trace.status,

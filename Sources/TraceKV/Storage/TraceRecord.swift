@@ -30,7 +30,9 @@ struct TraceRecord {
     return writer.bytes
   }
 
-  static func decode(_ bytes: UnsafeRawBufferPointer) throws(TraceKVError) -> TraceRecord {
+  /// - Parameter withAttributes: false leaves `trace.attributes` empty
+  ///   instead of parsing their JSON (search hits never show them).
+  static func decode(_ bytes: UnsafeRawBufferPointer, withAttributes: Bool = true) throws(TraceKVError) -> TraceRecord {
     var reader = ByteReader(bytes, what: "trace")
     let damaged = TraceKVError(.corrupted, "a damaged trace record")
     guard try reader.byte() == tag else { throw damaged }
@@ -54,7 +56,7 @@ struct TraceRecord {
       return object
     }
     var trace = Trace(
-      traceID: traceID, attributes: attributes.isEmpty ? JSONObject() : try object(attributes),
+      traceID: traceID, attributes: attributes.isEmpty || !withAttributes ? JSONObject() : try object(attributes),
       systemPrompt: systemPrompt, episodeID: episodeID, status: status, priority: priority,
       governanceReason: reason, createdAt: Timestamp(microseconds: createdAt))
     if let evaluation { trace.aiEvaluation = AIEvaluation(try object(evaluation)) }
