@@ -86,6 +86,8 @@ struct RetrievalBenchCommand: ParsableCommand {
       + "embedder \(traceStore.embedderIdentity.name), store built in \(fixed(indexSeconds, 1)) s; "
       + "latency excludes the query embedding (timed apart)")
     print(table.render())
+    let verdict = Self.hybridVerdict(reports)
+    if let verdict { print(verdict) }
     if let json {
       var object: [String: Any] = [
         "collection": beir, "documents": collection.documents.count, "queries": queries.count,
@@ -94,8 +96,24 @@ struct RetrievalBenchCommand: ParsableCommand {
         "modes": reports,
       ]
       if reports.count == 1 { object.merge(reports[0]) { $1 } }
+      if let verdict { object["verdict"] = verdict }
       try writeJSON(object, to: json)
     }
+  }
+
+  /// Whether fusion beat both of its sides on nDCG@10, or which side won and
+  /// by how much (nil unless all three modes ran).
+  static func hybridVerdict(_ reports: [[String: Any]]) -> String? {
+    var ndcg: [String: Double] = [:]
+    for report in reports {
+      if let mode = report["mode"] as? String, let value = report["ndcg@10"] as? Double { ndcg[mode] = value }
+    }
+    guard let hybrid = ndcg["hybrid"], let lexical = ndcg["lexical"], let vector = ndcg["vector"] else { return nil }
+    let (side, single) = lexical >= vector ? ("lexical", lexical) : ("vector", vector)
+    let margin = "\(fixed(abs(hybrid - single), 4)) nDCG@10"
+    return hybrid > single
+      ? "hybrid beats both single modes: +\(margin) over the better one (\(side))"
+      : "a single mode wins: \(side) by \(margin) over hybrid"
   }
 
   /// Each document becomes a trace: its title as the user's query and its
