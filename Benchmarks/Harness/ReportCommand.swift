@@ -394,6 +394,9 @@ struct ReportSections {
       }
     }
     text += markdownTable(["mode", "side", "nDCG@10", "R@10", "R@100", "MRR@10", "QPS", "p50 ms", "p99 ms"], rows)
+    if let verdict = RetrievalBenchCommand.hybridVerdict(ndcgByMode: ours.compactMapValues { jsonNumber($0["ndcg@10"]) }) {
+      text += "\nTraceKV: \(verdict).\n"
+    }
     return text
   }
 

@@ -86,7 +86,11 @@ struct RetrievalBenchCommand: ParsableCommand {
       + "embedder \(traceStore.embedderIdentity.name), store built in \(fixed(indexSeconds, 1)) s; "
       + "latency excludes the query embedding (timed apart)")
     print(table.render())
-    let verdict = Self.hybridVerdict(reports)
+    var ndcgByMode: [String: Double] = [:]
+    for report in reports {
+      if let mode = report["mode"] as? String, let value = report["ndcg@10"] as? Double { ndcgByMode[mode] = value }
+    }
+    let verdict = Self.hybridVerdict(ndcgByMode: ndcgByMode)
     if let verdict { print(verdict) }
     if let json {
       var object: [String: Any] = [
@@ -103,11 +107,7 @@ struct RetrievalBenchCommand: ParsableCommand {
 
   /// Whether fusion beat both of its sides on nDCG@10, or which side won and
   /// by how much (nil unless all three modes ran).
-  static func hybridVerdict(_ reports: [[String: Any]]) -> String? {
-    var ndcg: [String: Double] = [:]
-    for report in reports {
-      if let mode = report["mode"] as? String, let value = report["ndcg@10"] as? Double { ndcg[mode] = value }
-    }
+  static func hybridVerdict(ndcgByMode ndcg: [String: Double]) -> String? {
     guard let hybrid = ndcg["hybrid"], let lexical = ndcg["lexical"], let vector = ndcg["vector"] else { return nil }
     let (side, single) = lexical >= vector ? ("lexical", lexical) : ("vector", vector)
     let margin = "\(fixed(abs(hybrid - single), 4)) nDCG@10"
