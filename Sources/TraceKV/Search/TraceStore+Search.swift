@@ -9,7 +9,7 @@ extension TraceStore {
   /// over the lexical text, fused by RRF (or one side alone), filtered inside
   /// both indexes, paged over the fused list.
   /// - Complexity: one query embedding, an HNSW search of `depth` (exact when
-  ///   the filter is selective), a MaxScore BM25 search of `depth`, and one
+  ///   the filter is selective), a BM25 search of `depth`, and one
   ///   record read per returned hit.
   public func search(_ query: SearchQuery) throws -> SearchResults {
     guard query.limit >= 0, query.offset >= 0 else { throw TraceKVError.invalid("limit and offset must not be negative") }
