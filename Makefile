@@ -62,11 +62,15 @@ REPORT_DIR ?= docs/bench
 BENCH := .build/release/tracekv-bench
 BENCH_PY := $(VENV)/bin/python
 GLOVE := --base $(DATA)/glove50-base.fbin --queries $(DATA)/glove50-queries.fbin
-MINILM_DEBIAN := --base $(DATA)/minilm-debian-base.fbin --queries $(DATA)/minilm-debian-queries.fbin
+# Data preparation (not measured) embeds on every core.
+PREPARE_THREADS ?= $(shell nproc)
 ifeq ($(QUICK),1)
   ANN_LIMITS := --limit-base 20000 --limit-queries 500
   ANN_EF := 10,20,40,80,120,200
-  DEBIAN_DOCS := 1000
+  LEXICAL_DOCS := 1000
+  RETRIEVAL_DOCS := 1000
+  MINILM_DOCS := 1000
+  MINILM_NAME := minilm-debian-1000
   LEXICAL_ARGS := --grow-to 10000 --adds 200
   EMBED_ARGS := --limit 200
   INGEST_ARGS := --traces 2000 --reconstructions 500
@@ -76,16 +80,28 @@ ifeq ($(QUICK),1)
 else
   ANN_LIMITS :=
   ANN_EF := 10,20,40,80,120,200,400
-  DEBIAN_DOCS :=
+  # Lexical on all of Debian; retrieval and the MiniLM vectors on its first
+  # 10,000 documents: MiniLM costs ~0.05 s per description per core, and the
+  # retrieval run embeds every document twice (TraceKV, sentence-transformers).
+  LEXICAL_DOCS :=
+  RETRIEVAL_DOCS := 10000
+  MINILM_DOCS := 10000
+  MINILM_NAME := minilm-debian
   LEXICAL_ARGS :=
-  EMBED_ARGS :=
+  EMBED_ARGS := --limit 1000
   INGEST_ARGS := --traces 100000
-  SCALING_ARGS := --sizes 10000,100000,full --embedder minilm
+  # The hashing embedder: scaling measures the store (build time, memory,
+  # queries/s, bytes); MiniLM's per-text cost is the embed benchmark's.
+  SCALING_ARGS := --sizes 10000,100000,full --embedder hashing
   SCALING_BEIR := $(DATA)/debian
   REPORT_NOTE :=
 endif
-# The Debian collection the lexical and hybrid runs read (a subset with QUICK=1).
-DEBIAN := $(if $(DEBIAN_DOCS),$(DATA)/debian-$(DEBIAN_DOCS),$(DATA)/debian)
+# A Debian collection: the first N documents (`subset`), or all of it when N is empty.
+debian-docs = $(if $(1),$(DATA)/debian-$(1),$(DATA)/debian)
+LEXICAL_DEBIAN := $(call debian-docs,$(LEXICAL_DOCS))
+RETRIEVAL_DEBIAN := $(call debian-docs,$(RETRIEVAL_DOCS))
+MINILM_DEBIAN := --base $(DATA)/$(MINILM_NAME)-base.fbin --queries $(DATA)/$(MINILM_NAME)-queries.fbin \
+  --truth $(DATA)/$(MINILM_NAME)-truth.ibin
 
 .PHONY: bench-build bench-data compare peers-venv report
 
@@ -97,9 +113,11 @@ bench-data: bench-build model
 	$(BENCH) prepare glove50 --cache $(DATA)
 	$(BENCH) prepare tau2-banking --output $(DATA)/tau2-banking
 	$(BENCH) prepare debian --output $(DATA)/debian
-	@if [ -n "$(DEBIAN_DOCS)" ]; then $(BENCH) subset --beir $(DATA)/debian --documents $(DEBIAN_DOCS) --output $(DEBIAN); fi
-	@if [ "$(QUICK)" != 1 ] && $(BENCH) prepare --help | grep -q minilm-debian; then \
-	  echo "$(BENCH) prepare minilm-debian --cache $(DATA)"; $(BENCH) prepare minilm-debian --cache $(DATA); fi
+	@for n in $(sort $(LEXICAL_DOCS) $(RETRIEVAL_DOCS)); do \
+	  echo "$(BENCH) subset --beir $(DATA)/debian --documents $$n --output $(DATA)/debian-$$n"; \
+	  $(BENCH) subset --beir $(DATA)/debian --documents $$n --output $(DATA)/debian-$$n || exit 1; done
+	OPENBLAS_NUM_THREADS=$(PREPARE_THREADS) $(BENCH) prepare minilm-debian --beir $(DATA)/debian \
+	  --documents $(MINILM_DOCS) --name $(MINILM_NAME) --cache $(DATA)
 
 # The peers, pinned in Benchmarks/peers/requirements*.txt (torch alone is several GB).
 peers-venv: $(VENV)/.peers-installed
@@ -112,14 +130,14 @@ bench: bench-data
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)  # one run's results only
 	@echo "== ann glove50"
 	$(BENCH) ann $(GLOVE) --truth $(DATA)/glove50-truth.ibin $(ANN_LIMITS) --ef $(ANN_EF) --json $(RESULTS)/ann-glove50.json
-	@if [ -f $(DATA)/minilm-debian-base.fbin ] && [ "$(QUICK)" != 1 ]; then echo "== ann minilm-debian"; \
-	  $(BENCH) ann $(MINILM_DEBIAN) --truth $(DATA)/minilm-debian-truth.ibin --ef $(ANN_EF) --json $(RESULTS)/ann-minilm-debian.json; fi
+	@echo "== ann minilm-debian"
+	$(BENCH) ann $(MINILM_DEBIAN) --ef $(ANN_EF) --json $(RESULTS)/ann-minilm-debian.json
 	@echo "== lexical"
-	$(BENCH) lexical --beir $(DEBIAN) $(LEXICAL_ARGS) --json $(RESULTS)/lexical-debian.json
+	$(BENCH) lexical --beir $(LEXICAL_DEBIAN) $(LEXICAL_ARGS) --json $(RESULTS)/lexical-debian.json
 	$(BENCH) lexical --beir $(DATA)/tau2-banking $(LEXICAL_ARGS) --json $(RESULTS)/lexical-tau2-banking.json
 	@echo "== retrieval (lexical, vector, hybrid)"
 	$(BENCH) retrieval --beir $(DATA)/tau2-banking --mode all --json $(RESULTS)/retrieval-tau2-banking.json
-	$(BENCH) retrieval --beir $(DEBIAN) --mode all --json $(RESULTS)/retrieval-debian.json
+	$(BENCH) retrieval --beir $(RETRIEVAL_DEBIAN) --mode all --json $(RESULTS)/retrieval-debian.json
 	@echo "== embed, ingest, scaling"
 	$(BENCH) embed --no-peer --batch 1,32 --data-dir $(DATA) $(EMBED_ARGS) --json $(RESULTS)/embed.json
 	$(BENCH) ingest --skip-sqlite --data $(DATA)/ingest $(INGEST_ARGS) --json $(RESULTS)/ingest.json
@@ -132,18 +150,18 @@ compare: bench-data peers-venv
 	@echo "== ann glove50: TraceKV, hnswlib, faiss, usearch"
 	$(BENCH_PY) Benchmarks/peers/ann.py --tracekv-bin $(BENCH) $(GLOVE) --truth $(DATA)/glove50-truth.ibin \
 	  $(ANN_LIMITS) --ef $(ANN_EF) --tracekv-out $(RESULTS)/work/ann-glove50-tracekv.json --json $(RESULTS)/ann-glove50.json
-	@if [ -f $(DATA)/minilm-debian-base.fbin ] && [ "$(QUICK)" != 1 ]; then echo "== ann minilm-debian"; \
-	  $(BENCH_PY) Benchmarks/peers/ann.py --tracekv-bin $(BENCH) $(MINILM_DEBIAN) --truth $(DATA)/minilm-debian-truth.ibin \
-	    --ef $(ANN_EF) --tracekv-out $(RESULTS)/work/ann-minilm-debian-tracekv.json --json $(RESULTS)/ann-minilm-debian.json; fi
+	@echo "== ann minilm-debian: TraceKV, hnswlib, faiss, usearch"
+	$(BENCH_PY) Benchmarks/peers/ann.py --tracekv-bin $(BENCH) $(MINILM_DEBIAN) \
+	  --ef $(ANN_EF) --tracekv-out $(RESULTS)/work/ann-minilm-debian-tracekv.json --json $(RESULTS)/ann-minilm-debian.json
 	@echo "== lexical: TraceKV, bm25s, tantivy"
-	$(BENCH_PY) Benchmarks/peers/lexical.py --bench $(BENCH) --beir $(DEBIAN) --work $(RESULTS)/work/lexical-debian \
+	$(BENCH_PY) Benchmarks/peers/lexical.py --bench $(BENCH) --beir $(LEXICAL_DEBIAN) --work $(RESULTS)/work/lexical-debian \
 	  --bench-args "$(LEXICAL_ARGS)" --json $(RESULTS)/lexical-debian.json
 	$(BENCH_PY) Benchmarks/peers/lexical.py --bench $(BENCH) --beir $(DATA)/tau2-banking --work $(RESULTS)/work/lexical-tau2-banking \
 	  --bench-args "$(LEXICAL_ARGS)" --json $(RESULTS)/lexical-tau2-banking.json
 	@echo "== retrieval: TraceKV vs bm25s + sentence-transformers + RRF"
 	$(BENCH_PY) Benchmarks/peers/hybrid.py --bench $(BENCH) --beir $(DATA)/tau2-banking --model $(MODEL_DIR) \
 	  --json $(RESULTS)/retrieval-tau2-banking.json
-	$(BENCH_PY) Benchmarks/peers/hybrid.py --bench $(BENCH) --beir $(DEBIAN) --model $(MODEL_DIR) \
+	$(BENCH_PY) Benchmarks/peers/hybrid.py --bench $(BENCH) --beir $(RETRIEVAL_DEBIAN) --model $(MODEL_DIR) \
 	  --json $(RESULTS)/retrieval-debian.json
 	@echo "== embed: TraceKV vs sentence-transformers"
 	$(BENCH) embed --python $(BENCH_PY) --batch 1,32 --data-dir $(DATA) $(EMBED_ARGS) --json $(RESULTS)/embed.json

@@ -9,9 +9,10 @@ import Foundation
 /// `bench-data/embed-texts.jsonl`, built on first use from Debian's
 /// `Translation-en` (2,000 package descriptions, synopsis + long description,
 /// every k-th package by name so the sample spans the archive). The lists come
-/// from `/var/lib/apt/lists` when present, else from `apt-get update -o
-/// Acquire::Languages=en` into `bench-data/apt-lists`, leaving the system's
-/// lists alone.
+/// from `/var/lib/apt/lists` when present, else from those `prepare debian`
+/// fetched into `bench-data/debian/download/lists`, else from `apt-get update
+/// -o Acquire::Languages=en` into `bench-data/apt-lists`, leaving the
+/// system's lists alone.
 struct EmbedBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "embed",
@@ -100,7 +101,6 @@ struct EmbedBenchCommand: ParsableCommand {
 
     if let jsonPath {
       var context = runContext()
-      context["openblas_num_threads"] = blasThreads
       context["openblas_coretype"] = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
       try writeJSON(
         [
@@ -116,16 +116,11 @@ struct EmbedBenchCommand: ParsableCommand {
     _ = try embedder.embed(Array(texts.prefix(batch)))
     PeakMemory.reset()
     var latencies: [Double] = []
-    var progress = ProgressLine("\(embedder.name) batch \(batch)", total: texts.count)
     let start = nowNanoseconds()
-    for first in stride(from: 0, to: texts.count, by: batch) {
-      let batchStart = nowNanoseconds()
-      _ = try embedder.embed(Array(texts[first..<min(first + batch, texts.count)]))
-      latencies.append(secondsSince(batchStart) * 1000)
-      progress.update(min(first + batch, texts.count))
+    try embedInBatches(embedder, texts, batch: batch, label: "\(embedder.name) batch \(batch)") { _, milliseconds in
+      latencies.append(milliseconds)
     }
     let seconds = secondsSince(start)
-    progress.finish()
     return [
       "batch": batch, "texts": texts.count, "seconds": seconds, "texts_per_s": Double(texts.count) / seconds,
       "ms_per_batch_p50": percentile(latencies, 50), "ms_per_batch_p99": percentile(latencies, 99),
@@ -172,6 +167,24 @@ struct EmbedBenchCommand: ParsableCommand {
   }
 }
 
+/// Embeds `texts` `batch` at a time behind a progress line (with the rate so
+/// far), handing each batch's vectors and its milliseconds to `body`.
+func embedInBatches(
+  _ embedder: any TextEmbedder, _ texts: [String], batch: Int, label: String,
+  _ body: (_ vectors: [[Float]], _ milliseconds: Double) throws -> Void
+) throws {
+  var progress = ProgressLine(label, total: texts.count)
+  let start = nowNanoseconds()
+  for first in stride(from: 0, to: texts.count, by: batch) {
+    let batchStart = nowNanoseconds()
+    let vectors = try embedder.embed(Array(texts[first..<min(first + batch, texts.count)]))
+    try body(vectors, secondsSince(batchStart) * 1000)
+    let done = min(first + batch, texts.count)
+    progress.update(done, detail: "\(fixed(Double(done) / secondsSince(start), 1)) texts/s")
+  }
+  progress.finish()
+}
+
 /// The process's peak resident memory (Linux `VmHWM`), resettable between runs.
 enum PeakMemory {
   /// Resets the high-water mark to the current RSS (writing 5 to `clear_refs`, Linux ≥ 4.0).
@@ -193,7 +206,9 @@ enum DebianDescriptions {
   static func ensure(in dataDir: String, count: Int) throws -> String {
     let path = (dataDir as NSString).appendingPathComponent("embed-texts.jsonl")
     if FileManager.default.fileExists(atPath: path) { return path }
+    // The system's lists, else those `prepare debian` fetched, else our own.
     var lists = translationFiles(in: "/var/lib/apt/lists")
+    if lists.isEmpty { lists = translationFiles(in: (dataDir as NSString).appendingPathComponent("debian/download/lists")) }
     if lists.isEmpty {
       let privateLists = (dataDir as NSString).appendingPathComponent("apt-lists")
       lists = translationFiles(in: privateLists)

@@ -198,7 +198,10 @@ struct ReportSections {
     }
     for report in reports where report.kind == .embed { parts.append(embedSection(report)) }
     for report in reports where report.kind == .ingest { parts.append(ingestSection(report)) }
-    for report in reports where report.kind == .scaling { parts.append(scalingSection(report, charts: &charts)) }
+    let miniLMRate = reports.first { $0.kind == .embed }.flatMap(Self.miniLMTextsPerSecond)
+    for report in reports where report.kind == .scaling {
+      parts.append(scalingSection(report, miniLMRate: miniLMRate, charts: &charts))
+    }
   }
 
   func markdown(imagePrefix: String) -> String {
@@ -372,6 +375,10 @@ struct ReportSections {
     }
     let present = modes.filter { ours[$0] != nil || reference[$0] != nil }
     var text = "### Retrieval quality: \(label)\n\n"
+    let run = report.object["tracekv_report"] as? [String: Any] ?? report.object
+    if let documents = run["documents"], let queries = run["queries"] {
+      text += "\(count(documents)) documents, \(count(queries)) queries (`\(run["collection"] ?? label)`). "
+    }
     text += "Each document stored as a trace and searched through `TraceStore.search` (TraceKV: native MiniLM, "
       + "BM25, RRF k = 60); the reference is bm25s + exact sentence-transformers MiniLM + RRF k = 60 "
       + "(`Benchmarks/peers/hybrid.py`). Latency excludes the query embedding.\n\n"
@@ -401,6 +408,17 @@ struct ReportSections {
   }
 
   // MARK: embedding
+
+  /// TraceKV's MiniLM texts/s at its largest measured batch, and that batch.
+  private static func miniLMTextsPerSecond(_ report: ResultFile) -> (rate: Double, batch: Int)? {
+    let rows = (report.object["results"] as? [Any] ?? []).compactMap { item -> (Double, Int)? in
+      guard let row = item as? [String: Any], let batch = jsonNumber(row["batch"]),
+        let rate = jsonNumber((row["tracekv"] as? [String: Any])?["texts_per_s"])
+      else { return nil }
+      return (rate, Int(batch))
+    }
+    return rows.max { $0.1 < $1.1 }
+  }
 
   private func embedSection(_ report: ResultFile) -> String {
     var text = "### Embedding: all-MiniLM-L6-v2\n\n"
@@ -465,7 +483,9 @@ struct ReportSections {
 
   // MARK: scaling
 
-  private func scalingSection(_ report: ResultFile, charts: inout ChartWriter) -> String {
+  private func scalingSection(
+    _ report: ResultFile, miniLMRate: (rate: Double, batch: Int)?, charts: inout ChartWriter
+  ) -> String {
     var text = "### Scaling\n\n"
     var series: [SVGSeries] = []
     var smallest = Double.infinity
@@ -520,8 +540,14 @@ struct ReportSections {
       text += "\n"
     }
     if let hybrid = report.object["hybrid"] as? [String: Any], let rows = hybrid["rows"] as? [[String: Any]], !rows.isEmpty {
+      let hashing = hybrid["embedder"] as? String == "hashing"
       text += "Traces (`tracekv-bench retrieval --mode hybrid`: \(hybrid["dataset"] ?? "?") documents stored as traces, "
         + "embedder \(hybrid["embedder"] ?? "?"); build = ingest with both indexes in the same transactions):\n\n"
+      if hashing {
+        text += "The hashing embedder stands in for MiniLM here: these rows measure the store and its indexes (build "
+          + "time, memory, queries/s, bytes), not the model. MiniLM's per-text cost is the embedding benchmark's "
+          + "(above); a MiniLM store adds it to every trace ingested and to every query.\n\n"
+      }
       text += markdownTable(
         ["traces", "build s", "traces/s", "store MB", "peak RSS MB", "queries", "QPS", "p50 ms", "p99 ms", "nDCG@10"],
         rows.map { row in
@@ -542,7 +568,15 @@ struct ReportSections {
         extrapolations.append("a store of 10 M such traces ≈ \(fixed(bytes / 1e9, 1)) GB on disk")
       }
       if case let (build, _)? = extrapolate(rows, "build_seconds") {
-        extrapolations.append("ingesting them ≈ \(fixed(build / 3600, 1)) h with one writer")
+        var ingest = "ingesting them ≈ \(fixed(build / 3600, 1)) h with one writer"
+        if hashing {
+          ingest +=
+            miniLMRate.map {
+              " (hashing embedder), plus ≈ \(fixed(1e7 / $0.rate / 3600, 0)) h of MiniLM embedding at the measured "
+                + "\(fixed($0.rate, 1)) texts/s (batch \($0.batch)) for a MiniLM store"
+            } ?? " (hashing embedder; a MiniLM store adds the model's per-text cost)"
+        }
+        extrapolations.append(ingest)
       }
       if case let (p50, slope)? = extrapolate(rows, "p50_ms") {
         extrapolations.append("a hybrid query ≈ \(fixed(p50, 2)) ms p50 (n^\(fixed(slope)))")

@@ -30,5 +30,6 @@ struct PrepareCommand: ParsableCommand {
       PrepareVectorsCommand.self,
       PrepareTau2Command.self,
       PrepareDebianCommand.self,
+      PrepareMiniLMDebianCommand.self,
     ])
 }

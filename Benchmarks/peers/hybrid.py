@@ -10,7 +10,9 @@
    stopwords), exact dense search over sentence-transformers all-MiniLM-L6-v2 embeddings of
    title + text (the same model folder), and their Reciprocal Rank Fusion (k=60, depth 100).
 3. Prints nDCG@10, recall@10, recall@100 and MRR@10 for every mode of both, and the difference
-   TraceKV - reference per mode; `--json OUT` writes everything.
+   TraceKV - reference per mode; `--json OUT` writes everything: TraceKV's whole report (its run
+   context: machine, BLAS, Swift, command, dataset SHA-256; its parameters) under
+   "tracekv_report", as lexical.py does, and the reference's parameters and versions.
 
 Install: python3 -m venv .venv && .venv/bin/pip install -r Benchmarks/peers/requirements-hybrid.txt
 """
@@ -28,7 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lexical import evaluate, read_jsonl, read_qrels  # noqa: E402  (same folder: one copy of the metrics)
 
 
-def rrf(lists, k=60.0, depth=100):
+RRF_K = 60  # as TraceKV's default fusion
+
+
+def rrf(lists, k=RRF_K, depth=100):
     scores, best = {}, {}
     for ranking in lists:
         for rank, doc in enumerate(ranking[:depth], start=1):
@@ -61,12 +66,15 @@ def main():
             subprocess.run([args.bench, "retrieval", "--beir", args.beir, "--mode", "lexical,vector,hybrid",
                             "--model", args.model, "--json", out], check=True)
             with open(out) as f:
-                report["tracekv"] = {m["mode"]: m for m in json.load(f)["modes"]}
+                report["tracekv_report"] = json.load(f)
+            report["tracekv"] = {m["mode"]: m for m in report["tracekv_report"]["modes"]}
 
     import bm25s
+    import sentence_transformers
     from sentence_transformers import SentenceTransformer
     import torch
-    torch.set_num_threads(2)
+    torch_threads = 2
+    torch.set_num_threads(torch_threads)
 
     tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
     retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
@@ -86,6 +94,13 @@ def main():
 
     report["reference"] = {"lexical": evaluate(lexical, qrels), "vector": evaluate(dense, qrels),
                            "hybrid": evaluate(fused, qrels)}
+    report["reference_params"] = {
+        "bm25": {"method": "lucene", "k1": 1.2, "b": 0.75, "tokenizer": "bm25s.tokenize, stopwords=en"},
+        "model": args.model, "batch_size": 32, "torch_threads": torch_threads, "rrf_k": RRF_K, "depth": depth,
+        "documents": len(ids), "queries": len(queries),
+        "versions": {"bm25s": bm25s.__version__, "sentence-transformers": sentence_transformers.__version__,
+                     "torch": torch.__version__, "numpy": np.__version__, "python": sys.version.split()[0]},
+    }
     metrics = ["ndcg@10", "recall@10", "recall@100", "mrr@10"]
     print(f"{args.beir}: {len(ids)} documents, {len(queries)} queries")
     print(f"{'mode':8} {'side':10} " + " ".join(f"{m:>10}" for m in metrics))

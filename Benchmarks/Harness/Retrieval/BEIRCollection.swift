@@ -83,11 +83,17 @@ struct BEIRCollection {
     try tsv.write(toFile: directory + "/qrels/test.tsv", atomically: true, encoding: .utf8)
   }
 
+  /// The three files of a collection, relative to its folder.
+  static let fileNames = ["corpus.jsonl", "queries.jsonl", "qrels/test.tsv"]
+
+  /// The paths of the collection's files in `directory`.
+  static func files(in directory: String) -> [String] {
+    fileNames.map { (directory as NSString).appendingPathComponent($0) }
+  }
+
   /// Whether `directory` already holds a complete collection.
   static func exists(at directory: String) -> Bool {
-    ["corpus.jsonl", "queries.jsonl", "qrels/test.tsv"].allSatisfy {
-      FileManager.default.fileExists(atPath: directory + "/" + $0)
-    }
+    files(in: directory).allSatisfy { FileManager.default.fileExists(atPath: $0) }
   }
 }
 

@@ -39,6 +39,7 @@ func runContext() -> [String: Any] {
   if let blas = try? FileManager.default.destinationOfSymbolicLink(atPath: "/etc/alternatives/libblas.so.3-x86_64-linux-gnu") {
     context["libblas"] = blas
   }
+  context["openblas_num_threads"] = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset"
   context["date"] = ISO8601DateFormatter().string(from: Date())
   context["swift"] = RunInputs.swiftVersion
   context["command"] = CommandLine.arguments  // every parameter given; the JSON's own fields hold the rest

@@ -25,8 +25,7 @@ enum RunInputs {
       var isFolder: ObjCBool = false
       guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else { continue }
       if isFolder.boolValue {
-        let beir = ["corpus.jsonl", "queries.jsonl", "qrels/test.tsv"].map { (argument as NSString).appendingPathComponent($0) }
-        if beir.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) { files += beir }
+        if BEIRCollection.exists(at: argument) { files += BEIRCollection.files(in: argument) }
       } else if datasetExtensions.contains((argument as NSString).pathExtension) {
         files.append(argument)
       }
