@@ -19,7 +19,7 @@ struct EmbedBenchCommand: ParsableCommand {
     abstract: "Embedding throughput (texts/s) and peak memory, native MiniLM vs sentence-transformers.",
     discussion: """
       Set OPENBLAS_NUM_THREADS before running (it is read when the library loads); \
-      the peer runs with --peer-threads torch threads. Example: \
+      the peer runs with as many torch threads unless --peer-threads says otherwise. Example: \
       OPENBLAS_NUM_THREADS=2 tracekv-bench embed --batch 1,32 --json embed.json
       """)
 
@@ -44,8 +44,8 @@ struct EmbedBenchCommand: ParsableCommand {
   @Option(help: "Python with sentence-transformers (default: .venv/bin/python if present, else python3).")
   var python: String?
 
-  @Option(help: "torch threads for the peer.")
-  var peerThreads = 2
+  @Option(help: "torch threads for the peer (default: OPENBLAS_NUM_THREADS, else every core, as OpenBLAS does).")
+  var peerThreads: Int?
 
   @Option(help: "Folder for the default texts and apt lists.")
   var dataDir = "bench-data"
@@ -128,6 +128,13 @@ struct EmbedBenchCommand: ParsableCommand {
     ]
   }
 
+  /// The peer's torch threads: as many as OpenBLAS gives TraceKV, so the
+  /// comparison is thread for thread.
+  var resolvedPeerThreads: Int {
+    peerThreads ?? ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+      ?? ProcessInfo.processInfo.activeProcessorCount
+  }
+
   /// Runs `Benchmarks/peers/embed.py` for one batch size; nil (with a note on stderr) if it fails.
   func runPeer(textsPath: String, count: Int, batch: Int) -> [String: Any]? {
     let interpreter = python ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "python3")
@@ -136,7 +143,7 @@ struct EmbedBenchCommand: ParsableCommand {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
       interpreter, script, "--model", ModelFiles(directory: model).directory, "--input", textsPath,
-      "--batch", String(batch), "--threads", String(peerThreads), "--limit", String(count),
+      "--batch", String(batch), "--threads", String(resolvedPeerThreads), "--limit", String(count),
     ]
     let output = Pipe()
     process.standardOutput = output

@@ -420,11 +420,19 @@ struct ReportSections {
     return rows.max { $0.1 < $1.1 }
   }
 
+  /// The torch threads the embedding peer ran with, as it reported them.
+  private func peerThreads(_ report: ResultFile) -> String {
+    let threads = Set((report.object["results"] as? [Any] ?? []).compactMap { row in
+      jsonNumber(((row as? [String: Any])?["peer"] as? [String: Any])?["threads"]).map { Int($0) }
+    })
+    return threads.isEmpty ? "?" : threads.sorted().map(String.init).joined(separator: "/")
+  }
+
   private func embedSection(_ report: ResultFile) -> String {
     var text = "### Embedding: all-MiniLM-L6-v2\n\n"
     text += "\(count(report.object["texts"])) texts (\(count(report.object["tokens"])) tokens), "
       + "OPENBLAS_NUM_THREADS=\((report.context?["openblas_num_threads"]).map { "\($0)" } ?? "?"); "
-      + "the peer is sentence-transformers on torch (CPU).\n\n"
+      + "the peer is sentence-transformers on torch (CPU) with \(peerThreads(report)) thread(s).\n\n"
     var rows: [[String]] = []
     for case let row as [String: Any] in report.object["results"] as? [Any] ?? [] {
       let ours = row["tracekv"] as? [String: Any] ?? [:]

@@ -34,6 +34,10 @@ struct RetrievalBenchCommand: ParsableCommand {
     let path = store ?? (beir as NSString).appendingPathComponent("store-\(embedder).tkv")
     let (traceStore, indexSeconds) = try loadStore(collection, path: path)
     let queries = Array(collection.queries.prefix(queryLimit ?? .max))
+    // Judgments of the queries run only: with --query-limit, the others would
+    // count as queries that found nothing.
+    let ran = Set(queries.map(\.id))
+    let qrels = collection.qrels.filter { ran.contains($0.key) }
 
     // Queries are embedded first, one at a time (the embedding latency), so
     // that search latency is measured with warm caches, as in a service.
@@ -67,7 +71,7 @@ struct RetrievalBenchCommand: ParsableCommand {
         progress.update(number + 1)
       }
       progress.finish()
-      let metrics = RetrievalMetrics.evaluate(rankings: rankings, qrels: collection.qrels)
+      let metrics = RetrievalMetrics.evaluate(rankings: rankings, qrels: qrels)
       let searchSeconds = latencies.reduce(0, +) / 1000
       let qps = Double(queries.count) / searchSeconds
       table.add([
