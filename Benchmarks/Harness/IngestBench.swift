@@ -151,10 +151,12 @@ struct IngestBenchCommand: ParsableCommand {
       let id = traceIDs.randomElement(using: &generator)!
       let words = try store.messages(traceID: id).flatMap { $0.content.split(whereSeparator: \.isWhitespace) }
       let count = min(words.count, Int.random(in: 6...12, using: &generator))
+      guard count > 0 else { continue }
       texts.append((0..<count).map { _ in String(words.randomElement(using: &generator)!) }.joined(separator: " "))
     }
+    guard !texts.isEmpty else { return [:] }
     let vectors = try texts.map { try store.embedQuery($0) }
-    let modes: [SearchMode] = vectors.first! == nil ? [.lexical] : [.lexical, .vector, .hybrid]
+    let modes: [SearchMode] = vectors[0] == nil ? [.lexical] : [.lexical, .vector, .hybrid]
     var figures: [String: [String: Double]] = [:]
     for mode in modes {
       var latencies: [Double] = []
