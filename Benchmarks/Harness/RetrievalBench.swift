@@ -32,6 +32,7 @@ struct RetrievalBenchCommand: ParsableCommand {
     if let model { setenv("TRACEKV_MODEL_DIR", model, 1) }
 
     let path = store ?? (beir as NSString).appendingPathComponent("store-\(embedder).tkv")
+    // nil: an existing store was reused, so nothing was built (or timed).
     let (traceStore, indexSeconds) = try loadStore(collection, path: path)
     let queries = Array(collection.queries.prefix(queryLimit ?? .max))
     // Judgments of the queries run only: with --query-limit, the others would
@@ -87,7 +88,8 @@ struct RetrievalBenchCommand: ParsableCommand {
       reports.append(report)
     }
     print("\(beir): \(collection.documents.count) documents as traces, \(queries.count) queries, "
-      + "embedder \(traceStore.embedderIdentity.name), store built in \(fixed(indexSeconds, 1)) s; "
+      + "embedder \(traceStore.embedderIdentity.name), "
+      + (indexSeconds.map { "store built in \(fixed($0, 1)) s; " } ?? "existing store \(path) reused (not rebuilt, not timed); ")
       + "latency excludes the query embedding (timed apart)")
     print(table.render())
     var ndcgByMode: [String: Double] = [:]
@@ -99,7 +101,7 @@ struct RetrievalBenchCommand: ParsableCommand {
     if let json {
       var object: [String: Any] = [
         "collection": beir, "documents": collection.documents.count, "queries": queries.count,
-        "embedder": traceStore.embedderIdentity.name, "index_seconds": indexSeconds,
+        "embedder": traceStore.embedderIdentity.name, "index_seconds": indexSeconds ?? NSNull(), "store_reused": indexSeconds == nil,
         "weights": ["lexical": lexicalWeight, "vector": vectorWeight], "context": runContext(),
         "modes": reports,
       ]
@@ -123,11 +125,11 @@ struct RetrievalBenchCommand: ParsableCommand {
   /// Each document becomes a trace: its title as the user's query and its
   /// text as final answers of at most 500 characters (TraceBrain's search
   /// text cuts each value there), so the whole document is searchable.
-  private func loadStore(_ collection: BEIRCollection, path: String) throws -> (TraceStore, Double) {
+  private func loadStore(_ collection: BEIRCollection, path: String) throws -> (TraceStore, Double?) {
     let exists = FileManager.default.fileExists(atPath: path)
     let choice: TraceStore.EmbedderChoice = embedder == "hashing" ? .hashing : .miniLM
     let traceStore = try TraceStore(path: path, options: .init(embedder: choice))
-    if exists { return (traceStore, 0) }
+    if exists { return (traceStore, nil) }
     var lines: [UInt8] = []
     for document in collection.documents {
       var spans: [JSONValue] = [
