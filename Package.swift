@@ -50,7 +50,7 @@ let package = Package(
       path: "Benchmarks/Harness",
       swiftSettings: swiftSettings),
 
-    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    .target(name: "TestSupport", dependencies: ["VectorIndex"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "TraceKVTests", dependencies: ["TraceKV", "TestSupport"],
       // The oracle is Python run by hand; its expected outputs are read from the source tree.

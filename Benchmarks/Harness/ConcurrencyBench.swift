@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VectorIndex
 import TraceKV
 
 /// `tracekv-bench concurrency`: one writer process ingesting while reader
@@ -74,7 +75,11 @@ struct ConcurrencyBenchCommand: ParsableCommand {
     let readerProcesses = try (0..<readers).map { _ in try spawn("reader") }
     let writerData = writer.1.fileHandleForReading.readDataToEndOfFile()
     writer.0.waitUntilExit()
-    FileManager.default.createFile(atPath: path + ".stop", contents: Data())
+    // The readers poll for this file; without it they would never stop.
+    guard FileManager.default.createFile(atPath: path + ".stop", contents: Data()) else {
+      readerProcesses.forEach { $0.0.terminate() }
+      throw ValidationError("could not create \(path).stop to stop the readers")
+    }
     var results: [[String: Any]] = []
     for (process, pipe) in readerProcesses {
       let data = pipe.fileHandleForReading.readDataToEndOfFile()
@@ -167,7 +172,7 @@ struct ConcurrencyBenchCommand: ParsableCommand {
     let path = store!
     let opened = try TraceStore(path: path, options: .init(readOnly: true))
     let start = nowNanoseconds()
-    var random = SeededRandom(seed: UInt64(getpid()))
+    var random = SplitMix64(seed: UInt64(getpid()))
     var ops = [0, 0, 0, 0]
     var errors = 0
     var firstError: String?

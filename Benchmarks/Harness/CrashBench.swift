@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VectorIndex
 import TraceKV
 
 /// `tracekv-bench crash`: kills an ingesting child process with SIGKILL at
@@ -52,7 +53,7 @@ struct CrashBenchCommand: ParsableCommand {
     options.initialMapSize = 1 << 20
     let store = try TraceStore(path: path, options: options)
 
-    var random = SeededRandom(seed: seed)
+    var random = SplitMix64(seed: seed)
     var acknowledged = 0  // traces 0..<acknowledged were acknowledged
     var present = 0  // traces 0..<present are in the store
     var lost = 0

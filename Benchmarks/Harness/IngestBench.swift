@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VectorIndex
 @_spi(Benchmarks) import TraceKV
 
 /// `tracekv-bench ingest`: TraceKV's ingest rate, bytes per span and
@@ -145,7 +146,7 @@ struct IngestBenchCommand: ParsableCommand {
   /// are embedded before the clock starts.
   private func timeSearches(_ store: TraceStore, traceIDs: [String]) throws -> [String: [String: Double]] {
     guard searches > 0, !traceIDs.isEmpty else { return [:] }
-    var generator = SeededRandom(seed: 7)
+    var generator = SplitMix64(seed: 7)
     var texts: [String] = []
     for _ in 0..<searches {
       let id = traceIDs.randomElement(using: &generator)!

@@ -133,14 +133,6 @@ struct LexicalBenchCommand: ParsableCommand {
     }
   }
 
-  /// CPU time of the calling thread: on a shared machine it moves far less
-  /// than wall time when other processes compete for the cores.
-  private func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-  }
-
   struct AddReport {
     var indexSize = 0
     var meanMicroseconds = 0.0

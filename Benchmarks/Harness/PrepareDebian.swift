@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VectorIndex
 
 /// `tracekv-bench prepare debian`: Debian's package descriptions as a
 /// known-item BEIR collection.
@@ -61,7 +62,7 @@ struct PrepareDebianCommand: ParsableCommand {
     packages.sort { $0.name < $1.name }
     let documents = packages.map { BEIRCollection.Document(id: $0.name, title: "", text: $0.description) }
 
-    var generator = SeededRandom(seed: seed)
+    var generator = SplitMix64(seed: seed)
     var order = Array(packages.indices)
     // Fisher–Yates with our own generator: the same seed gives the same sample on every toolchain.
     for index in stride(from: order.count - 1, to: 0, by: -1) {

@@ -83,7 +83,7 @@ struct ANNBenchCommand: ParsableCommand {
     } else {
       var filtered: [[String: Any]] = []
       for selectivity in selectivities {
-        var generator = SeededRandom(seed: seed ^ UInt64(selectivity * 1e9))
+        var generator = SplitMix64(seed: seed ^ UInt64(selectivity * 1e9))
         let allowedCount = max(1, Int((selectivity * Double(baseVectors.rows)).rounded()))
         let allowed = LabelSet((0..<UInt32(baseVectors.rows)).shuffled(using: &generator).prefix(allowedCount))
         let truthIds = try groundTruth(baseVectors, queryVectors, metric, allowed: allowed)
@@ -238,19 +238,6 @@ private final class ResultsBox: @unchecked Sendable {
   }
 }
 
-
-/// CPU time (user + system) this process has used: on a shared machine it
-/// moves far less than wall time when other work takes the cores.
-func cpuSeconds() -> Double {
-  var usage = rusage()
-  #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-  #else
-    getrusage(RUSAGE_SELF, &usage)
-  #endif
-  func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
 
 /// Resident set size of this process, from /proc/self/statm.
 func residentBytes() -> Int {
