@@ -35,7 +35,8 @@ public struct SearchQuery: Sendable {
   /// RRF weights of the two sides (both 1 by default).
   public var lexicalWeight: Double
   public var vectorWeight: Double
-  /// Entries of each side that take part in the fusion (at least offset + limit).
+  /// Entries of each side that take part in the fusion (at least offset + limit);
+  /// single-side modes fetch only offset + limit.
   public var depth: Int
   /// RRF's constant k.
   public var rrfK: Double

@@ -16,7 +16,8 @@ extension TraceStore {
     guard query.lexicalWeight >= 0, query.vectorWeight >= 0, query.lexicalWeight + query.vectorWeight > 0 else {
       throw TraceKVError.invalid("weights must not be negative, and not both zero")
     }
-    let depth = max(query.depth, query.offset + query.limit)
+    // Fusion needs `depth` entries of each side; a single side needs only the page.
+    let depth = query.mode == .hybrid ? max(query.depth, query.offset + query.limit) : max(1, query.offset + query.limit)
     let fusion: ReciprocalRankFusion
     do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch {
       throw TraceKVError.invalid("\(error)")
