@@ -58,6 +58,9 @@ let package = Package(
     .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "RRFTests", dependencies: ["RRF"], swiftSettings: swiftSettings),
-    .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"],
+      // Read from the source tree by path (sentence-transformers' reference output).
+      exclude: ["Fixtures"], swiftSettings: swiftSettings),
   ]
 )

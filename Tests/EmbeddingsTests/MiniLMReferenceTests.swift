@@ -4,7 +4,8 @@ import Testing
 @testable import Embeddings
 
 /// The native MiniLM against sentence-transformers' own output
-/// (`shared/fixtures/minilm/minilm_reference.jsonl`, see its README).
+/// (`Fixtures/minilm_reference.jsonl`, a copy of the project's shared
+/// fixture `shared/fixtures/minilm/`, see its README).
 ///
 /// These tests need the model files. Without them they fail, saying how to
 /// fetch them: CI runs `make model` first, so a skip would hide a broken embedder.
@@ -15,13 +16,10 @@ import Testing
     var embedding: [Float]
   }
 
-  /// `../shared/fixtures/minilm/minilm_reference.jsonl` from the package root,
-  /// found from this file's path so the test runs from any working directory.
-  static let fixturePath: String = {
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-    return packageRoot.appendingPathComponent("../shared/fixtures/minilm/minilm_reference.jsonl").standardized.path
-  }()
+  /// `Fixtures/minilm_reference.jsonl` beside this file, found from its path
+  /// so the test runs from any working directory and any checkout location.
+  static let fixturePath: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/minilm_reference.jsonl").path
 
   static func references() throws -> [Reference] {
     let text = try String(contentsOfFile: fixturePath, encoding: .utf8)
