@@ -79,7 +79,7 @@ struct IngestBenchCommand: ParsableCommand {
       tenStep.append(Double(nowNanoseconds() - begin) / 1000)
     }
 
-    let search = try timeSearches(store, traceIDs: ids)
+    let search = try SearchLatency.measure(store, traceIDs: ids, searches: searches, limit: 10)
 
     // Raw LMDB: the same span record sizes, one synced transaction per 1,000 puts.
     let sizes = try store.spanRecordSizes()
@@ -119,10 +119,7 @@ struct IngestBenchCommand: ParsableCommand {
     print("messages() reconstruction: random trace p50 \(fixed(percentile(latencies, 50), 1)) µs, "
       + "p99 \(fixed(percentile(latencies, 99), 1)) µs; 10-step trace p50 \(fixed(percentile(tenStep, 50), 1)) µs, "
       + "p99 \(fixed(percentile(tenStep, 99), 1)) µs")
-    for (mode, figures) in search.sorted(by: { $0.key < $1.key }) {
-      print("search (\(mode), limit 10, excluding the query embedding) over \(report.added) traces: "
-        + "p50 \(fixed(figures["p50_ms"] ?? .nan, 3)) ms, p99 \(fixed(figures["p99_ms"] ?? .nan, 3)) ms")
-    }
+    SearchLatency.print(search, traces: report.added, limit: 10)
 
     if let json {
       var object: [String: Any] = [
@@ -137,43 +134,6 @@ struct IngestBenchCommand: ParsableCommand {
       if !search.isEmpty { object["search"] = search }
       try writeJSON(object, to: json)
     }
-  }
-
-  /// Search latency on the ingested store, one query at a time, per mode
-  /// (lexical; vector and hybrid when the store embeds). Each query is 6 to
-  /// 12 words drawn (seeded) from a random trace's conversation, so queries
-  /// share vocabulary with the store without being copies of a trace; they
-  /// are embedded before the clock starts.
-  private func timeSearches(_ store: TraceStore, traceIDs: [String]) throws -> [String: [String: Double]] {
-    guard searches > 0, !traceIDs.isEmpty else { return [:] }
-    var generator = SplitMix64(seed: 7)
-    var texts: [String] = []
-    for _ in 0..<searches {
-      let id = traceIDs.randomElement(using: &generator)!
-      let words = try store.messages(traceID: id).flatMap { $0.content.split(whereSeparator: \.isWhitespace) }
-      let count = min(words.count, Int.random(in: 6...12, using: &generator))
-      guard count > 0 else { continue }
-      texts.append((0..<count).map { _ in String(words.randomElement(using: &generator)!) }.joined(separator: " "))
-    }
-    guard !texts.isEmpty else { return [:] }
-    let vectors = try texts.map { try store.embedQuery($0) }
-    let modes: [SearchMode] = vectors[0] == nil ? [.lexical] : [.lexical, .vector, .hybrid]
-    var figures: [String: [String: Double]] = [:]
-    for mode in modes {
-      var latencies: [Double] = []
-      var progress = ProgressLine("\(mode.rawValue) searches", total: texts.count)
-      for (number, text) in texts.enumerated() {
-        var query = SearchQuery(text: text, mode: mode, limit: 10)
-        query.vector = vectors[number]
-        let start = nowNanoseconds()
-        _ = try store.search(query)
-        latencies.append(Double(nowNanoseconds() - start) / 1e6)
-        progress.update(number + 1)
-      }
-      progress.finish()
-      figures[mode.rawValue] = ["p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)]
-    }
-    return figures
   }
 
   /// The samples replicated with fresh trace ids, one per line (cached).

@@ -11,6 +11,7 @@ struct TraceKVBench: ParsableCommand {
       LexicalBenchCommand.self,
       EmbedBenchCommand.self,
       IngestBenchCommand.self,
+      SearchLatencyBenchCommand.self,
       RetrievalBenchCommand.self,
       CrashBenchCommand.self,
       ConcurrencyBenchCommand.self,

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import VectorIndex
+@_spi(Benchmarks) import TraceKV
+
+/// `tracekv-bench search`: per-query search latency on an existing store,
+/// so a change to the query path can be timed without ingesting again.
+struct SearchLatencyBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "search",
+    abstract: "Search latency per mode on an existing store (queries drawn from its traces).")
+
+  @Option(help: "The store to search (opened read-only).")
+  var store: String
+
+  @Option(help: "Queries per mode.")
+  var searches = 300
+
+  @Option(help: "Hits per query.")
+  var limit = 10
+
+  @Option(help: "Modes to time, comma-separated: lexical, vector, hybrid (default: every mode the store supports).")
+  var modes: String?
+
+  @Option(help: "Write the figures as JSON.")
+  var json: String?
+
+  func run() throws {
+    guard FileManager.default.fileExists(atPath: store) else { throw ValidationError("no store at \(store)") }
+    let opened = try TraceStore(path: store, options: .init(readOnly: true, create: false))
+    let ids = try opened.traceIDs()
+    let chosen = try modes.map { list in
+      try list.split(separator: ",").map { name in
+        guard let mode = SearchMode(rawValue: String(name)) else { throw ValidationError("unknown mode '\(name)'") }
+        return mode
+      }
+    }
+    let figures = try SearchLatency.measure(opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen)
+    SearchLatency.print(figures, traces: ids.count, limit: limit)
+    if let json {
+      try writeJSON(["traces": ids.count, "limit": limit, "search": figures, "context": runContext()], to: json)
+    }
+  }
+}
+
+/// Times `TraceStore.search` one query at a time, per mode.
+enum SearchLatency {
+  /// p50 and p99 in milliseconds per mode: lexical, and vector and hybrid
+  /// when the store embeds (or the `modes` given). Each query is 6 to 12 words drawn (seeded) from a
+  /// random trace's conversation, so queries share vocabulary with the store
+  /// without being copies of a trace; they are embedded before the clock starts.
+  static func measure(
+    _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil
+  ) throws -> [String: [String: Double]]
+  {
+    guard searches > 0, !traceIDs.isEmpty else { return [:] }
+    var generator = SplitMix64(seed: 7)
+    var texts: [String] = []
+    for _ in 0..<searches {
+      let id = traceIDs.randomElement(using: &generator)!
+      let words = try store.messages(traceID: id).flatMap { $0.content.split(whereSeparator: \.isWhitespace) }
+      let count = min(words.count, Int.random(in: 6...12, using: &generator))
+      guard count > 0 else { continue }
+      texts.append((0..<count).map { _ in String(words.randomElement(using: &generator)!) }.joined(separator: " "))
+    }
+    guard !texts.isEmpty else { return [:] }
+    let vectors = try texts.map { try store.embedQuery($0) }
+    let supported: [SearchMode] = vectors[0] == nil ? [.lexical] : [.lexical, .vector, .hybrid]
+    let modes = chosen ?? supported
+    if let refused = modes.first(where: { !supported.contains($0) }) {
+      throw ValidationError("this store has no vector index: \(refused.rawValue) search is not available")
+    }
+    var figures: [String: [String: Double]] = [:]
+    for mode in modes {
+      var latencies: [Double] = []
+      var progress = ProgressLine("\(mode.rawValue) searches", total: texts.count)
+      for (number, text) in texts.enumerated() {
+        var query = SearchQuery(text: text, mode: mode, limit: limit)
+        query.vector = vectors[number]
+        let start = nowNanoseconds()
+        _ = try store.search(query)
+        latencies.append(Double(nowNanoseconds() - start) / 1e6)
+        progress.update(number + 1)
+      }
+      progress.finish()
+      figures[mode.rawValue] = ["p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)]
+    }
+    return figures
+  }
+
+  static func print(_ figures: [String: [String: Double]], traces: Int, limit: Int) {
+    for (mode, values) in figures.sorted(by: { $0.key < $1.key }) {
+      Swift.print("search (\(mode), limit \(limit), excluding the query embedding) over \(traces) traces: "
+        + "p50 \(fixed(values["p50_ms"] ?? .nan, 3)) ms, p99 \(fixed(values["p99_ms"] ?? .nan, 3)) ms")
+    }
+  }
+}
