@@ -76,6 +76,7 @@ public struct ReciprocalRankFusion: Sendable, Hashable {
   /// One page of the fused list: `limit` hits starting at position `offset` (0-based).
   /// - Complexity: that of `fuse(_:)`; paging happens after the full fusion,
   ///   so pages never overlap or skip hits.
+  @inlinable
   public func fuse<ID: Hashable & Comparable>(
     _ lists: [RankedList<ID>], offset: Int, limit: Int
   ) -> [FusedHit<ID>] {
