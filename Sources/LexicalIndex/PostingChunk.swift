@@ -18,22 +18,30 @@ public struct Posting: Hashable, Sendable {
 /// The byte codec of a posting chunk: up to `capacity` postings of one term,
 /// in increasing document order, stored under `PostingChunkKey`.
 ///
-/// Layout (every integer LEB128, see `VarInt`):
+/// Layout, the fixed-width format every chunk is written in:
 ///
-///     count                      1...capacity
-///     firstDocument
-///     lastDocument − firstDocument
-///     maxTermFrequency           } block maximum: with BM25 monotone in tf and
+///     0xB2                       the format tag
+///     count − 1                  one byte, 0...capacity − 1
+///     firstDocument              LEB128 (see `VarInt`)
+///     lastDocument − firstDocument       LEB128
+///     maxTermFrequency           } block maximum, LEB128: with BM25 monotone in tf and
 ///     minDocumentLength          } antitone in dl, these bound every score in the chunk
-///     count − 1 document deltas  (each ≥ 1)
-///     count term frequencies
-///     count document lengths
+///     three widths in bytes      one byte each, 0, 1, 2 or 4: deltas, frequencies, lengths
+///     count − 1 (delta − 1)      at the delta width (see `FixedWidth`)
+///     count (frequency − 1)      at the frequency width
+///     count (length − minDocumentLength)  at the length width
 ///
-/// The header (first five integers) lets a query skip a chunk, or bound its
-/// scores, without decoding it. Why store the document length in every
-/// posting rather than once per document: a query then scores from the chunk
-/// alone, with no random read per candidate; a document's length never
-/// changes while it is indexed, so the copies never go stale.
+/// A field with nothing to tell takes no bytes: consecutive ids, every tf 1,
+/// equal lengths. The first store format wrote the same header and
+/// fields as LEB128 varints, without tag or widths (the chunk began with its
+/// count, 1...128); such chunks are still read, and a chunk is rewritten in
+/// the fixed-width format whenever a write touches it.
+///
+/// The header lets a query skip a chunk, or bound its scores, without
+/// decoding it. Why store the document length in every posting rather than
+/// once per document: a query then scores from the chunk alone, with no
+/// random read per candidate; a document's length never changes while it is
+/// indexed, so the copies never go stale.
 ///
 /// Why a bound from (max tf, min dl) rather than a stored maximum score: the
 /// score of a posting depends on the collection's average length, which moves
@@ -43,6 +51,10 @@ public enum PostingChunk {
   /// The most postings one chunk holds.
   public static let capacity = 128
 
+  /// The first byte of a fixed-width chunk; a LEB128 chunk begins with its
+  /// count, whose first byte is 0x01...0x80.
+  static let fixedWidthTag: UInt8 = 0xB2
+
   /// The bytes of `postings`, which must be non-empty, at most `capacity`, and
   /// in strictly increasing document order.
   /// - Complexity: O(count).
@@ -50,31 +62,42 @@ public enum PostingChunk {
     precondition(!postings.isEmpty && postings.count <= capacity, "a chunk holds 1...\(capacity) postings")
     var maxTF: UInt32 = 0
     var minLength = UInt32.max
+    var maxLength: UInt32 = 0
+    var maxDelta: UInt32 = 1
+    var previous: UInt32?
     for posting in postings {
+      precondition(posting.termFrequency >= 1, "a posting's term frequency is at least 1")
+      if let previous {
+        precondition(posting.document > previous, "postings must be in strictly increasing document order")
+        maxDelta = max(maxDelta, posting.document - previous)
+      }
+      previous = posting.document
       maxTF = max(maxTF, posting.termFrequency)
       minLength = min(minLength, posting.documentLength)
+      maxLength = max(maxLength, posting.documentLength)
     }
     let first = postings.first!.document
     let last = postings.last!.document
+    let widths = (
+      delta: FixedWidth.width(of: maxDelta - 1), frequency: FixedWidth.width(of: maxTF - 1),
+      length: FixedWidth.width(of: maxLength - minLength))
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(16 + 3 * postings.count)
-    VarInt.append(UInt32(postings.count), to: &bytes)
+    bytes.reserveCapacity(24 + postings.count * (widths.delta + widths.frequency + widths.length))
+    bytes.append(fixedWidthTag)
+    bytes.append(UInt8(postings.count - 1))
     VarInt.append(first, to: &bytes)
     VarInt.append(last - first, to: &bytes)
     VarInt.append(maxTF, to: &bytes)
     VarInt.append(minLength, to: &bytes)
-    var previous = first
-    for posting in postings.dropFirst() {
-      precondition(posting.document > previous, "postings must be in strictly increasing document order")
-      VarInt.append(posting.document - previous, to: &bytes)
-      previous = posting.document
-    }
-    for posting in postings { VarInt.append(posting.termFrequency, to: &bytes) }
-    for posting in postings { VarInt.append(posting.documentLength, to: &bytes) }
+    bytes.append(contentsOf: [UInt8(widths.delta), UInt8(widths.frequency), UInt8(widths.length)])
+    FixedWidth.append(
+      zip(postings.dropFirst(), postings).lazy.map { $0.document - $1.document - 1 }, width: widths.delta, to: &bytes)
+    FixedWidth.append(postings.lazy.map { $0.termFrequency - 1 }, width: widths.frequency, to: &bytes)
+    FixedWidth.append(postings.lazy.map { $0.documentLength - minLength }, width: widths.length, to: &bytes)
     return bytes
   }
 
-  /// The postings in `bytes`, or nil when they do not decode.
+  /// The postings in `bytes` (either format), or nil when they do not decode.
   /// - Complexity: O(count).
   public static func decode(_ bytes: [UInt8]) -> [Posting]? {
     bytes.withUnsafeBytes { raw -> [Posting]? in
@@ -88,7 +111,7 @@ public enum PostingChunk {
   }
 }
 
-/// The first five integers of a chunk.
+/// A chunk's header: what a query reads before, or instead of, decoding it.
 struct PostingChunkHeader: Sendable {
   var count: Int
   var firstDocument: UInt32
@@ -97,13 +120,25 @@ struct PostingChunkHeader: Sendable {
   var minDocumentLength: UInt32
   /// Where the document deltas begin.
   var payloadOffset: Int
+  /// The field widths in bytes, or nil for a LEB128 chunk.
+  var widths: (delta: Int, frequency: Int, length: Int)?
 
-  /// Parses and validates the header; nil when corrupted.
+  /// Parses and validates the header (and, for a fixed-width chunk, its size);
+  /// nil when corrupted.
   /// - Complexity: O(1).
   init?(_ bytes: UnsafeRawBufferPointer) {
     var reader = ByteReader(bytes)
-    guard let count = reader.readVarInt(), count >= 1, count <= PostingChunk.capacity,
-      let first = reader.readVarInt(), let span = reader.readVarInt(),
+    let fixedWidth = bytes.first == PostingChunk.fixedWidthTag
+    let count: UInt32
+    if fixedWidth {
+      guard bytes.count > 2, Int(bytes[1]) < PostingChunk.capacity else { return nil }
+      count = UInt32(bytes[1]) + 1
+      reader.offset = 2
+    } else {
+      guard let value = reader.readVarInt(), value >= 1, value <= PostingChunk.capacity else { return nil }
+      count = value
+    }
+    guard let first = reader.readVarInt(), let span = reader.readVarInt(),
       let maxTF = reader.readVarInt(), maxTF >= 1,
       let minLength = reader.readVarInt()
     else { return nil }
@@ -114,7 +149,22 @@ struct PostingChunkHeader: Sendable {
     lastDocument = last
     maxTermFrequency = maxTF
     minDocumentLength = minLength
-    payloadOffset = reader.offset
+    if fixedWidth {
+      guard reader.offset + 3 <= bytes.count else { return nil }
+      let widths = (
+        delta: Int(bytes[reader.offset]), frequency: Int(bytes[reader.offset + 1]),
+        length: Int(bytes[reader.offset + 2]))
+      guard FixedWidth.widths.contains(widths.delta), FixedWidth.widths.contains(widths.frequency),
+        FixedWidth.widths.contains(widths.length), widths.frequency >= FixedWidth.width(of: maxTF - 1)
+      else { return nil }
+      payloadOffset = reader.offset + 3
+      guard bytes.count == payloadOffset + (self.count - 1) * widths.delta + self.count * (widths.frequency + widths.length)
+      else { return nil }
+      self.widths = widths
+    } else {
+      payloadOffset = reader.offset
+      widths = nil
+    }
   }
 }
 
@@ -141,6 +191,59 @@ struct DecodedChunk: Sendable {
   mutating func decodeDocuments(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
     count = header.count
     hasFrequencies = false
+    guard let widths = header.widths else { return decodeVarIntDocuments(bytes, header: header) }
+    frequencyOffset = header.payloadOffset + (header.count - 1) * widths.delta
+    return documents.withUnsafeMutableBufferPointer { out -> Bool in
+      let output = out.baseAddress!
+      output[0] = header.firstDocument
+      FixedWidth.read(bytes, at: header.payloadOffset, count: header.count - 1, width: widths.delta, into: output + 1)
+      // Deltas are stored minus 1. Summed in 64 bits, the span check also
+      // rules out a wrap of the 32-bit ids.
+      var span: UInt64 = 0
+      var document = header.firstDocument
+      for index in 1..<header.count {
+        span &+= UInt64(output[index]) &+ 1
+        document = document &+ output[index] &+ 1
+        output[index] = document
+      }
+      return span == UInt64(header.lastDocument - header.firstDocument)
+    }
+  }
+
+  /// Decodes frequencies and lengths after `decodeDocuments`; false when a
+  /// value contradicts the header (or a LEB128 chunk does not end right after them).
+  /// - Complexity: O(count).
+  mutating func decodeFrequencies(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
+    guard let widths = header.widths else { return decodeVarIntFrequencies(bytes, header: header) }
+    let count = self.count
+    let lengthOffset = frequencyOffset + count * widths.frequency
+    let frequenciesOK = termFrequencies.withUnsafeMutableBufferPointer { out -> Bool in
+      let output = out.baseAddress!
+      FixedWidth.read(bytes, at: frequencyOffset, count: count, width: widths.frequency, into: output)
+      var largest: UInt32 = 0
+      for index in 0..<count {
+        largest = max(largest, output[index])
+        output[index] &+= 1
+      }
+      return largest < header.maxTermFrequency
+    }
+    let minimum = header.minDocumentLength
+    let lengthsOK = documentLengths.withUnsafeMutableBufferPointer { out -> Bool in
+      let output = out.baseAddress!
+      FixedWidth.read(bytes, at: lengthOffset, count: count, width: widths.length, into: output)
+      var largest: UInt32 = 0
+      for index in 0..<count {
+        largest = max(largest, output[index])
+        output[index] &+= minimum
+      }
+      return largest <= UInt32.max - minimum
+    }
+    hasFrequencies = frequenciesOK && lengthsOK
+    return hasFrequencies
+  }
+
+  /// `decodeDocuments` for a chunk of the first format (LEB128).
+  private mutating func decodeVarIntDocuments(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
     var reader = ByteReader(bytes, offset: header.payloadOffset)
     let ok = documents.withUnsafeMutableBufferPointer { out -> Bool in
       var document = header.firstDocument
@@ -160,10 +263,8 @@ struct DecodedChunk: Sendable {
     return ok
   }
 
-  /// Decodes frequencies and lengths after `decodeDocuments`, checking that
-  /// the chunk ends exactly after them.
-  /// - Complexity: O(count).
-  mutating func decodeFrequencies(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
+  /// `decodeFrequencies` for a chunk of the first format (LEB128).
+  private mutating func decodeVarIntFrequencies(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
     var reader = ByteReader(bytes, offset: frequencyOffset)
     let count = self.count
     let frequenciesOK = termFrequencies.withUnsafeMutableBufferPointer { out -> Bool in

@@ -127,8 +127,12 @@ struct PostingCursor {
       let weight = self.weight
       let start = window.start
       let stop = decoded.withBuffers { documents, frequencies, lengths -> Int in
-        var stop = position
-        while stop < documents.count, documents[stop] < end { stop += 1 }
+        // Most chunks end inside the window: only the last one is searched.
+        var stop = documents.count
+        if documents[stop - 1] >= end {
+          stop = position
+          while documents[stop] < end { stop += 1 }
+        }
         // Scores first, in a loop of plain arithmetic the compiler vectorizes,
         // then the scatter into the window.
         let contributions = window.contributions
@@ -136,11 +140,23 @@ struct PostingCursor {
           contributions[index] = scorer.score(
             idf: weight, termFrequency: frequencies[index], documentLength: lengths[index])
         }
+        // The touched bits of one bitmap word are gathered in a register and
+        // stored once the postings leave the word: on a dense list, a
+        // read-modify-write per posting chains every posting through the
+        // same word in memory (store-to-load forwarding latency each time).
+        var word = -1
+        var bits: UInt64 = 0
         for index in position..<stop {
           let offset = Int(documents[index] &- start)
-          window.touched[offset &>> 6] |= 1 &<< UInt64(offset & 63)
+          if offset &>> 6 != word {
+            if word >= 0 { window.touched[word] |= bits }
+            word = offset &>> 6
+            bits = 0
+          }
+          bits |= 1 &<< UInt64(offset & 63)
           window.scores[offset] += contributions[index]
         }
+        if word >= 0 { window.touched[word] |= bits }
         return stop
       }
       if stop < decoded.count {

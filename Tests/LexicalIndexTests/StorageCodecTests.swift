@@ -1,4 +1,4 @@
-import LexicalIndex
+@testable import LexicalIndex
 import TestSupport
 import Testing
 
@@ -16,6 +16,99 @@ import Testing
     #expect(PostingChunk.decode(bytes) == postings)
     #expect(PostingChunk.decode([Posting(document: .max - 1, termFrequency: 1, documentLength: 0)].encodedChunk)
       == [Posting(document: .max - 1, termFrequency: 1, documentLength: 0)])
+  }
+
+  /// Fields of zero width (consecutive ids, every tf 1, equal lengths) and
+  /// of the full 32 bits both round-trip.
+  @Test func postingChunkRoundTripsAtExtremeWidths() {
+    let dense = (0..<UInt32(PostingChunk.capacity)).map {
+      Posting(document: 1_000 + $0, termFrequency: 1, documentLength: 42)
+    }
+    #expect(PostingChunk.decode(dense.encodedChunk) == dense)
+    // The fields of a dense chunk take no bytes at all: header, widths and padding only.
+    #expect(dense.encodedChunk.count < 20)
+    let wide = [
+      Posting(document: 0, termFrequency: .max, documentLength: 0),
+      Posting(document: .max, termFrequency: 1, documentLength: .max),
+    ]
+    #expect(PostingChunk.decode(wide.encodedChunk) == wide)
+  }
+
+  @Test func fixedWidthFieldsRoundTripAtEveryWidth() {
+    var generator = SeededGenerator(seed: 11)
+    for maximum in [0, UInt32(UInt8.max), UInt32(UInt16.max), UInt32.max] {
+      let width = FixedWidth.width(of: maximum)
+      let values = (0..<77).map { _ in UInt32.random(in: 0...maximum, using: &generator) } + [maximum]
+      var bytes: [UInt8] = []
+      FixedWidth.append(values, width: width, to: &bytes)
+      #expect(bytes.count == values.count * width)
+      var read = [UInt32](repeating: 7, count: values.count)
+      bytes.withUnsafeBytes { raw in
+        read.withUnsafeMutableBufferPointer {
+          FixedWidth.read(raw, at: 0, count: values.count, width: width, into: $0.baseAddress!)
+        }
+      }
+      #expect(read == values, "width \(width)")
+    }
+    #expect([0, 1, 255, 256, 65_535, 65_536].map { FixedWidth.width(of: $0) } == [0, 1, 1, 2, 2, 4])
+  }
+
+  /// Stores written before the fixed-width format hold LEB128 chunks: they
+  /// still decode, and a query over a mix of both formats answers alike.
+  @Test func leb128ChunksOfTheFirstFormatStillDecode() throws {
+    let postings = [
+      Posting(document: 3, termFrequency: 2, documentLength: 10), Posting(document: 9, termFrequency: 1, documentLength: 4),
+    ]
+    // count, first, span, max tf, min length, delta, tfs, lengths
+    #expect(PostingChunk.decode([2, 3, 6, 2, 4, 6, 2, 1, 10, 4]) == postings)
+    #expect(PostingChunk.decode([2, 3, 6, 2, 4, 6, 2, 1, 10, 4, 0]) == nil)
+
+    let index = BM25Index()
+    var packed = InMemoryLexicalStore()
+    try index.add(randomCorpus(count: 600, seed: 8), to: &packed)
+    var mixed = InMemoryLexicalStore()
+    try index.add(randomCorpus(count: 600, seed: 8), to: &mixed)
+    var rewritten = 0
+    for term in mixed.terms {
+      for (number, first) in mixed.chunkFirstDocuments(of: term).enumerated() where number % 2 == 0 {
+        let bytes = mixed.withPostingChunk(of: term, covering: first) { Array($0!.bytes) }
+        mixed.putPostingChunk(of: term, firstDocument: first, bytes: try leb128Chunk(#require(PostingChunk.decode(bytes))))
+        rewritten += 1
+      }
+    }
+    #expect(rewritten > 100)
+    for query in randomQueries(count: 40, seed: 9) {
+      #expect(try index.search(query, limit: 20, in: mixed) == index.search(query, limit: 20, in: packed))
+    }
+  }
+
+  @Test func corruptFixedWidthChunksAreRejected() {
+    let postings = (0..<UInt32(20)).map {
+      Posting(document: 5 + 3 * $0, termFrequency: 1 + $0 % 4, documentLength: 100 + 7 * $0)
+    }
+    let bytes = postings.encodedChunk
+    #expect(PostingChunk.decode(bytes) == postings)
+    // tag, count − 1, first, span, max tf, min length: the widths follow.
+    let widths = 6
+    #expect(bytes[0] == 0xB2 && bytes[widths..<widths + 3] == [1, 1, 1])
+    var noFrequencyField = bytes
+    noFrequencyField[widths + 1] = 0  // max tf 4 needs a frequency field
+    #expect(PostingChunk.decode(Array(noFrequencyField.dropLast(20))) == nil)
+    var oddWidth = bytes
+    oddWidth[widths + 2] = 3
+    #expect(PostingChunk.decode(oddWidth + [UInt8](repeating: 0, count: 40)) == nil)
+    var widerDeltas = bytes
+    widerDeltas[widths] = 2
+    #expect(PostingChunk.decode(widerDeltas) == nil, "the size no longer matches")
+    var wrongSpan = bytes
+    wrongSpan[widths + 3] ^= 0x01  // the first delta
+    #expect(PostingChunk.decode(wrongSpan) == nil)
+    // Max tf 3 still fits a one-byte field, but the chunk holds a tf of 4.
+    var frequencyAboveMaximum = bytes
+    frequencyAboveMaximum[4] = 3
+    #expect(PostingChunk.decode(frequencyAboveMaximum) == nil)
+    #expect(PostingChunk.decode(Array(bytes.dropLast())) == nil)
+    #expect(PostingChunk.decode(Array(bytes.prefix(3))) == nil)
   }
 
   @Test func corruptChunksAreRejected() {
@@ -81,4 +174,27 @@ import Testing
 
 extension Array where Element == Posting {
   var encodedChunk: [UInt8] { PostingChunk.encode(self) }
+}
+
+/// A chunk in the first store format, LEB128 throughout (see `PostingChunk`).
+func leb128Chunk(_ postings: [Posting]) -> [UInt8] {
+  func append(_ value: UInt32, to bytes: inout [UInt8]) {
+    var value = value
+    while value >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+      value >>= 7
+    }
+    bytes.append(UInt8(value))
+  }
+  var bytes: [UInt8] = []
+  for value in [
+    UInt32(postings.count), postings.first!.document, postings.last!.document - postings.first!.document,
+    postings.map(\.termFrequency).max()!, postings.map(\.documentLength).min()!,
+  ] {
+    append(value, to: &bytes)
+  }
+  for (next, previous) in zip(postings.dropFirst(), postings) { append(next.document - previous.document, to: &bytes) }
+  for posting in postings { append(posting.termFrequency, to: &bytes) }
+  for posting in postings { append(posting.documentLength, to: &bytes) }
+  return bytes
 }
