@@ -18,11 +18,13 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// Above this many hits, `.automatic` runs term at a time whatever the query.
   ///
   /// MaxScore pays off only when the k-th best score climbs above the bounds
-  /// of the common terms. Measured on Debian (64.5k documents, 2,000 short
-  /// queries, `tracekv-bench lexical --strategy`): term at a time served 1.6×
-  /// the queries/s of MaxScore at k = 100 and 1.2× at k = 1,000; they were
-  /// even at k = 10.
-  public static let maxScoreMaximumLimit = 10
+  /// of the common terms, which takes a very small k. Measured on Debian
+  /// (64.5k documents, 2,000 short queries, `tracekv-bench lexical --strategy
+  /// maxscore|taat --depth k`, fixed-width chunks, two runs each): MaxScore
+  /// served 1.3–1.9× the queries/s of term at a time at k = 1, they were even
+  /// at k = 3, and term at a time served 1.1–1.3× MaxScore's at k = 10 (1.6×
+  /// at k = 100 with the earlier LEB128 chunks).
+  public static let maxScoreMaximumLimit = 3
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms and `limit` hits.
   static func automatic(terms: Int, limit: Int) -> BM25SearchStrategy {
