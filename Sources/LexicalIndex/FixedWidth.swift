@@ -8,11 +8,12 @@
 /// vectorizes. LEB128 spent a data-dependent branch per byte, and decoding
 /// was more than half of term-at-a-time's cost on dense lists. Whole bytes
 /// rather than bit packing: on the 100,000-trace store of `tracekv-bench
-/// ingest`, bit-packed chunks made hybrid search about 20 % slower and the
-/// store about 1 % smaller.
+/// ingest`, bit-packed chunks gave a median 1.15× the hybrid p50 of whole
+/// bytes over six alternating runs, for a store about 1 % smaller.
 enum FixedWidth {
-  /// The widths a field may have, in bytes.
-  static let widths: Set<Int> = [0, 1, 2, 4]
+  /// Whether a field may be `width` bytes wide: 0, 1, 2 or 4.
+  @inline(__always)
+  static func isValid(_ width: Int) -> Bool { width == 0 || width == 1 || width == 2 || width == 4 }
 
   /// The fewest bytes that hold every value up to `maximum` (0 for 0).
   @inline(__always)
@@ -22,7 +23,7 @@ enum FixedWidth {
 
   /// Appends `values`, each at most the maximum of `width` bytes.
   static func append(_ values: some Sequence<UInt32>, width: Int, to bytes: inout [UInt8]) {
-    precondition(widths.contains(width), "a field is 0, 1, 2 or 4 bytes wide")
+    precondition(isValid(width), "a field is 0, 1, 2 or 4 bytes wide")
     for value in values {
       precondition(width == 4 || value >> (8 * width) == 0, "a value wider than its field")
       for byte in 0..<width { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * byte))) }
@@ -31,7 +32,7 @@ enum FixedWidth {
 
   /// Reads `count` values of `width` bytes starting at `offset` into
   /// `output`; a field of width 0 reads as zeros.
-  /// - Precondition: `width` is one of `widths` and `offset + count · width ≤ bytes.count`
+  /// - Precondition: `isValid(width)` and `offset + count · width ≤ bytes.count`
   ///   (checked by the caller once per chunk, not per value).
   /// - Complexity: O(count), no branch per value.
   @inline(__always)

@@ -154,8 +154,8 @@ struct PostingChunkHeader: Sendable {
       let widths = (
         delta: Int(bytes[reader.offset]), frequency: Int(bytes[reader.offset + 1]),
         length: Int(bytes[reader.offset + 2]))
-      guard FixedWidth.widths.contains(widths.delta), FixedWidth.widths.contains(widths.frequency),
-        FixedWidth.widths.contains(widths.length), widths.frequency >= FixedWidth.width(of: maxTF - 1)
+      guard FixedWidth.isValid(widths.delta), FixedWidth.isValid(widths.frequency), FixedWidth.isValid(widths.length),
+        widths.frequency >= FixedWidth.width(of: maxTF - 1)
       else { return nil }
       payloadOffset = reader.offset + 3
       guard bytes.count == payloadOffset + (self.count - 1) * widths.delta + self.count * (widths.frequency + widths.length)

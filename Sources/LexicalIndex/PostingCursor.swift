@@ -127,7 +127,7 @@ struct PostingCursor {
       let weight = self.weight
       let start = window.start
       let stop = decoded.withBuffers { documents, frequencies, lengths -> Int in
-        // Most chunks end inside the window: only the last one is searched.
+        // Most chunks end inside the window; only one that crosses its end is searched.
         var stop = documents.count
         if documents[stop - 1] >= end {
           stop = position
