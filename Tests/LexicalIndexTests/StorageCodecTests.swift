@@ -61,6 +61,7 @@ import Testing
     ]
     // count, first, span, max tf, min length, delta, tfs, lengths
     #expect(PostingChunk.decode([2, 3, 6, 2, 4, 6, 2, 1, 10, 4]) == postings)
+    #expect(leb128Chunk(postings) == [2, 3, 6, 2, 4, 6, 2, 1, 10, 4])
     #expect(PostingChunk.decode([2, 3, 6, 2, 4, 6, 2, 1, 10, 4, 0]) == nil)
 
     let index = BM25Index()
@@ -178,23 +179,14 @@ extension Array where Element == Posting {
 
 /// A chunk in the first store format, LEB128 throughout (see `PostingChunk`).
 func leb128Chunk(_ postings: [Posting]) -> [UInt8] {
-  func append(_ value: UInt32, to bytes: inout [UInt8]) {
-    var value = value
-    while value >= 0x80 {
-      bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-      value >>= 7
-    }
-    bytes.append(UInt8(value))
-  }
-  var bytes: [UInt8] = []
-  for value in [
+  let header = [
     UInt32(postings.count), postings.first!.document, postings.last!.document - postings.first!.document,
     postings.map(\.termFrequency).max()!, postings.map(\.documentLength).min()!,
-  ] {
-    append(value, to: &bytes)
+  ]
+  let deltas = zip(postings.dropFirst(), postings).map { $0.document - $1.document }
+  var bytes: [UInt8] = []
+  for value in header + deltas + postings.map(\.termFrequency) + postings.map(\.documentLength) {
+    VarInt.append(value, to: &bytes)
   }
-  for (next, previous) in zip(postings.dropFirst(), postings) { append(next.document - previous.document, to: &bytes) }
-  for posting in postings { append(posting.termFrequency, to: &bytes) }
-  for posting in postings { append(posting.documentLength, to: &bytes) }
   return bytes
 }
