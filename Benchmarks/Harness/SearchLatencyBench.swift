@@ -26,6 +26,7 @@ struct SearchLatencyBenchCommand: ParsableCommand {
   var json: String?
 
   func run() throws {
+    guard searches > 0, limit > 0 else { throw ValidationError("--searches and --limit must be at least 1") }
     guard FileManager.default.fileExists(atPath: store) else { throw ValidationError("no store at \(store)") }
     let opened = try TraceStore(path: store, options: .init(readOnly: true, create: false))
     let ids = try opened.traceIDs()
@@ -46,13 +47,13 @@ struct SearchLatencyBenchCommand: ParsableCommand {
 /// Times `TraceStore.search` one query at a time, per mode.
 enum SearchLatency {
   /// p50 and p99 in milliseconds per mode: lexical, and vector and hybrid
-  /// when the store embeds (or the `modes` given). Each query is 6 to 12 words drawn (seeded) from a
-  /// random trace's conversation, so queries share vocabulary with the store
-  /// without being copies of a trace; they are embedded before the clock starts.
+  /// when the store embeds (or the `modes` given). Each query is 6 to 12
+  /// words drawn (seeded) from a random trace's conversation, so queries
+  /// share vocabulary with the store without being copies of a trace; they
+  /// are embedded before the clock starts.
   static func measure(
     _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil
-  ) throws -> [String: [String: Double]]
-  {
+  ) throws -> [String: [String: Double]] {
     guard searches > 0, !traceIDs.isEmpty else { return [:] }
     var generator = SplitMix64(seed: 7)
     var texts: [String] = []
