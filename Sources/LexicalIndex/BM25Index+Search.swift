@@ -20,10 +20,10 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// MaxScore pays off only when the k-th best score climbs above the bounds
   /// of the common terms, which takes a very small k. Measured on Debian
   /// (64.5k documents, 2,000 short queries, `tracekv-bench lexical --strategy
-  /// maxscore|taat --depth k`, fixed-width chunks, two runs each): MaxScore
-  /// served 1.3–1.9× the queries/s of term at a time at k = 1, they were even
-  /// at k = 3, and term at a time served 1.1–1.3× MaxScore's at k = 10 (1.6×
-  /// at k = 100 with the earlier LEB128 chunks).
+  /// maxscore|taat --depth k`, fixed-width chunks, two runs each): term at
+  /// a time served 0.5–0.8× MaxScore's queries/s at k = 1, 1.0× and 1.2× at
+  /// k = 3 (within this machine's noise), 1.1–1.3× at k = 10 (and 1.6× at
+  /// k = 100 with the earlier LEB128 chunks).
   public static let maxScoreMaximumLimit = 3
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms and `limit` hits.
