@@ -74,6 +74,7 @@ ifeq ($(QUICK),1)
   LEXICAL_ARGS := --grow-to 10000 --adds 200
   EMBED_ARGS := --limit 200
   INGEST_ARGS := --traces 2000 --reconstructions 500
+  SEARCH_TRACES := 2000
   SCALING_ARGS := --sizes 1000,2000,5000 --vector-queries 200 --hybrid-queries 100 --embedder hashing
   SCALING_BEIR := $(DATA)/debian
   REPORT_NOTE := --note "QUICK=1 run (small sizes, hashing embedder for scaling): a check of the pipeline, not results."
@@ -90,12 +91,22 @@ else
   LEXICAL_ARGS :=
   EMBED_ARGS := --limit 1000
   INGEST_ARGS := --traces 100000
+  # Search latency on a store of this many traces with hashing vectors (the
+  # hybrid goal: p50 ≤ 2 ms at 100,000).
+  SEARCH_TRACES := 100000
   # The hashing embedder: scaling measures the store (build time, memory,
   # queries/s, bytes); MiniLM's per-text cost is the embed benchmark's.
   SCALING_ARGS := --sizes 10000,100000,full --embedder hashing
   SCALING_BEIR := $(DATA)/debian
   REPORT_NOTE :=
 endif
+# A store of $(SEARCH_TRACES) traces with hashing vectors, then per-mode search latency on it.
+define SEARCH_LATENCY
+$(BENCH) ingest --skip-sqlite --embedder hashing --traces $(SEARCH_TRACES) --searches 0 --reconstructions 100 \
+	  --data $(DATA)/search-latency
+	$(BENCH) search --store $(DATA)/search-latency/ingest.tkv --json $(RESULTS)/search-latency.json
+endef
+
 # A Debian collection: the first N documents (`subset`), or all of it when N is empty.
 debian-docs = $(if $(1),$(DATA)/debian-$(1),$(DATA)/debian)
 LEXICAL_DEBIAN := $(call debian-docs,$(LEXICAL_DOCS))
@@ -141,6 +152,7 @@ bench: bench-data
 	@echo "== embed, ingest, scaling"
 	$(BENCH) embed --no-peer --batch 1,32 --data-dir $(DATA) $(EMBED_ARGS) --json $(RESULTS)/embed.json
 	$(BENCH) ingest --skip-sqlite --data $(DATA)/ingest $(INGEST_ARGS) --json $(RESULTS)/ingest.json
+	$(SEARCH_LATENCY)
 	$(BENCH) scaling $(GLOVE) --truth $(DATA)/glove50-truth.ibin --beir $(SCALING_BEIR) $(SCALING_ARGS) \
 	  --work $(DATA)/scaling --json $(RESULTS)/scaling.json
 	$(MAKE) --no-print-directory report
@@ -167,6 +179,8 @@ compare: bench-data peers-venv
 	$(BENCH) embed --python $(BENCH_PY) --batch 1,32 --data-dir $(DATA) $(EMBED_ARGS) --json $(RESULTS)/embed.json
 	@echo "== ingest: TraceKV vs SQLite and raw LMDB"
 	$(BENCH) ingest --data $(DATA)/ingest $(INGEST_ARGS) --json $(RESULTS)/ingest.json
+	@echo "== search latency"
+	$(SEARCH_LATENCY)
 	@echo "== scaling"
 	$(BENCH) scaling $(GLOVE) --truth $(DATA)/glove50-truth.ibin --beir $(SCALING_BEIR) $(SCALING_ARGS) \
 	  --work $(DATA)/scaling --json $(RESULTS)/scaling.json

@@ -80,7 +80,7 @@ struct ResultFile {
   enum Kind: String {
     case annComparison = "ann + peers", ann = "ann", lexicalComparison = "lexical + peers", lexical = "lexical"
     case retrievalComparison = "retrieval + reference", retrieval = "retrieval", embed = "embed", ingest = "ingest"
-    case scaling = "scaling", unknown = "not recognized"
+    case searchLatency = "search latency", scaling = "scaling", unknown = "not recognized"
   }
 
   var name: String
@@ -109,6 +109,7 @@ struct ResultFile {
     if object["reference"] is [String: Any] { return .retrievalComparison }
     if object["modes"] is [Any] { return .retrieval }
     if object["traces_per_s"] != nil { return .ingest }
+    if object["search"] is [String: Any] { return .searchLatency }
     return .unknown
   }
 
@@ -180,7 +181,7 @@ struct ChartWriter {
 // MARK: - Sections
 
 /// The Markdown of every report, in a fixed order: context, ANN, lexical,
-/// retrieval, embedding, ingest, scaling.
+/// retrieval, embedding, ingest, search latency, scaling.
 struct ReportSections {
   /// Markdown with `{{IMG}}` where the image folder goes.
   private var parts: [String] = []
@@ -198,6 +199,7 @@ struct ReportSections {
     }
     for report in reports where report.kind == .embed { parts.append(embedSection(report)) }
     for report in reports where report.kind == .ingest { parts.append(ingestSection(report)) }
+    for report in reports where report.kind == .searchLatency { parts.append(searchLatencySection(report)) }
     let miniLMRate = reports.first { $0.kind == .embed }.flatMap(Self.miniLMTextsPerSecond)
     for report in reports where report.kind == .scaling {
       parts.append(scalingSection(report, miniLMRate: miniLMRate, charts: &charts))
@@ -486,6 +488,37 @@ struct ReportSections {
           "", "", "", "",
         ],
       ])
+    return text
+  }
+
+  // MARK: search latency
+
+  /// The hybrid goal of issue #9: p50 ≤ 2 ms on 100,000 traces, one thread,
+  /// the query embedding excluded.
+  private static let hybridGoalMilliseconds = 2.0
+
+  private func searchLatencySection(_ report: ResultFile) -> String {
+    let object = report.object
+    let modes = object["search"] as? [String: Any] ?? [:]
+    var text = "### Search latency\n\n"
+    text += "`TraceStore.search` one query at a time over \(count(object["traces"])) traces (the TraceBrain samples "
+      + "with fresh ids, hashing vectors: every query word is in ≥ 5 % of traces, the worst case for BM25), "
+      + "limit \(count(object["limit"])), queries of 6–12 words drawn (seeded) from the traces, the query "
+      + "embedding excluded (`tracekv-bench search`).\n\n"
+    let rows = modes.keys.sorted().map { mode -> [String] in
+      let figures = modes[mode] as? [String: Any]
+      return [
+        mode, fixed(jsonNumber(figures?["p50_ms"]) ?? .nan, 3), fixed(jsonNumber(figures?["p99_ms"]) ?? .nan, 3),
+      ]
+    }
+    text += markdownTable(["mode", "p50 ms", "p99 ms"], rows)
+    if let hybrid = jsonNumber((modes["hybrid"] as? [String: Any])?["p50_ms"]),
+      let traces = jsonNumber(object["traces"]), traces >= 100_000
+    {
+      let met = hybrid <= Self.hybridGoalMilliseconds
+      text += "\nGoal: hybrid p50 ≤ \(fixed(Self.hybridGoalMilliseconds, 0)) ms at 100,000 traces: "
+        + (met ? "met" : "**not met**") + " (\(fixed(hybrid, 3)) ms).\n"
+    }
     return text
   }
 
