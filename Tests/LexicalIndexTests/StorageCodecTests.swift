@@ -25,7 +25,7 @@ import Testing
       Posting(document: 1_000 + $0, termFrequency: 1, documentLength: 42)
     }
     #expect(PostingChunk.decode(dense.encodedChunk) == dense)
-    // The fields of a dense chunk take no bytes at all: header, widths and padding only.
+    // The fields of a dense chunk take no bytes at all: header and widths only.
     #expect(dense.encodedChunk.count < 20)
     let wide = [
       Posting(document: 0, termFrequency: .max, documentLength: 0),
@@ -65,8 +65,8 @@ import Testing
     #expect(PostingChunk.decode([2, 3, 6, 2, 4, 6, 2, 1, 10, 4, 0]) == nil)
 
     let index = BM25Index()
-    var packed = InMemoryLexicalStore()
-    try index.add(randomCorpus(count: 600, seed: 8), to: &packed)
+    var fixedWidth = InMemoryLexicalStore()
+    try index.add(randomCorpus(count: 600, seed: 8), to: &fixedWidth)
     var mixed = InMemoryLexicalStore()
     try index.add(randomCorpus(count: 600, seed: 8), to: &mixed)
     var rewritten = 0
@@ -79,7 +79,7 @@ import Testing
     }
     #expect(rewritten > 100)
     for query in randomQueries(count: 40, seed: 9) {
-      #expect(try index.search(query, limit: 20, in: mixed) == index.search(query, limit: 20, in: packed))
+      #expect(try index.search(query, limit: 20, in: mixed) == index.search(query, limit: 20, in: fixedWidth))
     }
   }
 
@@ -97,6 +97,7 @@ import Testing
     #expect(PostingChunk.decode(Array(noFrequencyField.dropLast(20))) == nil)
     var oddWidth = bytes
     oddWidth[widths + 2] = 3
+    // Padded to the size three-byte lengths would take: only the width is wrong.
     #expect(PostingChunk.decode(oddWidth + [UInt8](repeating: 0, count: 40)) == nil)
     var widerDeltas = bytes
     widerDeltas[widths] = 2
