@@ -55,4 +55,21 @@ enum FixedWidth {
       output.update(repeating: 0, count: count)
     }
   }
+
+  /// `read`, then adds `base` to every value; returns the largest value read
+  /// (before the addition), so the caller can check the field against its
+  /// header and that no sum overflowed.
+  @inline(__always)
+  static func read(
+    _ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int, width: Int, adding base: UInt32,
+    into output: UnsafeMutablePointer<UInt32>
+  ) -> UInt32 {
+    read(bytes, at: offset, count: count, width: width, into: output)
+    var largest: UInt32 = 0
+    for index in 0..<count {
+      largest = max(largest, output[index])
+      output[index] &+= base
+    }
+    return largest
+  }
 }

@@ -217,28 +217,15 @@ struct DecodedChunk: Sendable {
     guard let widths = header.widths else { return decodeVarIntFrequencies(bytes, header: header) }
     let count = self.count
     let lengthOffset = frequencyOffset + count * widths.frequency
-    let frequenciesOK = termFrequencies.withUnsafeMutableBufferPointer { out -> Bool in
-      let output = out.baseAddress!
-      FixedWidth.read(bytes, at: frequencyOffset, count: count, width: widths.frequency, into: output)
-      var largest: UInt32 = 0
-      for index in 0..<count {
-        largest = max(largest, output[index])
-        output[index] &+= 1
-      }
-      return largest < header.maxTermFrequency
+    let largestFrequency = termFrequencies.withUnsafeMutableBufferPointer {
+      FixedWidth.read(bytes, at: frequencyOffset, count: count, width: widths.frequency, adding: 1, into: $0.baseAddress!)
     }
     let minimum = header.minDocumentLength
-    let lengthsOK = documentLengths.withUnsafeMutableBufferPointer { out -> Bool in
-      let output = out.baseAddress!
-      FixedWidth.read(bytes, at: lengthOffset, count: count, width: widths.length, into: output)
-      var largest: UInt32 = 0
-      for index in 0..<count {
-        largest = max(largest, output[index])
-        output[index] &+= minimum
-      }
-      return largest <= UInt32.max - minimum
+    let largestLength = documentLengths.withUnsafeMutableBufferPointer {
+      FixedWidth.read(bytes, at: lengthOffset, count: count, width: widths.length, adding: minimum, into: $0.baseAddress!)
     }
-    hasFrequencies = frequenciesOK && lengthsOK
+    // Frequencies are stored minus 1, lengths minus the chunk's minimum.
+    hasFrequencies = largestFrequency < header.maxTermFrequency && largestLength <= UInt32.max - minimum
     return hasFrequencies
   }
 
