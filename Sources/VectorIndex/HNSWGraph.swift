@@ -70,7 +70,7 @@ final class HNSWGraph: @unchecked Sendable {
     scoresInPlace = dimension >= HNSWGraph.inPlaceScoringDimension
     stride0 = 1 + 2 * m
     strideUpper = 1 + m
-    rng = SplitMix64(state: rngState ?? seed)
+    rng = SplitMix64(seed: rngState ?? seed)
     vectors = .allocate(capacity: 1)
     squaredNorms = .allocate(capacity: 1)
     levels = .allocate(capacity: 1)
@@ -273,9 +273,8 @@ final class HNSWGraph: @unchecked Sendable {
 public struct SplitMix64: RandomNumberGenerator, Sendable {
   var state: UInt64
 
-  init(state: UInt64) { self.state = state }
-
-  /// A stream that starts from `seed`; equal seeds give equal streams.
+  /// A stream that starts from `seed`; equal seeds give equal streams, and
+  /// a saved `state` given as the seed resumes its stream.
   public init(seed: UInt64) { state = seed }
 
   public mutating func next() -> UInt64 {
