@@ -30,8 +30,8 @@ struct TraceRecord {
     return writer.bytes
   }
 
-  /// - Parameter withAttributes: false leaves `trace.attributes` empty
-  ///   instead of parsing their JSON (search hits never show them).
+  /// - Parameter withAttributes: false leaves `trace.attributes` empty,
+  ///   their bytes neither read into a string nor parsed.
   static func decode(_ bytes: UnsafeRawBufferPointer, withAttributes: Bool = true) throws(TraceKVError) -> TraceRecord {
     var reader = ByteReader(bytes, what: "trace")
     let damaged = TraceKVError(.corrupted, "a damaged trace record")
@@ -49,14 +49,15 @@ struct TraceRecord {
     let reason = try reader.optionalString()
     let evaluation = try reader.optionalString()
     let feedback = try reader.optionalString()
-    let attributes = try reader.string()
+    // The last field: left unread when not wanted (search hits never show them).
+    let attributes = withAttributes ? try reader.string() : ""
 
     func object(_ text: String) throws(TraceKVError) -> JSONObject {
       guard case .object(let object)? = try? JSONParser.parse(text) else { throw damaged }
       return object
     }
     var trace = Trace(
-      traceID: traceID, attributes: attributes.isEmpty || !withAttributes ? JSONObject() : try object(attributes),
+      traceID: traceID, attributes: attributes.isEmpty ? JSONObject() : try object(attributes),
       systemPrompt: systemPrompt, episodeID: episodeID, status: status, priority: priority,
       governanceReason: reason, createdAt: Timestamp(microseconds: createdAt))
     if let evaluation { trace.aiEvaluation = AIEvaluation(try object(evaluation)) }
