@@ -144,12 +144,9 @@ struct ConcurrencyBenchCommand: ParsableCommand {
         }
         lines += line + "\n"
       }
-      var bytes = Array(lines.utf8)
       let begin = nowNanoseconds()
       do {
-        let result = try bytes.withUnsafeMutableBytes {
-          try opened.ingest(bytes: UnsafeRawBufferPointer($0), source: "writer", options: options)
-        }
+        let result = try opened.ingest(data: Data(lines.utf8), source: "writer", options: options)
         if result.added != batch { throw ValidationError("added \(result.added) of \(batch)") }
         next += batch
         ops += 1
@@ -201,7 +198,7 @@ struct ConcurrencyBenchCommand: ParsableCommand {
         ops[1] += 1
         if !hits.contains(where: { $0.traceID == workload.traceID(index) }) { fail("search missed trace \(index)") }
         // Reconstruction.
-        let messages = try opened.messages(traceID: workload.traceID(index))
+        let messages = try opened.messages(traceID: workload.traceID(index)) ?? []
         ops[2] += 1
         if messages.isEmpty { fail("trace \(index) rebuilt to no messages") }
         // Export of the newest traces: each one whole.

@@ -167,10 +167,7 @@ struct CrashBenchCommand: ParsableCommand {
     while true {
       var lines = ""
       for index in next..<(next + batch) { lines += workload.line(index) + "\n" }
-      var bytes = Array(lines.utf8)
-      let report = try bytes.withUnsafeMutableBytes {
-        try opened.ingest(bytes: UnsafeRawBufferPointer($0), source: "crash", options: options)
-      }
+      let report = try opened.ingest(data: Data(lines.utf8), source: "crash", options: options)
       guard report.added == batch else { throw ValidationError("the child added \(report.added) of \(batch)") }
       next += batch
       FileHandle.standardOutput.write(Data("ack \(next)\n".utf8))

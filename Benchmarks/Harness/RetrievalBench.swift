@@ -155,11 +155,9 @@ struct RetrievalBenchCommand: ParsableCommand {
     }
     var progress = ProgressLine("load \(collection.documents.count) documents", total: lines.count)
     let start = nowNanoseconds()
-    let report = try lines.withUnsafeBytes { bytes in
-      try traceStore.ingest(
-        bytes: bytes, source: "corpus", options: .init(batchSize: 256, layout: .jsonl)
-      ) { step in progress.update(step.bytesDone, detail: "\(step.documentsDone) documents") }
-    }
+    let report = try traceStore.ingest(
+      data: Data(lines), source: "corpus", options: .init(batchSize: 256, layout: .jsonl)
+    ) { step in progress.update(step.bytesDone, detail: "\(step.documentsDone) documents") }
     progress.finish()
     guard report.rejected.isEmpty else { throw ValidationError("\(report.rejected.count) documents were refused") }
     return (traceStore, secondsSince(start))

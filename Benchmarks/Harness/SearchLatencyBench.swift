@@ -59,7 +59,7 @@ enum SearchLatency {
     var texts: [String] = []
     for _ in 0..<searches {
       let id = traceIDs.randomElement(using: &generator)!
-      let words = try store.messages(traceID: id).flatMap { $0.content.split(whereSeparator: \.isWhitespace) }
+      let words = (try store.messages(traceID: id) ?? []).flatMap { $0.content.split(whereSeparator: \.isWhitespace) }
       let count = min(words.count, Int.random(in: 6...12, using: &generator))
       guard count > 0 else { continue }
       texts.append((0..<count).map { _ in String(words.randomElement(using: &generator)!) }.joined(separator: " "))

@@ -73,10 +73,8 @@ public final class TraceStore: Sendable {
       let tables = try StoreTables(try Self.openOrInitialize(environment))
       self.tables = tables
       search = try Self.openSearch(environment, tables, options, readOnly: isReadOnly)
-    } catch let error as TraceKVError {
-      throw error
     } catch {
-      throw TraceKVError(.storage, "opening \(path) failed: \(error)")
+      throw TraceKVError(translating: error, operation: "open \(path)")
     }
   }
 
@@ -92,7 +90,7 @@ public final class TraceStore: Sendable {
       }
     }
     @Sendable func embeddingError(_ error: any Error) -> TraceKVError {
-      TraceKVError(.embedderUnavailable, "\(error)")
+      TraceKVError.embedding(error, by: "the store's embedder", operation: "open")
     }
     func chosen() throws -> any TextEmbedder {
       do {
@@ -189,29 +187,34 @@ public final class TraceStore: Sendable {
 
   // MARK: Shared helpers for the extensions
 
-  /// A read transaction over the latest commit.
-  func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-    try environment.read(body)
+  /// A read transaction over the latest commit; what `body` throws is
+  /// translated at this boundary, named for the public call (`operation`).
+  func read<R>(_ operation: String = #function, _ body: (LMDBTransaction) throws -> R) throws(TraceKVError) -> R {
+    try translatingErrors(operation) { try environment.read(body) }
   }
 
   /// A write transaction; see `LMDBEnvironment.write` (the body may run twice).
-  func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
-    return try environment.write(body)
+  func write<R>(_ operation: String = #function, _ body: (LMDBTransaction) throws -> R) throws(TraceKVError) -> R {
+    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only", operation: operation) }
+    return try translatingErrors(operation) { try environment.write(body) }
   }
 
   /// A write transaction that keeps the search indexes in step: `body` tells
   /// the `IndexWriter` what it changed; the indexes change in the same
   /// transaction, and this process's search state is replaced after the commit.
-  func indexedWrite<R>(_ body: (LMDBTransaction, inout IndexWriter) throws -> R) throws -> R {
-    try search.writeLock.withLock {
-      let (result, state) = try write { transaction in
-        var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
-        let result = try body(transaction, &writer)
-        return (result, try writer.finish())
+  func indexedWrite<R>(
+    _ operation: String = #function, _ body: (LMDBTransaction, inout IndexWriter) throws -> R
+  ) throws(TraceKVError) -> R {
+    try translatingErrors(operation) {
+      try search.writeLock.withLock {
+        let (result, state) = try write(operation) { transaction in
+          var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
+          let result = try body(transaction, &writer)
+          return (result, try writer.finish())
+        }
+        search.install(state)
+        return result
       }
-      search.install(state)
-      return result
     }
   }
 

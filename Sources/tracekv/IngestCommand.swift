@@ -73,7 +73,7 @@ struct IngestCommand: ParsableCommand {
         }
       } else {
         let data = FileHandle.standardInput.readDataToEndOfFile()
-        fileReport = try data.withUnsafeBytes { try store.ingest(bytes: $0, source: "stdin", options: options) }
+        fileReport = try store.ingest(data: data, source: "stdin", options: options)
       }
       bytesBefore += file.size ?? 0
       report.added += fileReport.added

@@ -28,13 +28,13 @@ struct ShowCommand: ParsableCommand {
     }
     switch (view, json) {
     case (.messages, true):
-      Console.printJSON(.array(try store.messages(traceID: traceID).map(\.json)))
+      Console.printJSON(.array((try store.messages(traceID: traceID) ?? []).map(\.json)))
     case (.messages, false):
-      for message in try store.messages(traceID: traceID) { print("[\(message.role)] \(message.content)\n") }
+      for message in (try store.messages(traceID: traceID) ?? []) { print("[\(message.role)] \(message.content)\n") }
     case (.turns, true):
-      Console.printJSON(.array(try store.turns(traceID: traceID).map(\.json)))
+      Console.printJSON(.array((try store.turns(traceID: traceID) ?? []).map(\.json)))
     case (.turns, false):
-      for (index, turn) in try store.turns(traceID: traceID).enumerated() {
+      for (index, turn) in (try store.turns(traceID: traceID) ?? []).enumerated() {
         print("turn \(index + 1): \(turn.promptForModel.count) messages in the prompt")
         if let thought = turn.thought { print("  thought:    \(Console.short(thought, 100))") }
         if let code = turn.toolCode { print("  tool code:  \(Console.short(code, 100))") }
@@ -42,10 +42,10 @@ struct ShowCommand: ParsableCommand {
         if let completion = turn.modelCompletion { print("  completion: \(Console.short(completion, 100))") }
       }
     case (.tree, true):
-      Console.printJSON(.array(try store.spanTree(traceID: traceID).map(Self.treeJSON)))
+      Console.printJSON(.array((try store.spanTree(traceID: traceID) ?? []).map(Self.treeJSON)))
     case (.tree, false), (nil, false):
       printHeader(trace)
-      for node in try store.spanTree(traceID: traceID) { printTree(node, depth: 0) }
+      for node in (try store.spanTree(traceID: traceID) ?? []) { printTree(node, depth: 0) }
     case (.raw, _), (nil, true):
       Console.printJSON(.object(TraceJSON.detailed(trace)))
     }

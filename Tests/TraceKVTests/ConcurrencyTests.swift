@@ -22,10 +22,8 @@ import Testing
   }
 
   static func ingest(_ store: TraceStore, _ prefix: String, _ first: Int) throws {
-    var bytes = jsonl(prefix, first, batch)
-    let report = try bytes.withUnsafeMutableBytes {
-      try store.ingest(bytes: UnsafeRawBufferPointer($0), source: prefix, options: .init(strict: true, batchSize: batch, layout: .jsonl))
-    }
+    let report = try store.ingest(
+      data: Data(jsonl(prefix, first, batch)), source: prefix, options: .init(strict: true, batchSize: batch, layout: .jsonl))
     #expect(report.added == batch)
   }
 
@@ -38,8 +36,8 @@ import Testing
     _ = try store.searchPastExperiences("resolve a tool failure")
     let ids = try store.traceIDs(limit: 10)
     if let id = ids.randomElement() {
-      _ = try store.messages(traceID: id)
-      _ = try store.turns(traceID: id)
+      _ = try #require(try store.messages(traceID: id))
+      _ = try #require(try store.turns(traceID: id))
       _ = try store.trace(id: id)
     }
     var exported = 0

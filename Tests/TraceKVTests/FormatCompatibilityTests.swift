@@ -21,7 +21,7 @@ import Testing
     let trace = try #require(try store.trace(id: "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8"))
     #expect(trace.status == .completed && trace.feedback?.comment == "format v1 fixture")
     let expected = try ReconstructionTests.Expected(Paths.expected.appendingPathComponent("sample_7_parallel_calls.json"))
-    #expect(try store.messages(traceID: expected.traceID) == expected.messages)
+    #expect(try #require(try store.messages(traceID: expected.traceID)) == expected.messages)
     for mode in SearchMode.allCases {
       let hits = try store.search(SearchQuery(text: "get_population of Paris and Berlin", mode: mode, limit: 3)).hits
       #expect(hits.first?.traceID == "7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d", "\(mode)")

@@ -31,7 +31,7 @@ import Testing
     #expect(trace.attributes["color"] == .string("blue"))  // shallow merge
     #expect(trace.attributes["size"] == .number("3"))
     #expect(trace.status == .running)
-    #expect(try store.messages(traceID: "t1").map(\.content) == ["first", "hi a", "done a", "hi b"])
+    #expect(try #require(try store.messages(traceID: "t1")).map(\.content) == ["first", "hi a", "done a", "hi b"])
     #expect(try store.verify().isEmpty)
   }
 
@@ -126,7 +126,7 @@ import Testing
     do {
       try temporary.store.ingest(json: text)
       Issue.record("accepted \(text)")
-    } catch let error as TraceKVError {
+    } catch {
       #expect(error.kind == .invalidInput)
       #expect(error.message.contains(message), "\(error.message)")
     }

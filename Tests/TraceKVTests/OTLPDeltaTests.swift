@@ -66,10 +66,10 @@ import Testing
         try store.prompt(traceID: OTLP.trace, spanID: Conversation.spanID(k)) == conversation.prompt(k),
         "step \(k)")
     }
-    let turns = try store.turns(traceID: OTLP.trace)
+    let turns = try #require(try store.turns(traceID: OTLP.trace))
     #expect(turns.map(\.promptForModel) == (0..<steps).map(conversation.prompt))
     #expect(turns.map(\.modelCompletion) == (0..<steps).map { conversation.turns[$0].reply })
-    #expect(try store.messages(traceID: OTLP.trace) == conversation.prompt(steps - 1))
+    #expect(try #require(try store.messages(traceID: OTLP.trace)) == conversation.prompt(steps - 1))
   }
 
   /// Bytes of the trace's records in the store: its trace record and every span record.
@@ -167,11 +167,8 @@ import Testing
       OTLP.request(conversation.chatSpans(3..<6)),
       OTLP.request([conversation.agentSpan] + conversation.chatSpans(0..<3)),
     ]
-    var bytes = Array(lines.joined(separator: "\n").utf8)
-    let report = try bytes.withUnsafeMutableBytes { buffer in
-      try temporary.store.ingest(
-        bytes: UnsafeRawBufferPointer(buffer), source: "input", options: .init(strict: true, layout: .jsonl))
-    }
+    let report = try temporary.store.ingest(
+      data: Data(lines.joined(separator: "\n").utf8), source: "input", options: .init(strict: true, layout: .jsonl))
     #expect(report.added == 1 && report.spansWritten == 7)
     try checkEveryPrompt(temporary.store, conversation, steps: 6)
   }
@@ -244,11 +241,11 @@ import Testing
     let temporary = try TemporaryStore()
     try OTLP.ingest(OTLP.request(spans), into: temporary.store)
     #expect(
-      try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000003").map(\.content) == [
+      try #require(try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000003")).map(\.content) == [
         "plan", "P", "branch two",
       ])
     #expect(
-      try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000002").map(\.content) == [
+      try #require(try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000002")).map(\.content) == [
         "plan", "P", "branch one",
       ])
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))

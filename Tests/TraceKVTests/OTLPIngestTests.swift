@@ -35,8 +35,8 @@ import Testing
     #expect(trace.status == .running)
     #expect(trace.attributes["tracekv.agent.name"] == .string("weather-agent"))
     #expect(trace.attributes["otel.resource"]?.objectValue?["service.name"] == .string("weather-service"))
-    #expect(try store.messages(traceID: Self.traceID) == Self.expectedMessages)
-    let turns = try store.turns(traceID: Self.traceID)
+    #expect(try #require(try store.messages(traceID: Self.traceID)) == Self.expectedMessages)
+    let turns = try #require(try store.turns(traceID: Self.traceID))
     #expect(turns.map(\.promptForModel.count) == [2, 4])
     #expect(turns.map(\.toolCode) == [#"get_weather({"location":"Tokyo"})"#, nil])
     // The tool span is the LLM span's sibling; its call id links it to the step.
@@ -197,9 +197,9 @@ import Testing
     let copy = try TemporaryStore()
     try copy.store.ingest(json: "[" + exported.split(separator: "\n").joined(separator: ",") + "]")
     #expect(try copy.store.messages(traceID: Self.traceID) == Self.expectedMessages)
-    #expect(
-      try copy.store.turns(traceID: Self.traceID).map(\.json)
-        == source.store.turns(traceID: Self.traceID).map(\.json))
+    let copied = try #require(try copy.store.turns(traceID: Self.traceID))
+    let original = try #require(try source.store.turns(traceID: Self.traceID))
+    #expect(copied.map(\.json) == original.map(\.json))
   }
 
   @Test func aPromptThatCannotBeRenderedWholeIsKeptAsSent() throws {

@@ -68,10 +68,6 @@ enum OTLP {
   /// Ingests OTLP JSON text (strict, so a bad request throws).
   @discardableResult
   static func ingest(_ text: String, into store: TraceStore) throws -> IngestReport {
-    var bytes = Array(text.utf8)
-    return try bytes.withUnsafeMutableBytes { buffer in
-      try store.ingest(
-        bytes: UnsafeRawBufferPointer(buffer), source: "input", options: .init(strict: true, format: .otlp))
-    }
+    try store.ingest(data: Data(text.utf8), source: "input", options: .init(strict: true, format: .otlp))
   }
 }

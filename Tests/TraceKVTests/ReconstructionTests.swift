@@ -46,7 +46,7 @@ import Testing
     #expect(trace.status.rawValue == expected.status)
     #expect(trace.priority == expected.priority)
     #expect(try temporary.store.messages(traceID: expected.traceID) == expected.messages)
-    let turns = try temporary.store.turns(traceID: expected.traceID).map(\.json)
+    let turns = try #require(try temporary.store.turns(traceID: expected.traceID)).map(\.json)
     #expect(turns == expected.turns)
   }
 
@@ -82,7 +82,7 @@ import Testing
         ChatMessage(role: "tool", content: "2.1 million"),
         ChatMessage(role: "tool", content: "3.6 million"),
       ])
-    let turns = try temporary.store.turns(traceID: id)
+    let turns = try #require(try temporary.store.turns(traceID: id))
     #expect(turns.count == 2)
     #expect(turns[0].toolOutput == "2.1 million")  // the first tool child in list order
     #expect(turns[0].promptForModel.count == 2)
@@ -92,7 +92,7 @@ import Testing
 
   @Test func reviewerRoleIsKept() throws {
     let temporary = try store("sample_19_multi_agent_interaction.json")
-    let messages = try temporary.store.messages(traceID: "f9e8d7c6b5a4f9e8d7c6b5a4f9e8d7c6")
+    let messages = try #require(try temporary.store.messages(traceID: "f9e8d7c6b5a4f9e8d7c6b5a4f9e8d7c6"))
     #expect(messages.map(\.role) == ["system", "user", "assistant", "reviewer"])
     #expect(messages[3].content == "Review: Please add type hints for better stability.")
     #expect(try temporary.store.trace(id: "f9e8d7c6b5a4f9e8d7c6b5a4f9e8d7c6")?.status == .running)
@@ -101,9 +101,9 @@ import Testing
   @Test func singleSpanTraceHasOneTurnAndNoCompletionMessage() throws {
     let temporary = try store("sample_6_no_tool_call.json")
     let id = "f6a7b8c9d0e1f2a3f6a7b8c9d0e1f2a3"
-    let messages = try temporary.store.messages(traceID: id)
+    let messages = try #require(try temporary.store.messages(traceID: id))
     #expect(messages.map(\.role) == ["system", "user"])
-    let turns = try temporary.store.turns(traceID: id)
+    let turns = try #require(try temporary.store.turns(traceID: id))
     #expect(turns.count == 1)
     #expect(turns[0].promptForModel == messages)
     #expect(turns[0].toolCode == nil)
@@ -129,8 +129,8 @@ import Testing
   @Test func toolErrorTraceKeepsTheToolOutputInTheNextDelta() throws {
     let temporary = try store("sample_3_tool_error.json")
     let id = "c3d4e5f6a7b8c9d0c3d4e5f6a7b8c9d0"
-    let turns = try temporary.store.turns(traceID: id)
-    let messages = try temporary.store.messages(traceID: id)
+    let turns = try #require(try temporary.store.turns(traceID: id))
+    let messages = try #require(try temporary.store.messages(traceID: id))
     #expect(turns.count == 2)
     #expect(messages.first?.role == "system")
     #expect(turns[1].promptForModel == messages)
@@ -147,16 +147,25 @@ import Testing
         ChatMessage(role: "user", content: "A"), ChatMessage(role: "assistant", content: "ca"),
         ChatMessage(role: "user", content: "B"),
       ])
-    #expect(try temporary.store.spanTree(traceID: "cyc").count == 1)
+    #expect(try #require(try temporary.store.spanTree(traceID: "cyc")).count == 1)
   }
 
-  @Test func unknownTraceIsNotFound() throws {
+  /// One rule for every read: a trace the store does not hold is nil; a
+  /// write that names it throws `notFound`.
+  @Test func unknownTraceReadsAsNil() throws {
     let temporary = try TemporaryStore()
-    #expect(throws: TraceKVError.self) { try temporary.store.messages(traceID: "nope") }
+    try temporary.store.ingest(json: #"{"trace_id": "known", "spans": [{"span_id": "s1"}]}"#)
+    #expect(try temporary.store.trace(id: "nope") == nil)
+    #expect(try temporary.store.messages(traceID: "nope") == nil)
+    #expect(try temporary.store.turns(traceID: "nope") == nil)
+    #expect(try temporary.store.spanTree(traceID: "nope") == nil)
+    #expect(try temporary.store.prompt(traceID: "nope", spanID: "s1") == nil)
+    #expect(try temporary.store.prompt(traceID: "known", spanID: "nope") == nil)
+    #expect(try temporary.store.messages(traceID: "known") == [])
     do {
-      _ = try temporary.store.turns(traceID: "nope")
+      try temporary.store.addFeedback(traceID: "nope", rating: 5)
       Issue.record("expected notFound")
-    } catch let error as TraceKVError {
+    } catch {
       #expect(error.kind == .notFound)
     }
   }

@@ -81,7 +81,7 @@ import Testing
         try transaction.put(temporary.store.tables.meta, key: [UInt8](repeating: 65, count: 600), value: [UInt8]())
       }
       Issue.record("LMDB accepted a 600-byte key")
-    } catch let error as TraceKVError {
+    } catch {
       #expect(error.kind == .storage && error.lmdbCode == MDB_BAD_VALSIZE)
       #expect(error.message.contains("meta"))
     }
@@ -118,7 +118,7 @@ import Testing
     do {
       try store.ingest(json: #"{"trace_id": "u", "spans": []}"#)
       Issue.record("a read-only store accepted a write")
-    } catch let error as TraceKVError {
+    } catch {
       #expect(error.kind == .readOnly)
     }
     #expect(throws: TraceKVError.self) { _ = try TraceStore(path: directory.path("absent.tkv"), options: .init(readOnly: true)) }

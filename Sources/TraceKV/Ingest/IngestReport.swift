@@ -24,7 +24,9 @@ public struct IngestReport: Sendable, Equatable {
   }
 }
 
-/// A document that ingest refused.
+/// A document that ingest refused: data in the report, never thrown by the
+/// public API (what fails a whole call is a `TraceKVError`). It is an
+/// `Error` only so that the decoder can carry it in a `Result`.
 public struct IngestProblem: Error, Sendable, Equatable, CustomStringConvertible {
   /// The file (or "input").
   public var source: String

@@ -37,11 +37,8 @@ extension TraceStore {
   /// into traces the store holds (TRACEBRAIN.md §3). All or nothing: a bad
   /// trace throws `invalidInput` and nothing is written.
   @discardableResult
-  public func ingest(json: String) throws -> IngestReport {
-    var bytes = Array(json.utf8)
-    return try bytes.withUnsafeMutableBytes { buffer in
-      try ingest(bytes: UnsafeRawBufferPointer(buffer), source: "input", options: IngestOptions(strict: true, layout: .json))
-    }
+  public func ingest(json: String) throws(TraceKVError) -> IngestReport {
+    try ingest(data: Data(json.utf8), source: "input", options: IngestOptions(strict: true, layout: .json))
   }
 
   /// Ingests a file of traces: JSON (one trace or an array) or JSONL, each
@@ -56,22 +53,35 @@ extension TraceStore {
   public func ingest(
     contentsOf url: URL, options: IngestOptions = IngestOptions(),
     progress: ((IngestProgress) -> Void)? = nil
-  ) throws -> IngestReport {
+  ) throws(TraceKVError) -> IngestReport {
     let data: Data
     do {
       data = try Data(contentsOf: url, options: .alwaysMapped)
     } catch {
       throw TraceKVError.invalid("cannot read \(url.path): \(error.localizedDescription)")
     }
-    return try data.withUnsafeBytes { bytes in
-      try ingest(bytes: bytes, source: url.path, options: options, progress: progress)
+    return try ingest(data: data, source: url.path, options: options, progress: progress)
+  }
+
+  /// Ingests bytes holding JSON or JSONL traces (a file's contents, a request
+  /// body); `source` names them in reports and errors. Same rules as
+  /// `ingest(contentsOf:options:progress:)`.
+  @discardableResult
+  public func ingest(
+    data: Data, source: String, options: IngestOptions = IngestOptions(),
+    progress: ((IngestProgress) -> Void)? = nil
+  ) throws(TraceKVError) -> IngestReport {
+    try translatingErrors("ingest") {
+      try data.withUnsafeBytes { bytes in
+        try ingestDocuments(bytes, source: source, options: options, progress: progress)
+      }
     }
   }
 
-  /// Ingests lent bytes holding JSON or JSONL traces; `source` names them in errors.
-  public func ingest(
-    bytes: UnsafeRawBufferPointer, source: String, options: IngestOptions = IngestOptions(),
-    progress: ((IngestProgress) -> Void)? = nil
+  /// The ingest of lent bytes; its errors are translated by the public callers.
+  func ingestDocuments(
+    _ bytes: UnsafeRawBufferPointer, source: String, options: IngestOptions,
+    progress: ((IngestProgress) -> Void)?
   ) throws -> IngestReport {
     let layout = options.layout ?? TraceDocuments.layout(of: bytes, fileName: source)
     if options.strict {

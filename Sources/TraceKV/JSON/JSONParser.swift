@@ -9,13 +9,23 @@ public struct JSONParser {
 
   /// Parses one JSON document; whitespace may surround it.
   /// - Complexity: O(n) in the byte count.
-  public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+  /// - Throws: `invalidInput`, saying what is wrong and at which byte.
+  public static func parse(_ bytes: some Collection<UInt8>) throws(TraceKVError) -> JSONValue {
     let array = Array(bytes)
-    return try array.withUnsafeBytes { buffer in Result { () throws(JSONParseError) in try parse(buffer) } }.get()
+    return try array.withUnsafeBytes { buffer in Result { () throws(JSONParseError) in try parse(buffer) } }
+      .mapError { TraceKVError($0) }.get()
   }
 
-  /// Parses one JSON document from lent bytes, without copying them.
-  public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+  /// Parses a JSON document held in a string.
+  /// - Throws: `invalidInput`, saying what is wrong and at which byte.
+  public static func parse(_ text: String) throws(TraceKVError) -> JSONValue {
+    var text = text
+    return try text.withUTF8 { utf8 in Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(utf8)) } }
+      .mapError { TraceKVError($0) }.get()
+  }
+
+  /// Parses one JSON document from lent bytes, without copying them (ingest's path).
+  static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
     let buffer = bytes.bindMemory(to: UInt8.self)
     var parser = JSONParser(buffer: buffer)
     parser.skipWhitespace()
@@ -23,13 +33,6 @@ public struct JSONParser {
     parser.skipWhitespace()
     guard parser.position == buffer.count else { throw parser.error("unexpected text after the JSON value") }
     return value
-  }
-
-  /// Parses a JSON document held in a string.
-  public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-    var text = text
-    return try text.withUTF8 { utf8 in Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(utf8)) } }
-      .get()
   }
 
   private let buffer: UnsafeBufferPointer<UInt8>
@@ -265,8 +268,8 @@ public struct JSONParser {
 }
 
 /// Why a JSON document was refused, and where (a byte offset into it).
-public struct JSONParseError: Error, Sendable, CustomStringConvertible {
-  public let message: String
-  public let offset: Int
-  public var description: String { "\(message) at byte \(offset)" }
+struct JSONParseError: Error, Sendable, CustomStringConvertible {
+  let message: String
+  let offset: Int
+  var description: String { "\(message) at byte \(offset)" }
 }

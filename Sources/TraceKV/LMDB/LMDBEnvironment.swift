@@ -144,29 +144,10 @@ final class LMDBEnvironment: @unchecked Sendable {
         return result
       } catch let error as TraceKVError where error.lmdbCode == MDB_MAP_FULL {
         try grow()
-      } catch let error as TraceKVError where error.lmdbCode == EIO {
-        throw outOfSpace() ?? error
       }
     }
   }
 
-  /// Why a write came up short, when it is a full disk or the file-size
-  /// limit: LMDB reports a short write as `EIO`, which is what both give.
-  private func outOfSpace() -> TraceKVError? {
-    var attributes = stat()
-    guard stat(path, &attributes) == 0 else { return nil }
-    var limit = rlimit()
-    if getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
-      UInt64(attributes.st_size) + UInt64(pageSize) * 64 >= UInt64(limit.rlim_cur)
-    {
-      return TraceKVError(.storeFull, "the store file \(path) reached the file-size limit (\(limit.rlim_cur) bytes); the write was not committed", lmdbCode: EIO)
-    }
-    var space = statvfs()
-    if statvfs(path, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) < UInt64(pageSize) * 256 {
-      return TraceKVError(.storeFull, "no space left on the device holding \(path); the write was not committed", lmdbCode: EIO)
-    }
-    return nil
-  }
 
   /// Doubles the map (up to `maximumMapSize`). Called with the writer lock held.
   private func grow() throws(TraceKVError) {

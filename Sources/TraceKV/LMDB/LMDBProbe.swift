@@ -35,7 +35,7 @@ public enum LMDBProbe {
 extension TraceStore {
   /// The encoded size of every stored span record (what the raw probe writes).
   @_spi(Benchmarks)
-  public func spanRecordSizes() throws -> [Int] {
+  public func spanRecordSizes() throws(TraceKVError) -> [Int] {
     try read { transaction in
       var sizes: [Int] = []
       try transaction.scan(tables.spans) { _, value in

@@ -18,8 +18,12 @@ struct OwnedTransaction: ~Copyable {
   consuming func commit() throws(TraceKVError) {
     let handle = transaction.handle
     discard self
+    // The path, for the translation of a short write; read before the commit frees the transaction.
+    var path: UnsafePointer<CChar>?
+    let pathKnown = mdb_env_get_path(mdb_txn_env(handle), &path) == 0
+    let file = pathKnown ? path.map { String(cString: $0) } : nil
     let code = mdb_txn_commit(handle)  // frees the transaction even when it fails
-    guard code == 0 else { throw .lmdb(code, "commit") }
+    guard code == 0 else { throw .lmdb(code, "commit", path: file) }
   }
 }
 

@@ -118,7 +118,7 @@ extension TraceStore {
   }
 
   /// The matching traces, newest first, one page of them.
-  public func list(_ filter: TraceFilter = TraceFilter(), limit: Int = 20, offset: Int = 0) throws -> TracePage {
+  public func list(_ filter: TraceFilter = TraceFilter(), limit: Int = 20, offset: Int = 0) throws(TraceKVError) -> TracePage {
     try read { transaction in
       var total = 0
       var page: [TraceSummary] = []
@@ -132,7 +132,7 @@ extension TraceStore {
   }
 
   /// The ids of the matching traces, newest first.
-  public func traceIDs(matching filter: TraceFilter = TraceFilter(), limit: Int = .max) throws -> [String] {
+  public func traceIDs(matching filter: TraceFilter = TraceFilter(), limit: Int = .max) throws(TraceKVError) -> [String] {
     try read { transaction in
       var ids: [String] = []
       try forEachRecord(matching: filter, in: transaction) { _, record in

@@ -3,7 +3,7 @@ extension TraceStore {
   /// trace completed (TRACEBRAIN.md §3).
   public func addFeedback(
     traceID: String, rating: Int, comment: String? = nil, tags: [String] = [], metadata: JSONObject = JSONObject()
-  ) throws {
+  ) throws(TraceKVError) {
     guard (1...5).contains(rating) else { throw TraceKVError.invalid("a rating must be from 1 to 5, not \(rating)") }
     try update(traceID) { trace in
       trace.feedback = Feedback(rating: rating, comment: comment, tags: tags, metadata: metadata)
@@ -14,7 +14,7 @@ extension TraceStore {
   /// Raises a governance signal: sets the status (default needs_review) and,
   /// when given, the priority (1–5), keeping the reason.
   public func signal(traceID: String, status: TraceStatus = .needsReview, priority: Int? = nil, reason: String? = nil)
-    throws
+    throws(TraceKVError)
   {
     if let priority, !(1...5).contains(priority) {
       throw TraceKVError.invalid("a priority must be from 1 (critical) to 5 (trivial), not \(priority)")
@@ -28,7 +28,7 @@ extension TraceStore {
 
   /// Attaches (or replaces) the AI evaluation, re-applying the needs_review
   /// rules: an evaluation that calls for review sends the trace to review.
-  public func attachEvaluation(traceID: String, _ evaluation: JSONObject) throws {
+  public func attachEvaluation(traceID: String, _ evaluation: JSONObject) throws(TraceKVError) {
     let evaluation = AIEvaluation(evaluation)
     if let rating = evaluation.object["rating"], !rating.isNull, !(rating.intValue.map { (1...5).contains($0) } ?? false) {
       throw TraceKVError.invalid("an evaluation's rating must be from 1 to 5")
@@ -46,8 +46,10 @@ extension TraceStore {
 
   /// Changes a trace's record (not its spans) in one write transaction;
   /// `textChanged` when the change alters what search indexes (the error type).
-  func update(_ traceID: String, textChanged: Bool = false, _ change: (inout Trace) -> Void) throws {
-    try indexedWrite { transaction, index in
+  func update(
+    _ traceID: String, textChanged: Bool = false, operation: String = #function, _ change: (inout Trace) -> Void
+  ) throws(TraceKVError) {
+    try indexedWrite(operation) { transaction, index in
       var (doc, record) = try requireRecord(traceID, in: transaction)
       change(&record.trace)
       try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())

@@ -13,7 +13,7 @@ extension TraceStore {
   /// Deletes traces by id, with their spans and index entries; returns the
   /// ids the store did not hold.
   @discardableResult
-  public func delete(traceIDs: [String]) throws -> (deleted: Int, unknown: [String]) {
+  public func delete(traceIDs: [String]) throws(TraceKVError) -> (deleted: Int, unknown: [String]) {
     try indexedWrite { transaction, index in
       var deleted = 0
       var unknown: [String] = []
@@ -32,7 +32,7 @@ extension TraceStore {
   /// Deletes the traces whose event time is before `cutoff`, optionally only
   /// those with one of `statuses`; returns how many.
   @discardableResult
-  public func delete(olderThan cutoff: Timestamp, statuses: Set<TraceStatus> = []) throws -> Int {
+  public func delete(olderThan cutoff: Timestamp, statuses: Set<TraceStatus> = []) throws(TraceKVError) -> Int {
     try indexedWrite { transaction, index in
       var doomed: [(UInt32, TraceRecord)] = []
       let filter = TraceFilter(statuses: statuses, until: Timestamp(microseconds: cutoff.microseconds - 1))
@@ -68,7 +68,7 @@ extension TraceStore {
   /// BM25 statistics equal to the sums; HNSW records that fit together and a
   /// graph that passes `HNSWIndex.checkIntegrity()`. `repair()` rebuilds both
   /// indexes from the traces.
-  public func verify() throws -> [IntegrityProblem] {
+  public func verify() throws(TraceKVError) -> [IntegrityProblem] {
     try read { transaction in
       var problems: [IntegrityProblem] = []
       func problem(_ table: String, _ message: String) { problems.append(IntegrityProblem(table: table, message: message)) }
@@ -154,7 +154,7 @@ extension TraceStore {
 
   /// Writes a compacting copy of the live store to `destination`, which
   /// must not exist. Writers may go on meanwhile; the copy is one snapshot.
-  public func backup(to destination: String) throws {
+  public func backup(to destination: String) throws(TraceKVError) {
     guard !FileManager.default.fileExists(atPath: destination) else {
       throw TraceKVError.invalid("\(destination) already exists; a backup never overwrites a file")
     }
@@ -162,8 +162,8 @@ extension TraceStore {
   }
 
   /// The store file's size in bytes.
-  public func fileSize() throws -> Int {
-    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+  public func fileSize() throws(TraceKVError) -> Int {
+    let attributes = try translatingErrors("stat \(path)") { try FileManager.default.attributesOfItem(atPath: path) }
     return (attributes[.size] as? NSNumber)?.intValue ?? 0
   }
 }

@@ -1,6 +1,6 @@
 extension TraceStore {
   /// The trace with its spans in the order received, or nil.
-  public func trace(id traceID: String) throws -> Trace? {
+  public func trace(id traceID: String) throws(TraceKVError) -> Trace? {
     try read { transaction in
       guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
         return nil
@@ -12,49 +12,51 @@ extension TraceStore {
   }
 
   /// Whether the store holds `traceID`.
-  public func contains(traceID: String) throws -> Bool {
+  public func contains(traceID: String) throws(TraceKVError) -> Bool {
     try read { transaction in try document(of: traceID, in: transaction) != nil }
   }
 
   /// The full context the trace's last LLM step saw, rebuilt from its deltas
-  /// (TRACEBRAIN.md §2). Throws `notFound` for an unknown trace.
+  /// (docs/trace-format.md §2), or nil for a trace the store does not hold.
   /// - Complexity: O(spans of the trace); no JSON but the deltas is parsed.
-  public func messages(traceID: String) throws -> [ChatMessage] {
-    try reconstruction(traceID).messages()
+  public func messages(traceID: String) throws(TraceKVError) -> [ChatMessage]? {
+    try reconstruction(traceID)?.messages()
   }
 
-  /// One turn per LLM step on the path to the last one (TRACEBRAIN.md §2).
-  public func turns(traceID: String) throws -> [Turn] {
-    try reconstruction(traceID).turns()
+  /// One turn per LLM step on the path to the last one (docs/trace-format.md
+  /// §2), or nil for a trace the store does not hold.
+  public func turns(traceID: String) throws(TraceKVError) -> [Turn]? {
+    try reconstruction(traceID)?.turns()
   }
 
   /// The messages one LLM span was sent, rebuilt from the deltas on its path
-  /// (for the last LLM span, the same as `messages(traceID:)`). Throws
-  /// `notFound` for an unknown trace or span, `invalidInput` for a span that
-  /// is not an LLM call.
-  public func prompt(traceID: String, spanID: String) throws -> [ChatMessage] {
-    let reconstruction = try reconstruction(traceID)
-    guard let span = reconstruction.spans.first(where: { $0.spanID == spanID }) else {
-      throw TraceKVError.notFound("trace '\(traceID)' has no span '\(spanID)'")
-    }
+  /// (for the last LLM span, the same as `messages(traceID:)`), or nil for a
+  /// trace or span the store does not hold.
+  /// - Throws: `invalidInput` for a span that is not an LLM call.
+  public func prompt(traceID: String, spanID: String) throws(TraceKVError) -> [ChatMessage]? {
+    guard let reconstruction = try reconstruction(traceID),
+      let span = reconstruction.spans.first(where: { $0.spanID == spanID })
+    else { return nil }
     guard span.type == .llmInference else { throw TraceKVError.invalid("span '\(spanID)' is not an LLM call") }
     return reconstruction.prompt(of: span)
   }
 
-  private func reconstruction(_ traceID: String) throws -> Reconstruction<SpanView> {
-    try read { transaction in
-      let (doc, record) = try requireRecord(traceID, in: transaction)
+  private func reconstruction(_ traceID: String, operation: String = #function) throws(TraceKVError)
+    -> Reconstruction<SpanView>?
+  {
+    try read(operation) { transaction in
+      guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
+        return nil
+      }
       return Reconstruction(systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))
     }
   }
 
   /// The spans as a forest: roots (no parent, or a parent the trace lacks)
-  /// with their children, each level in start-time order.
-  public func spanTree(traceID: String) throws -> [SpanNode] {
-    guard let trace = try trace(id: traceID) else {
-      throw TraceKVError.notFound("no trace with id '\(traceID)' in the store")
-    }
-    return SpanNode.forest(trace.spansInTimeOrder)
+  /// with their children, each level in start-time order; nil for a trace
+  /// the store does not hold.
+  public func spanTree(traceID: String) throws(TraceKVError) -> [SpanNode]? {
+    try trace(id: traceID).map { SpanNode.forest($0.spansInTimeOrder) }
   }
 }
 

@@ -28,7 +28,11 @@ extension TraceStore {
   /// A crash during the repair leaves the store as it was (one transaction).
   /// - Complexity: reads every trace and span, embeds every trace's text.
   @discardableResult
-  public func repair() throws -> RepairReport {
+  public func repair() throws(TraceKVError) -> RepairReport {
+    try translatingErrors("repair") { try rebuild() }
+  }
+
+  private func rebuild() throws -> RepairReport {
     try search.writeLock.withLock {
       let (report, state) = try write { transaction -> (RepairReport, SearchState) in
         var report = RepairReport()

@@ -30,7 +30,7 @@ public struct EpisodeSummary: Sendable, Equatable {
 }
 
 extension TraceStore {
-  public func statistics() throws -> StoreStatistics {
+  public func statistics() throws(TraceKVError) -> StoreStatistics {
     try read { transaction in
       let dayAgo = Timestamp.now.microseconds - 86_400_000_000
       var traces = 0
@@ -52,7 +52,7 @@ extension TraceStore {
   }
 
   /// Tool spans counted per tool name (a tool span without a name counts as "unknown").
-  public func toolUsage() throws -> ToolUsage {
+  public func toolUsage() throws(TraceKVError) -> ToolUsage {
     try read { transaction in
       var counts: [String: Int] = [:]
       try transaction.scan(tables.spans) { _, value in
@@ -66,7 +66,7 @@ extension TraceStore {
   }
 
   /// Every episode, most recently started first.
-  public func episodes() throws -> [EpisodeSummary] {
+  public func episodes() throws(TraceKVError) -> [EpisodeSummary] {
     try read { transaction in
       var byEpisode: [String: EpisodeSummary] = [:]
       try transaction.scan(tables.byEpisode) { key, _ in
@@ -92,7 +92,7 @@ extension TraceStore {
   }
 
   /// The traces of one episode, newest first.
-  public func episode(_ episodeID: String) throws -> [TraceSummary] {
+  public func episode(_ episodeID: String) throws(TraceKVError) -> [TraceSummary] {
     try list(TraceFilter(episodeID: episodeID), limit: .max).traces
   }
 }

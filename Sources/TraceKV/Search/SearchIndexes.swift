@@ -181,7 +181,7 @@ struct IndexWriter {
     do {
       vectors = try embedder.embed(embeddable.map(\.text.semantic))
     } catch {
-      throw TraceKVError(.storage, "embedding with \(embedder.name) failed: \(error)")
+      throw TraceKVError.embedding(error, by: embedder.name, operation: "index")
     }
     if state.vectors == nil, !vectors.isEmpty {
       state.vectors = try HNSWIndex(

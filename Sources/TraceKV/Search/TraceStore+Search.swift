@@ -11,7 +11,7 @@ extension TraceStore {
   /// - Complexity: one query embedding, an HNSW search of `depth` (exact when
   ///   the filter is selective), a BM25 search of `depth`, and one
   ///   record read per returned hit.
-  public func search(_ query: SearchQuery) throws -> SearchResults {
+  public func search(_ query: SearchQuery) throws(TraceKVError) -> SearchResults {
     guard query.limit >= 0, query.offset >= 0 else { throw TraceKVError.invalid("limit and offset must not be negative") }
     guard query.lexicalWeight >= 0, query.vectorWeight >= 0, query.lexicalWeight + query.vectorWeight > 0 else {
       throw TraceKVError.invalid("weights must not be negative, and not both zero")
@@ -19,16 +19,14 @@ extension TraceStore {
     // Fusion needs `depth` entries of each side; a single side needs only the page.
     let depth = query.mode == .hybrid ? max(query.depth, query.offset + query.limit) : max(1, query.offset + query.limit)
     let fusion: ReciprocalRankFusion
-    do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch {
-      throw TraceKVError.invalid("\(error)")
-    }
+    do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch { throw TraceKVError(error, operation: "search") }
     let useVector = query.mode != .lexical && !query.text.isEmpty && query.vectorWeight > 0
     let useLexical = query.mode != .vector && query.lexicalWeight > 0
 
     let embedStart = ContinuousClock.now
     var queryVector: [Float]?
     if useVector {
-      queryVector = try query.vector ?? embedQuery(query.text)
+      queryVector = if let vector = query.vector { vector } else { try embedQuery(query.text) }
       if search.identity.dimension == 0, query.mode == .vector {
         throw TraceKVError.invalid("this store has no vector index (it was created without an embedder)")
       }
@@ -41,14 +39,11 @@ extension TraceStore {
       let allowed = state.columns.allowed(by: query.filter)
       var vectorHits: [VectorIndex.SearchResult] = []
       if let queryVector, let vectors = state.vectors {
-        do {
-          if let allowed {
-            vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64), allowing: allowed)
-          } else {
-            vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64))
-          }
-        } catch {
-          throw TraceKVError.invalid("the query vector was refused: \(error)")
+        // A query vector of the wrong shape is translated at the read boundary.
+        if let allowed {
+          vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64), allowing: allowed)
+        } else {
+          vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64))
         }
       }
       var lexicalHits: [LexicalHit] = []
@@ -69,15 +64,10 @@ extension TraceStore {
       case .lexical:
         page = lexicalHits.dropFirst(query.offset).prefix(query.limit).map { ($0.document, $0.score, []) }
       case .hybrid:
-        let lists: [RankedList<UInt32>]
-        do {
-          lists = [
-            try RankedList(name: "lexical", ids: lexicalHits.map(\.document), weight: query.lexicalWeight),
-            try RankedList(name: "vector", ids: vectorHits.map(\.label), weight: query.vectorWeight),
-          ]
-        } catch {
-          throw TraceKVError.invalid("\(error)")
-        }
+        let lists = [
+          try RankedList(name: "lexical", ids: lexicalHits.map(\.document), weight: query.lexicalWeight),
+          try RankedList(name: "vector", ids: vectorHits.map(\.label), weight: query.vectorWeight),
+        ]
         page = fusion.fuse(lists, offset: query.offset, limit: query.limit).map { ($0.id, $0.score, $0.contributions) }
       }
 
@@ -104,7 +94,7 @@ extension TraceStore {
   /// `minRating` (human rating, else the AI's), best first (TRACEBRAIN.md §4).
   public func searchPastExperiences(
     _ query: String, minRating: Int = 4, limit: Int = 3, withMessages: Bool = false
-  ) throws -> [SearchHit] {
+  ) throws(TraceKVError) -> [SearchHit] {
     try search(
       SearchQuery(text: query, filter: TraceFilter(minRating: minRating), limit: limit, withMessages: withMessages)
     ).hits
@@ -115,7 +105,7 @@ extension TraceStore {
   public func searchSimilarTraces(
     semanticIntent: String, exactKeywords: String? = nil, minRating: Int = 4, limit: Int = 3,
     withMessages: Bool = false
-  ) throws -> [SearchHit] {
+  ) throws(TraceKVError) -> [SearchHit] {
     try search(
       SearchQuery(
         text: semanticIntent, keywords: exactKeywords, filter: TraceFilter(minRating: minRating), limit: limit,
@@ -125,11 +115,11 @@ extension TraceStore {
 
   /// `text` embedded with the store's embedder (nil for a store without one),
   /// for `SearchQuery.vector`.
-  public func embedQuery(_ text: String) throws -> [Float]? {
-    let embedder = try search.embedder()
+  public func embedQuery(_ text: String) throws(TraceKVError) -> [Float]? {
+    let embedder = try translatingErrors("embed the query") { try search.embedder() }
     guard embedder.dimension > 0 else { return nil }
     do { return try embedder.embed([text]).first } catch {
-      throw TraceKVError(.embedderUnavailable, "embedding the query failed: \(error)")
+      throw TraceKVError.embedding(error, by: embedder.name, operation: "embed the query")
     }
   }
 

@@ -44,7 +44,7 @@ extension TraceStore {
   /// transaction: lets the harness time opening a large persisted graph
   /// without embedding its texts. Not part of the product API.
   @_spi(Benchmarks)
-  public func replaceVectorIndex(with index: HNSWIndex) throws {
+  public func replaceVectorIndex(with index: HNSWIndex) throws(TraceKVError) {
     let records = index.allRecords()
     try write { transaction in
       try transaction.clear(tables.hnswNodes)
@@ -62,7 +62,7 @@ extension TraceStore {
   /// Loads this process's search state from the file (one sequential pass,
   /// as a search after opening does) and answers one vector query.
   @_spi(Benchmarks)
-  public func firstVectorQuery(_ query: [Float], k: Int) throws -> [UInt32] {
+  public func firstVectorQuery(_ query: [Float], k: Int) throws(TraceKVError) -> [UInt32] {
     try read { transaction in
       let state = try search.state(in: transaction, tables: tables)
       return try state.vectors?.search(query, k: k, ef: 64).map(\.label) ?? []
