@@ -37,14 +37,18 @@ struct StoreOptions: ParsableArguments {
   @Flag(name: .long, help: "Open the store read-only.")
   var readOnly = false
 
-  var path: String { store ?? ProcessInfo.processInfo.environment["TRACEKV_STORE"] ?? "traces.tkv" }
+  var path: String {
+    store ?? GlobalOptions.store ?? ProcessInfo.processInfo.environment["TRACEKV_STORE"] ?? "traces.tkv"
+  }
 
   /// Opens an existing store (commands that only read never create one).
   func open(
     create: Bool = false, readOnly forceReadOnly: Bool = false, embedder: TraceStore.EmbedderChoice = .recorded
   ) throws -> TraceStore {
     try TraceStore(
-      path: path, options: TraceStore.Options(readOnly: readOnly || forceReadOnly, create: create, embedder: embedder))
+      path: path,
+      options: TraceStore.Options(
+        readOnly: readOnly || GlobalOptions.readOnly || forceReadOnly, create: create, embedder: embedder))
   }
 }
 

@@ -23,18 +23,12 @@ struct ListCommand: ParsableCommand {
 
   func run() throws {
     let page = try storeOptions.open().list(try filterOptions.filter(), limit: limit, offset: offset)
+    let records = Records(page.traces.map(TraceJSON.summaryFields), emptyHeaders: TraceJSON.summaryHeaders)
     if json {
-      Console.printJSON(.object(JSONObject(["total": .int(page.total), "traces": .array(page.traces.map(TraceJSON.summary))])))
+      Console.printJSON(.object(JSONObject(["total": .int(page.total), "traces": records.json])))
       return
     }
-    var table = TextTable(["trace id", "status", "prio", "rating", "spans", "episode", "event time"])
-    for trace in page.traces {
-      table.add([
-        trace.traceID, trace.status.rawValue, String(trace.priority), trace.rating.map(String.init) ?? "-",
-        String(trace.spanCount), trace.episodeID ?? "-", trace.eventTime.text,
-      ])
-    }
-    print(table.render())
+    print(records.table())
     print("\(page.traces.count) of \(page.total) traces" + (offset > 0 ? " (from \(offset))" : ""))
   }
 }
@@ -50,23 +44,19 @@ struct EpisodesCommand: ParsableCommand {
 
   func run() throws {
     let episodes = try storeOptions.open().episodes()
+    let records = Records(
+      episodes.map { episode in
+        [
+          Field("episode_id", "episode", episode.episodeID), Field("trace_count", "traces", episode.traceCount),
+          Field("min_confidence", "min confidence", episode.minConfidence),
+          Field("start_time", "start time", episode.startTime.text),
+        ]
+      }, emptyHeaders: ["episode", "traces", "min confidence", "start time"])
     if json {
-      Console.printJSON(.array(episodes.map { episode in
-        .object(JSONObject([
-          "episode_id": .string(episode.episodeID), "start_time": .string(episode.startTime.text),
-          "trace_count": .int(episode.traceCount), "min_confidence": Console.double(episode.minConfidence),
-        ]))
-      }))
-      return
+      Console.printJSON(records.json)
+    } else {
+      print(records.table())
     }
-    var table = TextTable(["episode", "traces", "min confidence", "start time"])
-    for episode in episodes {
-      table.add([
-        episode.episodeID, String(episode.traceCount), episode.minConfidence.map { String($0) } ?? "-",
-        episode.startTime.text,
-      ])
-    }
-    print(table.render())
   }
 }
 
@@ -84,16 +74,12 @@ struct EpisodeCommand: ParsableCommand {
   func run() throws {
     let traces = try storeOptions.open().episode(episodeID)
     guard !traces.isEmpty else { throw CommandFailure("no episode '\(episodeID)' in the store") }
+    let records = Records(traces.map(TraceJSON.summaryFields))
     if json {
-      Console.printJSON(.array(traces.map(TraceJSON.summary)))
-      return
+      Console.printJSON(records.json)
+    } else {
+      print(records.table())
     }
-    var table = TextTable(["trace id", "status", "rating", "spans", "event time"])
-    for trace in traces {
-      table.add([trace.traceID, trace.status.rawValue, trace.rating.map(String.init) ?? "-", String(trace.spanCount),
-                 trace.eventTime.text])
-    }
-    print(table.render())
   }
 }
 
@@ -108,20 +94,15 @@ struct StatsCommand: ParsableCommand {
   func run() throws {
     let store = try storeOptions.open()
     let stats = try store.statistics()
-    if json {
-      Console.printJSON(.object(JSONObject([
-        "total_traces": .int(stats.totalTraces), "total_spans": .int(stats.totalSpans),
-        "traces_with_feedback": .int(stats.tracesWithFeedback), "traces_last_24h": .int(stats.tracesLast24Hours),
-        "avg_spans_per_trace": .double(stats.averageSpansPerTrace),
-      ])))
-      return
-    }
-    print("store                \(store.path) (\(try store.fileSize()) bytes)")
-    print("traces               \(stats.totalTraces)")
-    print("spans                \(stats.totalSpans)")
-    print("with human feedback  \(stats.tracesWithFeedback)")
-    print("ingested in 24 h     \(stats.tracesLast24Hours)")
-    print("spans per trace      \(String(format: "%.2f", stats.averageSpansPerTrace))")
+    let fields = [
+      Field("store", "store", store.path), Field("file_bytes", "file bytes", try store.fileSize()),
+      Field("embedder", "embedder", store.embedderIdentity.name),
+      Field("total_traces", "traces", stats.totalTraces), Field("total_spans", "spans", stats.totalSpans),
+      Field("traces_with_feedback", "with human feedback", stats.tracesWithFeedback),
+      Field("traces_last_24h", "ingested in 24 h", stats.tracesLast24Hours),
+      Field("avg_spans_per_trace", "spans per trace", stats.averageSpansPerTrace),
+    ]
+    print(json ? JSONWriter.pretty(Records.object(fields)) : Records.listing(fields))
   }
 }
 
@@ -135,16 +116,14 @@ struct ToolsCommand: ParsableCommand {
 
   func run() throws {
     let usage = try storeOptions.open().toolUsage()
+    let records = Records(
+      usage.tools.map { [Field("tool", "tool", $0.tool), Field("count", "calls", $0.count)] },
+      emptyHeaders: ["tool", "calls"])
     if json {
-      Console.printJSON(.object(JSONObject([
-        "tools": .array(usage.tools.map { .object(JSONObject(["tool": .string($0.tool), "count": .int($0.count)])) }),
-        "total_tool_calls": .int(usage.totalToolCalls),
-      ])))
+      Console.printJSON(.object(JSONObject(["tools": records.json, "total_tool_calls": .int(usage.totalToolCalls)])))
       return
     }
-    var table = TextTable(["tool", "calls"])
-    for entry in usage.tools { table.add([entry.tool, String(entry.count)]) }
-    print(table.render())
+    print(records.table())
     print("\(usage.totalToolCalls) tool calls")
   }
 }

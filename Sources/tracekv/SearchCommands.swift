@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsoleSupport
+import Embeddings
 import Foundation
 import TraceKV
 
@@ -42,6 +43,9 @@ struct SearchCommand: ParsableCommand {
   @Option(help: "RRF weights, e.g. lexical=1,vector=1.")
   var weights: String?
 
+  @Option(name: .customLong("rrf-k"), help: "RRF's k: a hit at rank r scores weight/(k + r).")
+  var rrfK: Double = 60
+
   @OptionGroup var output: SearchOutputOptions
 
   func validate() throws {
@@ -60,9 +64,10 @@ struct SearchCommand: ParsableCommand {
     let query = SearchQuery(
       text: text, keywords: keywords, mode: SearchMode(rawValue: mode)!, filter: try filterOptions.filter(),
       limit: output.limit ?? 10, offset: offset, explain: output.explain, withMessages: output.withMessages,
-      lexicalWeight: weights.lexical, vectorWeight: weights.vector)
-    let results = try storeOptions.open().search(query)
-    SearchPrinter(options: output).print(results.hits, question: text)
+      lexicalWeight: weights.lexical, vectorWeight: weights.vector, rrfK: rrfK)
+    let store = try storeOptions.open()
+    let results = try store.search(query)
+    SearchPrinter(options: output, query: query, embedder: store.embedderIdentity).print(results.hits)
   }
 }
 
@@ -85,22 +90,27 @@ struct ExperiencesCommand: ParsableCommand {
     let query = SearchQuery(
       text: text, filter: TraceFilter(minRating: minRating), limit: output.limit ?? 3, explain: output.explain,
       withMessages: output.withMessages)
-    let results = try storeOptions.open().search(query)
-    SearchPrinter(options: output).print(results.hits, question: text)
+    let store = try storeOptions.open()
+    let results = try store.search(query)
+    SearchPrinter(options: output, query: query, embedder: store.embedderIdentity).print(results.hits)
   }
 }
 
-/// Prints hits as a readable ranking or as `{"results": [...]}`.
+/// Prints hits as a readable ranking or as `{"embedder": …, "results": [...]}`.
 struct SearchPrinter {
   let options: SearchOutputOptions
+  let query: SearchQuery
+  /// The store's embedder, named in both outputs: it decides what "similar" means.
+  let embedder: EmbedderIdentity
 
-  func print(_ hits: [SearchHit], question: String) {
+  func print(_ hits: [SearchHit]) {
     if options.json {
-      Console.printJSON(.object(JSONObject(["results": .array(hits.map(json))])))
+      Console.printJSON(.object(JSONObject(["embedder": .string(embedder.name), "results": .array(hits.map(json))])))
       return
     }
+    Swift.print("embedder: \(embedder.name)")
     guard !hits.isEmpty else {
-      Swift.print("no traces match “\(question)”")
+      Swift.print("no traces match “\(query.text)”")
       return
     }
     for (index, hit) in hits.enumerated() {
@@ -113,7 +123,8 @@ struct SearchPrinter {
       if let feedback = hit.feedback?.comment ?? hit.aiEvaluation?.feedback { Swift.print("   feedback: \(Console.short(feedback, 90))") }
       if options.explain {
         for term in hit.fusion {
-          Swift.print("   rrf \(term.name): \(term.weight)/(60 + \(term.rank)) = \(String(format: "%.5f", term.score))")
+          Swift.print(
+            "   rrf \(term.name): \(term.weight)/(\(Self.number(query.rrfK)) + \(term.rank)) = \(String(format: "%.5f", term.score))")
         }
         for term in hit.lexicalExplanation?.terms ?? [] {
           Swift.print("   bm25 '\(term.term)': tf \(term.termFrequency), df \(term.documentFrequency), "
@@ -122,6 +133,11 @@ struct SearchPrinter {
       }
       for message in hit.messages ?? [] { Swift.print("   [\(message.role)] \(Console.short(message.content, 90))") }
     }
+  }
+
+  /// 60 as "60", 2.5 as "2.5".
+  private static func number(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
   }
 
   private func json(_ hit: SearchHit) -> JSONValue {

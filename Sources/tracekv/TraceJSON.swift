@@ -15,13 +15,19 @@ enum TraceJSON {
 
   static func span(_ span: Span) -> JSONObject { span.traceBrainJSON }
 
-  static func summary(_ summary: TraceSummary) -> JSONValue {
-    .object(
-      JSONObject([
-        "trace_id": .string(summary.traceID), "status": .string(summary.status.rawValue),
-        "priority": .int(summary.priority), "episode_id": Console.text(summary.episodeID),
-        "rating": Console.int(summary.rating), "created_at": .string(summary.createdAt.text),
-        "span_count": .int(summary.spanCount),
-      ]))
+  /// A trace's summary: `list` and `episode` print these fields as a table
+  /// row and as JSON. The event time is when the run happened (its first
+  /// span); the ingest time when the store first received it.
+  static func summaryFields(_ summary: TraceSummary) -> [Field] {
+    [
+      Field("trace_id", "trace id", summary.traceID), Field("status", "status", summary.status.rawValue),
+      Field("priority", "prio", summary.priority), Field("rating", "rating", summary.rating),
+      Field("span_count", "spans", summary.spanCount), Field("episode_id", "episode", summary.episodeID),
+      Field("event_time", "event time", summary.eventTime.text),
+      Field("ingested_at", "ingested at", summary.createdAt.text),
+    ]
   }
+
+  /// The headers of `summaryFields`, for a table with no rows.
+  static let summaryHeaders = ["trace id", "status", "prio", "rating", "spans", "episode", "event time", "ingested at"]
 }

@@ -18,11 +18,12 @@ struct TraceKVCommand: ParsableCommand {
       EmbedCommand.self, ModelCommand.self,
     ])
 
-  /// Runs the command line with TraceKV's exit codes: 1 for a failure (one
-  /// line on stderr), 2 for bad usage.
+  /// Runs the command line with TraceKV's exit codes: 1 for a failure, 2 for
+  /// bad usage; either way one `tracekv: error: …` line on stderr (usage
+  /// errors add the usage after it).
   static func main() {
     do {
-      var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+      var command = try parseAsRoot(GlobalOptions.take(from: Array(CommandLine.arguments.dropFirst())))
       try command.run()
     } catch let error as TraceKVError {
       Console.error(error.message)
@@ -36,33 +37,47 @@ struct TraceKVCommand: ParsableCommand {
         print(fullMessage(for: error))
         Foundation.exit(0)
       }
-      let message = fullMessage(for: error)
-      if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+      let message = self.message(for: error)
+      if !message.isEmpty { Console.error(message) }
+      // The rest of ArgumentParser's text: the usage and where to find help.
+      let usage = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+        .drop { !$0.hasPrefix("Usage:") && !$0.hasPrefix("Help:") }
+      if !usage.isEmpty { FileHandle.standardError.write(Data((usage.joined(separator: "\n") + "\n").utf8)) }
       Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
     }
   }
 }
 
-/// `tracekv --store PATH COMMAND …`: ArgumentParser reads a subcommand's
-/// options only after its name, so leading store options move behind it.
-func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
-  var leading: [String] = []
-  var rest = arguments[...]
-  while let first = rest.first {
-    if first == "--store", rest.count >= 2 {
-      leading += rest.prefix(2)
-      rest = rest.dropFirst(2)
-    } else if first.hasPrefix("--store=") || first == "--read-only" {
-      leading.append(first)
-      rest = rest.dropFirst()
-    } else {
-      break
+/// The options every command accepts before its name (`tracekv --store S
+/// model info`): taken off the arguments before parsing, so that nested and
+/// store-less commands accept them too. An option given after the command's
+/// name wins.
+enum GlobalOptions {
+  /// `--store PATH` or `--store=PATH` before the command.
+  nonisolated(unsafe) static var store: String?
+  /// `--read-only` before the command.
+  nonisolated(unsafe) static var readOnly = false
+
+  /// Records the leading global options and returns the other arguments.
+  /// Called once, before any command runs.
+  static func take(from arguments: [String]) -> [String] {
+    var rest = arguments[...]
+    while let first = rest.first {
+      if first == "--store", rest.count >= 2 {
+        store = rest.dropFirst().first
+        rest = rest.dropFirst(2)
+      } else if first.hasPrefix("--store=") {
+        store = String(first.dropFirst("--store=".count))
+        rest = rest.dropFirst()
+      } else if first == "--read-only" {
+        readOnly = true
+        rest = rest.dropFirst()
+      } else {
+        break
+      }
     }
+    return Array(rest)
   }
-  guard !leading.isEmpty else { return arguments }
-  var result = Array(rest)
-  result.insert(contentsOf: leading, at: result.firstIndex(of: "--") ?? result.endIndex)
-  return result
 }
 
 /// A failure a command reports as one line and exit code 1.

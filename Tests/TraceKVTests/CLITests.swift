@@ -44,15 +44,22 @@ import Testing
     #expect(list.objectValue?["total"] == .int(9))
     let rows = list.objectValue?["traces"]?.arrayValue ?? []
     #expect(rows.count == 3)
-    #expect(keys(rows.first) == ["trace_id", "status", "priority", "episode_id", "rating", "created_at", "span_count"])
+    #expect(
+      keys(rows.first) == [
+        "trace_id", "status", "priority", "episode_id", "rating", "event_time", "ingested_at", "span_count",
+      ])
 
     let stats = try jsonOutput(["--store", path, "stats", "--json"])
-    #expect(keys(stats) == ["total_traces", "total_spans", "traces_with_feedback", "traces_last_24h", "avg_spans_per_trace"])
+    #expect(
+      keys(stats) == [
+        "store", "file_bytes", "embedder", "total_traces", "total_spans", "traces_with_feedback", "traces_last_24h",
+        "avg_spans_per_trace",
+      ])
     #expect(stats.objectValue?["total_spans"] == .int(63))
 
     let tools = try jsonOutput(["--store", path, "tools", "--json"])
     #expect(keys(tools) == ["tools", "total_tool_calls"])
-    #expect(tools.objectValue?["total_tool_calls"] == .int(23))
+    #expect(tools.objectValue?["total_tool_calls"] == .int(22))
 
     let episodes = try jsonOutput(["--store", path, "episodes", "--json"]).arrayValue ?? []
     #expect(episodes.count == 17)
@@ -68,6 +75,77 @@ import Testing
     let found = experiences.objectValue?["results"]?.arrayValue ?? []
     #expect(found.count == 3)
     #expect(found.allSatisfy { ($0.objectValue?["rating"]?.intValue ?? 0) >= 4 })
+  }
+
+  /// The table and the JSON of a command come from the same fields: every
+  /// cell of the table is the JSON value of its row (null as "-"), text
+  /// columns are left-aligned and number columns right-aligned.
+  @Test func tablesShowTheJSONFields() throws {
+    let temporary = try store()
+    let path = temporary.path
+    let arguments = ["--store", path, "list", "--limit", "5"]
+    let table = try run(tracekv, arguments).output.split(separator: "\n").map(String.init)
+    let json = try jsonOutput(arguments + ["--json"]).objectValue?["traces"]?.arrayValue ?? []
+    #expect(json.count == 5 && table.count == 2 + 5 + 1)  // header, rule, rows, count line
+    let header = table[0]
+    let columns = ["trace id", "status", "prio", "rating", "spans", "episode", "event time", "ingested at"]
+    let keys = ["trace_id", "status", "priority", "rating", "span_count", "episode_id", "event_time", "ingested_at"]
+    let rule = table[1].split(separator: " ", omittingEmptySubsequences: true).map(\.count)
+    #expect(rule.count == columns.count)
+    // Column c spans [start, start + width) of every line.
+    var starts: [Int] = []
+    var position = 0
+    for width in rule {
+      starts.append(position)
+      position += width + 2
+    }
+    for (column, name) in columns.enumerated() {
+      let cell = header.dropFirst(starts[column]).prefix(rule[column]).trimmingCharacters(in: .whitespaces)
+      #expect(cell == name)
+    }
+    for (row, object) in zip(table[2..<7], json) {
+      for (column, key) in keys.enumerated() {
+        let raw = String(row.dropFirst(starts[column]).prefix(rule[column]))
+        let cell = raw.trimmingCharacters(in: .whitespaces)
+        let value = object.objectValue?[key]
+        let expected = value?.stringValue ?? value?.intValue.map(String.init) ?? "-"
+        #expect(cell == expected, "\(key)")
+        let isNumber = ["priority", "rating", "span_count"].contains(key) && cell != "-"
+        if isNumber { #expect(raw.hasSuffix(cell), "\(key) is right-aligned") }
+        if !isNumber && key != "rating" { #expect(raw.hasPrefix(cell), "\(key) is left-aligned") }
+      }
+    }
+
+    // stats: one "header  value" line per JSON key.
+    let statsJSON = try #require(try jsonOutput(["--store", path, "stats", "--json"]).objectValue)
+    var listed: [String: String] = [:]
+    for line in try run(tracekv, ["--store", path, "stats"]).output.split(separator: "\n") {
+      let gap = try #require(line.range(of: "  "))
+      listed[String(line[..<gap.lowerBound])] = line[gap.upperBound...].trimmingCharacters(in: .whitespaces)
+    }
+    let statsKeys = [
+      "store": "store", "file bytes": "file_bytes", "embedder": "embedder", "traces": "total_traces",
+      "spans": "total_spans", "with human feedback": "traces_with_feedback", "ingested in 24 h": "traces_last_24h",
+      "spans per trace": "avg_spans_per_trace",
+    ]
+    #expect(Set(listed.keys) == Set(statsKeys.keys) && Set(statsJSON.keys) == Set(statsKeys.values))
+    for (header, key) in statsKeys where key != "avg_spans_per_trace" {
+      let value = statsJSON[key]
+      #expect(listed[header] == value?.stringValue ?? value?.intValue.map(String.init), "\(key)")
+    }
+    #expect(listed["spans per trace"] == "3.15" && statsJSON["avg_spans_per_trace"]?.doubleValue == 3.15)
+    #expect(listed["spans"] == "63" && listed["embedder"] == "hashing")
+  }
+
+  /// `--store` before the command names works for every command, nested ones too.
+  @Test func globalOptionsForEveryCommand() throws {
+    let temporary = try store()
+    #expect(try run(tracekv, ["--store", temporary.path, "stats", "--json"]).status == 0)
+    let model = try run(tracekv, ["--store", temporary.path, "model", "info", "--json"])
+    #expect(!model.error.contains("Unknown option"), "\(model.error)")
+    let usage = try run(tracekv, ["--store", temporary.path, "list", "--limit", "x"])
+    #expect(usage.status == 2)
+    #expect(usage.error.hasPrefix("tracekv: error: "), "\(usage.error)")
   }
 
   @Test func exitCodes() throws {

@@ -51,13 +51,14 @@ extension TraceStore {
     }
   }
 
-  /// Tool spans counted per tool name (a tool span without a name counts as "unknown").
+  /// Tool spans counted per tool name. A tool span without a name is not
+  /// counted, as TraceBrain's analytics skip it.
   public func toolUsage() throws(TraceKVError) -> ToolUsage {
     try read { transaction in
       var counts: [String: Int] = [:]
       try transaction.scan(tables.spans) { _, value in
         let span = try SpanRecord.decodeView(value)
-        if span.type == .toolExecution { counts[span.toolName ?? "unknown", default: 0] += 1 }
+        if span.type == .toolExecution, let name = span.toolName, !name.isEmpty { counts[name, default: 0] += 1 }
         return true
       }
       let tools = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
