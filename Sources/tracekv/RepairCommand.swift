@@ -8,8 +8,8 @@ struct RepairCommand: ParsableCommand {
     commandName: "repair",
     abstract: "Rebuild the search, time and episode indexes from the traces (alias: reindex); then verify.",
     discussion: """
-      One write transaction: a crash during the repair leaves the store as it was. A damaged trace
-      record is rebuilt from its id and spans when its id is still known (its attributes, feedback and
+      One write transaction: a crash during the repair leaves the store as it was. A damaged trace \
+      record is rebuilt from its id and spans when its id is still known (its attributes, feedback and \
       evaluation are lost), else removed. Back the store up first (tracekv backup) if in doubt.
       """,
     aliases: ["reindex"])

@@ -8,7 +8,9 @@ struct TraceKVCommand: ParsableCommand {
     commandName: "tracekv",
     abstract: "An embedded store and experience search for LLM-agent execution traces.",
     discussion: """
-      The store is one file: --store PATH, else $TRACEKV_STORE, else ./traces.tkv.
+      The store is one file: --store PATH, else $TRACEKV_STORE, else ./traces.tkv. --store and \
+      --read-only may come before any command.
+
       Exit codes: 0 success, 1 failure, 2 bad usage.
       """,
     subcommands: [

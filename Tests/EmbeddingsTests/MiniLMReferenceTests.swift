@@ -4,8 +4,7 @@ import Testing
 @testable import Embeddings
 
 /// The native MiniLM against sentence-transformers' own output
-/// (`Fixtures/minilm_reference.jsonl`, a copy of the project's shared
-/// fixture `shared/fixtures/minilm/`, see its README).
+/// (`Fixtures/minilm_reference.jsonl`; its README says how it was made).
 ///
 /// These tests need the model files. Without them they fail, saying how to
 /// fetch them: CI runs `make model` first, so a skip would hide a broken embedder.

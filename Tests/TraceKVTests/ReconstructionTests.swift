@@ -4,7 +4,7 @@ import Testing
 
 /// Reconstruction against the fixtures: every sample and edge trace against
 /// the independent Python oracle's output (Oracle/generate.py), and five
-/// samples against values written out by hand from TRACEBRAIN.md §2.
+/// samples against values written out by hand from docs/trace-format.md §2.
 @Suite struct ReconstructionTests {
   struct Expected {
     let traceID: String

@@ -5,7 +5,7 @@ extension TraceStore {
   public enum IngestFormat: String, Sendable, CaseIterable {
     /// Each document by its shape: an object with `resourceSpans` is OTLP, anything else TraceBrain.
     case auto
-    /// TraceBrain traces (TRACEBRAIN.md §1).
+    /// TraceBrain traces (docs/trace-format.md §1).
     case tracebrain
     /// OTLP/HTTP JSON `ExportTraceServiceRequest`s (one per file, a JSON array of them, or one per line).
     case otlp
@@ -34,7 +34,7 @@ extension TraceStore {
 
   /// Ingests TraceBrain JSON: one trace object or an array of them (OTLP JSON
   /// requests are read too, by their `resourceSpans`). Merges
-  /// into traces the store holds (TRACEBRAIN.md §3). All or nothing: a bad
+  /// into traces the store holds (docs/trace-format.md §3). All or nothing: a bad
   /// trace throws `invalidInput` and nothing is written.
   @discardableResult
   public func ingest(json: String) throws(TraceKVError) -> IngestReport {
@@ -228,7 +228,7 @@ extension TraceStore {
     index.textChanged(doc, record, isNew: true)
   }
 
-  /// Merges a trace into the one the store holds (TRACEBRAIN.md §3); returns
+  /// Merges a trace into the one the store holds (docs/trace-format.md §3); returns
   /// the number of new spans.
   private func merge(
     _ incoming: IncomingTrace, into doc: UInt32, in transaction: LMDBTransaction, index: inout IndexWriter
@@ -284,7 +284,7 @@ extension TraceStore {
     return newSpans.count
   }
 
-  /// The earliest start of a root span, else `fallback` (TRACEBRAIN.md §5).
+  /// The earliest start of a root span, else `fallback` (docs/trace-format.md §5).
   static func eventTime(roots spans: [Span], fallback: Timestamp) -> Int64 {
     spans.lazy.filter { $0.parentID == nil }.compactMap(\.startTime).min()?.microseconds ?? fallback.microseconds
   }

@@ -1,4 +1,4 @@
-/// The attribute keys of TraceBrain spans (TRACEBRAIN.md §1).
+/// The attribute keys of TraceBrain spans (docs/trace-format.md §1).
 enum SpanKey {
   static let type = "tracebrain.span.type"
   static let newContent = "tracebrain.llm.new_content"

@@ -17,7 +17,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
   }
 
   /// Parses `YYYY-MM-DDTHH:MM:SS(.fraction)?(Z|±HH:MM|±HHMM)?`; no offset means UTC.
-  /// Returns nil for anything else (TRACEBRAIN.md §1: stored as "no time").
+  /// Returns nil for anything else (docs/trace-format.md §1: stored as "no time").
   public init?(iso8601 text: String) {
     guard let microseconds = Timestamp.parse(Array(text.utf8)) else { return nil }
     self.microseconds = microseconds

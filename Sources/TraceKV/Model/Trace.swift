@@ -1,4 +1,4 @@
-/// The trace-level attribute keys TraceKV gives meaning to (TRACEBRAIN.md §1).
+/// The trace-level attribute keys TraceKV gives meaning to (docs/trace-format.md §1).
 enum TraceKey {
   static let systemPrompt = "system_prompt"
   static let episodeID = "tracebrain.episode.id"
@@ -79,10 +79,10 @@ public struct Trace: Sendable, Hashable {
     self.createdAt = createdAt
   }
 
-  /// The human rating, else the AI evaluation's (TRACEBRAIN.md §4).
+  /// The human rating, else the AI evaluation's (docs/trace-format.md §4).
   public var rating: Int? { feedback?.rating ?? aiEvaluation?.rating }
 
-  /// The earliest start of a root span, else the ingest time (TRACEBRAIN.md §5).
+  /// The earliest start of a root span, else the ingest time (docs/trace-format.md §5).
   public var eventTime: Timestamp {
     spans.lazy.filter { $0.parentID == nil }.compactMap(\.startTime).min() ?? createdAt
   }

@@ -1,4 +1,4 @@
-/// The governance status of a trace (TRACEBRAIN.md §1).
+/// The governance status of a trace (docs/trace-format.md §1).
 public enum TraceStatus: String, Sendable, CaseIterable, Codable {
   case running
   case completed
@@ -6,7 +6,7 @@ public enum TraceStatus: String, Sendable, CaseIterable, Codable {
   case failed
 }
 
-/// What an AI evaluation says went wrong (TRACEBRAIN.md §1). Unknown values
+/// What an AI evaluation says went wrong (docs/trace-format.md §1). Unknown values
 /// count as `generalFailure`.
 public enum ErrorType: String, Sendable, CaseIterable {
   case logicLoop = "logic_loop"
@@ -33,7 +33,7 @@ public enum Priority {
   public static let `default` = 3
 
   /// Out-of-range or non-integer input (a string, a bool, `2.0`) becomes the
-  /// default (TRACEBRAIN.md §1).
+  /// default (docs/trace-format.md §1).
   public static func clamped(_ value: JSONValue?) -> Int {
     guard case .number(let literal)? = value, let number = Int(literal), (1...5).contains(number) else {
       return Priority.default

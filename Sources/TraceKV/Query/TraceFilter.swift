@@ -9,7 +9,7 @@ public struct TraceFilter: Sendable, Equatable {
   /// AI confidence in this inclusive range.
   public var minConfidence: Double?
   public var maxConfidence: Double?
-  /// Event time in this inclusive range (TRACEBRAIN.md §5).
+  /// Event time in this inclusive range (docs/trace-format.md §5).
   public var since: Timestamp?
   public var until: Timestamp?
   public var episodeID: String?

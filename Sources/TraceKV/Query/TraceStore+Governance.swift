@@ -1,6 +1,6 @@
 extension TraceStore {
   /// Records a person's feedback, replacing any earlier one, and marks the
-  /// trace completed (TRACEBRAIN.md §3).
+  /// trace completed (docs/trace-format.md §3).
   public func addFeedback(
     traceID: String, rating: Int, comment: String? = nil, tags: [String] = [], metadata: JSONObject = JSONObject()
   ) throws(TraceKVError) {

@@ -1,4 +1,4 @@
-/// Counts over the whole store (TRACEBRAIN.md §5).
+/// Counts over the whole store (docs/trace-format.md §5).
 public struct StoreStatistics: Sendable, Equatable {
   public var totalTraces: Int
   public var totalSpans: Int

@@ -30,7 +30,7 @@ public struct SearchQuery: Sendable {
   public var offset: Int
   /// Attach each hit's BM25 terms.
   public var explain: Bool
-  /// Attach each hit's rebuilt messages (TRACEBRAIN.md §2).
+  /// Attach each hit's rebuilt messages (docs/trace-format.md §2).
   public var withMessages: Bool
   /// RRF weights of the two sides (both 1 by default).
   public var lexicalWeight: Double

@@ -1,4 +1,4 @@
-/// The texts that represent a trace for search (TRACEBRAIN.md §4).
+/// The texts that represent a trace for search (docs/trace-format.md §4).
 struct SearchText {
   /// What the embedder sees: one line each, values cut to 500 characters.
   /// `System prompt: …`, `User query: …` (first user message of the first

@@ -91,7 +91,7 @@ extension TraceStore {
   }
 
   /// Past runs like `query` that went well: traces rated at least
-  /// `minRating` (human rating, else the AI's), best first (TRACEBRAIN.md §4).
+  /// `minRating` (human rating, else the AI's), best first (docs/trace-format.md §4).
   public func searchPastExperiences(
     _ query: String, minRating: Int = 4, limit: Int = 3, withMessages: Bool = false
   ) throws(TraceKVError) -> [SearchHit] {

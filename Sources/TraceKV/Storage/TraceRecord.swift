@@ -6,7 +6,7 @@ struct TraceRecord {
   var spanCount: Int
   /// The sequence number the next appended span gets.
   var nextSpanSequence: UInt32
-  /// The instant the `by-time` index files the trace under (TRACEBRAIN.md §5).
+  /// The instant the `by-time` index files the trace under (docs/trace-format.md §5).
   var eventTime: Int64
 
   private static let tag: UInt8 = 1

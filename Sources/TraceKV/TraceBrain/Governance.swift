@@ -1,4 +1,4 @@
-/// TraceBrain's governance rules (TRACEBRAIN.md §3).
+/// TraceBrain's governance rules (docs/trace-format.md §3).
 enum Governance {
   static let helpToolName = "request_human_intervention"
   static let confidenceThreshold = 0.75

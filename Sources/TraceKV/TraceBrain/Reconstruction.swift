@@ -50,7 +50,7 @@ extension Span: ReconstructableSpan {
 extension SpanView: ReconstructableSpan {}
 
 /// Rebuilds a trajectory from delta-encoded spans, exactly as TraceBrain's
-/// reference does (TRACEBRAIN.md §2), plus a guard against parent cycles.
+/// reference does (docs/trace-format.md §2), plus a guard against parent cycles.
 struct Reconstruction<S: ReconstructableSpan> {
   let systemPrompt: String?
   let spans: [S]

@@ -12,7 +12,7 @@ struct IncomingTrace {
   var prompts: [String: [ChatMessage]]? = nil
 }
 
-/// Reads and writes the TraceBrain trace format (TRACEBRAIN.md §1).
+/// Reads and writes the TraceBrain trace format (docs/trace-format.md §1).
 enum TraceBrainFormat {
   /// Reads one trace object. Throws `invalidInput` naming the offending field.
   static func decode(_ value: JSONValue, receivedAt: Timestamp = .now) throws(TraceKVError) -> IncomingTrace {

@@ -1,6 +1,6 @@
 """Independent test oracle for TraceKV's TraceBrain compatibility rules.
 
-A small, readable implementation of TRACEBRAIN.md section 2 (reconstruction:
+A small, readable implementation of docs/trace-format.md section 2 (reconstruction:
 target span, parent walk, messages, turns) and section 3 (status and priority
 at ingest of a single trace). Python 3 standard library only. It is written
 from the specification, not from TraceKV's Swift code, so that the two can be
