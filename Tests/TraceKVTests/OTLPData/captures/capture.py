@@ -129,8 +129,9 @@ def run(config, model_stub, collector, pythons):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENAI_", "TRACELOOP_"))}
     env.update(config["env"])
     env["PYTHONPATH"] = str(HERE)
+    python = pythons[config.get("python", "current")]
     child = subprocess.run(
-        [pythons[config.get("python", "current")], str(HERE / "child.py"), json.dumps(config), model_stub.url, collector.url],
+        [python, str(HERE / "child.py"), json.dumps(config), model_stub.url, collector.url],
         env=env, capture_output=True, text=True, timeout=300,
     )
     if child.returncode != 0:
@@ -141,9 +142,6 @@ def run(config, model_stub, collector, pythons):
     scripted_tools = [r["tool_call"]["name"] for r in s.REPLIES if "tool_call" in r]
     if tools_executed != scripted_tools or len(model_stub.requests) != len(s.REPLIES):
         raise RuntimeError(f"{config['name']}: ran {tools_executed}, {len(model_stub.requests)} model calls")
-    for call_id, result in s.TOOL_RESULTS.items():
-        reply = next(r["tool_call"] for r in s.REPLIES if r.get("tool_call", {}).get("id") == call_id)
-        assert s.TOOL_FUNCTIONS[reply["name"]](**reply["arguments"]) == result
 
     folder = HERE / config["name"]
     shutil.rmtree(folder, ignore_errors=True)

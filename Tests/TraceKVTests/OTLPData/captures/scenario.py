@@ -17,7 +17,6 @@ USER = "What's the weather in Paris right now? Please also give me the temperatu
 WEATHER_ARGS = {"city": "Paris"}
 CONVERT_ARGS = {"value": 18, "from_unit": "celsius", "to_unit": "fahrenheit"}
 WEATHER_RESULT = "Paris: 18 °C, partly cloudy, wind 12 km/h"
-CONVERT_RESULT = "64.4 °F"
 FINAL = "It's partly cloudy in Paris right now: 18 °C (64.4 °F), with wind at 12 km/h."
 
 
@@ -86,7 +85,13 @@ REPLIES = [
     },
 ]
 
-TOOL_RESULTS = {"call_weather_paris": WEATHER_RESULT, "call_convert_18c": CONVERT_RESULT}
+# What the application sends back for each scripted call: the tools' own output
+# ("64.4 °F" for the conversion).
+TOOL_RESULTS = {
+    r["tool_call"]["id"]: TOOL_FUNCTIONS[r["tool_call"]["name"]](**r["tool_call"]["arguments"])
+    for r in REPLIES
+    if "tool_call" in r
+}
 
 
 def arguments_text(arguments: dict) -> str:
