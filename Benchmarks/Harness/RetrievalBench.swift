@@ -18,6 +18,9 @@ struct RetrievalBenchCommand: ParsableCommand {
   @Option(help: "The MiniLM model folder (default: TRACEKV_MODEL_DIR or the cache).") var model: String?
   @Option(help: "RRF weights, lexical=W,vector=W.") var weights = "lexical=1,vector=1"
   @Option(help: "Use only the first N queries.") var queryLimit: Int?
+  @Option(help: "The vector side's similarity floor (default: the embedder's; 0: none).") var minSimilarity: Double?
+  @Option(help: "A second BEIR folder whose queries are about nothing in this one: reports the hits each returns (filler).")
+  var foreignQueries: String?
   @Option(help: "Write the report as JSON to this file (one object per mode under \"modes\").") var json: String?
 
   func run() throws {
@@ -55,7 +58,10 @@ struct RetrievalBenchCommand: ParsableCommand {
       progress.finish()
     }
 
-    var table = TextTable(["mode", "nDCG@10", "R@10", "R@100", "MRR@10", "qps", "p50 ms", "p99 ms", "embed p50 ms"])
+    let foreign = try foreignQueries.map { try BEIRCollection.load(from: $0).queries.prefix(queryLimit ?? .max) }
+    var table = TextTable([
+      "mode", "nDCG@10", "R@10", "R@100", "MRR@10", "qps", "p50 ms", "p99 ms", "embed p50 ms", "foreign hits@10",
+    ])
     var reports: [[String: Any]] = []
     for mode in allModes {
       var rankings: [String: [String]] = [:]
@@ -63,7 +69,8 @@ struct RetrievalBenchCommand: ParsableCommand {
       var progress = ProgressLine("\(mode.rawValue) queries", total: queries.count)
       for (number, query) in queries.enumerated() {
         var searchQuery = SearchQuery(
-          text: query.text, mode: mode, limit: 100, lexicalWeight: lexicalWeight, vectorWeight: vectorWeight)
+          text: query.text, mode: mode, limit: 100, lexicalWeight: lexicalWeight, vectorWeight: vectorWeight,
+          minSimilarity: minSimilarity)
         searchQuery.vector = vectors.isEmpty ? nil : vectors[number]
         let start = nowNanoseconds()
         let results = try traceStore.search(searchQuery)
@@ -73,16 +80,30 @@ struct RetrievalBenchCommand: ParsableCommand {
       }
       progress.finish()
       let metrics = RetrievalMetrics.evaluate(rankings: rankings, qrels: qrels)
+      // Hits a query about something else gets, among its first 10: filler.
+      var foreignHits: Double?
+      if let foreign {
+        var total = 0
+        for query in foreign {
+          let searchQuery = SearchQuery(
+            text: query.text, mode: mode, limit: 10, lexicalWeight: lexicalWeight, vectorWeight: vectorWeight,
+            minSimilarity: minSimilarity)
+          total += try traceStore.search(searchQuery).hits.count
+        }
+        foreignHits = Double(total) / Double(max(foreign.count, 1))
+      }
       let searchSeconds = latencies.reduce(0, +) / 1000
       let qps = Double(queries.count) / searchSeconds
       table.add([
         mode.rawValue, fixed(metrics.ndcg10, 4), fixed(metrics.recall10, 4), fixed(metrics.recall100, 4),
         fixed(metrics.mrr10, 4), fixed(qps, 0), fixed(percentile(latencies, 50), 3), fixed(percentile(latencies, 99), 3),
-        mode == .lexical ? "-" : fixed(percentile(embedLatencies, 50), 2),
+        mode == .lexical ? "-" : fixed(percentile(embedLatencies, 50), 2), foreignHits.map { fixed($0, 2) } ?? "-",
       ])
       var report: [String: Any] = [
         "mode": mode.rawValue, "qps": qps, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
         "embed_p50_ms": mode == .lexical ? 0 : percentile(embedLatencies, 50),
+        "min_similarity": minSimilarity ?? SearchQuery.defaultMinSimilarity(for: traceStore.embedderIdentity),
+        "foreign_hits_at_10": foreignHits ?? NSNull(),
       ]
       report.merge(metrics.jsonFields) { $1 }
       reports.append(report)

@@ -17,6 +17,12 @@ struct SearchOutputOptions: ParsableArguments {
 
   @Flag(help: "Print JSON.")
   var json = false
+
+  @Option(
+    help: ArgumentHelp(
+      "The least cosine similarity for a trace found only by the vector side (default: the embedder's; 0: none).",
+      valueName: "x"))
+  var minSimilarity: Double?
 }
 
 struct SearchCommand: ParsableCommand {
@@ -64,7 +70,7 @@ struct SearchCommand: ParsableCommand {
     let query = SearchQuery(
       text: text, keywords: keywords, mode: SearchMode(rawValue: mode)!, filter: try filterOptions.filter(),
       limit: output.limit ?? 10, offset: offset, explain: output.explain, withMessages: output.withMessages,
-      lexicalWeight: weights.lexical, vectorWeight: weights.vector, rrfK: rrfK)
+      lexicalWeight: weights.lexical, vectorWeight: weights.vector, rrfK: rrfK, minSimilarity: output.minSimilarity)
     let store = try storeOptions.open()
     let results = try store.search(query)
     SearchPrinter(options: output, query: query, embedder: store.embedderIdentity).print(results.hits)
@@ -89,7 +95,7 @@ struct ExperiencesCommand: ParsableCommand {
   func run() throws {
     let query = SearchQuery(
       text: text, filter: TraceFilter(minRating: minRating), limit: output.limit ?? 3, explain: output.explain,
-      withMessages: output.withMessages)
+      withMessages: output.withMessages, minSimilarity: output.minSimilarity)
     let store = try storeOptions.open()
     let results = try store.search(query)
     SearchPrinter(options: output, query: query, embedder: store.embedderIdentity).print(results.hits)

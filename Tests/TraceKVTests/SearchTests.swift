@@ -11,6 +11,32 @@ import Testing
     #expect(hits.first?.vector == nil)
   }
 
+  /// A query about nothing the store holds finds nothing, instead of the
+  /// nearest traces as filler; a BM25 match counts whatever its similarity.
+  @Test func similarityFloorDropsFillerButKeepsLexicalMatches() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let unrelated = "lattice quantum chromodynamics gluon propagators"
+    #expect(try temporary.store.search(SearchQuery(text: unrelated, mode: .lexical)).hits.isEmpty)
+    // Without a floor every trace is somebody's nearest neighbour.
+    let open = try temporary.store.search(SearchQuery(text: unrelated, mode: .vector, minSimilarity: 0)).hits
+    #expect(open.count == 10)
+    let similarities = open.compactMap { $0.vector.map { Double($0.similarity) } }
+    for mode in [SearchMode.hybrid, .vector] {
+      // A floor at the third similarity keeps the three best; above the best, none.
+      let three = try temporary.store.search(SearchQuery(text: unrelated, mode: mode, minSimilarity: similarities[2]))
+      #expect(Set(three.hits.map(\.traceID)) == Set(open.prefix(3).map(\.traceID)))
+      let none = try temporary.store.search(SearchQuery(text: unrelated, mode: mode, minSimilarity: similarities[0] + 1e-6))
+      #expect(none.hits.isEmpty)
+    }
+    // A floor no vector reaches leaves exactly the BM25 hits, in hybrid mode too.
+    let keyword = "get_population"
+    let lexical = try temporary.store.search(SearchQuery(text: keyword, mode: .lexical)).hits.map(\.traceID)
+    let hybrid = try temporary.store.search(SearchQuery(text: keyword, minSimilarity: 1.01)).hits
+    #expect(!lexical.isEmpty && hybrid.map(\.traceID) == lexical)
+    #expect(hybrid.allSatisfy { $0.vector == nil })
+    #expect(SearchQuery.defaultMinSimilarity(for: temporary.store.embedderIdentity) > 0)
+  }
+
   @Test func hybridHitsExplainBothSides() throws {
     let temporary = try TemporaryStore.withSamples()
     let results = try temporary.store.search(

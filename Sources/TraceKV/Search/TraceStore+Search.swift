@@ -45,6 +45,11 @@ extension TraceStore {
         } else {
           vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64))
         }
+        // Best first: what is below the floor is the tail.
+        let floor = query.minSimilarity ?? SearchQuery.defaultMinSimilarity(for: search.identity)
+        if floor > 0, let cut = vectorHits.firstIndex(where: { Double($0.similarity) < floor }) {
+          vectorHits.removeSubrange(cut...)
+        }
       }
       var lexicalHits: [LexicalHit] = []
       if useLexical {
