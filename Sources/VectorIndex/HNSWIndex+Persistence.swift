@@ -15,12 +15,6 @@ extension HNSWIndex {
     graph.isLive(slot) ? graph.nodeRecord(slot) : nil
   }
 
-  /// The link list of `slot` on `level`, or nil when there is no such list.
-  public func linkList(slot: UInt32, level: Int) -> HNSWLinkListRecord? {
-    guard graph.isLive(slot), level >= 0, level <= graph.level(slot) else { return nil }
-    return HNSWLinkListRecord(slot: slot, level: level, neighbours: graph.neighbours(slot, level))
-  }
-
   /// Every record of the index, as a full write would store it: the header,
   /// the nodes in slot order, the link lists in (slot, level) order.
   /// - Complexity: O(n · (d + M)).

@@ -161,10 +161,6 @@ enum Keys {
     return writer.bytes
   }
 
-  static func timePrefix(_ microseconds: Int64) -> [UInt8] {
-    Array(byTime(microseconds, 0).prefix(8))
-  }
-
   /// episode ‖ 0x00 ‖ doc. Episode ids cannot contain NUL (ingest refuses it).
   static func byEpisode(_ episode: String, _ doc: UInt32) -> [UInt8] {
     episodePrefix(episode) + docID(doc)
