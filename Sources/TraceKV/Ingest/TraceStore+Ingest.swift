@@ -113,6 +113,7 @@ extension TraceStore {
         }
       case .success(.otlp(let decoded)):
         report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
+        report.warnings += decoded.warnings.map { "\(source): \($0)" }
         for span in decoded.spans { otlp.add(span) }
       case .failure(let problem):
         report.rejected.append(problem)

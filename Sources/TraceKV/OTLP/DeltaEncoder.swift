@@ -8,9 +8,10 @@
 /// list order), with P its prompt as rendered by `OTLPMessages`:
 /// 1. Its **context source** is the most recent LLM span of the trace (stored
 ///    or arriving, started no later, among the last `scanLimit`) whose
-///    *context* — its rebuilt prompt, then its completion as an assistant
-///    message when non-empty, which is exactly what reconstruction appends
-///    after a non-target span — is a prefix of P.
+///    *context* — its rebuilt prompt, then its reply (`replyMessages`: the
+///    recorded reply message with its tool calls, else the completion as an
+///    assistant message), which is exactly what reconstruction appends after
+///    a non-target span — is a prefix of P.
 ///    OpenTelemetry parents do not give this chain (an agent's LLM calls are
 ///    siblings), so the span records it: `tracekv.llm.context_from` = that
 ///    span's id, and `new_content` = the rest of P.
@@ -20,7 +21,8 @@
 /// 3. Otherwise (the framework truncated or rewrote history, or a sub-agent
 ///    has another system prompt): `new_content` = all of P, system messages
 ///    included, and `tracekv.llm.full_prompt` = true, so reconstruction starts
-///    afresh there without the trace's system prompt.
+///    afresh there without the trace's system prompt; `context_from` names the
+///    latest earlier step, which `turns` still show before it.
 ///
 /// The trace's system prompt is the first system message of its first LLM
 /// span, unless the store already holds LLM spans of the trace: then it stays
@@ -67,7 +69,7 @@ enum DeltaEncoder {
     func context(_ index: Int) -> [ChatMessage] {
       if let known = candidates[index].context { return known }
       let view = candidates[index].stored!
-      let context = stored!.prompt(of: view) + reply(view.completion)
+      let context = stored!.prompt(of: view) + view.replyMessages
       candidates[index].context = context
       return context
     }
@@ -101,11 +103,16 @@ enum DeltaEncoder {
       } else {
         delta = prompt[...]
         attributes[SpanKey.fullPrompt] = .bool(true)
+        // Not a continuation, but the step before it stays in the turns.
+        if let previous = candidates.last(where: { $0.start <= spanStart }) {
+          attributes[SpanKey.contextFrom] = .string(previous.spanID)
+        }
       }
       attributes[SpanKey.newContent] = .string(newContent(delta))
-      let completion = attributes[SpanKey.completion].flatMap { $0.isNull ? nil : $0.text }
+      var placed = spans[index]
+      placed.attributes = attributes
       let candidate = Candidate(
-        spanID: spans[index].spanID, start: spanStart, context: prompt + reply(completion), stored: nil)
+        spanID: spans[index].spanID, start: spanStart, context: prompt + placed.replyMessages, stored: nil)
       candidates.insert(candidate, at: candidates.lastIndex { $0.start <= spanStart }.map { $0 + 1 } ?? 0)
     }
     incoming.trace.spans = spans
@@ -119,20 +126,13 @@ enum DeltaEncoder {
     let stored: SpanView?
   }
 
-  /// What reconstruction appends after a non-target span.
-  private static func reply(_ completion: String?) -> [ChatMessage] {
-    guard let completion, !completion.isEmpty else { return [] }
-    return [ChatMessage(role: "assistant", content: completion)]
-  }
-
   private static func start(_ span: some ReconstructableSpan) -> Int64 {
     span.startTime?.microseconds ?? .min
   }
 
-  /// `new_content` as TraceBrain stores it: a JSON string of `[{role, content}]`.
+  /// `new_content` as TraceBrain stores it: a JSON string of `[{role, content}]`,
+  /// with `tool_calls`, `tool_call_id` and `reasoning` when a message has them.
   static func newContent(_ messages: ArraySlice<ChatMessage>) -> String {
-    JSONWriter.compact(
-      .array(
-        messages.map { .object(JSONObject(["role": .string($0.role), "content": .string($0.content)])) }))
+    Reconstruction<Span>.encode(messages)
   }
 }

@@ -43,7 +43,8 @@ struct OTLPTraceAssembler {
   }
 
   private func trace(_ traceID: String, _ spans: [OTLPSpan], receivedAt: Timestamp) -> IncomingTrace {
-    let mapped = spans.map(OTLPMapping.map)
+    var mapped = spans.map(OTLPMapping.map)
+    LLMCallResolver.resolve(&mapped)
     var trace = Trace(
       traceID: traceID, spans: ToolCallLinker.linked(mapped.map(\.span)), createdAt: receivedAt)
     var warnings: [String] = []
@@ -67,7 +68,9 @@ struct OTLPTraceAssembler {
       }
     }
     var prompts: [String: [ChatMessage]] = [:]
-    for span in mapped { if let prompt = span.prompt { prompts[span.span.spanID] = prompt } }
+    for span in mapped where span.isLLM {
+      if let prompt = span.prompt { prompts[span.span.spanID] = prompt }
+    }
     return IncomingTrace(
       trace: trace, statedStatus: nil, statedPriority: false, warnings: warnings, prompts: prompts)
   }
