@@ -15,14 +15,16 @@
 ///    OpenTelemetry parents do not give this chain (an agent's LLM calls are
 ///    siblings), so the span records it: `tracekv.llm.context_from` = that
 ///    span's id, and `new_content` = the rest of P.
-/// 2. No such span: the span starts a conversation. If P opens with the
-///    trace's system prompt (or the trace has none), `context_from` = "" and
-///    `new_content` = P without it.
-/// 3. Otherwise (the framework truncated or rewrote history, or a sub-agent
-///    has another system prompt): `new_content` = all of P, system messages
-///    included, and `tracekv.llm.full_prompt` = true, so reconstruction starts
-///    afresh there without the trace's system prompt; `context_from` names the
-///    latest earlier step, which `turns` still show before it.
+/// 2. No such span, but earlier LLM spans (the framework truncated or
+///    rewrote history, or a sub-agent has another system prompt):
+///    `new_content` = all of P, system messages included, and
+///    `tracekv.llm.full_prompt` = true, so reconstruction starts afresh there
+///    without the trace's system prompt; `context_from` names the latest
+///    earlier step, so `turns` still show the steps before it.
+/// 3. No earlier LLM span: the span starts the conversation. If P opens with
+///    the trace's system prompt (or the trace has none), `context_from` = ""
+///    and `new_content` = P without it; otherwise as rule 2, with no
+///    `context_from`.
 ///
 /// The trace's system prompt is the first system message of its first LLM
 /// span, unless the store already holds LLM spans of the trace: then it stays
@@ -97,16 +99,17 @@ enum DeltaEncoder {
       if let source {
         delta = prompt[source.count...]
         attributes[SpanKey.contextFrom] = .string(source.spanID)
+      } else if let previous = candidates.last(where: { $0.start <= spanStart }) {
+        // Not a continuation, but the step before it stays in the turns.
+        delta = prompt[...]
+        attributes[SpanKey.fullPrompt] = .bool(true)
+        attributes[SpanKey.contextFrom] = .string(previous.spanID)
       } else if openingMessage == nil || prompt.first == openingMessage {
         delta = prompt.dropFirst(openingMessage == nil ? 0 : 1)
         attributes[SpanKey.contextFrom] = .string("")
       } else {
         delta = prompt[...]
         attributes[SpanKey.fullPrompt] = .bool(true)
-        // Not a continuation, but the step before it stays in the turns.
-        if let previous = candidates.last(where: { $0.start <= spanStart }) {
-          attributes[SpanKey.contextFrom] = .string(previous.spanID)
-        }
       }
       attributes[SpanKey.newContent] = .string(newContent(delta))
       var placed = spans[index]

@@ -19,10 +19,7 @@
 /// id is dropped (reconstruction drops such messages too).
 enum MessageNormalizer {
   static func normalize(_ value: JSONValue) -> [ChatMessage] {
-    guard case .object(let message) = value else {
-      if case .string(let text) = value, !text.isEmpty { return [ChatMessage(role: "user", content: text)] }
-      return []
-    }
+    guard case .object(let message) = value else { return [] }
     var role = message["role"]?.stringValue ?? ""
     if role == "model" { role = "assistant" }
     if role.isEmpty { role = "unknown" }
@@ -84,9 +81,11 @@ enum MessageNormalizer {
     return (results + [main]).filter { !$0.isBlank }
   }
 
-  /// The messages of a list (a JSON array or JSON text holding one).
+  /// The messages of a list (a JSON array or JSON text holding one); nil when
+  /// an item is not a message object: such a prompt is kept as sent, since a
+  /// delta would lose part of it.
   static func normalize(list value: JSONValue?) -> [ChatMessage]? {
-    guard let items = jsonList(value) else { return nil }
+    guard let items = jsonList(value), items.allSatisfy({ $0.objectValue != nil }) else { return nil }
     return items.flatMap(normalize)
   }
 
