@@ -10,7 +10,9 @@
 enum OTLPDecoder {
   struct Decoded {
     var spans: [OTLPSpan] = []
-    /// One error per refused span, each naming the field path.
+    /// Log records tied to a span (logs requests).
+    var logs: [OTLPLogRecord] = []
+    /// One error per refused span or log record, each naming the field path.
     var problems: [TraceKVError] = []
     /// What was accepted although the OTLP/JSON specification does not allow it
     /// (older field names, base64 ids, enum names), once per kind.

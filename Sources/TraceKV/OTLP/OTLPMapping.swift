@@ -62,6 +62,13 @@ enum OTLPMapping {
         default: break
         }
       }
+      if prompt == nil {
+        let messages = otlp.events.compactMap(OTLPMessages.eventMessage)
+        if !messages.isEmpty { prompt = messages.flatMap(MessageNormalizer.normalize) }
+      }
+      if reply == nil, let choice = otlp.events.first(where: { $0.name == OTLPMessages.choiceEventName }) {
+        reply = OTLPMessages.choice(choice)
+      }
     }
     let isAgent = type == "invoke_agent" || original["pydantic_ai.all_messages"] != nil
     if isAgent, let all = MessageNormalizer.normalize(list: original["pydantic_ai.all_messages"]) {
@@ -134,7 +141,7 @@ enum OTLPMapping {
     guard let events = attributes["otel.events"]?.arrayValue else { return }
     let kept = events.compactMap { event -> JSONValue? in
       guard var object = event.objectValue, let name = object["name"]?.stringValue else { return event }
-      if name == OTLPMessages.promptEventName { return nil }
+      if name == OTLPMessages.promptEventName || OTLPMessages.messageEventRoles[name] != nil { return nil }
       if name == OTLPMessages.operationDetailsName, var eventAttributes = object["attributes"]?.objectValue {
         for key in eventAttributes.keys where OTLPMessages.isPromptKey(key) { eventAttributes[key] = nil }
         object["attributes"] = .object(eventAttributes)

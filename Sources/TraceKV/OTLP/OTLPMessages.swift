@@ -32,6 +32,48 @@ enum OTLPMessages {
   static let completionEventName = "gen_ai.content.completion"
   static let operationDetailsName = "gen_ai.client.inference.operation.details"
 
+  /// Per-message events (semantic conventions 1.28–1.36, as span events or
+  /// log records): each carries one prompt message in its body; `gen_ai.choice`
+  /// carries the reply (`{index, finish_reason, message}`).
+  static let messageEventRoles = [
+    "gen_ai.system.message": "system", "gen_ai.user.message": "user", "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+  ]
+  static let choiceEventName = "gen_ai.choice"
+
+  /// The message a per-message event carries, as a recorded message object.
+  static func eventMessage(_ event: OTLPEvent) -> JSONValue? {
+    guard let role = messageEventRoles[event.name] else { return nil }
+    var message = eventBody(event)
+    if message["role"]?.stringValue?.isEmpty != false { message["role"] = .string(role) }
+    if role == "tool", message["tool_call_id"] == nil, let id = message["id"] {
+      message["tool_call_id"] = id
+      message["id"] = nil
+    }
+    return .object(message)
+  }
+
+  /// The reply a `gen_ai.choice` event carries.
+  static func choice(_ event: OTLPEvent) -> ChatMessage? {
+    let body = eventBody(event)
+    var message = body["message"]?.objectValue ?? body
+    message["index"] = nil
+    message["finish_reason"] = nil
+    if message["role"]?.stringValue?.isEmpty != false { message["role"] = .string("assistant") }
+    return MessageNormalizer.normalize(.object(message)).first
+  }
+
+  /// A log record's body (`log.body`), else the event's own attributes (span events).
+  private static func eventBody(_ event: OTLPEvent) -> JSONObject {
+    if let body = event.attributes[OTLPLogRecord.bodyKey] {
+      if let object = jsonObject(body) { return object }
+      return JSONObject(["content": body])
+    }
+    var attributes = event.attributes
+    for key in attributes.keys where key.hasPrefix("gen_ai.") || key == "event.name" { attributes[key] = nil }
+    return attributes
+  }
+
   /// The whole prompt an LLM span was sent, system instructions first; nil when
   /// the span records none.
   static func prompt(in attributes: JSONObject) -> [ChatMessage]? {

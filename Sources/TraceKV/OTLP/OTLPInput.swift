@@ -1,0 +1,65 @@
+/// OTLP input in any of its forms, decoded to spans and log records:
+/// JSON or protobuf, traces or logs, one request body or the OpenTelemetry
+/// collector file exporter's protobuf file (`format: proto`), where each
+/// message is preceded by its length as a 4-byte big-endian integer.
+enum OTLPInput {
+  /// One request body of a known signal and encoding.
+  static func decode(_ body: [UInt8], signal: TraceStore.OTLPSignal, encoding: TraceStore.OTLPEncoding)
+    throws(TraceKVError) -> OTLPDecoder.Decoded
+  {
+    let request: JSONValue
+    switch encoding {
+    case .json:
+      do {
+        request = try body.withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+      } catch {
+        throw .invalid("malformed JSON: \(error)")
+      }
+    case .protobuf:
+      request = signal == .traces ? try OTLPProtobuf.traces(body) : try OTLPProtobuf.logs(body)
+    }
+    return signal == .traces ? try OTLPDecoder.decode(request) : try OTLPLogDecoder.decode(request)
+  }
+
+  /// A protobuf file: by its name (`.pb`, `.binpb`, `.proto`… ) or, for
+  /// `auto`, by its first byte (JSON opens with `{`, `[` or white space;
+  /// an OTLP message with its field 1, `0x0A`; a file exporter frame with
+  /// the high byte of its length, `0x00` below 16 MiB).
+  static func isProtobuf(_ bytes: UnsafeRawBufferPointer, fileName: String) -> Bool {
+    if fileName.hasSuffix(".pb") || fileName.hasSuffix(".binpb") { return true }
+    if fileName.hasSuffix(".json") || fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson") { return false }
+    guard let first = bytes.first else { return false }
+    return first == 0x0A || first == 0x00
+  }
+
+  /// The protobuf messages of a file, each with its 1-based position in a
+  /// framed file (nil for a file that is one message), and its signal.
+  static func messages(_ bytes: UnsafeRawBufferPointer) -> [(position: Int?, bytes: [UInt8])] {
+    if let frames = frames(bytes) { return frames.enumerated().map { ($0.offset + 1, $0.element) } }
+    return [(nil, Array(bytes))]
+  }
+
+  /// The file exporter's frames, when the whole file parses as frames of
+  /// at least one byte; nil otherwise (then it is one message).
+  private static func frames(_ bytes: UnsafeRawBufferPointer) -> [[UInt8]]? {
+    guard bytes.first == 0x00 else { return nil }
+    var frames: [[UInt8]] = []
+    var offset = 0
+    while offset < bytes.count {
+      guard bytes.count - offset >= 4 else { return nil }
+      let length = (0..<4).reduce(0) { $0 << 8 | Int(bytes[offset + $1]) }
+      offset += 4
+      guard length > 0, length <= bytes.count - offset else { return nil }
+      frames.append(Array(bytes[offset..<offset + length]))
+      offset += length
+    }
+    return frames
+  }
+
+  /// A JSON document's signal; nil when it is no OTLP request.
+  static func signal(ofJSON value: JSONValue) -> TraceStore.OTLPSignal? {
+    if OTLPDecoder.isRequest(value) { return .traces }
+    if OTLPLogDecoder.isRequest(value) { return .logs }
+    return nil
+  }
+}
