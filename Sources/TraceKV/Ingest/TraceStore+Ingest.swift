@@ -189,7 +189,7 @@ extension TraceStore {
         try encodeDeltas(&incoming, storedAs: doc, in: transaction)
         report.warnings += incoming.warnings
         // Only OTLP log records, kept until their spans arrive: no trace yet.
-        if incoming.otlpSource != nil && incoming.trace.spans.isEmpty { continue }
+        if incoming.otlpSource != nil && incoming.trace.spans.isEmpty && doc == nil { continue }
         if let doc {
           report.spansWritten += try merge(incoming, into: doc, in: transaction, index: &index)
           report.merged += 1

@@ -52,23 +52,9 @@ enum OTLPMapping {
     if original[SpanKey.newContent] == nil {
       prompt = OTLPMessages.prompt(in: original)
       reply = OTLPMessages.reply(in: original)
-      for event in otlp.events where prompt == nil || reply == nil {
-        switch event.name {
-        case OTLPMessages.promptEventName: prompt = prompt ?? OTLPMessages.prompt(in: event.attributes)
-        case OTLPMessages.completionEventName: reply = reply ?? OTLPMessages.reply(in: event.attributes)
-        case OTLPMessages.operationDetailsName:
-          prompt = prompt ?? OTLPMessages.prompt(in: event.attributes)
-          reply = reply ?? OTLPMessages.reply(in: event.attributes)
-        default: break
-        }
-      }
-      if prompt == nil {
-        let messages = otlp.events.compactMap(OTLPMessages.eventMessage)
-        if !messages.isEmpty { prompt = messages.flatMap(MessageNormalizer.normalize) }
-      }
-      if reply == nil, let choice = otlp.events.first(where: { $0.name == OTLPMessages.choiceEventName }) {
-        reply = OTLPMessages.choice(choice)
-      }
+      let fromEvents = messages(inEvents: otlp.events)
+      prompt = prompt ?? fromEvents.prompt
+      reply = reply ?? fromEvents.reply
     }
     let isAgent = type == "invoke_agent" || original["pydantic_ai.all_messages"] != nil
     if isAgent, let all = MessageNormalizer.normalize(list: original["pydantic_ai.all_messages"]) {
@@ -121,12 +107,7 @@ enum OTLPMapping {
       derive(SpanKey.model, first(attributes, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name"))
       derive(SpanKey.usage, mapped.usage)
       if let reply = mapped.reply {
-        let toolCode = OTLPMessages.toolCode(of: reply)
-        derive(SpanKey.reply, .string(Reconstruction<Span>.encode([reply])))
-        if !reply.content.isEmpty { derive(SpanKey.completion, .string(reply.content)) }
-        derive(SpanKey.toolCode, toolCode.map(JSONValue.string))
-        derive(SpanKey.thought, reply.reasoning.map(JSONValue.string))
-        if toolCode == nil && !reply.content.isEmpty { derive(SpanKey.finalAnswer, .string(reply.content)) }
+        setReply(reply, &attributes)
       } else {
         derive(SpanKey.completion, attributes["output.value"])
       }
@@ -134,9 +115,56 @@ enum OTLPMapping {
     mapped.span.attributes = attributes
   }
 
+  /// The reply's keys: the message, its text, its calls as tool code, its reasoning.
+  static func setReply(_ reply: ChatMessage, _ attributes: inout JSONObject) {
+    func derive(_ key: String, _ value: JSONValue?) {
+      guard let value, attributes[key] == nil else { return }
+      attributes[key] = value
+    }
+    let toolCode = OTLPMessages.toolCode(of: reply)
+    derive(SpanKey.reply, .string(Reconstruction<Span>.encode([reply])))
+    if !reply.content.isEmpty { derive(SpanKey.completion, .string(reply.content)) }
+    derive(SpanKey.toolCode, toolCode.map(JSONValue.string))
+    derive(SpanKey.thought, reply.reasoning.map(JSONValue.string))
+    if toolCode == nil && !reply.content.isEmpty { derive(SpanKey.finalAnswer, .string(reply.content)) }
+  }
+
+  /// The prompt and reply that events (or log records joined as events) carry.
+  static func messages(inEvents events: [OTLPEvent]) -> (prompt: [ChatMessage]?, reply: ChatMessage?) {
+    var prompt: [ChatMessage]?
+    var reply: ChatMessage?
+    for event in events {
+      switch event.name {
+      case OTLPMessages.promptEventName: prompt = prompt ?? OTLPMessages.prompt(in: event.attributes)
+      case OTLPMessages.completionEventName: reply = reply ?? OTLPMessages.reply(in: event.attributes)
+      case OTLPMessages.operationDetailsName:
+        prompt = prompt ?? OTLPMessages.prompt(in: event.attributes)
+        reply = reply ?? OTLPMessages.reply(in: event.attributes)
+      default: break
+      }
+    }
+    if prompt == nil {
+      let messages = events.compactMap(OTLPMessages.eventMessage)
+      if !messages.isEmpty { prompt = messages.flatMap(MessageNormalizer.normalize) }
+    }
+    if reply == nil, let choice = events.first(where: { $0.name == OTLPMessages.choiceEventName }) {
+      reply = OTLPMessages.choice(choice)
+    }
+    return (prompt, reply)
+  }
+
+  /// An event as `otel.events` keeps it.
+  static func eventJSON(_ event: OTLPEvent) -> JSONValue {
+    var object = JSONObject()
+    object["name"] = .string(event.name)
+    object["time"] = event.time.map { .string($0.text) } ?? .null
+    object["attributes"] = .object(event.attributes)
+    return .object(object)
+  }
+
   /// Removes what the delta holds: the prompt attributes, and the prompt in
   /// the events that carried it (`gen_ai.content.prompt` events entirely).
-  private static func stripPrompt(_ attributes: inout JSONObject) {
+  static func stripPrompt(_ attributes: inout JSONObject) {
     for key in attributes.keys where OTLPMessages.isPromptKey(key) { attributes[key] = nil }
     guard let events = attributes["otel.events"]?.arrayValue else { return }
     let kept = events.compactMap { event -> JSONValue? in
@@ -210,16 +238,7 @@ enum OTLPMapping {
     if !otlp.scope.name.isEmpty { attributes["otel.scope.name"] = .string(otlp.scope.name) }
     if !otlp.scope.version.isEmpty { attributes["otel.scope.version"] = .string(otlp.scope.version) }
     if !otlp.scope.attributes.isEmpty { attributes["otel.scope.attributes"] = .object(otlp.scope.attributes) }
-    if !otlp.events.isEmpty {
-      attributes["otel.events"] = .array(
-        otlp.events.map { event in
-          var object = JSONObject()
-          object["name"] = .string(event.name)
-          object["time"] = event.time.map { .string($0.text) } ?? .null
-          object["attributes"] = .object(event.attributes)
-          return .object(object)
-        })
-    }
+    if !otlp.events.isEmpty { attributes["otel.events"] = .array(otlp.events.map(eventJSON)) }
     if !otlp.links.isEmpty {
       attributes["otel.links"] = .array(
         otlp.links.map { link in

@@ -46,7 +46,7 @@ extension TraceStore {
   )
     throws
   {
-    if let source = incoming.otlpSource { try joinPendingLogs(&incoming, source, in: transaction) }
+    if let source = incoming.otlpSource { try joinPendingLogs(&incoming, source, storedAs: doc, in: transaction) }
     guard incoming.prompts != nil else { return }
     var stored: Reconstruction<SpanView>?
     if let doc, let record = try record(doc, in: transaction) {
@@ -61,7 +61,8 @@ extension TraceStore {
   private func pendingKey(_ traceID: String) -> [UInt8] { Array("otlp.pending-logs.\(traceID)".utf8) }
 
   private func joinPendingLogs(
-    _ incoming: inout IncomingTrace, _ source: OTLPTraceSource, in transaction: borrowing LMDBTransaction
+    _ incoming: inout IncomingTrace, _ source: OTLPTraceSource, storedAs doc: UInt32?,
+    in transaction: borrowing LMDBTransaction
   ) throws {
     let key = pendingKey(incoming.trace.traceID)
     let pending: [OTLPLogRecord] =
@@ -70,7 +71,11 @@ extension TraceStore {
         return items.compactMap { OTLPLogRecord(traceID: incoming.trace.traceID, json: $0) }
       } ?? []
     let spanIDs = Set(source.spans.map(\.spanID))
-    let waiting = (pending + source.logs).filter { !spanIDs.contains($0.spanID) }
+    var waiting = (pending + source.logs).filter { !spanIDs.contains($0.spanID) }
+    if let doc, !waiting.isEmpty {
+      let applied = try applyLateLogs(waiting, to: doc, in: transaction)
+      waiting.removeAll { applied.contains($0.spanID) }
+    }
     if pending.contains(where: { spanIDs.contains($0.spanID) }) {
       let joined = OTLPTraceAssembler.assemble(
         incoming.trace.traceID, source.spans, logs: pending + source.logs, receivedAt: incoming.trace.createdAt)
@@ -80,7 +85,7 @@ extension TraceStore {
     }
     if waiting.isEmpty {
       if !pending.isEmpty { _ = try transaction.delete(tables.meta, key: key) }
-    } else if waiting.count != pending.count || !source.logs.isEmpty {
+    } else if waiting.count != pending.count || !source.logs.isEmpty || doc != nil {
       let text = JSONWriter.compact(.array(waiting.map(\.json)))
       try transaction.put(tables.meta, key: key, value: Array(text.utf8))
       incoming.warnings.append(
@@ -123,5 +128,67 @@ extension TraceStore {
     for case .success(let incoming) in assembler.traces() { batch.append(incoming) }
     if !batch.isEmpty { report.absorb(try write(batch)) }
     return report
+  }
+}
+
+extension TraceStore {
+  /// Log records whose span the store already holds: they become events of
+  /// that span, and when they carry its messages (its span recorded none)
+  /// the trace's prompts are delta-encoded again, all of them, from the
+  /// prompts rebuilt exactly from the store, so that later steps continue
+  /// the new ones. Returns the span ids that took records.
+  fileprivate func applyLateLogs(_ logs: [OTLPLogRecord], to doc: UInt32, in transaction: borrowing LMDBTransaction)
+    throws -> Set<String>
+  {
+    var keys: [[UInt8]] = []
+    var spans: [Span] = []
+    try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { key, value in
+      keys.append(Array(key))
+      spans.append(try SpanRecord.decode(value))
+      return true
+    }
+    let indexByID = Dictionary(spans.indices.map { (spans[$0].spanID, $0) }, uniquingKeysWith: { a, _ in a })
+    let late = logs.filter { indexByID[$0.spanID] != nil }
+    guard !late.isEmpty, var record = try record(doc, in: transaction) else { return [] }
+
+    // Every recorded prompt as reconstruction gives it now (exact by construction).
+    let before = Reconstruction(systemPrompt: record.trace.systemPrompt, spans: spans)
+    var prompts: [String: [ChatMessage]] = [:]
+    for span in spans where span.isLLM && span.newContent != nil { prompts[span.spanID] = before.prompt(of: span) }
+
+    var changed = Set<Int>()
+    for (spanID, records) in Dictionary(grouping: late, by: \.spanID) {
+      let index = indexByID[spanID]!
+      let events = records.map(\.event).sorted { ($0.time?.microseconds ?? .min) < ($1.time?.microseconds ?? .min) }
+      var span = spans[index]
+      let (prompt, reply) = OTLPMapping.messages(inEvents: events)
+      if span.isLLM, prompts[spanID] == nil, let prompt { prompts[spanID] = prompt }
+      var attributes = span.attributes
+      var kept = attributes["otel.events"]?.arrayValue ?? []
+      kept += events.map(OTLPMapping.eventJSON)
+      attributes["otel.events"] = .array(kept)
+      if span.isLLM, let reply, attributes[SpanKey.reply] == nil { OTLPMapping.setReply(reply, &attributes) }
+      if span.isLLM && prompts[spanID] != nil { OTLPMapping.stripPrompt(&attributes) }
+      span.attributes = attributes
+      spans[index] = span
+      changed.insert(index)
+    }
+    // Encode every prompt again, against nothing stored: the spans are rewritten.
+    for index in spans.indices where spans[index].isLLM {
+      for key in [SpanKey.newContent, SpanKey.contextFrom, SpanKey.fullPrompt] where spans[index].attributes[key] != nil {
+        spans[index].attributes[key] = nil
+        changed.insert(index)
+      }
+    }
+    var incoming = IncomingTrace(
+      trace: Trace(traceID: record.trace.traceID, spans: spans, createdAt: record.trace.createdAt),
+      statedStatus: nil, statedPriority: false, warnings: [], prompts: prompts)
+    DeltaEncoder.encode(&incoming, stored: nil)
+    for index in changed {
+      try transaction.put(tables.spans, key: keys[index], value: SpanRecord.encode(incoming.trace.spans[index]))
+    }
+    record.trace.systemPrompt = incoming.trace.systemPrompt
+    try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
+    return Set(late.map(\.spanID))
   }
 }

@@ -1,0 +1,167 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TraceKV
+
+/// OTLP log records joined to their spans in any order and across requests,
+/// and protobuf bodies encoded by an independent encoder (Google's protobuf
+/// runtime via `opentelemetry-proto`, `OTLPData/make_protobuf.py`) ingesting
+/// exactly as their JSON.
+@Suite struct OTLPLogsAndProtobufTests {
+  static let data = OTLP.data
+  static let traceID = "0123456789abcdef0123456789abcdef"
+  static let call = ChatMessage.ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city": "Oslo"}"#)
+  /// Read from logs/genai_events.*.json: two chat calls whose messages are log records.
+  static let messages = [
+    ChatMessage(role: "system", content: "You are a weather bot."), ChatMessage(role: "user", content: "Weather in Oslo?"),
+    ChatMessage(role: "assistant", content: "", toolCalls: [call]),
+    ChatMessage(role: "tool", content: "cold, -3C", toolCallID: "call_1"),
+  ]
+
+  static func bytes(_ path: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: data.appendingPathComponent(path)))
+  }
+
+  private func checkWeather(_ store: TraceStore) throws {
+    #expect(try store.messages(traceID: Self.traceID) == Self.messages)
+    let turns = try store.turns(traceID: Self.traceID)
+    #expect(turns.map(\.promptForModel.count) == [2, 4])
+    #expect(turns.map(\.modelCompletion) == [nil, "It is cold in Oslo: -3C."])
+    #expect(turns.first?.toolCode == #"get_weather({"city": "Oslo"})"#)
+    #expect(turns.first?.toolOutput == "cold, -3C")
+    let summary = try store.callSummary(traceID: Self.traceID)
+    #expect(summary.llmCalls == 2 && summary.toolCallsRequested == ["get_weather"] && summary.toolExecutions == 1)
+    // The agent span's 150/30 is the sum of the calls', not added again.
+    #expect(summary.inputTokens == 150 && summary.outputTokens == 30)
+  }
+
+  @Test(
+    "log records join their spans in any order, over separate requests",
+    arguments: [
+      ["genai_events.traces", "genai_events.logs"], ["genai_events.logs", "genai_events.traces"],
+    ], [TraceStore.OTLPEncoding.json, .protobuf])
+  func logsJoinSpans(_ order: [String], _ encoding: TraceStore.OTLPEncoding) throws {
+    let temporary = try TemporaryStore()
+    for name in order {
+      let body = try Self.bytes(encoding == .json ? "logs/\(name).json" : "protobuf/\(name).binpb")
+      let signal: TraceStore.OTLPSignal = name.hasSuffix("logs") ? .logs : .traces
+      let report = try temporary.store.ingestOTLP(body, signal: signal, encoding: encoding, source: name)
+      #expect(report.rejected.isEmpty)
+    }
+    try checkWeather(temporary.store)
+    // Nothing waits any more.
+    let waiting = try temporary.store.read { transaction in
+      try transaction.withValue(temporary.store.tables.meta, key: Array("otlp.pending-logs.\(Self.traceID)".utf8)) {
+        $0.count
+      }
+    }
+    #expect(waiting == nil)
+  }
+
+  @Test func logsAloneMakeNoTraceAndWait() throws {
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingestOTLP(
+      try Self.bytes("logs/genai_events.logs.json"), signal: .logs, encoding: .json, source: "logs")
+    #expect(report.accepted == 0)
+    #expect(report.warnings.contains { $0.contains("8 log records wait in the store for their span") })
+    #expect(try temporary.store.contains(traceID: Self.traceID) == false)
+  }
+
+  /// The collector file exporter's protobuf file: logs then traces, length-prefixed.
+  @Test func theFileExportersProtobufFile() throws {
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(
+      contentsOf: Self.data.appendingPathComponent("protobuf/file_exporter.pb"), options: .init(strict: true))
+    #expect(report.added == 1)
+    try checkWeather(temporary.store)
+  }
+
+  /// JSON log files and trace files through `ingest(contentsOf:)`, as the CLI ingests a folder.
+  @Test func jsonFilesInEitherOrder() throws {
+    for order in [["logs", "traces"], ["traces", "logs"]] {
+      let temporary = try TemporaryStore()
+      for name in order {
+        try temporary.store.ingest(
+          contentsOf: Self.data.appendingPathComponent("logs/genai_events.\(name).json"), options: .init(strict: true))
+      }
+      try checkWeather(temporary.store)
+    }
+  }
+
+  /// Every real file: its protobuf form (encoded by Google's runtime) stores the same spans as its JSON.
+  @Test(arguments: OTLPRealFilesTests.files.keys.sorted())
+  func protobufIngestsLikeJSON(_ name: String) throws {
+    let json = try TemporaryStore()
+    try json.store.ingest(
+      contentsOf: OTLPRealFilesTests.real.appendingPathComponent(name), options: .init(strict: true))
+    let protobuf = try TemporaryStore()
+    let stem = (name as NSString).deletingPathExtension
+    let report = try protobuf.store.ingest(
+      contentsOf: Self.data.appendingPathComponent("protobuf/\(stem).binpb"), options: .init(strict: true))
+    #expect(report.rejected.isEmpty)
+    for expected in OTLPRealFilesTests.files[name]! {
+      let fromJSON = try #require(try json.store.trace(id: expected.traceID))
+      let fromProtobuf = try #require(try protobuf.store.trace(id: expected.traceID))
+      #expect(fromProtobuf.spans == fromJSON.spans, "\(expected)")
+      #expect(fromProtobuf.systemPrompt == fromJSON.systemPrompt)
+      #expect(fromProtobuf.attributes == fromJSON.attributes)
+    }
+    try OTLPRealFilesTests.check(protobuf.store, OTLPRealFilesTests.files[name]!)
+  }
+
+  @Test(
+    "bad protobuf is refused with the field path, never a crash",
+    arguments: [
+      ([0x0A, 0x05, 0x0A], "resourceSpans[0]: a length of 5 bytes, but only 1 are left"),
+      ([0x0A, 0x80], "resourceSpans[0]: a varint runs past the end"),
+      ([0x0B], "a field number"),  // field 1, wire type 3 (a group)
+      ([0x0A, 0x04, 0x12, 0x02, 0x12, 0x00], "resourceSpans[0].scopeSpans[0].spans[0].traceId: is missing"),
+      (
+        [0x0A, 0x08, 0x12, 0x06, 0x12, 0x04, 0x2A, 0x02, 0xC3, 0x28],
+        "resourceSpans[0].scopeSpans[0].spans[0].name: a string that is not UTF-8"
+      ),
+    ] as [([UInt8], String)])
+  func badProtobuf(_ body: [UInt8], _ message: String) throws {
+    let temporary = try TemporaryStore()
+    do {
+      let report = try temporary.store.ingestOTLP(body, signal: .traces, encoding: .protobuf, source: "body")
+      #expect(report.rejected.contains { $0.message.contains(message) }, "\(report.rejected)")
+    } catch let error as TraceKVError {
+      #expect(error.message.contains(message) || message == "a field number", "\(error.message)")
+    }
+  }
+
+  /// Message nesting is bounded (`OTLPProtobuf.maximumDepth`, 64): AnyValue
+  /// arrays nested past it are refused, not a stack overflow.
+  @Test func nestingIsBounded() throws {
+    // Envelope: request → resourceSpans → scopeSpans → span → keyValue → value: 5 levels, then
+    // each AnyValue array adds 2 (ArrayValue, AnyValue).
+    #expect(throws: Never.self) { try OTLPProtobuf.traces(body(arrays: 29)) }  // 5 + 58 = 63 levels
+    #expect(throws: TraceKVError.self) { try OTLPProtobuf.traces(body(arrays: 30)) }  // 65
+  }
+
+  private func body(arrays: Int) -> [UInt8] {
+    var value: [UInt8] = [0x0A, 0x00]  // AnyValue.stringValue ""
+    for _ in 0..<arrays {
+      let array = [0x0A] + varint(value.count) + value  // ArrayValue.values
+      value = [0x2A] + varint(array.count) + array  // AnyValue.arrayValue
+    }
+    let keyValue = [0x0A, 0x01, 0x6B] + [0x12] + varint(value.count) + value
+    var span: [UInt8] = [0x0A, 0x10] + [UInt8](repeating: 1, count: 16) + [0x12, 0x08] + [UInt8](repeating: 2, count: 8)
+    span += [0x4A] + varint(keyValue.count) + keyValue
+    let scope = [0x12] + varint(span.count) + span
+    let resource = [0x12] + varint(scope.count) + scope
+    return [0x0A] + varint(resource.count) + resource
+  }
+
+  private func varint(_ value: Int) -> [UInt8] {
+    var value = value
+    var bytes: [UInt8] = []
+    repeat {
+      bytes.append(UInt8(value & 0x7F) | (value > 0x7F ? 0x80 : 0))
+      value >>= 7
+    } while value > 0
+    return bytes
+  }
+}
