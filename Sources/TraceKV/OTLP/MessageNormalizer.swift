@@ -58,8 +58,11 @@ enum MessageNormalizer {
     case nil, .null?: break
     case let other?: texts.append(JSONWriter.compact(other))
     }
-    for item in message["contents"]?.arrayValue ?? [] {
-      if let text = contentText(item.objectValue?["message_content"] ?? item) { texts.append(text) }
+    // OpenInference may write the same text as `content` and as `contents`: one is enough.
+    if texts.isEmpty {
+      for item in message["contents"]?.arrayValue ?? [] {
+        if let text = contentText(item.objectValue?["message_content"] ?? item) { texts.append(text) }
+      }
     }
     if case .string(let text)? = message["text"] { texts.append(text) }
     for item in message["tool_calls"]?.arrayValue ?? [] {
@@ -79,6 +82,26 @@ enum MessageNormalizer {
     // A tool message whose only content was its response parts is those results.
     if !results.isEmpty && role == "tool" && main.content.isEmpty && calls.isEmpty { return results }
     return (results + [main]).filter { !$0.isBlank }
+  }
+
+  /// Gives a tool message that names no call the id of the call it answers:
+  /// the next unanswered call of the assistant message before it, in order
+  /// (chat APIs require tool results to follow their calls so). Instrumentations
+  /// that drop the id (OpenLLMetry's event mode) are thereby read as the model saw them.
+  static func linkToolResults(_ messages: [ChatMessage]) -> [ChatMessage] {
+    var open: [String] = []
+    return messages.map { message in
+      var message = message
+      if let calls = message.toolCalls, !calls.isEmpty { open = calls.compactMap(\.id) }
+      if message.role == "tool" {
+        if let id = message.toolCallID {
+          open.removeAll { $0 == id }
+        } else if !open.isEmpty {
+          message.toolCallID = open.removeFirst()
+        }
+      }
+      return message
+    }
   }
 
   /// The messages of a list (a JSON array or JSON text holding one); nil when

@@ -145,12 +145,20 @@ enum OTLPMapping {
     }
     if prompt == nil {
       let messages = events.compactMap(OTLPMessages.eventMessage)
-      if !messages.isEmpty { prompt = messages.flatMap(MessageNormalizer.normalize) }
+      if !messages.isEmpty { prompt = MessageNormalizer.linkToolResults(messages.flatMap(MessageNormalizer.normalize)) }
     }
     if reply == nil, let choice = events.first(where: { $0.name == OTLPMessages.choiceEventName }) {
       reply = OTLPMessages.choice(choice)
     }
     return (prompt, reply)
+  }
+
+  /// An event back from `otel.events`.
+  static func event(fromJSON value: JSONValue) -> OTLPEvent? {
+    guard let object = value.objectValue, let name = object["name"]?.stringValue else { return nil }
+    return OTLPEvent(
+      name: name, time: object["time"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
+      attributes: object["attributes"]?.objectValue ?? JSONObject())
   }
 
   /// An event as `otel.events` keeps it.
@@ -169,7 +177,9 @@ enum OTLPMapping {
     guard let events = attributes["otel.events"]?.arrayValue else { return }
     let kept = events.compactMap { event -> JSONValue? in
       guard var object = event.objectValue, let name = object["name"]?.stringValue else { return event }
-      if name == OTLPMessages.promptEventName || OTLPMessages.messageEventRoles[name] != nil { return nil }
+      // Per-message events stay: their records may come over several requests,
+      // and a late one is placed among them by time (`applyLateLogs`).
+      if name == OTLPMessages.promptEventName { return nil }
       if name == OTLPMessages.operationDetailsName, var eventAttributes = object["attributes"]?.objectValue {
         for key in eventAttributes.keys where OTLPMessages.isPromptKey(key) { eventAttributes[key] = nil }
         object["attributes"] = .object(eventAttributes)

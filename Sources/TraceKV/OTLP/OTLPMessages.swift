@@ -59,6 +59,8 @@ enum OTLPMessages {
     var message = body["message"]?.objectValue ?? body
     message["index"] = nil
     message["finish_reason"] = nil
+    // OpenLLMetry's event mode puts the calls beside the message, not in it.
+    if message["tool_calls"] == nil, let calls = body["tool_calls"] { message["tool_calls"] = calls }
     if message["role"]?.stringValue?.isEmpty != false { message["role"] = .string("assistant") }
     return MessageNormalizer.normalize(.object(message)).first
   }

@@ -159,14 +159,20 @@ extension TraceStore {
     var changed = Set<Int>()
     for (spanID, records) in Dictionary(grouping: late, by: \.spanID) {
       let index = indexByID[spanID]!
-      let events = records.map(\.event).sorted { ($0.time?.microseconds ?? .min) < ($1.time?.microseconds ?? .min) }
       var span = spans[index]
-      let (prompt, reply) = OTLPMapping.messages(inEvents: events)
-      if span.isLLM, prompts[spanID] == nil, let prompt { prompts[spanID] = prompt }
       var attributes = span.attributes
-      var kept = attributes["otel.events"]?.arrayValue ?? []
-      kept += events.map(OTLPMapping.eventJSON)
-      attributes["otel.events"] = .array(kept)
+      // The span's events with the new ones, in time order (stable).
+      let events = ((attributes["otel.events"]?.arrayValue ?? []).compactMap(OTLPMapping.event(fromJSON:))
+        + records.map(\.event)).enumerated().sorted { lhs, rhs in
+          let left = lhs.element.time?.microseconds ?? .min
+          let right = rhs.element.time?.microseconds ?? .min
+          return left != right ? left < right : lhs.offset < rhs.offset
+        }.map(\.element)
+      let (prompt, reply) = OTLPMapping.messages(inEvents: events)
+      // A prompt from per-message records is rebuilt from all of them; one from attributes stays.
+      let fromRecords = records.contains { OTLPMessages.messageEventRoles[$0.event.name] != nil }
+      if span.isLLM, let prompt, prompts[spanID] == nil || fromRecords { prompts[spanID] = prompt }
+      attributes["otel.events"] = .array(events.map(OTLPMapping.eventJSON))
       if span.isLLM, let reply, attributes[SpanKey.reply] == nil { OTLPMapping.setReply(reply, &attributes) }
       if span.isLLM && prompts[spanID] != nil { OTLPMapping.stripPrompt(&attributes) }
       span.attributes = attributes
