@@ -155,6 +155,66 @@ import Testing
     return [0x0A] + varint(resource.count) + resource
   }
 
+  /// The command line: logs and traces as separate protobuf files in separate processes
+  /// (the records wait in the store file), then the file exporter's protobuf form.
+  @Test func theCommandLineIngestsProtobufAndLogs() throws {
+    let tracekv = Paths.product("tracekv")
+    let directory = try TemporaryDirectory()
+    let store = directory.path("cli.tkv")
+    for name in ["genai_events.logs", "genai_events.traces"] {
+      let path = Self.data.appendingPathComponent("protobuf/\(name).binpb").path
+      let ingest = try run(tracekv, ["--store", store, "ingest", "--embedder", "hashing", "--json", path])
+      #expect(ingest.status == 0, "\(ingest.error)")
+      let report = try #require(try json(ingest.output).objectValue)
+      #expect(report["added"] == .int(name.hasSuffix("logs") ? 0 : 1))
+    }
+    let show = try run(tracekv, ["--store", store, "show", Self.traceID, "--view", "messages", "--json"])
+    #expect(show.status == 0)
+    let messages = try #require(try json(show.output).arrayValue)
+    #expect(messages == Self.messages.map(\.json))
+
+    let framed = directory.path("framed.tkv")
+    let ingest = try run(
+      tracekv,
+      [
+        "--store", framed, "ingest", "--embedder", "hashing", "--format", "otlp-protobuf",
+        Self.data.appendingPathComponent("protobuf/file_exporter.pb").path,
+      ])
+    #expect(ingest.status == 0, "\(ingest.error)")
+    #expect(ingest.output.contains("ingested 1 traces (1 new, 0 merged), 4 spans, 0 rejected"))
+  }
+
+  /// A body of `Limits.maximumDocumentBytes` is read (one unknown field, skipped); one byte more is refused.
+  @Test func bodySizeLimit() throws {
+    let limit = Limits.maximumDocumentBytes
+    let header = [0x7A] + varint(limit - 1 - varint(limit).count)  // field 15, length-delimited
+    var body = header + [UInt8](repeating: 0, count: limit - header.count)
+    #expect(body.count == limit)
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingestOTLP(body, signal: .traces, encoding: .protobuf, source: "body")
+    #expect(report.rejected.isEmpty && report.accepted == 0)
+    body.append(0)
+    #expect(throws: TraceKVError.self) {
+      try temporary.store.ingestOTLP(body, signal: .traces, encoding: .protobuf, source: "body")
+    }
+  }
+
+  /// Base64 ids and enum names (the protobuf-JSON mapping) are read, and the report says so.
+  @Test func base64IDsAndEnumNamesAreToleratedWithAWarning() throws {
+    let trace = Data([UInt8](repeating: 0xAB, count: 16)).base64EncodedString()
+    let span = Data([UInt8](repeating: 0xCD, count: 8)).base64EncodedString()
+    let body =
+      #"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "\#(trace)", "spanId": "\#(span)", "name": "x", "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": 1765000000000000000}]}]}]}"#
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingestOTLP(Array(body.utf8), signal: .traces, encoding: .json, source: "body")
+    #expect(report.added == 1)
+    #expect(report.warnings.contains { $0.contains("ids written in base64") })
+    #expect(report.warnings.contains { $0.contains("enum names") })
+    let stored = try #require(try temporary.store.trace(id: String(repeating: "ab", count: 16)))
+    #expect(stored.spans.map(\.spanID) == [String(repeating: "cd", count: 8)])
+    #expect(stored.spans[0].attributes["otel.span_kind"] == .string("CLIENT"))
+  }
+
   private func varint(_ value: Int) -> [UInt8] {
     var value = value
     var bytes: [UInt8] = []

@@ -7,6 +7,9 @@ enum OTLPInput {
   static func decode(_ body: [UInt8], signal: TraceStore.OTLPSignal, encoding: TraceStore.OTLPEncoding)
     throws(TraceKVError) -> OTLPDecoder.Decoded
   {
+    guard body.count <= Limits.maximumDocumentBytes else {
+      throw .invalid("a request longer than \(Limits.maximumDocumentBytes) bytes")
+    }
     let request: JSONValue
     switch encoding {
     case .json:

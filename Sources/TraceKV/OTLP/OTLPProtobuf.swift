@@ -15,13 +15,19 @@ enum OTLPProtobuf {
   static let maximumDepth = 64
 
   static func traces(_ bytes: [UInt8]) throws(TraceKVError) -> JSONValue {
-    var reader = ProtobufReader(bytes)
-    return try decode(&reader, .traceRequest, path: "", depth: 0)
+    try request(bytes, .traceRequest, list: "resourceSpans")
   }
 
   static func logs(_ bytes: [UInt8]) throws(TraceKVError) -> JSONValue {
+    try request(bytes, .logsRequest, list: "resourceLogs")
+  }
+
+  /// A request; with no resources it is the empty request (proto3 writes no empty list).
+  private static func request(_ bytes: [UInt8], _ message: Message, list: String) throws(TraceKVError) -> JSONValue {
     var reader = ProtobufReader(bytes)
-    return try decode(&reader, .logsRequest, path: "", depth: 0)
+    guard case .object(var object) = try decode(&reader, message, path: "", depth: 0) else { return .null }
+    if object[list] == nil { object[list] = .array([]) }
+    return .object(object)
   }
 
   /// Which signal a protobuf body holds, from its first record: a span's
