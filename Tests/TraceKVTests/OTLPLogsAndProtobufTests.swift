@@ -184,6 +184,55 @@ import Testing
     #expect(ingest.output.contains("ingested 1 traces (1 new, 0 merged), 4 spans, 0 rejected"))
   }
 
+  /// No bytes crash the decoder: random bodies, and real bodies with bytes flipped or cut,
+  /// give a request or a typed error. (Crashes are what this tests; both outcomes are fine.)
+  @Test func anyBytesGiveARequestOrATypedError() throws {
+    var random = SeededGenerator(seed: 16)
+    let real = try ["genai_events.traces", "genai_events.logs", "10_agentevals_hand_strands_span_events"].map {
+      try Self.bytes("protobuf/\($0).binpb")
+    }
+    var refused = 0
+    let store = try TemporaryStore()
+    for round in 0..<3000 {
+      var body: [UInt8]
+      if round < 1000 {
+        body = (0..<Int.random(in: 0..<64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+      } else {
+        body = real[round % real.count]
+        for _ in 0..<Int.random(in: 1...4, using: &random) {
+          body[Int.random(in: 0..<body.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+        }
+        if round % 2 == 0 { body = Array(body.prefix(Int.random(in: 0..<body.count, using: &random))) }
+      }
+      do { _ = try OTLPProtobuf.traces(body) } catch { refused += 1 }
+      do { _ = try OTLPProtobuf.logs(body) } catch { refused += 1 }
+      _ = OTLPProtobuf.signal(of: body)
+      if round % 10 == 0 {  // and the whole ingest path, into a real store
+        _ = try? store.store.ingestOTLP(body, signal: round % 20 == 0 ? .traces : .logs, encoding: .protobuf, source: "x")
+      }
+    }
+    // Most damaged bodies are refused, so the errors were reached, not skipped.
+    #expect(refused > 1000)
+  }
+
+  /// Records waiting for a span that never comes are bounded per trace: the oldest go first.
+  @Test func waitingRecordsAreBounded() throws {
+    let limit = OTLPLogRecord.maximumWaitingPerTrace
+    func body(_ count: Int, from first: Int) -> [UInt8] {
+      let records = (first..<first + count).map { k in
+        #"{"timeUnixNano": "\#(1_765_000_000_000_000_000 + k)", "traceId": "\#(Self.traceID)", "spanId": "1111111111111111", "eventName": "gen_ai.user.message", "body": {"stringValue": "m\#(k)"}}"#
+      }
+      return Array(#"{"resourceLogs": [{"scopeLogs": [{"logRecords": [\#(records.joined(separator: ","))]}]}]}"#.utf8)
+    }
+    let temporary = try TemporaryStore()
+    var report = try temporary.store.ingestOTLP(body(limit, from: 0), signal: .logs, encoding: .json, source: "a")
+    #expect(report.warnings.contains { $0.contains("\(limit) log records wait") })
+    #expect(!report.warnings.contains { $0.contains("dropped") })
+    report = try temporary.store.ingestOTLP(body(1, from: limit), signal: .logs, encoding: .json, source: "b")
+    #expect(report.warnings.contains { $0.contains("\(limit) log records wait") })
+    #expect(report.warnings.contains { $0.contains("the 1 oldest were dropped") })
+  }
+
   /// A body of `Limits.maximumDocumentBytes` is read (one unknown field, skipped); one byte more is refused.
   @Test func bodySizeLimit() throws {
     let limit = Limits.maximumDocumentBytes

@@ -69,6 +69,10 @@ enum OTLPLogDecoder {
 /// (`event_name`, else `event.name`), its time, its attributes, and its body
 /// under `log.body` (the scope that wrote it under `log.scope`).
 struct OTLPLogRecord {
+  /// Most records one trace keeps waiting for spans that have not arrived;
+  /// beyond it the oldest are dropped (with a warning), so records whose span
+  /// never comes cannot grow the store without bound.
+  static let maximumWaitingPerTrace = 10_000
   static let bodyKey = "log.body"
   static let scopeKey = "log.scope"
 

@@ -86,6 +86,13 @@ extension TraceStore {
     if waiting.isEmpty {
       if !pending.isEmpty { _ = try transaction.delete(tables.meta, key: key) }
     } else if waiting.count != pending.count || !source.logs.isEmpty || doc != nil {
+      let excess = waiting.count - OTLPLogRecord.maximumWaitingPerTrace
+      if excess > 0 {
+        waiting.removeFirst(excess)
+        incoming.warnings.append(
+          "trace \(incoming.trace.traceID): more than \(OTLPLogRecord.maximumWaitingPerTrace) log records wait for "
+            + "spans; the \(excess) oldest were dropped")
+      }
       let text = JSONWriter.compact(.array(waiting.map(\.json)))
       try transaction.put(tables.meta, key: key, value: Array(text.utf8))
       incoming.warnings.append(
