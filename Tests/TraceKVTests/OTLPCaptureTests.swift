@@ -57,7 +57,8 @@ import Testing
     if expected["content_captured"] == .bool(false) {
       // `expected.json` then lists what the script did, an upper bound of what the data holds
       // (openai-v2's default mode sends no message at all): what TraceKV rebuilds is part of it.
-      #expect(Self.isSubsequence(conversation.map(Self.comparable), of: expectedMessages.map(Self.comparable)))
+      #expect(
+        Self.isSubsequence(conversation.map(Self.comparable), of: expectedMessages.map(Self.comparable)))
       #expect(Self.isSubsequence(summary.toolCallsRequested, of: requested))
     } else {
       #expect(conversation.map(Self.comparable) == expectedMessages.map(Self.comparable), "\(scenario)")

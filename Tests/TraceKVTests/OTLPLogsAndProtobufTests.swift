@@ -14,7 +14,8 @@ import Testing
   static let call = ChatMessage.ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city": "Oslo"}"#)
   /// Read from logs/genai_events.*.json: two chat calls whose messages are log records.
   static let messages = [
-    ChatMessage(role: "system", content: "You are a weather bot."), ChatMessage(role: "user", content: "Weather in Oslo?"),
+    ChatMessage(role: "system", content: "You are a weather bot."),
+    ChatMessage(role: "user", content: "Weather in Oslo?"),
     ChatMessage(role: "assistant", content: "", toolCalls: [call]),
     ChatMessage(role: "tool", content: "cold, -3C", toolCallID: "call_1"),
   ]
@@ -31,7 +32,8 @@ import Testing
     #expect(turns.first?.toolCode == #"get_weather({"city": "Oslo"})"#)
     #expect(turns.first?.toolOutput == "cold, -3C")
     let summary = try store.callSummary(traceID: Self.traceID)
-    #expect(summary.llmCalls == 2 && summary.toolCallsRequested == ["get_weather"] && summary.toolExecutions == 1)
+    #expect(
+      summary.llmCalls == 2 && summary.toolCallsRequested == ["get_weather"] && summary.toolExecutions == 1)
     // The agent span's 150/30 is the sum of the calls', not added again.
     #expect(summary.inputTokens == 150 && summary.outputTokens == 30)
   }
@@ -52,7 +54,9 @@ import Testing
     try checkWeather(temporary.store)
     // Nothing waits any more.
     let waiting = try temporary.store.read { transaction in
-      try transaction.withValue(temporary.store.tables.meta, key: Array("otlp.pending-logs.\(Self.traceID)".utf8)) {
+      try transaction.withValue(
+        temporary.store.tables.meta, key: Array("otlp.pending-logs.\(Self.traceID)".utf8)
+      ) {
         $0.count
       }
     }
@@ -83,7 +87,8 @@ import Testing
       let temporary = try TemporaryStore()
       for name in order {
         try temporary.store.ingest(
-          contentsOf: Self.data.appendingPathComponent("logs/genai_events.\(name).json"), options: .init(strict: true))
+          contentsOf: Self.data.appendingPathComponent("logs/genai_events.\(name).json"),
+          options: .init(strict: true))
       }
       try checkWeather(temporary.store)
     }
@@ -148,7 +153,8 @@ import Testing
       value = [0x2A] + varint(array.count) + array  // AnyValue.arrayValue
     }
     let keyValue = [0x0A, 0x01, 0x6B] + [0x12] + varint(value.count) + value
-    var span: [UInt8] = [0x0A, 0x10] + [UInt8](repeating: 1, count: 16) + [0x12, 0x08] + [UInt8](repeating: 2, count: 8)
+    var span: [UInt8] =
+      [0x0A, 0x10] + [UInt8](repeating: 1, count: 16) + [0x12, 0x08] + [UInt8](repeating: 2, count: 8)
     span += [0x4A] + varint(keyValue.count) + keyValue
     let scope = [0x12] + varint(span.count) + span
     let resource = [0x12] + varint(scope.count) + scope
@@ -188,7 +194,8 @@ import Testing
   /// give a request or a typed error. (Crashes are what this tests; both outcomes are fine.)
   @Test func anyBytesGiveARequestOrATypedError() throws {
     var random = SeededGenerator(seed: 16)
-    let real = try ["genai_events.traces", "genai_events.logs", "10_agentevals_hand_strands_span_events"].map {
+    let real = try ["genai_events.traces", "genai_events.logs", "10_agentevals_hand_strands_span_events"].map
+    {
       try Self.bytes("protobuf/\($0).binpb")
     }
     var refused = 0
@@ -196,7 +203,9 @@ import Testing
     for round in 0..<3000 {
       var body: [UInt8]
       if round < 1000 {
-        body = (0..<Int.random(in: 0..<64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        body = (0..<Int.random(in: 0..<64, using: &random)).map { _ in
+          UInt8.random(in: 0...255, using: &random)
+        }
       } else {
         body = real[round % real.count]
         for _ in 0..<Int.random(in: 1...4, using: &random) {
@@ -208,7 +217,8 @@ import Testing
       do { _ = try OTLPProtobuf.logs(body) } catch { refused += 1 }
       _ = OTLPProtobuf.signal(of: body)
       if round % 10 == 0 {  // and the whole ingest path, into a real store
-        _ = try? store.store.ingestOTLP(body, signal: round % 20 == 0 ? .traces : .logs, encoding: .protobuf, source: "x")
+        _ = try? store.store.ingestOTLP(
+          body, signal: round % 20 == 0 ? .traces : .logs, encoding: .protobuf, source: "x")
       }
     }
     // Most damaged bodies are refused, so the errors were reached, not skipped.
@@ -222,10 +232,12 @@ import Testing
       let records = (first..<first + count).map { k in
         #"{"timeUnixNano": "\#(1_765_000_000_000_000_000 + k)", "traceId": "\#(Self.traceID)", "spanId": "1111111111111111", "eventName": "gen_ai.user.message", "body": {"stringValue": "m\#(k)"}}"#
       }
-      return Array(#"{"resourceLogs": [{"scopeLogs": [{"logRecords": [\#(records.joined(separator: ","))]}]}]}"#.utf8)
+      return Array(
+        #"{"resourceLogs": [{"scopeLogs": [{"logRecords": [\#(records.joined(separator: ","))]}]}]}"#.utf8)
     }
     let temporary = try TemporaryStore()
-    var report = try temporary.store.ingestOTLP(body(limit, from: 0), signal: .logs, encoding: .json, source: "a")
+    var report = try temporary.store.ingestOTLP(
+      body(limit, from: 0), signal: .logs, encoding: .json, source: "a")
     #expect(report.warnings.contains { $0.contains("\(limit) log records wait") })
     #expect(!report.warnings.contains { $0.contains("dropped") })
     report = try temporary.store.ingestOTLP(body(1, from: limit), signal: .logs, encoding: .json, source: "b")
@@ -255,7 +267,8 @@ import Testing
     let body =
       #"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "\#(trace)", "spanId": "\#(span)", "name": "x", "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": 1765000000000000000}]}]}]}"#
     let temporary = try TemporaryStore()
-    let report = try temporary.store.ingestOTLP(Array(body.utf8), signal: .traces, encoding: .json, source: "body")
+    let report = try temporary.store.ingestOTLP(
+      Array(body.utf8), signal: .traces, encoding: .json, source: "body")
     #expect(report.added == 1)
     #expect(report.warnings.contains { $0.contains("ids written in base64") })
     #expect(report.warnings.contains { $0.contains("enum names") })

@@ -38,7 +38,8 @@ import Testing
   static func calling(_ calls: (String?, String, String)...) -> ChatMessage { saying("", calls) }
   static func saying(_ text: String, _ calls: [(String?, String, String)]) -> ChatMessage {
     ChatMessage(
-      role: "assistant", content: text, toolCalls: calls.map { ChatMessage.ToolCall(id: $0.0, name: $0.1, arguments: $0.2) })
+      role: "assistant", content: text,
+      toolCalls: calls.map { ChatMessage.ToolCall(id: $0.0, name: $0.1, arguments: $0.2) })
   }
   static func tool(_ id: String, _ text: String) -> ChatMessage {
     ChatMessage(role: "tool", content: text, toolCallID: id)
@@ -51,7 +52,8 @@ import Testing
   // The weather conversation of 07, 08 and 09.
   static let paris = [
     user("Weather in Paris?"),
-    saying("Absolutely! Let me check the weather for you.", [("1234", "get_weather", #"{"location":"Paris"}"#)]),
+    saying(
+      "Absolutely! Let me check the weather for you.", [("1234", "get_weather", #"{"location":"Paris"}"#)]),
     tool("1234", "rainy, 57°F"),
   ]
   static let parisReply = "The weather in Paris is currently rainy with a temperature of 57°F."
@@ -73,10 +75,13 @@ import Testing
     turns: [
       TurnShape(
         prompt: 2, completion: nil, toolCode: "helm_list_releases({})",
-        toolOutput: #"{"content": [{"type": "text", "text": "NAME       \tNAMESPACE\tREVISION\tUPDATED                                  \tSTATUS  \tCHART            \tAPP VERSION\nkagent     \tkagent   \t5       \t2026-04-30 15:14:13.141794486 +0200 +0200\tdeployed\tkagent-0.9.0     \t           \nkagent-crds\tkagent   \t1       \t2026-04-30 14:51:26.764317537 +0200 +0200\tdeployed\tkagent-crds-0.9.0\t           \n"}], "isError": false}"#),
+        toolOutput:
+          #"{"content": [{"type": "text", "text": "NAME       \tNAMESPACE\tREVISION\tUPDATED                                  \tSTATUS  \tCHART            \tAPP VERSION\nkagent     \tkagent   \t5       \t2026-04-30 15:14:13.141794486 +0200 +0200\tdeployed\tkagent-0.9.0     \t           \nkagent-crds\tkagent   \t1       \t2026-04-30 14:51:26.764317537 +0200 +0200\tdeployed\tkagent-crds-0.9.0\t           \n"}], "isError": false}"#
+      ),
       TurnShape(prompt: 4, completion: helmReply, toolCode: nil),
     ],
-    episode: "ctx-eff35888-55ab-4eb0-b90d-7b21f711f91f", llmCalls: 2, toolCallsRequested: ["helm_list_releases"],
+    episode: "ctx-eff35888-55ab-4eb0-b90d-7b21f711f91f", llmCalls: 2,
+    toolCallsRequested: ["helm_list_releases"],
     toolExecutions: 1, inputTokens: 2256 + 2392, outputTokens: 13 + 116)
 
   static let files: [String: [Expected]] = [
@@ -87,14 +92,16 @@ import Testing
       Expected(
         traceID: "9ed94f9bdc36b397e11c51f77d49e01a", messages: support,
         turns: [TurnShape(prompt: 2, completion: nil, toolCode: #"lookup_order({"order_id": "A-1187"})"#)],
-        llmCalls: 1, toolCallsRequested: ["lookup_order"], inputTokens: 412, outputTokens: 27, cachedTokens: 256,
+        llmCalls: 1, toolCallsRequested: ["lookup_order"], inputTokens: 412, outputTokens: 27,
+        cachedTokens: 256,
         reasoningTokens: 8)
     ],
     "05_interlingua_openllmetry_in.json": [
       Expected(
         traceID: "77d66be22a4ffc8149309684b3a319f7", messages: support,
         turns: [TurnShape(prompt: 2, completion: nil, toolCode: #"lookup_order({"order_id":"A-1187"})"#)],
-        llmCalls: 1, toolCallsRequested: ["lookup_order"], inputTokens: 412, outputTokens: 27, cachedTokens: 256,
+        llmCalls: 1, toolCallsRequested: ["lookup_order"], inputTokens: 412, outputTokens: 27,
+        cachedTokens: 256,
         reasoningTokens: 8)
     ],
     "06_interlingua_openllmetry-legacy_in.json": [
@@ -130,7 +137,8 @@ import Testing
           tool("tooluse_1", sunny),
         ],
         turns: [
-          TurnShape(prompt: 1, completion: nil, toolCode: #"get_weather({"city":"Paris"})"#, toolOutput: sunny),
+          TurnShape(
+            prompt: 1, completion: nil, toolCode: #"get_weather({"city":"Paris"})"#, toolOutput: sunny),
           TurnShape(prompt: 3, completion: "It is sunny and 21C in Paris.", toolCode: nil),
         ],
         llmCalls: 2, toolCallsRequested: ["get_weather"], toolExecutions: 1, inputTokens: 40 + 80,
@@ -162,7 +170,8 @@ import Testing
     "13_agentevals_hand_three_trace_conversation.json": [
       Expected(
         traceID: "38461a0164862aa3615b130f6144ee35", messages: [user("Hi, my name is Ada.")],
-        turns: [TurnShape(prompt: 1, completion: "Nice to meet you, Ada!", toolCode: nil)], episode: "conv-ada-1",
+        turns: [TurnShape(prompt: 1, completion: "Nice to meet you, Ada!", toolCode: nil)],
+        episode: "conv-ada-1",
         llmCalls: 1, inputTokens: 10, outputTokens: 6),
       Expected(
         traceID: "c19e995f47264a6ae830814dc1ce7d8b", messages: [user("What is the weather in Rome?")],
@@ -178,7 +187,9 @@ import Testing
   static let real = OTLP.data.appendingPathComponent("real")
 
   @Test func everyFileHasExpectations() throws {
-    let names = try FileManager.default.contentsOfDirectory(atPath: Self.real.path).filter { $0.hasSuffix(".json") }
+    let names = try FileManager.default.contentsOfDirectory(atPath: Self.real.path).filter {
+      $0.hasSuffix(".json")
+    }
     #expect(Set(names) == Set(Self.files.keys))
     #expect(names.count == 13)
   }
@@ -204,7 +215,9 @@ import Testing
       }
       #expect(messages == trace.messages, "\(trace)")
       let turns = try store.turns(traceID: trace.traceID).map {
-        TurnShape(prompt: $0.promptForModel.count, completion: $0.modelCompletion, toolCode: $0.toolCode, toolOutput: $0.toolOutput)
+        TurnShape(
+          prompt: $0.promptForModel.count, completion: $0.modelCompletion, toolCode: $0.toolCode,
+          toolOutput: $0.toolOutput)
       }
       let expectedTurns = trace.turns.enumerated().map { index, shape in
         // Tool output is checked only where the expectation names it.
@@ -218,8 +231,12 @@ import Testing
       #expect(summary.llmCalls == trace.llmCalls, "\(trace)")
       #expect(summary.toolCallsRequested == trace.toolCallsRequested, "\(trace)")
       #expect(summary.toolExecutions == trace.toolExecutions, "\(trace)")
-      let tokens: [Int] = [summary.inputTokens, summary.outputTokens, summary.cachedTokens, summary.reasoningTokens]
-      let expectedTokens: [Int] = [trace.inputTokens, trace.outputTokens, trace.cachedTokens, trace.reasoningTokens]
+      let tokens: [Int] = [
+        summary.inputTokens, summary.outputTokens, summary.cachedTokens, summary.reasoningTokens,
+      ]
+      let expectedTokens: [Int] = [
+        trace.inputTokens, trace.outputTokens, trace.cachedTokens, trace.reasoningTokens,
+      ]
       #expect(tokens == expectedTokens, "\(trace)")
       #expect(stored.spans.contains { $0.isError } == trace.failed, "\(trace)")
       #expect((stored.status == .needsReview) == trace.failed, "\(trace)")
@@ -231,10 +248,13 @@ import Testing
   @Test func exceptionEventsOnUnsetSpansAreKeptButDoNotFail() throws {
     let temporary = try TemporaryStore()
     try temporary.store.ingest(
-      contentsOf: Self.real.appendingPathComponent("03_kagent_tempo_export_wrapped.json"), options: .init(strict: true))
+      contentsOf: Self.real.appendingPathComponent("03_kagent_tempo_export_wrapped.json"),
+      options: .init(strict: true))
     let trace = try #require(try temporary.store.trace(id: Self.kagent.traceID))
     let withException = trace.spans.filter { span in
-      span.attributes["otel.events"]?.arrayValue?.contains { $0.objectValue?["name"] == JSONValue.string("exception") } == true
+      span.attributes["otel.events"]?.arrayValue?.contains {
+        $0.objectValue?["name"] == JSONValue.string("exception")
+      } == true
     }
     #expect(withException.count == 5)
     #expect(!withException.contains { $0.isError })
@@ -244,7 +264,8 @@ import Testing
   @Test func olderNamesAndUpperCaseIDs() throws {
     let temporary = try TemporaryStore()
     let report = try temporary.store.ingest(
-      contentsOf: Self.real.appendingPathComponent("02_kagent_tempo_export_asis.json"), options: .init(strict: true))
+      contentsOf: Self.real.appendingPathComponent("02_kagent_tempo_export_asis.json"),
+      options: .init(strict: true))
     #expect(report.warnings.contains { $0.contains("batches was read as resourceSpans") })
     #expect(report.warnings.contains { $0.contains("instrumentationLibrarySpans was read as scopeSpans") })
     try temporary.store.ingest(
@@ -258,17 +279,20 @@ import Testing
   @Test func searchFindsTheConversationText() throws {
     let temporary = try TemporaryStore()
     for name in ["04_interlingua_openinference_in.json", "06_interlingua_openllmetry-legacy_in.json"] {
-      try temporary.store.ingest(contentsOf: Self.real.appendingPathComponent(name), options: .init(strict: true))
+      try temporary.store.ingest(
+        contentsOf: Self.real.appendingPathComponent(name), options: .init(strict: true))
     }
     let hits = try temporary.store.search(SearchQuery(text: "order A-1187", mode: .lexical, limit: 5)).hits
-    #expect(Set(hits.map(\.traceID)) == ["9ed94f9bdc36b397e11c51f77d49e01a", "5b8efff798038103d269b633813fc60c"])
+    #expect(
+      Set(hits.map(\.traceID)) == ["9ed94f9bdc36b397e11c51f77d49e01a", "5b8efff798038103d269b633813fc60c"])
   }
 
   /// OpenInference's `input.value` (the whole request) is kept as sent.
   @Test func inputValueIsKept() throws {
     let temporary = try TemporaryStore()
     try temporary.store.ingest(
-      contentsOf: Self.real.appendingPathComponent("04_interlingua_openinference_in.json"), options: .init(strict: true))
+      contentsOf: Self.real.appendingPathComponent("04_interlingua_openinference_in.json"),
+      options: .init(strict: true))
     let trace = try #require(try temporary.store.trace(id: "9ed94f9bdc36b397e11c51f77d49e01a"))
     let value = try #require(trace.spans[0].attributes["input.value"]?.stringValue)
     #expect(value.hasPrefix(#"{"messages": [{"role": "system", "content": "You are a support agent."#))

@@ -12,7 +12,8 @@
 ///    records none gives that call its prompt and reply.
 enum LLMCallResolver {
   static func resolve(_ spans: inout [OTLPMapping.Mapped]) {
-    let indexByID = Dictionary(spans.indices.map { (spans[$0].span.spanID, $0) }, uniquingKeysWith: { a, _ in a })
+    let indexByID = Dictionary(
+      spans.indices.map { (spans[$0].span.spanID, $0) }, uniquingKeysWith: { a, _ in a })
     func ancestors(_ index: Int) -> [Int] {
       var chain: [Int] = []
       var seen: Set<Int> = [index]
@@ -43,7 +44,8 @@ enum LLMCallResolver {
       }
     }
 
-    for agent in spans.indices where spans[agent].isAgent && (spans[agent].prompt != nil || spans[agent].reply != nil) {
+    for agent in spans.indices
+    where spans[agent].isAgent && (spans[agent].prompt != nil || spans[agent].reply != nil) {
       let calls = llm.filter { spans[$0].isLLM && ancestry[$0]!.contains(agent) }
       guard calls.count == 1, spans[calls[0]].prompt == nil else { continue }
       spans[calls[0]].prompt = spans[agent].prompt

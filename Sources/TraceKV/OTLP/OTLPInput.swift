@@ -30,7 +30,9 @@ enum OTLPInput {
   /// the high byte of its length, `0x00` below 16 MiB).
   static func isProtobuf(_ bytes: UnsafeRawBufferPointer, fileName: String) -> Bool {
     if fileName.hasSuffix(".pb") || fileName.hasSuffix(".binpb") { return true }
-    if fileName.hasSuffix(".json") || fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson") { return false }
+    if fileName.hasSuffix(".json") || fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson") {
+      return false
+    }
     guard let first = bytes.first else { return false }
     return first == 0x0A || first == 0x00
   }

@@ -19,11 +19,14 @@ enum OTLPLogDecoder {
       let resource = try OTLPAnyValue.keyValues(
         try OTLPScalars.object(envelope["resource"], "\(resourcePath).resource")["attributes"],
         "\(resourcePath).resource.attributes")
-      for (s, scopeLogs) in try OTLPScalars.array(envelope["scopeLogs"], "\(resourcePath).scopeLogs").enumerated() {
+      for (s, scopeLogs) in try OTLPScalars.array(envelope["scopeLogs"], "\(resourcePath).scopeLogs")
+        .enumerated()
+      {
         let scopePath = "\(resourcePath).scopeLogs[\(s)]"
         let scopeEnvelope = try OTLPScalars.object(scopeLogs, scopePath)
         let scopeName = try OTLPScalars.string(
-          try OTLPScalars.object(scopeEnvelope["scope"], "\(scopePath).scope")["name"], "\(scopePath).scope.name")
+          try OTLPScalars.object(scopeEnvelope["scope"], "\(scopePath).scope")["name"],
+          "\(scopePath).scope.name")
         for (index, record) in try OTLPScalars.array(scopeEnvelope["logRecords"], "\(scopePath).logRecords")
           .enumerated()
         {
@@ -32,7 +35,8 @@ enum OTLPLogDecoder {
             if let log = try decodeRecord(record, path, resource: resource, scope: scopeName) {
               decoded.logs.append(log)
             } else {
-              decoded.note("log records without a trace and span id were skipped: nothing joins them to a span")
+              decoded.note(
+                "log records without a trace and span id were skipped: nothing joins them to a span")
             }
           } catch {
             decoded.problems.append(error)
@@ -84,7 +88,8 @@ struct OTLPLogRecord {
   var json: JSONValue {
     .object(
       JSONObject([
-        "span_id": .string(spanID), "name": .string(event.name), "time": event.time.map { .string($0.text) } ?? .null,
+        "span_id": .string(spanID), "name": .string(event.name),
+        "time": event.time.map { .string($0.text) } ?? .null,
         "attributes": .object(event.attributes),
       ]))
   }

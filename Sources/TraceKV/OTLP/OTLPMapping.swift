@@ -90,7 +90,8 @@ enum OTLPMapping {
       span: Span(
         spanID: otlp.spanID, parentID: otlp.parentSpanID, name: otlp.name, startTime: otlp.startTime,
         endTime: otlp.endTime, attributes: attributes),
-      type: type, prompt: prompt, reply: reply, usage: OTLPUsage.perCall(original), episodeID: episode.map(\.text),
+      type: type, prompt: prompt, reply: reply, usage: OTLPUsage.perCall(original),
+      episodeID: episode.map(\.text),
       agentName: agentName, isAgent: isAgent)
   }
 
@@ -104,7 +105,8 @@ enum OTLPMapping {
     derive(SpanKey.type, mapped.type.map(JSONValue.string))
     if mapped.isLLM {
       if mapped.prompt != nil { stripPrompt(&attributes) }
-      derive(SpanKey.model, first(attributes, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name"))
+      derive(
+        SpanKey.model, first(attributes, "gen_ai.response.model", "gen_ai.request.model", "llm.model_name"))
       derive(SpanKey.usage, mapped.usage)
       if let reply = mapped.reply {
         setReply(reply, &attributes)
@@ -145,7 +147,9 @@ enum OTLPMapping {
     }
     if prompt == nil {
       let messages = events.compactMap(OTLPMessages.eventMessage)
-      if !messages.isEmpty { prompt = MessageNormalizer.linkToolResults(messages.flatMap(MessageNormalizer.normalize)) }
+      if !messages.isEmpty {
+        prompt = MessageNormalizer.linkToolResults(messages.flatMap(MessageNormalizer.normalize))
+      }
     }
     if reply == nil, let choice = events.first(where: { $0.name == OTLPMessages.choiceEventName }) {
       reply = OTLPMessages.choice(choice)

@@ -107,18 +107,23 @@ enum OTLPMessages {
       return first(messages)
     }
     if let messages = unflatten(attributes, prefix: "llm.output_messages.") {
-      return first(messages.prefix(1).flatMap { MessageNormalizer.normalize($0.objectValue?["message"] ?? .null) })
+      return first(
+        messages.prefix(1).flatMap { MessageNormalizer.normalize($0.objectValue?["message"] ?? .null) })
     }
     if let messages = unflatten(attributes, prefix: "gen_ai.completion.") {
       return first(messages.prefix(1).flatMap(MessageNormalizer.normalize))
     }
-    if let messages = MessageNormalizer.normalize(list: attributes["gen_ai.completion"]) { return first(messages) }
+    if let messages = MessageNormalizer.normalize(list: attributes["gen_ai.completion"]) {
+      return first(messages)
+    }
     if let object = jsonObject(attributes["gen_ai.completion"]) {
       var message = object
       if message["role"] == nil { message["role"] = .string("assistant") }
       return first(MessageNormalizer.normalize(.object(message)))
     }
-    if let response = jsonObject(attributes["gcp.vertex.agent.llm_response"]), let content = response["content"] {
+    if let response = jsonObject(attributes["gcp.vertex.agent.llm_response"]),
+      let content = response["content"]
+    {
       return first(MessageNormalizer.normalize(content))
     }
     return nil

@@ -23,7 +23,9 @@ enum OTLPProtobuf {
   }
 
   /// A request; with no resources it is the empty request (proto3 writes no empty list).
-  private static func request(_ bytes: [UInt8], _ message: Message, list: String) throws(TraceKVError) -> JSONValue {
+  private static func request(_ bytes: [UInt8], _ message: Message, list: String) throws(TraceKVError)
+    -> JSONValue
+  {
     var reader = ProtobufReader(bytes)
     guard case .object(var object) = try decode(&reader, message, path: "", depth: 0) else { return .null }
     if object[list] == nil { object[list] = .array([]) }
@@ -41,7 +43,9 @@ enum OTLPProtobuf {
       reader = inner
     }
     while let field = try? reader.nextField("") {
-      if field.number == 1 { return field.wire == .lengthDelimited ? .traces : field.wire == .fixed64 ? .logs : nil }
+      if field.number == 1 {
+        return field.wire == .lengthDelimited ? .traces : field.wire == .fixed64 ? .logs : nil
+      }
       guard (try? reader.skip(field.wire, "")) != nil else { return nil }
     }
     return nil
@@ -101,7 +105,8 @@ enum OTLPProtobuf {
         ]
       case .instrumentationLibrarySpans:
         [
-          1: Field("instrumentationLibrary", .message(.scope)), 2: Field("spans", .message(.span), repeated: true),
+          1: Field("instrumentationLibrary", .message(.scope)),
+          2: Field("spans", .message(.span), repeated: true),
         ]
       case .scopeSpans:
         [
@@ -122,12 +127,14 @@ enum OTLPProtobuf {
       case .event:
         [
           1: Field("timeUnixNano", .time), 2: Field("name", .string),
-          3: Field("attributes", .message(.keyValue), repeated: true), 4: Field("droppedAttributesCount", .uint32),
+          3: Field("attributes", .message(.keyValue), repeated: true),
+          4: Field("droppedAttributesCount", .uint32),
         ]
       case .link:
         [
           1: Field("traceId", .id), 2: Field("spanId", .id), 3: Field("traceState", .string),
-          4: Field("attributes", .message(.keyValue), repeated: true), 5: Field("droppedAttributesCount", .uint32),
+          4: Field("attributes", .message(.keyValue), repeated: true),
+          5: Field("droppedAttributesCount", .uint32),
           6: Field("flags", .fixed32),
         ]
       case .status: [2: Field("message", .string), 3: Field("code", .enumeration)]
@@ -152,12 +159,14 @@ enum OTLPProtobuf {
         ]
       case .resource:
         [
-          1: Field("attributes", .message(.keyValue), repeated: true), 2: Field("droppedAttributesCount", .uint32),
+          1: Field("attributes", .message(.keyValue), repeated: true),
+          2: Field("droppedAttributesCount", .uint32),
         ]
       case .scope:
         [
           1: Field("name", .string), 2: Field("version", .string),
-          3: Field("attributes", .message(.keyValue), repeated: true), 4: Field("droppedAttributesCount", .uint32),
+          3: Field("attributes", .message(.keyValue), repeated: true),
+          4: Field("droppedAttributesCount", .uint32),
         ]
       case .keyValue: [1: Field("key", .string), 2: Field("value", .message(.anyValue))]
       case .anyValue:
@@ -224,10 +233,11 @@ enum OTLPProtobuf {
       return .string(text)
     case .id:
       try expect(.lengthDelimited)
-      return .string(try reader.lengthDelimited(path).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-      }.joined())
+      return .string(
+        try reader.lengthDelimited(path).map { byte in
+          let hex = String(byte, radix: 16)
+          return byte < 16 ? "0" + hex : hex
+        }.joined())
     case .base64:
       try expect(.lengthDelimited)
       return .string(Data(try reader.lengthDelimited(path)).base64EncodedString())

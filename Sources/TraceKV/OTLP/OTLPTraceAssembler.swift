@@ -24,7 +24,9 @@ struct OTLPTraceAssembler {
       warnings.append("trace \(span.traceID): span \(span.spanID) appears twice; the first is kept")
       return
     }
-    if spansByTrace[span.traceID] == nil && logsByTrace[span.traceID] == nil { traceOrder.append(span.traceID) }
+    if spansByTrace[span.traceID] == nil && logsByTrace[span.traceID] == nil {
+      traceOrder.append(span.traceID)
+    }
     spansByTrace[span.traceID, default: []].append(span)
   }
 
@@ -62,7 +64,8 @@ struct OTLPTraceAssembler {
     let source = OTLPTraceSource(spans: spans, logs: logs)
     var spans = spans
     if !logs.isEmpty {
-      let indexByID = Dictionary(spans.indices.map { (spans[$0].spanID, $0) }, uniquingKeysWith: { a, _ in a })
+      let indexByID = Dictionary(
+        spans.indices.map { (spans[$0].spanID, $0) }, uniquingKeysWith: { a, _ in a })
       let ordered = logs.enumerated().sorted { lhs, rhs in
         let left = lhs.element.event.time?.microseconds ?? .min
         let right = rhs.element.event.time?.microseconds ?? .min

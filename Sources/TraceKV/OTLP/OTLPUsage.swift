@@ -10,7 +10,8 @@
 /// counts a token twice.
 enum OTLPUsage {
   static let input = [
-    "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens",
+    "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
+    "llm.usage.prompt_tokens",
   ]
   static let output = [
     "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",

@@ -22,14 +22,17 @@ extension TraceStore {
     var report = IngestReport()
     report.rejected = body.withUnsafeBytes { bytes in
       // Lines only mean something in JSON; a protobuf problem names its field path.
-      decoded.problems(source: source, line: nil, document: encoding == .json ? bytes : UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
+      decoded.problems(
+        source: source, line: nil,
+        document: encoding == .json ? bytes : UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
     }
     report.warnings = decoded.warnings.map { "\(source): \($0)" } + assembler.warnings
     var batch: [IncomingTrace] = []
     for assembled in assembler.traces() {
       switch assembled {
       case .success(let incoming): batch.append(incoming)
-      case .failure(let error): report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
+      case .failure(let error):
+        report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
       }
     }
     if !batch.isEmpty { report.absorb(try write(batch)) }
@@ -46,7 +49,9 @@ extension TraceStore {
   )
     throws
   {
-    if let source = incoming.otlpSource { try joinPendingLogs(&incoming, source, storedAs: doc, in: transaction) }
+    if let source = incoming.otlpSource {
+      try joinPendingLogs(&incoming, source, storedAs: doc, in: transaction)
+    }
     guard incoming.prompts != nil else { return }
     var stored: Reconstruction<SpanView>?
     if let doc, let record = try record(doc, in: transaction) {
@@ -78,7 +83,8 @@ extension TraceStore {
     }
     if pending.contains(where: { spanIDs.contains($0.spanID) }) {
       let joined = OTLPTraceAssembler.assemble(
-        incoming.trace.traceID, source.spans, logs: pending + source.logs, receivedAt: incoming.trace.createdAt)
+        incoming.trace.traceID, source.spans, logs: pending + source.logs,
+        receivedAt: incoming.trace.createdAt)
       incoming.trace = joined.trace
       incoming.prompts = joined.prompts
       incoming.warnings += joined.warnings
@@ -106,12 +112,15 @@ extension TraceStore {
   /// `OTLPInput.isProtobuf`): one request body or the collector file
   /// exporter's frames, each message traces or logs by its content. A
   /// problem names the file, the frame (as its line) and the field path.
-  func ingestOTLPProtobuf(_ bytes: UnsafeRawBufferPointer, source: String, strict: Bool) throws -> IngestReport {
+  func ingestOTLPProtobuf(_ bytes: UnsafeRawBufferPointer, source: String, strict: Bool) throws
+    -> IngestReport
+  {
     var report = IngestReport()
     var assembler = OTLPTraceAssembler()
     for message in OTLPInput.messages(bytes) {
       do throws(TraceKVError) {
-        guard let signal = OTLPProtobuf.signal(of: message.bytes) ?? (message.bytes.isEmpty ? nil : .traces) else {
+        guard let signal = OTLPProtobuf.signal(of: message.bytes) ?? (message.bytes.isEmpty ? nil : .traces)
+        else {
           continue  // an empty request
         }
         let decoded = try OTLPInput.decode(message.bytes, signal: signal, encoding: .protobuf)
@@ -125,7 +134,9 @@ extension TraceStore {
         report.rejected.append(IngestProblem(source: source, line: message.position, message: error.message))
       }
     }
-    report.rejected += assembler.oversized.map { IngestProblem(source: source, line: nil, message: $0.message) }
+    report.rejected += assembler.oversized.map {
+      IngestProblem(source: source, line: nil, message: $0.message)
+    }
     if strict, let first = report.rejected.first {
       let more = report.rejected.count > 1 ? " (and \(report.rejected.count - 1) more problems)" : ""
       throw TraceKVError.invalid("\(first)\(more); nothing was written")
@@ -144,7 +155,9 @@ extension TraceStore {
   /// the trace's prompts are delta-encoded again, all of them, from the
   /// prompts rebuilt exactly from the store, so that later steps continue
   /// the new ones. Returns the span ids that took records.
-  fileprivate func applyLateLogs(_ logs: [OTLPLogRecord], to doc: UInt32, in transaction: borrowing LMDBTransaction)
+  fileprivate func applyLateLogs(
+    _ logs: [OTLPLogRecord], to doc: UInt32, in transaction: borrowing LMDBTransaction
+  )
     throws -> Set<String>
   {
     var keys: [[UInt8]] = []
@@ -161,7 +174,9 @@ extension TraceStore {
     // Every recorded prompt as reconstruction gives it now (exact by construction).
     let before = Reconstruction(systemPrompt: record.trace.systemPrompt, spans: spans)
     var prompts: [String: [ChatMessage]] = [:]
-    for span in spans where span.isLLM && span.newContent != nil { prompts[span.spanID] = before.prompt(of: span) }
+    for span in spans where span.isLLM && span.newContent != nil {
+      prompts[span.spanID] = before.prompt(of: span)
+    }
 
     var changed = Set<Int>()
     for (spanID, records) in Dictionary(grouping: late, by: \.spanID) {
@@ -169,7 +184,8 @@ extension TraceStore {
       var span = spans[index]
       var attributes = span.attributes
       // The span's events with the new ones, in time order (stable).
-      let events = ((attributes["otel.events"]?.arrayValue ?? []).compactMap(OTLPMapping.event(fromJSON:))
+      let events =
+        ((attributes["otel.events"]?.arrayValue ?? []).compactMap(OTLPMapping.event(fromJSON:))
         + records.map(\.event)).enumerated().sorted { lhs, rhs in
           let left = lhs.element.time?.microseconds ?? .min
           let right = rhs.element.time?.microseconds ?? .min
@@ -188,7 +204,8 @@ extension TraceStore {
     }
     // Encode every prompt again, against nothing stored: the spans are rewritten.
     for index in spans.indices where spans[index].isLLM {
-      for key in [SpanKey.newContent, SpanKey.contextFrom, SpanKey.fullPrompt] where spans[index].attributes[key] != nil {
+      for key in [SpanKey.newContent, SpanKey.contextFrom, SpanKey.fullPrompt]
+      where spans[index].attributes[key] != nil {
         spans[index].attributes[key] = nil
         changed.insert(index)
       }
@@ -198,7 +215,8 @@ extension TraceStore {
       statedStatus: nil, statedPriority: false, warnings: [], prompts: prompts)
     DeltaEncoder.encode(&incoming, stored: nil)
     for index in changed {
-      try transaction.put(tables.spans, key: keys[index], value: SpanRecord.encode(incoming.trace.spans[index]))
+      try transaction.put(
+        tables.spans, key: keys[index], value: SpanRecord.encode(incoming.trace.spans[index]))
     }
     record.trace.systemPrompt = incoming.trace.systemPrompt
     try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
