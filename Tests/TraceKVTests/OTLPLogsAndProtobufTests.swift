@@ -225,6 +225,34 @@ import Testing
     #expect(refused > 1000)
   }
 
+  /// A bad log record in a JSONL file is reported with the file, its line and the field, and
+  /// the good records are kept; in a framed protobuf file, the frame stands for the line.
+  @Test func aBadLogRecordNamesFileLineAndField() throws {
+    let good = String(decoding: try Self.bytes("logs/genai_events.logs.json"), as: UTF8.self)
+    let compact = JSONWriter.compact(try JSONParser.parse(good))
+    let bad = compact.replacingOccurrences(of: "2222222222222222", with: "22")
+    let directory = try TemporaryDirectory()
+    let file = directory.path("logs.jsonl")
+    try (compact + "\n" + bad + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    let temporary = try TemporaryStore()
+    let report = try temporary.store.ingest(contentsOf: URL(fileURLWithPath: file))
+    #expect(report.rejected.count == 3)  // the three records of the first call, on line 2
+    #expect(
+      report.rejected.first?.description
+        == "\(file):2: resourceLogs[0].scopeLogs[0].logRecords[0].spanId: must be 16 hex characters (8 bytes), got 2 characters"
+    )
+
+    // A file exporter file whose second frame is a broken message.
+    let logs = try Self.bytes("protobuf/genai_events.logs.binpb")
+    let length = withUnsafeBytes(of: UInt32(logs.count).bigEndian, Array.init)
+    let framed = length + logs + [0, 0, 0, 3, 0x0A, 0x05, 0x0A]
+    let path = directory.path("broken.pb")
+    try Data(framed).write(to: URL(fileURLWithPath: path))
+    let broken = try temporary.store.ingest(contentsOf: URL(fileURLWithPath: path))
+    #expect(
+      broken.rejected.map(\.description) == ["\(path):2: resourceSpans[0]: a length of 5 bytes, but only 1 are left"])
+  }
+
   /// Records waiting for a span that never comes are bounded per trace: the oldest go first.
   @Test func waitingRecordsAreBounded() throws {
     let limit = OTLPLogRecord.maximumWaitingPerTrace
