@@ -63,6 +63,28 @@ import Testing
     #expect(waiting == nil)
   }
 
+  /// An application's own log record, arriving after its span, is kept as an event of it and
+  /// changes no message.
+  @Test func aLateApplicationLogIsAnEventOfItsSpan() throws {
+    let temporary = try TemporaryStore()
+    for name in ["genai_events.traces", "genai_events.logs"] {
+      try temporary.store.ingestOTLP(
+        try Self.bytes("logs/\(name).json"), signal: name.hasSuffix("logs") ? .logs : .traces, encoding: .json,
+        source: name)
+    }
+    let record =
+      #"{"resourceLogs": [{"scopeLogs": [{"logRecords": [{"timeUnixNano": "1765000001500000000", "traceId": "\#(Self.traceID)", "spanId": "2222222222222222", "severityText": "INFO", "body": {"stringValue": "cache miss"}}]}]}]}"#
+    let report = try temporary.store.ingestOTLP(Array(record.utf8), signal: .logs, encoding: .json, source: "app")
+    #expect(report.rejected.isEmpty)
+    try checkWeather(temporary.store)
+    let span = try #require(
+      try temporary.store.trace(id: Self.traceID)?.spans.first { $0.spanID == "2222222222222222" })
+    let bodies = (span.attributes["otel.events"]?.arrayValue ?? []).compactMap {
+      $0.objectValue?["attributes"]?.objectValue?["log.body"]
+    }
+    #expect(bodies.contains(.string("cache miss")))
+  }
+
   @Test func logsAloneMakeNoTraceAndWait() throws {
     let temporary = try TemporaryStore()
     let report = try temporary.store.ingestOTLP(

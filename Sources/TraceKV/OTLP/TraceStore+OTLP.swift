@@ -179,6 +179,7 @@ extension TraceStore {
     }
 
     var changed = Set<Int>()
+    var promptsChanged = false
     for (spanID, records) in Dictionary(grouping: late, by: \.spanID) {
       let index = indexByID[spanID]!
       var span = spans[index]
@@ -194,13 +195,27 @@ extension TraceStore {
       let (prompt, reply) = OTLPMapping.messages(inEvents: events)
       // A prompt from per-message records is rebuilt from all of them; one from attributes stays.
       let fromRecords = records.contains { OTLPMessages.messageEventRoles[$0.event.name] != nil }
-      if span.isLLM, let prompt, prompts[spanID] == nil || fromRecords { prompts[spanID] = prompt }
+      if span.isLLM, let prompt, prompts[spanID] == nil || fromRecords, prompts[spanID] != prompt {
+        prompts[spanID] = prompt
+        promptsChanged = true
+      }
       attributes["otel.events"] = .array(events.map(OTLPMapping.eventJSON))
-      if span.isLLM, let reply, attributes[SpanKey.reply] == nil { OTLPMapping.setReply(reply, &attributes) }
+      if span.isLLM, let reply, attributes[SpanKey.reply] == nil {
+        // The reply is appended after this step when later ones are rebuilt: they change too.
+        OTLPMapping.setReply(reply, &attributes)
+        promptsChanged = true
+      }
       if span.isLLM && prompts[spanID] != nil { OTLPMapping.stripPrompt(&attributes) }
       span.attributes = attributes
       spans[index] = span
       changed.insert(index)
+    }
+    // Records without messages (an application's own logs) only add events.
+    guard promptsChanged else {
+      for index in changed {
+        try transaction.put(tables.spans, key: keys[index], value: SpanRecord.encode(spans[index]))
+      }
+      return Set(late.map(\.spanID))
     }
     // Encode every prompt again, against nothing stored: the spans are rewritten.
     for index in spans.indices where spans[index].isLLM {
