@@ -68,6 +68,13 @@ import Testing
     let usage = expected["usage"]?.objectValue
     #expect(summary.inputTokens == usage?["input_tokens"]?.intValue, "\(scenario)")
     #expect(summary.outputTokens == usage?["output_tokens"]?.intValue, "\(scenario)")
+    // Cached and reasoning tokens, which the stub sent per call; openai-v2 records only
+    // input and output tokens (captures README), the other libraries record them too.
+    if !scenario.hasPrefix("openai-v2"), let perCall = expected["llm_call_usage"]?.arrayValue {
+      func total(_ key: String) -> Int { perCall.compactMap { $0.objectValue?[key]?.intValue }.reduce(0, +) }
+      #expect(summary.cachedTokens == total("cached_tokens"), "\(scenario)")
+      #expect(summary.reasoningTokens == total("reasoning_tokens"), "\(scenario)")
+    }
   }
 
   static func isSubsequence<T: Equatable>(_ part: [T], of whole: [T]) -> Bool {

@@ -1,4 +1,6 @@
-/// Per-call token usage, normalized from every family's keys into
+/// Per-call token usage, normalized from every family's keys (the semantic
+/// conventions' `gen_ai.usage.cache_read.input_tokens` and
+/// `gen_ai.usage.reasoning.output_tokens`, and the older or vendor names) into
 /// TraceBrain's `tracebrain.usage` object (`prompt_tokens`,
 /// `completion_tokens`, `total_tokens`, plus `cached_tokens` and
 /// `reasoning_tokens` when reported).
@@ -20,10 +22,14 @@ enum OTLPUsage {
   static let total = ["gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens"]
   static let cached = [
     "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+    "gen_ai.usage.input_tokens.cached",
+    "gen_ai.usage.details.cache_read_tokens",
     "llm.token_count.prompt_details.cache_read",
   ]
   static let reasoning = [
-    "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens",
+    "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
+    "gen_ai.usage.output_tokens.reasoning",
+    "gen_ai.usage.details.reasoning_tokens", "llm.usage.reasoning_tokens",
     "llm.token_count.completion_details.reasoning",
   ]
 
