@@ -69,12 +69,14 @@ import Testing
     let temporary = try TemporaryStore()
     for name in ["genai_events.traces", "genai_events.logs"] {
       try temporary.store.ingestOTLP(
-        try Self.bytes("logs/\(name).json"), signal: name.hasSuffix("logs") ? .logs : .traces, encoding: .json,
+        try Self.bytes("logs/\(name).json"), signal: name.hasSuffix("logs") ? .logs : .traces,
+        encoding: .json,
         source: name)
     }
     let record =
       #"{"resourceLogs": [{"scopeLogs": [{"logRecords": [{"timeUnixNano": "1765000001500000000", "traceId": "\#(Self.traceID)", "spanId": "2222222222222222", "severityText": "INFO", "body": {"stringValue": "cache miss"}}]}]}]}"#
-    let report = try temporary.store.ingestOTLP(Array(record.utf8), signal: .logs, encoding: .json, source: "app")
+    let report = try temporary.store.ingestOTLP(
+      Array(record.utf8), signal: .logs, encoding: .json, source: "app")
     #expect(report.rejected.isEmpty)
     try checkWeather(temporary.store)
     let span = try #require(
@@ -272,7 +274,28 @@ import Testing
     try Data(framed).write(to: URL(fileURLWithPath: path))
     let broken = try temporary.store.ingest(contentsOf: URL(fileURLWithPath: path))
     #expect(
-      broken.rejected.map(\.description) == ["\(path):2: resourceSpans[0]: a length of 5 bytes, but only 1 are left"])
+      broken.rejected.map(\.description) == [
+        "\(path):2: resourceSpans[0]: a length of 5 bytes, but only 1 are left"
+      ])
+  }
+
+  /// `0x0A` opens both an OTLP protobuf message and a JSON text after a blank line:
+  /// stdin (no file name) is told by its content.
+  @Test func formatAutoTellsABlankLineFromProtobuf() throws {
+    let traces = String(decoding: try Self.bytes("logs/genai_events.traces.json"), as: UTF8.self)
+    let logs = String(decoding: try Self.bytes("logs/genai_events.logs.json"), as: UTF8.self)
+    let jsonl =
+      "\n" + JSONWriter.compact(try JSONParser.parse(traces)) + "\n"
+      + JSONWriter.compact(try JSONParser.parse(logs))
+      + "\n"
+    let inputs = [
+      Array(jsonl.utf8), Array(("\n" + traces).utf8), try Self.bytes("protobuf/genai_events.traces.binpb"),
+    ]
+    for input in inputs {
+      let temporary = try TemporaryStore()
+      let report = try input.withUnsafeBytes { try temporary.store.ingest(bytes: $0, source: "stdin") }
+      #expect(report.rejected.isEmpty && report.added == 1)
+    }
   }
 
   /// Records waiting for a span that never comes are bounded per trace: the oldest go first.

@@ -24,17 +24,26 @@ enum OTLPInput {
     return signal == .traces ? try OTLPDecoder.decode(request) : try OTLPLogDecoder.decode(request)
   }
 
-  /// A protobuf file: by its name (`.pb`, `.binpb`, `.proto`… ) or, for
-  /// `auto`, by its first byte (JSON opens with `{`, `[` or white space;
-  /// an OTLP message with its field 1, `0x0A`; a file exporter frame with
-  /// the high byte of its length, `0x00` below 16 MiB).
+  /// A protobuf file: by its name (`.pb`, `.binpb`), else by its first byte
+  /// (an OTLP message opens with its field 1, `0x0A`; a file exporter frame
+  /// with the high byte of its length, `0x00` below 16 MiB; JSON with `{`,
+  /// `[` or white space). `0x0A` is also a newline: JSON that opens with a
+  /// blank line is told by parsing it (whole, or its first line for JSONL).
   static func isProtobuf(_ bytes: UnsafeRawBufferPointer, fileName: String) -> Bool {
     if fileName.hasSuffix(".pb") || fileName.hasSuffix(".binpb") { return true }
     if fileName.hasSuffix(".json") || fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson") {
       return false
     }
     guard let first = bytes.first else { return false }
-    return first == 0x0A || first == 0x00
+    if first == 0x00 { return true }
+    guard first == 0x0A else { return false }
+    let blank: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
+    guard let start = bytes.firstIndex(where: { !blank.contains($0) }),
+      bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[")
+    else { return true }
+    if (try? JSONParser.parse(bytes)) != nil { return false }
+    let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+    return (try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))) == nil
   }
 
   /// The protobuf messages of a file, each with its 1-based position in a
