@@ -43,8 +43,9 @@ import Testing
     let traceID = try #require(traceIDs.first)
 
     // The conversation: the last call's prompt, then its reply.
-    var conversation = try temporary.store.messages(traceID: traceID)
-    if let last = try temporary.store.turns(traceID: traceID).last, let reply = last.modelCompletion {
+    var conversation = try rebuilt(temporary.store.messages(traceID: traceID))
+    if let last = try rebuilt(temporary.store.turns(traceID: traceID)).last, let reply = last.modelCompletion
+    {
       conversation.append(ChatMessage(role: "assistant", content: reply))
     }
     // Without captured content TraceKV keeps only messages that hold something
