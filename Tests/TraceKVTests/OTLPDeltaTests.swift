@@ -231,7 +231,7 @@ import Testing
       try temporary.store.messages(traceID: OTLP.trace)
         == prompts[4].map { ChatMessage(role: $0.0, content: $0.1) })
     // Every step stays in the turns, each with the prompt it was sent.
-    let turns = try temporary.store.turns(traceID: OTLP.trace)
+    let turns = try rebuilt(temporary.store.turns(traceID: OTLP.trace))
     #expect(turns.map(\.promptForModel.count) == [2, 4, 3, 5, 2])
     #expect(turns.last?.promptForModel == prompts[4].map { ChatMessage(role: $0.0, content: $0.1) })
   }
