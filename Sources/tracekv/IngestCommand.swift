@@ -6,14 +6,17 @@ import TraceKV
 struct IngestCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ingest",
-    abstract: "Ingest trace files: TraceBrain JSON (a trace or an array) or JSONL, or OTLP/HTTP JSON.",
+    abstract: "Ingest trace files: TraceBrain JSON (a trace or an array) or JSONL, or OTLP traces and logs (JSON or protobuf).",
     discussion: """
-      PATH may be a file, a folder (its .json, .jsonl and .ndjson files, recursively) or '-' for stdin.
+      PATH may be a file, a folder (its .json, .jsonl, .ndjson, .pb and .binpb files, recursively) or '-' for stdin.
       A trace id the store holds is merged (TraceBrain semantics). A bad document is reported with its
       line and skipped (exit code 1), unless --strict, which refuses the whole input before writing.
       --format auto tells each document by its shape: an object with resourceSpans is an OTLP
-      ExportTraceServiceRequest (one per file, a JSON array of them, or one per line as the
-      OpenTelemetry collector's file exporter writes); LLM prompts are stored as deltas.
+      ExportTraceServiceRequest, one with resourceLogs an ExportLogsServiceRequest (one per file, a
+      JSON array of them, or one per line as the OpenTelemetry collector's file exporter writes); a
+      .pb/.binpb file, or one that opens like protobuf, is an OTLP protobuf body or the file
+      exporter's length-prefixed protobuf (otlp-protobuf forces that). Log records join their span
+      by trace and span id, in any order and across files. LLM prompts are stored as deltas.
       """)
 
   @OptionGroup var storeOptions: StoreOptions
@@ -21,7 +24,7 @@ struct IngestCommand: ParsableCommand {
   @Argument(help: "Files, folders, or '-' for stdin.")
   var paths: [String]
 
-  @Option(help: "auto, tracebrain or otlp.")
+  @Option(help: "auto, tracebrain, otlp or otlp-protobuf.")
   var format: String = "auto"
 
   @Flag(help: "Refuse the whole input if any document is bad; nothing is written.")
@@ -38,7 +41,7 @@ struct IngestCommand: ParsableCommand {
 
   func validate() throws {
     guard TraceStore.IngestFormat(rawValue: format) != nil else {
-      throw ValidationError("--format must be auto, tracebrain or otlp")
+      throw ValidationError("--format must be auto, tracebrain, otlp or otlp-protobuf")
     }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
     _ = try embedderChoice()
@@ -126,7 +129,7 @@ struct IngestCommand: ParsableCommand {
         let enumerator = manager.enumerator(atPath: path)
         var found: [String] = []
         while let relative = enumerator?.nextObject() as? String {
-          if [".json", ".jsonl", ".ndjson"].contains(where: relative.hasSuffix) { found.append(relative) }
+          if [".json", ".jsonl", ".ndjson", ".pb", ".binpb"].contains(where: relative.hasSuffix) { found.append(relative) }
         }
         for relative in found.sorted() {
           let full = (path as NSString).appendingPathComponent(relative)

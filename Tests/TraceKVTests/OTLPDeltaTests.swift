@@ -220,11 +220,17 @@ import Testing
         $0.attributes["tracekv.llm.full_prompt"] == .bool(true)
       )
     }
-    #expect(links.map(\.0) == ["", "0000000000000001", "", "0000000000000003", nil])
-    #expect(links.map(\.1) == [false, false, false, false, true])
+    // A whole prompt still names the step before it, for the turns.
+    #expect(
+      links.map(\.0) == ["", "0000000000000001", "0000000000000002", "0000000000000003", "0000000000000004"])
+    #expect(links.map(\.1) == [false, false, true, false, true])
     #expect(
       try temporary.store.messages(traceID: OTLP.trace)
         == prompts[4].map { ChatMessage(role: $0.0, content: $0.1) })
+    // Every step stays in the turns, each with the prompt it was sent.
+    let turns = try rebuilt(temporary.store.turns(traceID: OTLP.trace))
+    #expect(turns.map(\.promptForModel.count) == [2, 4, 3, 5, 2])
+    #expect(turns.last?.promptForModel == prompts[4].map { ChatMessage(role: $0.0, content: $0.1) })
   }
 
   @Test func parallelCallsFromOneContextEachContinueIt() throws {
@@ -283,12 +289,9 @@ import Testing
     let expected = [
       ChatMessage(role: "user", content: "go"),
       ChatMessage(
-        role: "assistant",
-        content: #"{"parts":[{"type":"tool_call","id":"c1","name":"f","arguments":{"x":1}}]}"#),
-      ChatMessage(
-        role: "tool", content: #"{"parts":[{"type":"tool_call_response","id":"c1","response":""}]}"#),
-      // Empty text is kept, as JSON: TraceBrain's normalization drops empty content.
-      ChatMessage(role: "user", content: #"{"parts":[{"type":"text","content":""}]}"#),
+        role: "assistant", content: "", toolCalls: [ChatMessage.ToolCall(id: "c1", name: "f", arguments: #"{"x":1}"#)]),
+      // An empty tool result is kept (it answers a call); a message with nothing at all is not.
+      ChatMessage(role: "tool", content: "", toolCallID: "c1"),
     ]
     #expect(try temporary.store.prompt(traceID: OTLP.trace, spanID: "0000000000000002") == expected)
     let trace = try #require(try temporary.store.trace(id: OTLP.trace))
@@ -359,7 +362,10 @@ import Testing
       try temporary.store.messages(traceID: OTLP.trace) == last.map { ChatMessage(role: $0.0, content: $0.1) }
     )
     let span = try #require(try temporary.store.trace(id: OTLP.trace)?.spans.last)
-    #expect(span.attributes["tracekv.llm.context_from"] == .string(beyond ? "" : "0000000000000001"))
+    // Beyond the limit: a whole prompt, after the latest step.
+    let previous = String(format: "%016x", 0x1000 + between - 1)
+    #expect(span.attributes["tracekv.llm.context_from"] == .string(beyond ? previous : "0000000000000001"))
+    #expect((span.attributes["tracekv.llm.full_prompt"] == .bool(true)) == beyond)
     #expect(Reconstruction<Span>.normalize(span.text("tracebrain.llm.new_content")).count == (beyond ? 3 : 1))
   }
 }

@@ -14,13 +14,9 @@ import Testing
     ChatMessage(role: "system", content: "You are a weather assistant."),
     ChatMessage(role: "user", content: "What is the weather in Tokyo?"),
     ChatMessage(
-      role: "assistant",
-      content:
-        #"{"parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Tokyo"}}]}"#
-    ),
-    ChatMessage(
-      role: "tool",
-      content: #"{"parts":[{"type":"tool_call_response","id":"call_1","response":"sunny, 24C"}]}"#),
+      role: "assistant", content: "",
+      toolCalls: [ChatMessage.ToolCall(id: "call_1", name: "get_weather", arguments: #"{"location":"Tokyo"}"#)]),
+    ChatMessage(role: "tool", content: "sunny, 24C", toolCallID: "call_1"),
   ]
 
   /// What every layout of the weather-agent trace must give.

@@ -9,7 +9,9 @@ import Testing
   private func mapped(_ span: String, resource: [String] = []) throws -> OTLPMapping.Mapped {
     let decoded = try OTLPDecoder.decode(try json(OTLP.request([span], resource: resource)))
     #expect(decoded.problems.isEmpty)
-    return OTLPMapping.map(try #require(decoded.spans.first))
+    var spans = [OTLPMapping.map(try #require(decoded.spans.first))]
+    LLMCallResolver.resolve(&spans)
+    return spans[0]
   }
 
   @Test(
@@ -74,10 +76,13 @@ import Testing
     #expect(span.toolCode == #"get_weather({"city":"Paris"})"#)
     #expect(span.thought == "I need the tool.")
     #expect(span.finalAnswer == nil)
+    // A reply that only calls a tool has no text: no completion, the call is in the reply message.
+    #expect(span.completion == nil)
     #expect(
-      span.completion
-        == #"{"parts":[{"type":"reasoning","content":"I need the tool."},{"type":"tool_call","id":"c1","name":"get_weather","arguments":{"city":"Paris"}}]}"#
-    )
+      span.attributes["tracekv.llm.reply"]
+        == .string(
+          #"[{"role":"assistant","content":"","tool_calls":[{"id":"c1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}],"reasoning":"I need the tool."}]"#
+        ))
     #expect(
       result.prompt == [
         ChatMessage(role: "system", content: "Be brief."),
@@ -151,8 +156,8 @@ import Testing
       result.prompt == [
         ChatMessage(role: "system", content: "Be kind."), ChatMessage(role: "user", content: "Hi"),
         ChatMessage(
-          role: "assistant",
-          content: #"{"tool_calls":[{"tool_call":{"function":{"name":"lookup","arguments":"{\"q\": 1}"}}}]}"#),
+          role: "assistant", content: "",
+          toolCalls: [ChatMessage.ToolCall(id: nil, name: "lookup", arguments: #"{"q": 1}"#)]),
         ChatMessage(role: "user", content: "tenth"),
       ])
     let span = result.span
@@ -161,9 +166,9 @@ import Testing
     #expect(
       span.attributes["tracebrain.usage"]
         == (try json(#"{"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}"#)))
-    #expect(
-      span.attributes.keys.filter { $0.hasPrefix("llm.input_messages.") }.isEmpty
-        && span.attributes["input.value"] == nil)
+    // The prompt is a delta; `input.value` (the whole request as sent) is kept.
+    #expect(span.attributes.keys.filter { $0.hasPrefix("llm.input_messages.") }.isEmpty)
+    #expect(span.attributes["input.value"] == .string(#"{"messages": "…"}"#))
     #expect(span.attributes["llm.output_messages.0.message.content"] == .string("Hello!"))
     #expect(result.episodeID == "sess-9")
   }
@@ -223,7 +228,7 @@ import Testing
   }
 
   @Test(
-    "errors: status ERROR, exception events, error.type; OK wins",
+    "errors: status ERROR only; an exception event or error.type on an UNSET span is no failure; OK wins",
     arguments: [
       (#", "status": {"code": 2, "message": "rate limited"}"#, [String](), "ERROR", "rate limited"),
       (
@@ -232,14 +237,15 @@ import Testing
       ),
       (
         #", "events": [{"name": "exception", "attributes": [{"key": "exception.message", "value": {"stringValue": "bad"}}]}]"#,
-        [], "ERROR", "bad"
+        [], "UNSET", nil
       ),
-      ("", [OTLP.string("error.type", "timeout")], "ERROR", "timeout"),
+      ("", [OTLP.string("error.type", "timeout")], "UNSET", nil),
+      (#", "status": {"code": 2}"#, [OTLP.string("error.type", "timeout")], "ERROR", "timeout"),
       (#", "status": {"code": 1}, "events": [{"name": "exception"}]"#, [], "OK", nil),
     ] as [(String, [String], String, String?)])
   func errors(_ extra: String, _ attributes: [String], _ code: String, _ description: String?) throws {
     let span = try mapped(OTLP.span("0000000000000001", attributes: attributes, extra: extra)).span
-    #expect(span.attributes["otel.status_code"] == .string(code))
+    #expect(span.attributes["otel.status_code"] == (code == "UNSET" ? nil : .string(code)))
     #expect(span.errorDescription == description)
     #expect(span.isError == (code == "ERROR"))
   }
@@ -273,13 +279,13 @@ import Testing
   }
 
   @Test func byCallIDElseByTheLatestEarlierSibling() throws {
-    let reply = #"[{"role": "assistant", "parts": [{"type": "tool_call", "id": "call_9", "name": "f"}]}]"#
+    let reply = #"[{"role": "assistant", "content": "", "tool_calls": [{"id": "call_9", "name": "f", "arguments": ""}]}]"#
     let spans = ToolCallLinker.linked([
       span("agent", parent: nil, start: 0, JSONObject()),
       span(
         "llm1", parent: "agent", start: 1,
         JSONObject([
-          "tracebrain.span.type": .string("llm_inference"), "gen_ai.output.messages": .string(reply),
+          "tracebrain.span.type": .string("llm_inference"), "tracekv.llm.reply": .string(reply),
         ])),
       span("llm2", parent: "agent", start: 3, JSONObject(["tracebrain.span.type": .string("llm_inference")])),
       // Ran after llm2 started, but its call id names llm1.

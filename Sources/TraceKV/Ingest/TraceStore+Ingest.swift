@@ -7,8 +7,12 @@ extension TraceStore {
     case auto
     /// TraceBrain traces (docs/trace-format.md §1).
     case tracebrain
-    /// OTLP/HTTP JSON `ExportTraceServiceRequest`s (one per file, a JSON array of them, or one per line).
+    /// OTLP `ExportTraceServiceRequest`s or `ExportLogsServiceRequest`s: JSON (one per file, a JSON
+    /// array of them, or one per line) or protobuf (told by the file name or the first byte).
     case otlp
+    /// OTLP protobuf: one request body (`.pb`, `.binpb`), or the collector file exporter's
+    /// length-prefixed messages.
+    case otlpProtobuf = "otlp-protobuf"
   }
 
   /// How to ingest a file.
@@ -83,6 +87,11 @@ extension TraceStore {
     _ bytes: UnsafeRawBufferPointer, source: String, options: IngestOptions,
     progress: ((IngestProgress) -> Void)?
   ) throws -> IngestReport {
+    if options.format == .otlpProtobuf
+      || (options.format != .tracebrain && options.layout == nil && OTLPInput.isProtobuf(bytes, fileName: source))
+    {
+      return try ingestOTLPProtobuf(bytes, source: source, strict: options.strict)
+    }
     let layout = options.layout ?? TraceDocuments.layout(of: bytes, fileName: source)
     if options.strict {
       var problems: [IngestProblem] = []
@@ -93,6 +102,7 @@ extension TraceStore {
         case .success(.otlp(let decoded)):
           problems += decoded.problems(source: source, line: document.position, document: bytes)
           for span in decoded.spans { otlp.add(span) }
+          for log in decoded.logs { otlp.add(log) }
         case .success(.traceBrain): break
         }
       }
@@ -123,7 +133,9 @@ extension TraceStore {
         }
       case .success(.otlp(let decoded)):
         report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
+        report.warnings += decoded.warnings.map { "\(source): \($0)" }
         for span in decoded.spans { otlp.add(span) }
+        for log in decoded.logs { otlp.add(log) }
       case .failure(let problem):
         report.rejected.append(problem)
       }
@@ -159,12 +171,13 @@ extension TraceStore {
     case .failure(let error):
       return problem("malformed JSON: \(error)")
     case .success(let value):
-      let isOTLP = OTLPDecoder.isRequest(value)
-      if format == .tracebrain && isOTLP {
+      let signal = OTLPInput.signal(ofJSON: value)
+      if format == .tracebrain && signal != nil {
         return problem("this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto")
       }
       do throws(TraceKVError) {
-        if format == .otlp || (format == .auto && isOTLP) {
+        if signal == .logs && format != .tracebrain { return .success(.otlp(try OTLPLogDecoder.decode(value))) }
+        if format == .otlp || format == .otlpProtobuf || (format == .auto && signal == .traces) {
           return .success(.otlp(try OTLPDecoder.decode(value)))
         }
         return .success(.traceBrain(try TraceBrainFormat.decode(value)))
@@ -182,9 +195,11 @@ extension TraceStore {
         Keys.readDocID($0)
       } ?? 0
       for var incoming in batch {
-        report.warnings += incoming.warnings
         let doc = try document(of: incoming.trace.traceID, in: transaction)
         try encodeDeltas(&incoming, storedAs: doc, in: transaction)
+        report.warnings += incoming.warnings
+        // Only OTLP log records, kept until their spans arrive: no trace yet.
+        if incoming.otlpSource != nil && incoming.trace.spans.isEmpty && doc == nil { continue }
         if let doc {
           report.spansWritten += try merge(incoming, into: doc, in: transaction, index: &index)
           report.merged += 1

@@ -24,6 +24,10 @@ enum SpanKey {
   /// tool call this tool span ran, when that is not its parent; turns read it
   /// in place of `parent_id`.
   static let toolCaller = "tracekv.tool.llm_span_id"
+  /// TraceKV extension (OTLP ingest): the model's reply as one message in
+  /// `new_content`'s shape (with its tool calls), which reconstruction
+  /// appends after this span in place of the plain-text completion.
+  static let reply = "tracekv.llm.reply"
 }
 
 /// What a span did.

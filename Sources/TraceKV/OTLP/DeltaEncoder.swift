@@ -8,19 +8,23 @@
 /// list order), with P its prompt as rendered by `OTLPMessages`:
 /// 1. Its **context source** is the most recent LLM span of the trace (stored
 ///    or arriving, started no later, among the last `scanLimit`) whose
-///    *context* — its rebuilt prompt, then its completion as an assistant
-///    message when non-empty, which is exactly what reconstruction appends
-///    after a non-target span — is a prefix of P.
+///    *context* — its rebuilt prompt, then its reply (`replyMessages`: the
+///    recorded reply message with its tool calls, else the completion as an
+///    assistant message), which is exactly what reconstruction appends after
+///    a non-target span — is a prefix of P.
 ///    OpenTelemetry parents do not give this chain (an agent's LLM calls are
 ///    siblings), so the span records it: `tracekv.llm.context_from` = that
 ///    span's id, and `new_content` = the rest of P.
-/// 2. No such span: the span starts a conversation. If P opens with the
-///    trace's system prompt (or the trace has none), `context_from` = "" and
-///    `new_content` = P without it.
-/// 3. Otherwise (the framework truncated or rewrote history, or a sub-agent
-///    has another system prompt): `new_content` = all of P, system messages
-///    included, and `tracekv.llm.full_prompt` = true, so reconstruction starts
-///    afresh there without the trace's system prompt.
+/// 2. No such span, but earlier LLM spans (the framework truncated or
+///    rewrote history, or a sub-agent has another system prompt):
+///    `new_content` = all of P, system messages included, and
+///    `tracekv.llm.full_prompt` = true, so reconstruction starts afresh there
+///    without the trace's system prompt; `context_from` names the latest
+///    earlier step, so `turns` still show the steps before it.
+/// 3. No earlier LLM span: the span starts the conversation. If P opens with
+///    the trace's system prompt (or the trace has none), `context_from` = ""
+///    and `new_content` = P without it; otherwise as rule 2, with no
+///    `context_from`.
 ///
 /// The trace's system prompt is the first system message of its first LLM
 /// span, unless the store already holds LLM spans of the trace: then it stays
@@ -67,7 +71,7 @@ enum DeltaEncoder {
     func context(_ index: Int) -> [ChatMessage] {
       if let known = candidates[index].context { return known }
       let view = candidates[index].stored!
-      let context = stored!.prompt(of: view) + reply(view.completion)
+      let context = stored!.prompt(of: view) + view.replyMessages
       candidates[index].context = context
       return context
     }
@@ -95,6 +99,11 @@ enum DeltaEncoder {
       if let source {
         delta = prompt[source.count...]
         attributes[SpanKey.contextFrom] = .string(source.spanID)
+      } else if let previous = candidates.last(where: { $0.start <= spanStart }) {
+        // Not a continuation, but the step before it stays in the turns.
+        delta = prompt[...]
+        attributes[SpanKey.fullPrompt] = .bool(true)
+        attributes[SpanKey.contextFrom] = .string(previous.spanID)
       } else if openingMessage == nil || prompt.first == openingMessage {
         delta = prompt.dropFirst(openingMessage == nil ? 0 : 1)
         attributes[SpanKey.contextFrom] = .string("")
@@ -103,9 +112,10 @@ enum DeltaEncoder {
         attributes[SpanKey.fullPrompt] = .bool(true)
       }
       attributes[SpanKey.newContent] = .string(newContent(delta))
-      let completion = attributes[SpanKey.completion].flatMap { $0.isNull ? nil : $0.text }
+      var placed = spans[index]
+      placed.attributes = attributes
       let candidate = Candidate(
-        spanID: spans[index].spanID, start: spanStart, context: prompt + reply(completion), stored: nil)
+        spanID: spans[index].spanID, start: spanStart, context: prompt + placed.replyMessages, stored: nil)
       candidates.insert(candidate, at: candidates.lastIndex { $0.start <= spanStart }.map { $0 + 1 } ?? 0)
     }
     incoming.trace.spans = spans
@@ -119,20 +129,13 @@ enum DeltaEncoder {
     let stored: SpanView?
   }
 
-  /// What reconstruction appends after a non-target span.
-  private static func reply(_ completion: String?) -> [ChatMessage] {
-    guard let completion, !completion.isEmpty else { return [] }
-    return [ChatMessage(role: "assistant", content: completion)]
-  }
-
   private static func start(_ span: some ReconstructableSpan) -> Int64 {
     span.startTime?.microseconds ?? .min
   }
 
-  /// `new_content` as TraceBrain stores it: a JSON string of `[{role, content}]`.
+  /// `new_content` as TraceBrain stores it: a JSON string of `[{role, content}]`,
+  /// with `tool_calls`, `tool_call_id` and `reasoning` when a message has them.
   static func newContent(_ messages: ArraySlice<ChatMessage>) -> String {
-    JSONWriter.compact(
-      .array(
-        messages.map { .object(JSONObject(["role": .string($0.role), "content": .string($0.content)])) }))
+    Reconstruction<Span>.encode(messages)
   }
 }

@@ -10,8 +10,17 @@
 enum OTLPDecoder {
   struct Decoded {
     var spans: [OTLPSpan] = []
-    /// One error per refused span, each naming the field path.
+    /// Log records tied to a span (logs requests).
+    var logs: [OTLPLogRecord] = []
+    /// One error per refused span or log record, each naming the field path.
     var problems: [TraceKVError] = []
+    /// What was accepted although the OTLP/JSON specification does not allow it
+    /// (older field names, base64 ids, enum names), once per kind.
+    var warnings: [String] = []
+
+    mutating func note(_ warning: String) {
+      if !warnings.contains(warning) { warnings.append(warning) }
+    }
 
     /// The refused spans as ingest reports them: with the file and the line
     /// (JSONL) or array item; for a request that is the whole file, the line
@@ -29,31 +38,42 @@ enum OTLPDecoder {
   /// Whether a JSON document looks like an OTLP trace request (for `--format auto`).
   static func isRequest(_ value: JSONValue) -> Bool {
     guard case .object(let object) = value else { return false }
-    return object["resourceSpans"] != nil
+    return object["resourceSpans"] != nil || object["batches"] != nil
   }
 
   static func decode(_ request: JSONValue) throws(TraceKVError) -> Decoded {
     guard case .object(let root) = request else {
       throw .invalid("an OTLP request must be a JSON object with resourceSpans")
     }
-    guard root["resourceSpans"] != nil else {
+    var decoded = Decoded()
+    // Older collectors (and Grafana Tempo's export) use the names OTLP had
+    // before 0.9: `batches`, `instrumentationLibrarySpans`, `instrumentationLibrary`.
+    func field(_ object: JSONObject, _ name: String, or old: String) -> (JSONValue?, String) {
+      if object[name] == nil, let value = object[old] {
+        decoded.note("the pre-1.0 OTLP field name \(old) was read as \(name)")
+        return (value, old)
+      }
+      return (object[name], name)
+    }
+    let (allResources, resourcesName) = field(root, "resourceSpans", or: "batches")
+    guard allResources != nil else {
       throw .invalid("resourceSpans: is missing; this is not an OTLP ExportTraceServiceRequest")
     }
-    var decoded = Decoded()
-    for (r, resourceSpans) in try OTLPScalars.array(root["resourceSpans"], "resourceSpans").enumerated() {
-      let resourcePath = "resourceSpans[\(r)]"
+    for (r, resourceSpans) in try OTLPScalars.array(allResources, resourcesName).enumerated() {
+      let resourcePath = "\(resourcesName)[\(r)]"
       let envelope = try OTLPScalars.object(resourceSpans, resourcePath)
       let resource = try OTLPAnyValue.keyValues(
         try OTLPScalars.object(envelope["resource"], "\(resourcePath).resource")["attributes"],
         "\(resourcePath).resource.attributes")
-      for (s, scopeSpans) in try OTLPScalars.array(envelope["scopeSpans"], "\(resourcePath).scopeSpans")
-        .enumerated()
-      {
-        let scopePath = "\(resourcePath).scopeSpans[\(s)]"
+      let (allScopes, scopesName) = field(envelope, "scopeSpans", or: "instrumentationLibrarySpans")
+      for (s, scopeSpans) in try OTLPScalars.array(allScopes, "\(resourcePath).\(scopesName)").enumerated() {
+        let scopePath = "\(resourcePath).\(scopesName)[\(s)]"
         let scopeEnvelope = try OTLPScalars.object(scopeSpans, scopePath)
-        let scope = try decodeScope(scopeEnvelope["scope"], "\(scopePath).scope")
+        let (scopeValue, scopeName) = field(scopeEnvelope, "scope", or: "instrumentationLibrary")
+        let scope = try decodeScope(scopeValue, "\(scopePath).\(scopeName)")
         for (index, span) in try OTLPScalars.array(scopeEnvelope["spans"], "\(scopePath).spans").enumerated()
         {
+          for warning in tolerated(span) { decoded.note(warning) }
           do throws(TraceKVError) {
             decoded.spans.append(
               try decodeSpan(span, "\(scopePath).spans[\(index)]", resource: resource, scope: scope))
@@ -65,6 +85,24 @@ enum OTLPDecoder {
     }
     return decoded
   }
+
+  /// The liberties a span takes that decoding accepts: base64 ids and enum
+  /// names (the protobuf-JSON mapping, which OTLP/JSON departs from).
+  private static func tolerated(_ span: JSONValue) -> [String] {
+    guard case .object(let object) = span else { return [] }
+    var warnings: [String] = []
+    for (key, bytes) in [("traceId", 16), ("spanId", 8), ("parentSpanId", 8)] {
+      if let text = object[key]?.stringValue, OTLPScalars.base64ID(text, bytes: bytes) != nil {
+        warnings.append("ids written in base64 (the protobuf-JSON mapping; OTLP/JSON wants hex) were decoded")
+      }
+    }
+    let status = object["status"]?.objectValue?["code"]
+    if case .string(let name)? = object["kind"], Int(name) == nil { warnings.append(enumNames) }
+    if case .string(let name)? = status, Int(name) == nil { warnings.append(enumNames) }
+    return warnings
+  }
+
+  private static let enumNames = "enum names (SPAN_KIND_…, STATUS_CODE_…) were read for the integers OTLP/JSON wants"
 
   private static func decodeScope(_ value: JSONValue?, _ path: String) throws(TraceKVError) -> OTLPScope {
     let object = try OTLPScalars.object(value, path)

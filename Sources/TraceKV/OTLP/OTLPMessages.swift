@@ -1,23 +1,18 @@
-/// Chat messages as OpenTelemetry instrumentations record them, read from a
-/// span's attributes and rendered as TraceKV `ChatMessage`s.
+/// Where each instrumentation family puts an LLM call's messages, read into
+/// normalized `ChatMessage`s (`MessageNormalizer`).
 ///
-/// Sources, first found wins:
-/// - GenAI semantic conventions: `gen_ai.system_instructions` + `gen_ai.input.messages`
-///   and `gen_ai.output.messages` (`[{role, parts: [{type, content | name, arguments, …}]}]`),
-///   as a JSON string or as a structured `AnyValue`;
-/// - OpenInference: `llm.input_messages.N.message.{role, content, contents…, tool_calls…}`
-///   and `llm.output_messages.N…`, flattened into dotted keys;
-/// - OpenLLMetry (older GenAI): `gen_ai.prompt.N.{role, content}`, `gen_ai.completion.N…`,
-///   or `gen_ai.prompt` holding a JSON list of `{role, content}`; semantic
-///   conventions up to 1.27 put that list in `gen_ai.content.prompt` and
-///   `gen_ai.content.completion` span events.
+/// Prompt sources, first found wins:
+/// 1. GenAI semantic conventions: `gen_ai.system_instructions` + `gen_ai.input.messages`
+///    (a JSON string or a structured `AnyValue`; also the attributes of the
+///    `gen_ai.client.inference.operation.details` event or log record);
+/// 2. OpenInference: `llm.input_messages.N.message.{role, content, contents…, tool_calls…, tool_call_id}`;
+/// 3. OpenLLMetry: `gen_ai.prompt.N.{role, content, tool_calls.K.*, tool_call_id}`;
+/// 4. older GenAI: `gen_ai.prompt` as a JSON list (an attribute, or a `gen_ai.content.prompt` event);
+/// 5. Google ADK: `gcp.vertex.agent.llm_request` (`config.system_instruction` + `contents`).
 ///
-/// Rendering (the rule that makes rebuilt prompts comparable byte for byte):
-/// a message that is plain text (only `content: "…"`, or only `parts` with one
-/// `{type: "text", content: "…"}`) renders as that text; any other message
-/// renders as the compact JSON of its members other than `role`, so tool calls
-/// and multi-part content are kept, and the content is never empty (empty
-/// content would be dropped by TraceBrain's normalization).
+/// Reply sources (the first output message): `gen_ai.output.messages`,
+/// `llm.output_messages.0.message`, `gen_ai.completion.0`, `gen_ai.completion`
+/// (a JSON list, or the deprecated single object), `gcp.vertex.agent.llm_response`.
 enum OTLPMessages {
   /// Attribute keys that hold a prompt. An LLM span's prompt is cumulative (it
   /// repeats the whole conversation), so once it is delta-encoded these keys
@@ -26,150 +21,140 @@ enum OTLPMessages {
     promptKeys.contains(key) || key.hasPrefix("llm.input_messages.") || key.hasPrefix("gen_ai.prompt.")
   }
   private static let promptKeys: Set<String> = [
-    "gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.prompt", "input.value",
+    "gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.prompt", "gcp.vertex.agent.llm_request",
   ]
-
-  /// The whole prompt an LLM span was sent, system instructions first; nil when
-  /// the span records none, or records one this reader cannot render whole (a
-  /// message that is not an object): then the span keeps its prompt attributes
-  /// as they were, since a delta would lose part of them.
-  static func prompt(in attributes: JSONObject) -> [ChatMessage]? {
-    if let input = jsonList(attributes["gen_ai.input.messages"]) {
-      var messages: [JSONValue] = []
-      if let instructions = jsonList(attributes["gen_ai.system_instructions"]), !instructions.isEmpty {
-        messages.append(.object(JSONObject(["role": .string("system"), "parts": .array(instructions)])))
-      }
-      return renderAll(messages + input)
-    }
-    if let messages = unflatten(attributes, prefix: "llm.input_messages.") {
-      return renderAll(messages.map { $0.objectValue?["message"] ?? .null })
-    }
-    if let messages = unflatten(attributes, prefix: "gen_ai.prompt.") { return renderAll(messages) }
-    if let messages = jsonList(attributes["gen_ai.prompt"]) { return renderAll(messages) }
-    return nil
-  }
-
-  private static func renderAll(_ messages: [JSONValue]) -> [ChatMessage]? {
-    let objects = messages.compactMap(\.objectValue)
-    return objects.count == messages.count ? objects.map(render) : nil
-  }
-
-  /// The first output message (the model's reply), as recorded; nil when none.
-  static func output(in attributes: JSONObject) -> JSONObject? {
-    if let messages = jsonList(attributes["gen_ai.output.messages"]) { return messages.first?.objectValue }
-    if let messages = unflatten(attributes, prefix: "llm.output_messages.") {
-      return messages.first?.objectValue?["message"]?.objectValue
-    }
-    if let messages = unflatten(attributes, prefix: "gen_ai.completion.") {
-      return messages.first?.objectValue
-    }
-    if let messages = jsonList(attributes["gen_ai.completion"]) { return messages.first?.objectValue }
-    return nil
-  }
 
   /// Semantic conventions up to 1.27 recorded the messages as span events
   /// (`gen_ai.content.prompt` with `gen_ai.prompt`, `gen_ai.content.completion`
-  /// with `gen_ai.completion`, each a JSON list of `{role, content}`).
+  /// with `gen_ai.completion`); later ones as one event (or log record)
+  /// carrying the attributes `gen_ai.input.messages` and `gen_ai.output.messages`.
   static let promptEventName = "gen_ai.content.prompt"
   static let completionEventName = "gen_ai.content.completion"
+  static let operationDetailsName = "gen_ai.client.inference.operation.details"
 
-  /// A recorded message as a `ChatMessage` (see the rendering rule above).
-  static func render(_ message: JSONObject) -> ChatMessage {
-    var rest = message
-    rest["role"] = nil
-    let role = message["role"]?.stringValue ?? ""
-    return ChatMessage(
-      role: role.isEmpty ? "unknown" : role, content: plainText(rest) ?? JSONWriter.compact(.object(rest)))
+  /// Per-message events (semantic conventions 1.28–1.36, as span events or
+  /// log records): each carries one prompt message in its body; `gen_ai.choice`
+  /// carries the reply (`{index, finish_reason, message}`).
+  static let messageEventRoles = [
+    "gen_ai.system.message": "system", "gen_ai.user.message": "user", "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+  ]
+  static let choiceEventName = "gen_ai.choice"
+
+  /// The message a per-message event carries, as a recorded message object.
+  static func eventMessage(_ event: OTLPEvent) -> JSONValue? {
+    guard let role = messageEventRoles[event.name] else { return nil }
+    var message = eventBody(event)
+    if message["role"]?.stringValue?.isEmpty != false { message["role"] = .string(role) }
+    if role == "tool", message["tool_call_id"] == nil, let id = message["id"] {
+      message["tool_call_id"] = id
+      message["id"] = nil
+    }
+    return .object(message)
   }
 
-  /// The model's reply as the next prompt repeats it: output-only members
-  /// (`finish_reason`) are not part of the conversation.
-  static func renderReply(_ output: JSONObject) -> ChatMessage {
-    var message = output
+  /// The reply a `gen_ai.choice` event carries.
+  static func choice(_ event: OTLPEvent) -> ChatMessage? {
+    let body = eventBody(event)
+    var message = body["message"]?.objectValue ?? body
+    message["index"] = nil
     message["finish_reason"] = nil
-    return render(message)
+    // OpenLLMetry's event mode puts the calls beside the message, not in it.
+    if message["tool_calls"] == nil, let calls = body["tool_calls"] { message["tool_calls"] = calls }
+    if message["role"]?.stringValue?.isEmpty != false { message["role"] = .string("assistant") }
+    return MessageNormalizer.normalize(.object(message)).first
   }
 
-  private static func plainText(_ members: JSONObject) -> String? {
-    guard members.count == 1 else { return nil }
-    if case .string(let text)? = members["content"], !text.isEmpty { return text }
-    if case .array(let parts)? = members["parts"], parts.count == 1, case .object(let part) = parts[0],
-      part.count == 2,
-      part["type"] == .string("text"), case .string(let text)? = part["content"], !text.isEmpty
+  /// A log record's body (`log.body`), else the event's own attributes (span events).
+  private static func eventBody(_ event: OTLPEvent) -> JSONObject {
+    if let body = event.attributes[OTLPLogRecord.bodyKey] {
+      if let object = jsonObject(body) { return object }
+      return JSONObject(["content": body])
+    }
+    var attributes = event.attributes
+    for key in attributes.keys where key.hasPrefix("gen_ai.") || key == "event.name" { attributes[key] = nil }
+    return attributes
+  }
+
+  /// The whole prompt an LLM span was sent, system instructions first; nil when
+  /// the span records none.
+  static func prompt(in attributes: JSONObject) -> [ChatMessage]? {
+    if let input = MessageNormalizer.normalize(list: attributes["gen_ai.input.messages"]) {
+      return systemInstructions(attributes["gen_ai.system_instructions"]) + input
+    }
+    if let messages = unflatten(attributes, prefix: "llm.input_messages.") {
+      return messages.flatMap { MessageNormalizer.normalize($0.objectValue?["message"] ?? .null) }
+    }
+    if let messages = unflatten(attributes, prefix: "gen_ai.prompt.") {
+      return messages.flatMap(MessageNormalizer.normalize)
+    }
+    if let messages = MessageNormalizer.normalize(list: attributes["gen_ai.prompt"]) { return messages }
+    if let request = jsonObject(attributes["gcp.vertex.agent.llm_request"]),
+      let contents = request["contents"]?.arrayValue, !contents.isEmpty
     {
-      return text
+      let config = request["config"]?.objectValue
+      return systemInstructions(config?["system_instruction"]) + contents.flatMap(MessageNormalizer.normalize)
     }
     return nil
   }
 
-  /// A tool call of a reply.
-  struct ToolCall {
-    var id: String?
-    var name: JSONValue?
-    var arguments: JSONValue?
+  /// The model's reply (the first output message); nil when none is recorded.
+  static func reply(in attributes: JSONObject) -> ChatMessage? {
+    func first(_ messages: [ChatMessage]?) -> ChatMessage? {
+      messages?.first { $0.role == "assistant" } ?? messages?.first
+    }
+    if let messages = MessageNormalizer.normalize(list: attributes["gen_ai.output.messages"]) {
+      return first(messages)
+    }
+    if let messages = unflatten(attributes, prefix: "llm.output_messages.") {
+      return first(
+        messages.prefix(1).flatMap { MessageNormalizer.normalize($0.objectValue?["message"] ?? .null) })
+    }
+    if let messages = unflatten(attributes, prefix: "gen_ai.completion.") {
+      return first(messages.prefix(1).flatMap(MessageNormalizer.normalize))
+    }
+    if let messages = MessageNormalizer.normalize(list: attributes["gen_ai.completion"]) {
+      return first(messages)
+    }
+    if let object = jsonObject(attributes["gen_ai.completion"]) {
+      var message = object
+      if message["role"] == nil { message["role"] = .string("assistant") }
+      return first(MessageNormalizer.normalize(.object(message)))
+    }
+    if let response = jsonObject(attributes["gcp.vertex.agent.llm_response"]),
+      let content = response["content"]
+    {
+      return first(MessageNormalizer.normalize(content))
+    }
+    return nil
   }
 
-  /// The tool calls of a reply: GenAI `tool_call` parts, OpenInference
-  /// `tool_calls[].tool_call.{id, function}`, OpenLLMetry `tool_calls[]`.
-  static func toolCalls(of output: JSONObject) -> [ToolCall] {
-    var calls: [ToolCall] = []
-    for part in output["parts"]?.arrayValue ?? [] {
-      guard let part = part.objectValue, part["type"] == .string("tool_call") else { continue }
-      calls.append(ToolCall(id: part["id"]?.stringValue, name: part["name"], arguments: part["arguments"]))
+  /// `gen_ai.system_instructions` (a list of parts, or a text) as one system message.
+  private static func systemInstructions(_ value: JSONValue?) -> [ChatMessage] {
+    let message: JSONValue
+    if let parts = MessageNormalizer.jsonList(value) {
+      message = .object(JSONObject(["role": .string("system"), "parts": .array(parts)]))
+    } else if case .string(let text)? = value, !text.isEmpty {
+      message = .object(JSONObject(["role": .string("system"), "content": .string(text)]))
+    } else {
+      return []
     }
-    for item in output["tool_calls"]?.arrayValue ?? [] {
-      guard let item = item.objectValue else { continue }
-      let call = item["tool_call"]?.objectValue ?? item
-      let function = call["function"]?.objectValue ?? call
-      calls.append(
-        ToolCall(id: call["id"]?.stringValue, name: function["name"], arguments: function["arguments"]))
+    return MessageNormalizer.normalize(message)
+  }
+
+  /// An object given as a structured value or as JSON text.
+  static func jsonObject(_ value: JSONValue?) -> JSONObject? {
+    switch value {
+    case .object(let object)?: return object
+    case .string(let text)?: return (try? JSONParser.parse(text))?.objectValue
+    default: return nil
     }
-    return calls
   }
 
   /// The tool calls of a reply as TraceBrain writes `tool_code`: `name(arguments)`, one per line.
-  static func toolCode(of output: JSONObject) -> String? {
-    let calls = toolCalls(of: output).map { call in
-      let arguments: String
-      switch call.arguments {
-      case nil, .null?: arguments = ""
-      case .string(let text)?: arguments = text
-      case let value?: arguments = JSONWriter.compact(value)
-      }
-      return "\(call.name?.text ?? "")(\(arguments))"
-    }
-    return calls.isEmpty ? nil : calls.joined(separator: "\n")
-  }
-
-  /// The reasoning parts of a GenAI reply.
-  static func thought(of output: JSONObject) -> String? {
-    let texts = (output["parts"]?.arrayValue ?? []).compactMap { part -> String? in
-      guard let part = part.objectValue, part["type"] == .string("reasoning") else { return nil }
-      return part["content"]?.text
-    }
-    return texts.isEmpty ? nil : texts.joined(separator: "\n")
-  }
-
-  /// The text of a reply (GenAI text parts, or `content`).
-  static func text(of output: JSONObject) -> String? {
-    if let parts = output["parts"]?.arrayValue {
-      let texts = parts.compactMap { part -> String? in
-        guard let part = part.objectValue, part["type"] == .string("text") else { return nil }
-        return part["content"]?.text
-      }
-      return texts.isEmpty ? nil : texts.joined()
-    }
-    if case .string(let text)? = output["content"], !text.isEmpty { return text }
-    return nil
-  }
-
-  /// A list given as a structured array or as JSON text (GenAI allows both).
-  private static func jsonList(_ value: JSONValue?) -> [JSONValue]? {
-    switch value {
-    case .array(let items)?: return items
-    case .string(let text)?: return (try? JSONParser.parse(text))?.arrayValue
-    default: return nil
-    }
+  static func toolCode(of reply: ChatMessage) -> String? {
+    guard let calls = reply.toolCalls, !calls.isEmpty else { return nil }
+    return calls.map { "\($0.name)(\($0.arguments))" }.joined(separator: "\n")
   }
 
   /// Rebuilds the list that dotted keys flatten (`prefix` + `0.message.role` …):

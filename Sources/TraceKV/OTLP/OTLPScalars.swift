@@ -107,6 +107,16 @@ enum OTLPScalars {
       if allowMissing { return nil }
       throw fail(path, "is missing")
     }
+    if text.utf8.count != bytes * 2, let decoded = base64ID(text, bytes: bytes) {
+      // The protobuf-JSON mapping writes bytes as base64, which OTLP/JSON
+      // forbids for ids; a base64 text of the right length cannot be hex
+      // (22 or 24 characters for a trace id, 11 or 12 for a span id).
+      if decoded.allSatisfy({ $0 == 0 }) {
+        if allowMissing { return nil }
+        throw fail(path, "is all zeros, which OpenTelemetry defines as invalid")
+      }
+      return decoded.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
     guard text.utf8.count == bytes * 2 else {
       throw fail(
         path, "must be \(bytes * 2) hex characters (\(bytes) bytes), got \(text.utf8.count) characters")
@@ -117,6 +127,15 @@ enum OTLPScalars {
       throw fail(path, "is all zeros, which OpenTelemetry defines as invalid")
     }
     return text.lowercased()
+  }
+
+  /// The bytes of an id written in base64, when it decodes to exactly `bytes` bytes.
+  static func base64ID(_ text: String, bytes: Int) -> [UInt8]? {
+    guard text.utf8.count != bytes * 2, text.utf8.count <= (bytes + 2) / 3 * 4 else { return nil }
+    var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+    if standard.utf8.count % 4 != 0 { standard += String(repeating: "=", count: 4 - standard.utf8.count % 4) }
+    guard let data = Data(base64Encoded: standard), data.count == bytes else { return nil }
+    return Array(data)
   }
 
   private static func isHexDigit(_ byte: UInt8) -> Bool {
@@ -136,5 +155,11 @@ enum OTLPScalars {
     if standard.utf8.count % 4 != 0 { standard += String(repeating: "=", count: 4 - standard.utf8.count % 4) }
     guard let data = Data(base64Encoded: standard) else { throw fail(path, "must be base64") }
     return data.base64EncodedString()
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }

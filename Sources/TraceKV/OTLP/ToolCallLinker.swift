@@ -18,8 +18,8 @@ enum ToolCallLinker {
     var llmByParent: [String: [(start: Int64, spanID: String)]] = [:]
     for span in spans where span.isLLM {
       llmByParent[span.parentID ?? "", default: []].append((start(span), span.spanID))
-      guard let output = OTLPMessages.output(in: span.attributes) else { continue }
-      for case let id? in OTLPMessages.toolCalls(of: output).map(\.id) where callerOfCall[id] == nil {
+      let calls = span.replyMessages.flatMap { $0.toolCalls ?? [] }
+      for case let id? in calls.map(\.id) where callerOfCall[id] == nil {
         callerOfCall[id] = span.spanID
       }
     }

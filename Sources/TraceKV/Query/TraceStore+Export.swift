@@ -58,8 +58,24 @@ extension TraceStore {
 }
 
 extension ChatMessage {
-  /// `{"role", "content"}`.
-  public var json: JSONValue { .object(JSONObject(["role": .string(role), "content": .string(content)])) }
+  /// `{"role", "content"}`, plus `tool_calls` (`[{id, name, arguments}]`),
+  /// `tool_call_id` and `reasoning` when the message has them.
+  public var json: JSONValue {
+    var object = JSONObject(["role": .string(role), "content": .string(content)])
+    if let toolCalls {
+      object["tool_calls"] = .array(
+        toolCalls.map { call in
+          .object(
+            JSONObject([
+              "id": call.id.map(JSONValue.string) ?? .null, "name": .string(call.name),
+              "arguments": .string(call.arguments),
+            ]))
+        })
+    }
+    if let toolCallID { object["tool_call_id"] = .string(toolCallID) }
+    if let reasoning { object["reasoning"] = .string(reasoning) }
+    return .object(object)
+  }
 }
 
 extension Turn {

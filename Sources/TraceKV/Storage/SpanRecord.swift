@@ -12,7 +12,7 @@ enum SpanRecord {
     SpanKey.type, SpanKey.newContent, SpanKey.completion, SpanKey.thought, SpanKey.toolCode,
     SpanKey.finalAnswer, SpanKey.toolName, SpanKey.toolInput, SpanKey.toolOutput, SpanKey.statusCode,
     SpanKey.statusDescription, SpanKey.model, SpanKey.contextFrom, SpanKey.fullPrompt,
-    SpanKey.toolCaller,
+    SpanKey.toolCaller, SpanKey.reply,
   ]
   private static let liftedIndex = Dictionary(uniqueKeysWithValues: liftedKeys.enumerated().map { ($1, $0) })
 
@@ -189,4 +189,5 @@ struct SpanView {
   var contextFrom: String? { mask & (1 << 24) != 0 ? lifted(12) : nil }
   var hasFullPrompt: Bool { mask & (1 << 27) != 0 && lifted(13) == "true" }
   var toolCaller: String? { mask & (1 << 28) != 0 ? lifted(14) : nil }
+  var reply: String? { mask & (1 << 30) != 0 ? lifted(15) : nil }
 }

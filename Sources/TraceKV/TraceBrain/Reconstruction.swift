@@ -1,11 +1,44 @@
-/// One chat message of a rebuilt context.
+/// One chat message of a rebuilt context. TraceBrain messages are a role and
+/// a text; messages ingested from OpenTelemetry may also carry the tool calls
+/// the model asked for, the id of the call a tool message answers, and the
+/// model's reasoning (`OTLPMessages` maps every instrumentation into this).
 public struct ChatMessage: Sendable, Hashable, Codable {
   public var role: String
   public var content: String
+  /// Tool calls the message asks for; nil when none.
+  public var toolCalls: [ToolCall]?
+  /// The tool call this message answers (role `tool`).
+  public var toolCallID: String?
+  /// The model's reasoning, when the instrumentation recorded it.
+  public var reasoning: String?
 
-  public init(role: String, content: String) {
+  public init(
+    role: String, content: String, toolCalls: [ToolCall]? = nil, toolCallID: String? = nil, reasoning: String? = nil
+  ) {
     self.role = role
     self.content = content
+    self.toolCalls = toolCalls
+    self.toolCallID = toolCallID
+    self.reasoning = reasoning
+  }
+
+  /// A call of a tool: its id (when recorded), name and arguments as JSON text.
+  public struct ToolCall: Sendable, Hashable, Codable {
+    public var id: String?
+    public var name: String
+    public var arguments: String
+
+    public init(id: String?, name: String, arguments: String) {
+      self.id = id
+      self.name = name
+      self.arguments = arguments
+    }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case role, content, reasoning
+    case toolCalls = "tool_calls"
+    case toolCallID = "tool_call_id"
   }
 }
 
@@ -38,6 +71,8 @@ protocol ReconstructableSpan {
   var hasFullPrompt: Bool { get }
   /// `tracekv.tool.llm_span_id` (OTLP ingest): the LLM span a tool span served.
   var toolCaller: String? { get }
+  /// `tracekv.llm.reply` (OTLP ingest): the reply as a message with its tool calls.
+  var reply: String? { get }
 }
 
 extension Span: ReconstructableSpan {
@@ -45,6 +80,26 @@ extension Span: ReconstructableSpan {
   var contextFrom: String? { attributes[SpanKey.contextFrom]?.stringValue }
   var hasFullPrompt: Bool { attributes[SpanKey.fullPrompt] == .bool(true) }
   var toolCaller: String? { attributes[SpanKey.toolCaller]?.stringValue }
+  var reply: String? { attributes[SpanKey.reply]?.stringValue }
+}
+
+extension ReconstructableSpan {
+  /// Whether OTLP ingest encoded the span: its messages may carry tool calls.
+  var isOTLPEncoded: Bool { contextFrom != nil || hasFullPrompt || reply != nil }
+
+  /// The span's own new messages.
+  var newMessages: [ChatMessage] {
+    Reconstruction<Self>.normalize(newContent, extended: isOTLPEncoded)
+  }
+
+  /// What reconstruction appends after this span when a later step follows
+  /// it: the recorded reply message (OTLP), else the completion as an
+  /// assistant message when non-empty (TRACEBRAIN.md §2).
+  var replyMessages: [ChatMessage] {
+    if let reply { return Reconstruction<Self>.normalize(reply, extended: true) }
+    guard let completion, !completion.isEmpty else { return [] }
+    return [ChatMessage(role: "assistant", content: completion)]
+  }
 }
 
 extension SpanView: ReconstructableSpan {}
@@ -74,7 +129,11 @@ struct Reconstruction<S: ReconstructableSpan> {
   /// stops at "" or at a span whose delta is its whole prompt. Spans without
   /// those attributes (every TraceBrain trace) walk exactly as the reference.
   /// - Complexity: O(n) in the span count.
-  func path(to target: S) -> [S] {
+  ///
+  /// `throughFullPrompts` (turns): a span whose delta is its whole prompt
+  /// still names the step before it in `context_from`, when there was one, so
+  /// the earlier steps stay in the turns although its prompt starts afresh.
+  func path(to target: S, throughFullPrompts: Bool = false) -> [S] {
     var byID: [String: Int] = [:]
     for (index, span) in spans.enumerated() where byID[span.spanID] == nil { byID[span.spanID] = index }
     var path: [S] = []
@@ -82,7 +141,8 @@ struct Reconstruction<S: ReconstructableSpan> {
     var current: S? = target
     while let span = current, visited.insert(span.spanID).inserted {
       if span.type == .llmInference { path.append(span) }
-      if span.hasFullPrompt || span.contextFrom == "" { break }
+      if (span.hasFullPrompt && !throughFullPrompts) || span.contextFrom == "" { break }
+      if span.hasFullPrompt && span.contextFrom == nil { break }
       current = (span.contextFrom ?? span.parentID).flatMap { byID[$0] }.map { spans[$0] }
     }
     return path.reversed()
@@ -99,17 +159,15 @@ struct Reconstruction<S: ReconstructableSpan> {
     let path = path(to: target)
     var messages = leadingMessages(path)
     for (position, span) in path.enumerated() {
-      messages += Self.normalize(span.newContent)
-      if position < path.count - 1, let completion = span.completion, !completion.isEmpty {
-        messages.append(ChatMessage(role: "assistant", content: completion))
-      }
+      messages += span.newMessages
+      if position < path.count - 1 { messages += span.replyMessages }
     }
     return messages
   }
 
   func turns() -> [Turn] {
     guard let target else { return [] }
-    let path = path(to: target)
+    let path = path(to: target, throughFullPrompts: true)
     var firstToolOutput: [String: String?] = [:]
     for span in spans where span.type == .toolExecution {
       if let parent = span.toolCaller ?? span.parentID, firstToolOutput[parent] == nil {
@@ -119,14 +177,14 @@ struct Reconstruction<S: ReconstructableSpan> {
     var messages = leadingMessages(path)
     var turns: [Turn] = []
     for (position, span) in path.enumerated() {
-      messages += Self.normalize(span.newContent)
+      // A whole prompt (OTLP, not a continuation) starts the context afresh.
+      if span.hasFullPrompt { messages = [] }
+      messages += span.newMessages
       turns.append(
         Turn(
           promptForModel: messages, modelCompletion: span.completion, thought: span.thought,
           toolCode: span.toolCode, toolOutput: firstToolOutput[span.spanID] ?? nil))
-      if position < path.count - 1, let completion = span.completion, !completion.isEmpty {
-        messages.append(ChatMessage(role: "assistant", content: completion))
-      }
+      if position < path.count - 1 { messages += span.replyMessages }
     }
     return turns
   }
@@ -145,7 +203,12 @@ struct Reconstruction<S: ReconstructableSpan> {
   /// `new_content` is a JSON string holding a message or a list of them; keep
   /// the items with a non-empty role and content, as strings. A string that is
   /// not JSON gives nothing.
-  static func normalize(_ newContent: String?) -> [ChatMessage] {
+  ///
+  /// `extended` (spans OTLP ingest encoded): `tool_calls` (`[{id, name,
+  /// arguments}]`), `tool_call_id` and `reasoning` are read too, and a message
+  /// with tool calls is kept with empty content. TraceBrain's reference drops
+  /// those members, so plain TraceBrain spans never read them.
+  static func normalize(_ newContent: String?, extended: Bool = false) -> [ChatMessage] {
     guard let newContent, let parsed = try? JSONParser.parse(newContent) else { return [] }
     let items: [JSONValue]
     switch parsed {
@@ -154,11 +217,27 @@ struct Reconstruction<S: ReconstructableSpan> {
     default: return []
     }
     return items.compactMap { item in
-      guard case .object(let message) = item, case .string(let role)? = message["role"], !role.isEmpty,
-        let content = message["content"], !isEmpty(content)
-      else { return nil }
-      return ChatMessage(role: role, content: content.text)
+      guard case .object(let message) = item, case .string(let role)? = message["role"], !role.isEmpty else {
+        return nil
+      }
+      let content = message["content"] ?? .null
+      guard extended else { return isEmpty(content) ? nil : ChatMessage(role: role, content: content.text) }
+      let calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { call -> ChatMessage.ToolCall? in
+        guard let call = call.objectValue, let name = call["name"]?.stringValue else { return nil }
+        return ChatMessage.ToolCall(
+          id: call["id"]?.stringValue, name: name, arguments: call["arguments"]?.stringValue ?? "")
+      }
+      let normalized = ChatMessage(
+        role: role, content: isEmpty(content) ? "" : content.text, toolCalls: calls.isEmpty ? nil : calls,
+        toolCallID: message["tool_call_id"]?.stringValue, reasoning: message["reasoning"]?.stringValue)
+      return normalized.isBlank ? nil : normalized
     }
+  }
+
+  /// `new_content` (and `tracekv.llm.reply`) as TraceKV writes it for OTLP
+  /// spans: the inverse of `normalize(_:extended: true)`.
+  static func encode(_ messages: some Sequence<ChatMessage>) -> String {
+    JSONWriter.compact(.array(messages.map(\.json)))
   }
 
   /// "Non-empty" content: not null, not an empty string, list or object

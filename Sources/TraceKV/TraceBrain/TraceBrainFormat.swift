@@ -10,6 +10,9 @@ struct IncomingTrace {
   /// span id, still to be delta-encoded against what the store holds
   /// (`DeltaEncoder`). nil for a TraceBrain trace, which arrives as deltas.
   var prompts: [String: [ChatMessage]]? = nil
+  /// OTLP ingest only: the spans and log records the trace was assembled
+  /// from, so log records waiting in the store can join it when it is written.
+  var otlpSource: OTLPTraceSource? = nil
 }
 
 /// Reads and writes the TraceBrain trace format (docs/trace-format.md §1).

@@ -1,0 +1,56 @@
+/// What a trace's model calls did, counted once each: LLM calls, the tool
+/// calls the model asked for (apart from the tool executions the trace
+/// recorded, which may differ: a call refused, retried or run elsewhere), and
+/// the tokens of the calls (`tracebrain.usage` of `llm_inference` spans, which
+/// OTLP ingest writes per call only, so agent totals are not added again).
+public struct LLMCallSummary: Sendable, Equatable {
+  public var llmCalls = 0
+  /// The names of the tools the model asked for, in call order.
+  public var toolCallsRequested: [String] = []
+  /// `tool_execution` spans.
+  public var toolExecutions = 0
+  public var inputTokens = 0
+  public var outputTokens = 0
+  public var cachedTokens = 0
+  public var reasoningTokens = 0
+
+  public init() {}
+
+  /// `{llm_calls, tool_calls_requested, tool_executions, usage: {input_tokens, output_tokens, cached_tokens, reasoning_tokens}}`.
+  public var json: JSONValue {
+    .object(
+      JSONObject([
+        "llm_calls": .int(llmCalls), "tool_calls_requested": .array(toolCallsRequested.map(JSONValue.string)),
+        "tool_executions": .int(toolExecutions),
+        "usage": .object(
+          JSONObject([
+            "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens),
+            "cached_tokens": .int(cachedTokens), "reasoning_tokens": .int(reasoningTokens),
+          ])),
+      ]))
+  }
+}
+
+extension TraceStore {
+  /// Counts a trace's LLM calls, requested tool calls, tool executions and tokens.
+  /// Throws `notFound` for an unknown trace.
+  public func callSummary(traceID: String) throws -> LLMCallSummary {
+    guard let trace = try trace(id: traceID) else {
+      throw TraceKVError.notFound("no trace with id '\(traceID)' in the store")
+    }
+    var summary = LLMCallSummary()
+    for span in trace.spansInTimeOrder {
+      if span.isTool { summary.toolExecutions += 1 }
+      guard span.isLLM else { continue }
+      summary.llmCalls += 1
+      summary.toolCallsRequested += span.replyMessages.flatMap { $0.toolCalls ?? [] }.map(\.name)
+      let usage = span.attributes[SpanKey.usage]?.objectValue
+      func tokens(_ key: String) -> Int { usage?[key]?.intValue ?? 0 }
+      summary.inputTokens += tokens("prompt_tokens")
+      summary.outputTokens += tokens("completion_tokens")
+      summary.cachedTokens += tokens("cached_tokens")
+      summary.reasoningTokens += tokens("reasoning_tokens")
+    }
+    return summary
+  }
+}
