@@ -90,7 +90,10 @@ struct CrashBenchCommand: ParsableCommand {
         }
         guard index >= present else { continue }
         let lexical = try store.search(SearchQuery(text: workload.token(index), mode: .lexical, limit: 1)).hits
-        let vector = try store.search(SearchQuery(text: workload.token(index), mode: .vector, limit: 50)).hits
+        // Membership of the vector index, not relevance: no similarity floor.
+        let vector = try store.search(
+          SearchQuery(text: workload.token(index), mode: .vector, limit: 50, minSimilarity: 0)
+        ).hits
         if lexical.first?.traceID != id || vector.isEmpty {
           failures.append("round \(round): trace \(index) is not found by search")
         }

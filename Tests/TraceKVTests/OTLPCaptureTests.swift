@@ -54,7 +54,7 @@ import Testing
       !$0.isBlank
     }
     let requested = (expected["tool_calls_requested"]?.arrayValue ?? []).compactMap(\.stringValue)
-    let summary = try temporary.store.callSummary(traceID: traceID)
+    let summary = try #require(try temporary.store.callSummary(traceID: traceID))
     if expected["content_captured"] == .bool(false) {
       // `expected.json` then lists what the script did, an upper bound of what the data holds
       // (openai-v2's default mode sends no message at all): what TraceKV rebuilds is part of it.

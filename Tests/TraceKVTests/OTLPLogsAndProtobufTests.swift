@@ -31,7 +31,7 @@ import Testing
     #expect(turns.map(\.modelCompletion) == [nil, "It is cold in Oslo: -3C."])
     #expect(turns.first?.toolCode == #"get_weather({"city": "Oslo"})"#)
     #expect(turns.first?.toolOutput == "cold, -3C")
-    let summary = try store.callSummary(traceID: Self.traceID)
+    let summary = try #require(try store.callSummary(traceID: Self.traceID))
     #expect(
       summary.llmCalls == 2 && summary.toolCallsRequested == ["get_weather"] && summary.toolExecutions == 1)
     // The agent span's 150/30 is the sum of the calls', not added again.

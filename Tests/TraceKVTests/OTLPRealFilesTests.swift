@@ -227,7 +227,7 @@ import Testing
       }
       #expect(turns == expectedTurns, "\(trace)")
       #expect(stored.episodeID == trace.episode, "\(trace)")
-      let summary = try store.callSummary(traceID: trace.traceID)
+      let summary = try #require(try store.callSummary(traceID: trace.traceID))
       #expect(summary.llmCalls == trace.llmCalls, "\(trace)")
       #expect(summary.toolCallsRequested == trace.toolCallsRequested, "\(trace)")
       #expect(summary.toolExecutions == trace.toolExecutions, "\(trace)")

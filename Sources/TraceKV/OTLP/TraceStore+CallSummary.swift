@@ -32,12 +32,10 @@ public struct LLMCallSummary: Sendable, Equatable {
 }
 
 extension TraceStore {
-  /// Counts a trace's LLM calls, requested tool calls, tool executions and tokens.
-  /// Throws `notFound` for an unknown trace.
-  public func callSummary(traceID: String) throws -> LLMCallSummary {
-    guard let trace = try trace(id: traceID) else {
-      throw TraceKVError.notFound("no trace with id '\(traceID)' in the store")
-    }
+  /// Counts a trace's LLM calls, requested tool calls, tool executions and
+  /// tokens; nil for a trace the store does not hold.
+  public func callSummary(traceID: String) throws(TraceKVError) -> LLMCallSummary? {
+    guard let trace = try trace(id: traceID) else { return nil }
     var summary = LLMCallSummary()
     for span in trace.spansInTimeOrder {
       if span.isTool { summary.toolExecutions += 1 }

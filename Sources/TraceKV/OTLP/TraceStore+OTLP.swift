@@ -12,7 +12,15 @@ extension TraceStore {
   /// committed and what was refused (a bad span or record refuses itself
   /// only); throws `invalidInput` for a body that is not such a request.
   @discardableResult
-  public func ingestOTLP(_ body: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding, source: String) throws
+  public func ingestOTLP(_ body: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding, source: String)
+    throws(TraceKVError) -> IngestReport
+  {
+    try translatingErrors("ingest OTLP \(signal.rawValue)") {
+      try ingestRequest(body, signal: signal, encoding: encoding, source: source)
+    }
+  }
+
+  private func ingestRequest(_ body: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding, source: String) throws
     -> IngestReport
   {
     let decoded = try OTLPInput.decode(body, signal: signal, encoding: encoding)

@@ -75,7 +75,7 @@ public struct SearchQuery: Sendable {
   /// An embedder measured there has its own; any other has none.
   public static func defaultMinSimilarity(for embedder: EmbedderIdentity) -> Double {
     switch embedder.name {
-    case MiniLMEmbedder.modelName: 0.2
+    case MiniLMEmbedder.modelName: 0.25
     case HashingEmbedder.embedderName: 0.05
     default: 0
     }
