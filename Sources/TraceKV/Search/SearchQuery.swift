@@ -70,8 +70,8 @@ public struct SearchQuery: Sendable {
   }
 
   /// The similarity floor of an embedder, chosen on the retrieval
-  /// collections (BENCHMARKS.md, "Similarity floor"): the highest floor that
-  /// keeps nDCG@10 and recall@100 of hybrid search within 0.5 % of no floor.
+  /// collections (BENCHMARKS.md, "Similarity floor"): the highest floor at
+  /// which every mode keeps nDCG@10 and recall@100 within 0.5 % of no floor.
   /// An embedder measured there has its own; any other has none.
   public static func defaultMinSimilarity(for embedder: EmbedderIdentity) -> Double {
     switch embedder.name {
