@@ -4,6 +4,7 @@
 cd "$(dirname "$0")/.."
 B=.build/release/tracekv-bench
 export OPENBLAS_NUM_THREADS=1
+mkdir -p bench-results/floors
 for emb in minilm hashing; do
 for pair in "tau2-banking debian-2000" "debian-2000 tau2-banking"; do
   set -- $pair
