@@ -30,6 +30,9 @@ final class LMDBEnvironment: @unchecked Sendable {
   init(path: String, readOnly: Bool, initialMapSize: Int = LMDBEnvironment.initialMapSize, maxTables: Int = 32)
     throws(TraceKVError)
   {
+    // A truncated file would fault (SIGBUS) at the first read of a missing page.
+    var attributes = stat()
+    if stat(path, &attributes) == 0, attributes.st_size > 0 { try LMDBMetaPages.checkComplete(path: path) }
     var environment: OpaquePointer?
     var code = mdb_env_create(&environment)
     guard code == 0, let environment else { throw .lmdb(code, "create environment", path: path) }
