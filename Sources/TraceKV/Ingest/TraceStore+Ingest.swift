@@ -258,7 +258,7 @@ extension TraceStore {
     trace.spans = []
     let record = TraceRecord(
       trace: trace, spanCount: spans.count, nextSpanSequence: UInt32(spans.count),
-      eventTime: Self.eventTime(roots: spans, fallback: trace.createdAt))
+      eventTime: Trace.eventTime(spans.map { ($0.parentID, $0.startTime) }, fallback: trace.createdAt))
     try transaction.put(tables.traceIDs, key: Array(trace.traceID.utf8), value: Keys.docID(doc))
     try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode(), append: true)
     for (sequence, span) in spans.enumerated() {
@@ -312,9 +312,9 @@ extension TraceStore {
     }
     record.trace = trace
     record.spanCount += newSpans.count
-    let rootStarts = existing.filter { $0.parentID == nil }.compactMap(\.startTime)
-      + newSpans.filter { $0.parentID == nil }.compactMap(\.startTime)
-    record.eventTime = rootStarts.min()?.microseconds ?? trace.createdAt.microseconds
+    record.eventTime = Trace.eventTime(
+      existing.map { ($0.parentID, $0.startTime) } + newSpans.map { ($0.parentID, $0.startTime) },
+      fallback: trace.createdAt)
     try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
     if record.eventTime != oldEventTime {
       try transaction.delete(tables.byTime, key: Keys.byTime(oldEventTime, doc))
@@ -325,10 +325,5 @@ extension TraceStore {
     }
     index.textChanged(doc, record, isNew: false)
     return newSpans.count
-  }
-
-  /// The earliest start of a root span, else `fallback` (TRACEBRAIN.md §5).
-  static func eventTime(roots spans: [Span], fallback: Timestamp) -> Int64 {
-    spans.lazy.filter { $0.parentID == nil }.compactMap(\.startTime).min()?.microseconds ?? fallback.microseconds
   }
 }
