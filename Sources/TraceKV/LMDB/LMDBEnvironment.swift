@@ -18,9 +18,13 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   let path: String
   let isReadOnly: Bool
-  private let handle: OpaquePointer
+  let handle: OpaquePointer
   /// Serializes this process's writers, so a resize never races a write.
-  private let writerLock = NSLock()
+  let writerLock = NSLock()
+  /// The lock file, opened for `repairStaleLock` (under `writerLock`) and
+  /// kept open until LMDB has closed: closing any descriptor of a file drops
+  /// every POSIX lock this process holds on it, LMDB's included.
+  private var lockDescriptor: Int32 = -1
   /// Shared by transactions, exclusive while the map size changes: LMDB
   /// requires that no transaction of this process is active then.
   private let mapLock = ReadWriteLock()
@@ -86,7 +90,16 @@ final class LMDBEnvironment: @unchecked Sendable {
     return (environment, mdb_env_open(environment, path, flags, 0o600))
   }
 
-  deinit { mdb_env_close(handle) }
+  deinit {
+    mdb_env_close(handle)
+    if lockDescriptor >= 0 { close(lockDescriptor) }
+  }
+
+  /// The lock file's descriptor, opened once; call with `writerLock` held.
+  func lockFileDescriptor() -> Int32? {
+    if lockDescriptor < 0 { lockDescriptor = open(path + "-lock", O_RDWR | O_CLOEXEC) }
+    return lockDescriptor >= 0 ? lockDescriptor : nil
+  }
 
   /// LMDB forbids opening one environment twice in a process (its locks are
   /// per process), so every opener of a file shares one instance.
@@ -140,17 +153,31 @@ final class LMDBEnvironment: @unchecked Sendable {
   /// Runs `body` in a read-only transaction that sees the latest commit of any process.
   @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
   func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+    var repaired = false
     while true {
+      var stale = false
       let outcome: R? = try mapLock.withShared {
+        // Read before the transaction begins, so that a commit landing meanwhile is not taken for damage.
+        let newest = repaired || isReadOnly ? 0 : newestCommit
         var transaction: OpaquePointer?
         let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
         if code == MDB_MAP_RESIZED { return nil }
         guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
         let owned = OwnedTransaction(handle: transaction, isWritable: false)
+        // Older than a commit made before it began: a writer was killed mid-commit (LMDBLockFile).
+        if UInt64(mdb_txn_id(transaction)) < newest {
+          stale = true
+          return nil
+        }
         return try body(owned.transaction)  // aborted (LMDB's way to end a reader) when it goes out of scope
       }
       if let outcome { return outcome }
-      try adoptGrownMap()
+      if stale {
+        repairStaleLock()
+        repaired = true
+      } else {
+        try adoptGrownMap()
+      }
     }
   }
 
