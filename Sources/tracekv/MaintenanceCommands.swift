@@ -103,7 +103,9 @@ struct VerifyCommand: ParsableCommand {
   func run() throws {
     let problems: [(table: String, message: String)]
     do {
-      problems = try storeOptions.open(readOnly: true).verify().map { ($0.table, $0.message) }
+      // The pages first, without LMDB, which may end the process on a damaged one.
+      let pages = try TraceStore.verifyPages(path: storeOptions.path)
+      problems = try (pages.isEmpty ? storeOptions.open(readOnly: true).verify() : pages).map { ($0.table, $0.message) }
     } catch let error as TraceKVError where error.kind == .corrupted {
       // Damage found before LMDB could read the file (e.g. truncation) is a finding, not a failure to verify.
       problems = [("file", error.message)]

@@ -225,3 +225,41 @@ import Testing
     #expect(try temporary.store.verify() == [])
   }
 }
+
+/// A store in a folder the reader cannot write, without its lock file: read
+/// without a lock; a writable open names the lock file. Run as `nobody`
+/// (root ignores permissions), so it needs root and util-linux's `setpriv`.
+@Suite struct ReadOnlyFolderTests {
+  @Test func aReadOnlyFolderWithoutALockFileIsReadable() throws {
+    let tracekv = Paths.product("tracekv")
+    try #require(FileManager.default.fileExists(atPath: tracekv.path), "build the tracekv product first")
+    try #require(getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root and setpriv")
+    let temporary = try TemporaryStore.withSamples()
+    let folder = temporary.directory.path("read-only")
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+    let path = folder + "/traces.tkv"
+    try temporary.store.backup(to: path)
+    let manager = FileManager.default
+    try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: temporary.directory.url.path)
+    try manager.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+    try manager.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder)
+    defer { try? manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder) }
+    func asNobody(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+      try run(URL(fileURLWithPath: "/usr/bin/setpriv"),
+              ["--reuid=nobody", "--regid=nogroup", "--clear-groups", tracekv.path, "--store", path] + arguments)
+    }
+    let search = try asNobody(["search", "order status", "--mode", "lexical", "--json"])
+    #expect(search.status == 0, "\(search.error)")
+    let expected = try temporary.store.search(SearchQuery(text: "order status", mode: .lexical)).hits.map(\.traceID)
+    let found = try JSONParser.parse(search.output).objectValue?["results"]?.arrayValue?
+      .compactMap { $0.objectValue?["trace_id"]?.stringValue }
+    #expect(found == expected)
+    #expect(!manager.fileExists(atPath: path + "-lock"))
+    #expect(try asNobody(["verify"]).status == 0)
+    // Writable file, read-only folder: the error names the lock file.
+    try manager.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder)
+    chmod(path, 0o666)
+    let write = try asNobody(["delete", "nothing"])
+    #expect(write.status == 1 && write.error.contains("\(path)-lock") && write.error.contains("lock file"), "\(write.error)")
+  }
+}

@@ -47,14 +47,19 @@ import Testing
   @Test func theAnswerCheckerFindsWrongAnswers() throws {
     let temporary = try TemporaryStore.withSamples()
     let store = temporary.store
-    let query = SearchQuery(text: "order", mode: .lexical, filter: TraceFilter(minRating: 5), limit: 2, offset: 1)
+    let query = SearchQuery(text: "tool error", mode: .lexical, limit: 2, offset: 1)
     let hits = try store.search(query).hits
+    try #require(hits.count == 2)
     #expect(try store.problems(answering: query, with: hits) == [])
-    let unfiltered = try store.search(SearchQuery(text: "order", mode: .lexical, limit: 20)).hits
+    #expect(try store.problems(answering: query, with: hits + hits).contains { $0.contains("4 hits for limit 2") })
+    #expect(try store.problems(answering: query, with: [hits[0], hits[0]]).contains { $0.contains("a trace twice") })
+    #expect(try store.problems(answering: query, with: hits.reversed()).contains { $0.contains("scores out of order") })
+    #expect(try store.problems(answering: query, with: [hits[1]]).contains { $0.contains("not the tail") })
+    var filtered = query
+    filtered.filter = TraceFilter(minRating: 5)
+    let unfiltered = try store.search(SearchQuery(text: "tool error", mode: .lexical, limit: 20)).hits
     let excluded = try #require(unfiltered.first { ($0.rating ?? 0) < 5 })
-    #expect(try store.problems(answering: query, with: [excluded]).contains { $0.contains("fails the filter") })
-    #expect(try store.problems(answering: query, with: hits + hits + hits).contains { $0.contains("hits for limit 2") })
-    #expect(try store.problems(answering: query, with: hits.reversed()).contains { $0.contains("not the tail") })
+    #expect(try store.problems(answering: filtered, with: [excluded]).contains { $0.contains("fails the filter") })
   }
 
   /// Hostile argument lists for the read-only commands, in child processes.

@@ -22,6 +22,8 @@ struct LMDBMetaPages {
     var pageSize: Int
     var lastPage: UInt64
     var transactionID: UInt64
+    /// 0 or 1: where this meta page is.
+    var metaPage: UInt64 = 0
 
     /// The bytes the file needs for this commit's pages.
     var requiredBytes: UInt64 {
@@ -59,7 +61,8 @@ struct LMDBMetaPages {
         .corrupted,
         "the store \(path) is corrupted: the file has \(fileBytes) bytes, fewer than its two \(pageSize)-byte meta pages; it was truncated")
     }
-    let second = try readMeta(descriptor, at: pageSize, path: path)
+    var second = try readMeta(descriptor, at: pageSize, path: path)
+    second?.metaPage = 1
     let newest = [first, second].compactMap { $0 }.max { $0.transactionID < $1.transactionID }!
     return (newest, fileBytes)
   }

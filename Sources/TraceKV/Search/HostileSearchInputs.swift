@@ -89,13 +89,16 @@ public struct HostileSearchInputs<Random: RandomNumberGenerator> {
   }
 
   /// Damage to a store file of `pageSize`-byte pages: a cut at a page
-  /// boundary, flipped bits past the meta pages, or a damaged meta page.
-  /// (Pages zeroed in the middle are left out: LMDB 0.9 may stop the
-  /// process on them, as the README says.)
+  /// boundary, flipped bits past the meta pages, a zeroed page, or a damaged
+  /// meta page.
   public mutating func damage(_ bytes: Data, pageSize: Int) -> (name: String, bytes: Data) {
     var copy = bytes
     let pages = bytes.count / pageSize
-    switch pick(10) {
+    switch pick(11) {
+    case 10:
+      let page = 2 + pick(pages - 2)
+      copy.replaceSubrange((page * pageSize)..<((page + 1) * pageSize), with: Data(count: pageSize))
+      return ("zeroed page \(page)", copy)
     case 0..<4:
       let kept = pick(pages)
       return ("cut to \(kept) pages", copy.prefix(kept * pageSize))
