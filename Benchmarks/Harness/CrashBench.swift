@@ -64,8 +64,10 @@ struct CrashBenchCommand: ParsableCommand {
     for round in 0..<kills {
       let delay = Int(random.next() % UInt64(maxDelayMs + 1))
       let fromStart = random.next() % 4 == 0
-      let acked = try killChild(path: path, start: present, afterMilliseconds: delay, fromStart: fromStart)
+      let (acked, ended) = try killChild(path: path, start: present, afterMilliseconds: delay, fromStart: fromStart)
       if acked == nil { roundsWithoutAck += 1 }
+      // A child that ended before the kill was not a crash test: the round cannot be counted clean.
+      if let ended { failures.append("round \(round): \(ended)") }
       acknowledged = max(acknowledged, acked ?? 0)
 
       // Reopened (this process's store sees the child's commits without reopening).
@@ -127,14 +129,19 @@ struct CrashBenchCommand: ParsableCommand {
   /// Starts a child ingesting from trace `start` and kills it with SIGKILL:
   /// `delay` ms after it started (one kill in four, so that some land while
   /// it opens the store) or after its first acknowledgement. Returns the last
-  /// count it acknowledged (nil: none).
-  private func killChild(path: String, start: Int, afterMilliseconds delay: Int, fromStart: Bool) throws -> Int? {
+  /// count it acknowledged (nil: none) and, when the child ended before the
+  /// kill (an error, e.g. finding its traces already there), how it ended.
+  private func killChild(path: String, start: Int, afterMilliseconds delay: Int, fromStart: Bool) throws
+    -> (acked: Int?, endedBeforeKill: String?)
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     process.arguments = ["crash", "--child", "--store", path, "--start", String(start), "--batch", String(batch),
                          "--samples", samples]
     let output = Pipe()
+    let errors = Pipe()
     process.standardOutput = output
+    process.standardError = errors
     let firstAck = DispatchSemaphore(value: 0)
     let collected = LockedBytes()
     let reader = Thread {
@@ -158,7 +165,13 @@ struct CrashBenchCommand: ParsableCommand {
     process.waitUntilExit()
     while !reader.isFinished { usleep(1000) }
     let lines = collected.text.split(separator: "\n")
-    return lines.last(where: { $0.hasPrefix("ack ") }).flatMap { Int($0.dropFirst(4)) }
+    let acked = lines.last(where: { $0.hasPrefix("ack ") }).flatMap { Int($0.dropFirst(4)) }
+    guard process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL else {
+      let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        .split(separator: "\n").first.map(String.init) ?? ""
+      return (acked, "the child ended before the kill (status \(process.terminationStatus)): \(message)")
+    }
+    return (acked, nil)
   }
 
   /// The child: ingest batches forever, acknowledging each after ingest returned.
@@ -171,7 +184,10 @@ struct CrashBenchCommand: ParsableCommand {
       var lines = ""
       for index in next..<(next + batch) { lines += workload.line(index) + "\n" }
       let report = try opened.ingest(data: Data(lines.utf8), source: "crash", options: options)
-      guard report.added == batch else { throw ValidationError("the child added \(report.added) of \(batch)") }
+      // Fewer new traces than sent: the store already held some, so the parent's count was wrong.
+      guard report.added == batch else {
+        throw BenchmarkDataError("the child added \(report.added) of \(batch) traces from \(next): the store already held some")
+      }
       next += batch
       FileHandle.standardOutput.write(Data("ack \(next)\n".utf8))
     }

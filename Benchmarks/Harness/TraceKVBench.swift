@@ -14,6 +14,7 @@ struct TraceKVBench: ParsableCommand {
       SearchLatencyBenchCommand.self,
       RetrievalBenchCommand.self,
       CrashBenchCommand.self,
+      FuzzBenchCommand.self,
       ConcurrencyBenchCommand.self,
       ScalingBenchCommand.self,
       ReportCommand.self,

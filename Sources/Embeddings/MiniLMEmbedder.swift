@@ -31,6 +31,7 @@ public final class MiniLMEmbedder: TextEmbedder {
   /// Throws `modelMissing` / `modelCorrupt` with the fetch instruction.
   public init(files: ModelFiles = ModelFiles()) throws(EmbeddingError) {
     try files.requirePresent()
+    try files.checkManifest()
     self.files = files
     let configData: Data
     do { configData = try Data(contentsOf: URL(fileURLWithPath: files.path("config.json"))) } catch {

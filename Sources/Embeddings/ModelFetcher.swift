@@ -66,6 +66,8 @@ public enum ModelFetcher {
       throw .fetchFailed(step: "installing into \(files.directory)", reason: "\(error)")
     }
     try files.requirePresent()
+    log("recording the files' sha256 in \(ModelFiles.manifestName)")
+    try files.writeManifest()
   }
 
   /// Lower-case hex SHA-256 of a file, read in 1 MiB chunks.

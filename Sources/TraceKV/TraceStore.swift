@@ -205,16 +205,22 @@ public final class TraceStore: Sendable {
   func indexedWrite<R>(
     _ operation: String = #function, _ body: (LMDBTransaction, inout IndexWriter) throws -> R
   ) throws(TraceKVError) -> R {
-    try translatingErrors(operation) {
-      try search.writeLock.withLock {
-        let (result, state) = try write(operation) { transaction in
-          var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
-          let result = try body(transaction, &writer)
-          return (result, try writer.finish())
-        }
-        search.install(state)
-        return result
+    try translatingErrors(operation) { try indexedWriteUntranslated(body) }
+  }
+
+  /// `indexedWrite` whose errors, `body`'s own included, pass through as
+  /// thrown: for an internal caller that catches errors of its own making
+  /// (ingest's refused traces); a public caller translates what is left.
+  func indexedWriteUntranslated<R>(_ body: (LMDBTransaction, inout IndexWriter) throws -> R) throws -> R {
+    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
+    return try search.writeLock.withLock {
+      let (result, state) = try environment.write { transaction in
+        var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
+        let result = try body(transaction, &writer)
+        return (result, try writer.finish())
       }
+      search.install(state)
+      return result
     }
   }
 

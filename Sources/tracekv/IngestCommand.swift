@@ -30,7 +30,7 @@ struct IngestCommand: ParsableCommand {
   @Flag(help: "Refuse the whole input if any document is bad; nothing is written.")
   var strict = false
 
-  @Option(help: "Traces per write transaction.")
+  @Option(parsing: .unconditional, help: "Traces per write transaction.")
   var batchSize = 1000
 
   @Option(help: "For a new store: minilm, hashing or none (default: minilm when its model is present, else hashing).")
@@ -67,45 +67,60 @@ struct IngestCommand: ParsableCommand {
     var report = IngestReport()
     var bytesBefore = 0
     let showProgress = totalBytes > 4 << 20
-    for file in files {
-      let fileReport: IngestReport
-      if let url = file.url {
-        fileReport = try store.ingest(contentsOf: url, options: options) { step in
-          guard showProgress else { return }
-          progress.update(bytesBefore + step.bytesDone, detail: "\(report.accepted + step.documentsDone) traces")
+    do {
+      for file in files {
+        var committed = IngestReport()  // this file's, until it returns
+        do {
+          let fileReport: IngestReport
+          if let url = file.url {
+            fileReport = try store.ingest(contentsOf: url, options: options) { step in
+              committed = step.committed
+              guard showProgress else { return }
+              progress.update(bytesBefore + step.bytesDone, detail: "\(report.accepted + step.documentsDone) traces")
+            }
+          } else {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            fileReport = try store.ingest(data: data, source: "stdin", options: options) { committed = $0.committed }
+          }
+          report.absorb(fileReport)
+        } catch {
+          report.absorb(committed)
+          throw error
         }
-      } else {
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        fileReport = try store.ingest(data: data, source: "stdin", options: options)
+        bytesBefore += file.size ?? 0
       }
-      bytesBefore += file.size ?? 0
-      report.added += fileReport.added
-      report.merged += fileReport.merged
-      report.spansWritten += fileReport.spansWritten
-      report.rejected += fileReport.rejected
-      report.warnings += fileReport.warnings
+    } catch {
+      // Whatever stopped the ingest, say what is already in the store.
+      if showProgress { progress.finish() }
+      printReport(report, store: store, failure: error)
+      throw error
     }
     if showProgress { progress.finish() }
+    printReport(report, store: store, failure: nil)
+    if !report.rejected.isEmpty { throw ExitCode.failure }
+  }
+
+  private func printReport(_ report: IngestReport, store: TraceStore, failure: (any Error)?) {
     for warning in report.warnings.prefix(20) { Console.warning(warning) }
     if report.warnings.count > 20 { Console.warning("… and \(report.warnings.count - 20) more warnings") }
     for problem in report.rejected { Console.error("rejected \(problem)") }
     if json {
-      Console.printJSON(
-        .object(
-          JSONObject([
-            "added": .int(report.added), "merged": .int(report.merged), "spans": .int(report.spansWritten),
-            "rejected": .array(report.rejected.map { problem in
-              .object(JSONObject(["source": .string(problem.source), "line": Console.int(problem.line),
-                                  "message": .string(problem.message)]))
-            }),
-            "warnings": .array(report.warnings.map(JSONValue.string)),
-          ])))
+      var object = JSONObject([
+        "added": .int(report.added), "merged": .int(report.merged), "spans": .int(report.spansWritten),
+        "rejected": .array(report.rejected.map { problem in
+          .object(JSONObject(["source": .string(problem.source), "line": Console.int(problem.line),
+                              "message": .string(problem.message)]))
+        }),
+        "warnings": .array(report.warnings.map(JSONValue.string)),
+      ])
+      if let failure { object["error"] = .string("\(failure)") }
+      Console.printJSON(.object(object))
     } else {
       print(
         "ingested \(report.accepted) traces (\(report.added) new, \(report.merged) merged), "
-          + "\(report.spansWritten) spans, \(report.rejected.count) rejected, into \(store.path)")
+          + "\(report.spansWritten) spans, \(report.rejected.count) rejected, into \(store.path)"
+          + (failure == nil ? "" : "; then the ingest stopped on the error below"))
     }
-    if !report.rejected.isEmpty { throw ExitCode.failure }
   }
 
   private struct InputFile {

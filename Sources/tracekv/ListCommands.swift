@@ -8,10 +8,10 @@ struct ListCommand: ParsableCommand {
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var filterOptions: FilterOptions
 
-  @Option(help: "Traces per page.")
+  @Option(parsing: .unconditional, help: "Traces per page.")
   var limit = 20
 
-  @Option(help: "Traces to skip.")
+  @Option(parsing: .unconditional, help: "Traces to skip.")
   var offset = 0
 
   @Flag(help: "Print JSON.")

@@ -13,7 +13,7 @@ struct ExportCommand: ParsableCommand {
   @Option(help: "jsonl, json, messages or turns.")
   var format = "jsonl"
 
-  @Option(help: "At most N traces.")
+  @Option(parsing: .unconditional, help: "At most N traces.")
   var limit: Int?
 
   @Option(name: .shortAndLong, help: "Write here instead of stdout.")
@@ -101,7 +101,15 @@ struct VerifyCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let problems = try storeOptions.open(readOnly: true).verify()
+    let problems: [(table: String, message: String)]
+    do {
+      // The pages first, without LMDB, which may end the process on a damaged one.
+      let pages = try TraceStore.verifyPages(path: storeOptions.path)
+      problems = try (pages.isEmpty ? storeOptions.open(readOnly: true).verify() : pages).map { ($0.table, $0.message) }
+    } catch let error as TraceKVError where error.kind == .corrupted {
+      // Damage found before LMDB could read the file (e.g. truncation) is a finding, not a failure to verify.
+      problems = [("file", error.message)]
+    }
     if json {
       Console.printJSON(.object(JSONObject([
         "ok": .bool(problems.isEmpty),
@@ -110,7 +118,7 @@ struct VerifyCommand: ParsableCommand {
     } else if problems.isEmpty {
       print("ok: the store is sound")
     } else {
-      for problem in problems { print(problem) }
+      for problem in problems { print("\(problem.table): \(problem.message)") }
       print("\(problems.count) problems")
     }
     if !problems.isEmpty { throw ExitCode.failure }

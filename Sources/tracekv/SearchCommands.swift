@@ -6,7 +6,7 @@ import TraceKV
 
 /// The options `search` and `experiences` share.
 struct SearchOutputOptions: ParsableArguments {
-  @Option(help: "Hits to return.")
+  @Option(parsing: .unconditional, help: "Hits to return.")
   var limit: Int?
 
   @Flag(help: "Show each hit's vector rank and similarity, BM25 rank, score and terms, and RRF terms.")
@@ -43,7 +43,7 @@ struct SearchCommand: ParsableCommand {
 
   @OptionGroup var filterOptions: FilterOptions
 
-  @Option(help: "Hits to skip (paging over the fused list).")
+  @Option(parsing: .unconditional, help: "Hits to skip (paging over the fused list).")
   var offset = 0
 
   @Option(help: "RRF weights, e.g. lexical=1,vector=1.")
@@ -87,7 +87,7 @@ struct ExperiencesCommand: ParsableCommand {
   @Argument(help: "The task at hand.")
   var text: String
 
-  @Option(help: "Rating at least N (human rating, else the AI's).")
+  @Option(parsing: .unconditional, help: "Rating at least N (human rating, else the AI's).")
   var minRating = 4
 
   @OptionGroup var output: SearchOutputOptions

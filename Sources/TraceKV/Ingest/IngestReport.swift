@@ -15,7 +15,8 @@ public struct IngestReport: Sendable, Equatable {
 
   public var accepted: Int { added + merged }
 
-  mutating func absorb(_ other: IngestReport) {
+  /// Adds what `other` did (e.g. another file's ingest) to this report.
+  public mutating func absorb(_ other: IngestReport) {
     added += other.added
     merged += other.merged
     spansWritten += other.spansWritten
@@ -45,4 +46,7 @@ public struct IngestProgress: Sendable {
   public var documentsDone: Int
   public var bytesDone: Int
   public var bytesTotal: Int
+  /// What this input has committed so far: kept by the caller, it says what
+  /// was written when a later batch fails (a full disk, a damaged store).
+  public var committed = IngestReport()
 }

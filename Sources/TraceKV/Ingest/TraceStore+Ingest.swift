@@ -52,7 +52,10 @@ extension TraceStore {
   ///
   /// A bad document is reported with its line (or array item) and the good
   /// ones are kept, unless `options.strict`, which refuses the whole file
-  /// before anything is written. Writes one transaction per batch.
+  /// before anything is written. A trace the store refuses only when it
+  /// writes it (a merge past `Limits.maximumSpansPerTrace`) is reported and
+  /// skipped the same way, and the rest of its batch is kept. Writes one
+  /// transaction per batch; `progress` hears of every commit.
   @discardableResult
   public func ingest(
     contentsOf url: URL, options: IngestOptions = IngestOptions(),
@@ -114,23 +117,26 @@ extension TraceStore {
     }
     var report = IngestReport()
     var batch: [IncomingTrace] = []
+    var lines: [Int?] = []
     var documents = 0
+    var bytesDone = 0
     // OTLP spans are gathered over the whole input: a trace may be spread over requests.
     var otlp = OTLPTraceAssembler()
     func flush() throws {
       guard !batch.isEmpty else { return }
-      report.absorb(try write(batch))
+      report.absorb(try write(batch, source: source, lines: lines, skippingFailures: !options.strict))
       batch.removeAll(keepingCapacity: true)
+      lines.removeAll(keepingCapacity: true)
+      progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count, committed: report))
     }
-    try TraceDocuments.forEach(in: bytes, layout: layout) { document, bytesDone in
+    try TraceDocuments.forEach(in: bytes, layout: layout) { document, done in
       documents += 1
+      bytesDone = done
       switch Self.decode(document, source: source, format: options.format) {
       case .success(.traceBrain(let incoming)):
         batch.append(incoming)
-        if batch.count >= options.batchSize {
-          try flush()
-          progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count))
-        }
+        lines.append(document.position)
+        if batch.count >= options.batchSize { try flush() }
       case .success(.otlp(let decoded)):
         report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
         report.warnings += decoded.warnings.map { "\(source): \($0)" }
@@ -145,13 +151,15 @@ extension TraceStore {
       switch assembled {
       case .success(let incoming):
         batch.append(incoming)
+        lines.append(nil)
         if batch.count >= options.batchSize { try flush() }
       case .failure(let error):
         report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
       }
     }
+    bytesDone = bytes.count
     try flush()
-    progress?(IngestProgress(documentsDone: documents, bytesDone: bytes.count, bytesTotal: bytes.count))
+    progress?(IngestProgress(documentsDone: documents, bytesDone: bytes.count, bytesTotal: bytes.count, committed: report))
     return report
   }
 
@@ -187,29 +195,77 @@ extension TraceStore {
     }
   }
 
-  /// Writes a batch of traces in one transaction.
-  func write(_ batch: [IncomingTrace]) throws -> IngestReport {
-    try indexedWrite { transaction, index in
+  /// Writes a batch of traces, one transaction when all are accepted.
+  ///
+  /// With `skippingFailures`, a trace refused as it is written
+  /// (`invalidInput`, e.g. a merge past the span limit) is reported in
+  /// `rejected` with its line (`lines`, parallel to `batch`) and skipped: the
+  /// traces before it are written in one transaction, those after it in the
+  /// next, so each trace is tried at most twice. Without, it is thrown and
+  /// the batch is not written.
+  func write(
+    _ batch: [IncomingTrace], source: String = "input", lines: [Int?] = [], skippingFailures: Bool = false
+  ) throws -> IngestReport {
+    var report = IngestReport()
+    var start = 0
+    var refused: Int?  // the batch is written up to it, then resumes after it
+    var reported = Set<Int>()
+    while start < batch.count {
+      let end = refused ?? batch.count
+      do {
+        if start < end { report.absorb(try writeAll(batch[start..<end])) }
+        start = refused.map { $0 + 1 } ?? end
+        refused = nil
+      } catch let failure as RefusedTrace {
+        guard skippingFailures else { throw failure.error }
+        let index = start + failure.position
+        if reported.insert(index).inserted {
+          let line = lines.indices.contains(index) ? lines[index] : nil
+          report.rejected.append(IngestProblem(source: source, line: line, message: failure.error.message))
+        }
+        refused = index
+      }
+    }
+    return report
+  }
+
+  /// A trace of a batch that the store refused; `position` is its place in the slice written.
+  private struct RefusedTrace: Error {
+    var position: Int
+    var error: TraceKVError
+  }
+
+  /// Writes traces in one transaction, or none of them.
+  private func writeAll(_ batch: ArraySlice<IncomingTrace>) throws -> IngestReport {
+    try indexedWriteUntranslated { transaction, index in
       var report = IngestReport()
       var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
         Keys.readDocID($0)
       } ?? 0
-      for var incoming in batch {
-        let doc = try document(of: incoming.trace.traceID, in: transaction)
-        try encodeDeltas(&incoming, storedAs: doc, in: transaction)
-        report.warnings += incoming.warnings
-        // Only OTLP log records, kept until their spans arrive: no trace yet.
-        if incoming.otlpSource != nil && incoming.trace.spans.isEmpty && doc == nil { continue }
-        if let doc {
-          report.spansWritten += try merge(incoming, into: doc, in: transaction, index: &index)
-          report.merged += 1
-        } else {
-          guard nextDocument < UInt32.max else { throw TraceKVError(.storeFull, "the store ran out of document ids") }
-          try add(incoming, as: nextDocument, in: transaction, index: &index)
-          report.spansWritten += incoming.trace.spans.count
-          report.added += 1
-          nextDocument += 1
+      for (position, original) in batch.enumerated() {
+        var incoming = original
+        do {
+          let doc = try document(of: incoming.trace.traceID, in: transaction)
+          try encodeDeltas(&incoming, storedAs: doc, in: transaction)
+          // Only OTLP log records, kept until their spans arrive: no trace yet.
+          if incoming.otlpSource != nil && incoming.trace.spans.isEmpty && doc == nil {
+            report.warnings += incoming.warnings
+            continue
+          }
+          if let doc {
+            report.spansWritten += try merge(incoming, into: doc, in: transaction, index: &index)
+            report.merged += 1
+          } else {
+            guard nextDocument < UInt32.max else { throw TraceKVError(.storeFull, "the store ran out of document ids") }
+            try add(incoming, as: nextDocument, in: transaction, index: &index)
+            report.spansWritten += incoming.trace.spans.count
+            report.added += 1
+            nextDocument += 1
+          }
+        } catch let error as TraceKVError where error.kind == .invalidInput {
+          throw RefusedTrace(position: position, error: error)
         }
+        report.warnings += incoming.warnings
       }
       try transaction.put(tables.meta, key: StoreSchema.MetaKey.nextDocument, value: Keys.docID(nextDocument))
       return report
@@ -230,7 +286,7 @@ extension TraceStore {
     trace.spans = []
     let record = TraceRecord(
       trace: trace, spanCount: spans.count, nextSpanSequence: UInt32(spans.count),
-      eventTime: Self.eventTime(roots: spans, fallback: trace.createdAt))
+      eventTime: Trace.eventTime(spans.map { ($0.parentID, $0.startTime) }, fallback: trace.createdAt))
     try transaction.put(tables.traceIDs, key: Array(trace.traceID.utf8), value: Keys.docID(doc))
     try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode(), append: true)
     for (sequence, span) in spans.enumerated() {
@@ -284,9 +340,9 @@ extension TraceStore {
     }
     record.trace = trace
     record.spanCount += newSpans.count
-    let rootStarts = existing.filter { $0.parentID == nil }.compactMap(\.startTime)
-      + newSpans.filter { $0.parentID == nil }.compactMap(\.startTime)
-    record.eventTime = rootStarts.min()?.microseconds ?? trace.createdAt.microseconds
+    record.eventTime = Trace.eventTime(
+      existing.map { ($0.parentID, $0.startTime) } + newSpans.map { ($0.parentID, $0.startTime) },
+      fallback: trace.createdAt)
     try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
     if record.eventTime != oldEventTime {
       try transaction.delete(tables.byTime, key: Keys.byTime(oldEventTime, doc))
@@ -297,10 +353,5 @@ extension TraceStore {
     }
     index.textChanged(doc, record, isNew: false)
     return newSpans.count
-  }
-
-  /// The earliest start of a root span, else `fallback` (docs/trace-format.md §5).
-  static func eventTime(roots spans: [Span], fallback: Timestamp) -> Int64 {
-    spans.lazy.filter { $0.parentID == nil }.compactMap(\.startTime).min()?.microseconds ?? fallback.microseconds
   }
 }

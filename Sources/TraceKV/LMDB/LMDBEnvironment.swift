@@ -18,9 +18,13 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   let path: String
   let isReadOnly: Bool
-  private let handle: OpaquePointer
+  let handle: OpaquePointer
   /// Serializes this process's writers, so a resize never races a write.
-  private let writerLock = NSLock()
+  let writerLock = NSLock()
+  /// The lock file, opened for `repairStaleLock` (under `writerLock`) and
+  /// kept open until LMDB has closed: closing any descriptor of a file drops
+  /// every POSIX lock this process holds on it, LMDB's included.
+  private var lockDescriptor: Int32 = -1
   /// Shared by transactions, exclusive while the map size changes: LMDB
   /// requires that no transaction of this process is active then.
   private let mapLock = ReadWriteLock()
@@ -30,17 +34,29 @@ final class LMDBEnvironment: @unchecked Sendable {
   init(path: String, readOnly: Bool, initialMapSize: Int = LMDBEnvironment.initialMapSize, maxTables: Int = 32)
     throws(TraceKVError)
   {
-    var environment: OpaquePointer?
-    var code = mdb_env_create(&environment)
-    guard code == 0, let environment else { throw .lmdb(code, "create environment", path: path) }
-    mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))
-    mdb_env_set_maxreaders(environment, 512)
-    mdb_env_set_mapsize(environment, initialMapSize)
+    // A truncated file would fault (SIGBUS) at the first read of a missing page.
+    var attributes = stat()
+    if stat(path, &attributes) == 0, attributes.st_size > 0 { try LMDBMetaPages.checkComplete(path: path) }
+    let lockPath = path + "-lock"
     var flags = UInt32(MDB_NOSUBDIR | MDB_NOTLS)
     if readOnly { flags |= UInt32(MDB_RDONLY) }
-    code = mdb_env_open(environment, path, flags, 0o600)
+    var (environment, code) = try Self.openEnvironment(path, flags: flags, mapSize: initialMapSize, maxTables: maxTables)
+    if code == EACCES || code == EROFS, readOnly, !FileManager.default.fileExists(atPath: lockPath) {
+      // A read-only folder without the lock file: read without a lock. LMDB
+      // then keeps no reader table, so a writer elsewhere could reuse pages
+      // this process still reads; but no writer can start without creating
+      // the lock file, which this folder forbids (to us, and most likely to all).
+      mdb_env_close(environment)
+      (environment, code) = try Self.openEnvironment(path, flags: flags | UInt32(MDB_NOLOCK), mapSize: initialMapSize, maxTables: maxTables)
+    }
     guard code == 0 else {
       mdb_env_close(environment)
+      if code == EACCES || code == EROFS, !FileManager.default.fileExists(atPath: lockPath) {
+        throw TraceKVError(
+          .readOnly,
+          "cannot create the lock file \(lockPath) (\(String(cString: strerror(code)))): LMDB needs it to open \(path) for writing; open the store read-only, or make its folder writable",
+          lmdbCode: code)
+      }
       throw .lmdb(code, "open", path: path)
     }
     self.handle = environment
@@ -51,7 +67,39 @@ final class LMDBEnvironment: @unchecked Sendable {
     mdb_reader_check(environment, &dead)
   }
 
-  deinit { mdb_env_close(handle) }
+  /// A configured environment and `mdb_env_open`'s code (the caller closes it on failure).
+  private static func openEnvironment(_ path: String, flags: UInt32, mapSize: Int, maxTables: Int) throws(TraceKVError)
+    -> (OpaquePointer, Int32)
+  {
+    var created: OpaquePointer?
+    let code = mdb_env_create(&created)
+    guard code == 0, let environment = created else { throw .lmdb(code, "create environment", path: path) }
+    // LMDB aborts the process when a page it walks is malformed (a zeroed
+    // page, say); it calls this first, so the abort at least says why.
+    mdb_env_set_assert(environment) { environment, message in
+      var path: UnsafePointer<CChar>?
+      if let environment { mdb_env_get_path(environment, &path) }
+      let file = path.map { String(cString: $0) } ?? "the store"
+      let text = message.map { String(cString: $0) } ?? "an internal check failed"
+      FileHandle.standardError.write(Data(
+        "tracekv: \(file) is corrupted: LMDB found a malformed page (\(text)); run `tracekv verify`, restore it from a backup\n".utf8))
+    }
+    mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))
+    mdb_env_set_maxreaders(environment, 512)
+    mdb_env_set_mapsize(environment, mapSize)
+    return (environment, mdb_env_open(environment, path, flags, 0o600))
+  }
+
+  deinit {
+    mdb_env_close(handle)
+    if lockDescriptor >= 0 { close(lockDescriptor) }
+  }
+
+  /// The lock file's descriptor, opened once; call with `writerLock` held.
+  func lockFileDescriptor() -> Int32? {
+    if lockDescriptor < 0 { lockDescriptor = open(path + "-lock", O_RDWR | O_CLOEXEC) }
+    return lockDescriptor >= 0 ? lockDescriptor : nil
+  }
 
   /// LMDB forbids opening one environment twice in a process (its locks are
   /// per process), so every opener of a file shares one instance.
@@ -105,17 +153,31 @@ final class LMDBEnvironment: @unchecked Sendable {
   /// Runs `body` in a read-only transaction that sees the latest commit of any process.
   @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
   func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+    var repaired = false
     while true {
+      var stale = false
       let outcome: R? = try mapLock.withShared {
+        // Read before the transaction begins, so that a commit landing meanwhile is not taken for damage.
+        let newest = repaired || isReadOnly ? 0 : newestCommit
         var transaction: OpaquePointer?
         let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
         if code == MDB_MAP_RESIZED { return nil }
         guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
         let owned = OwnedTransaction(handle: transaction, isWritable: false)
+        // Older than a commit made before it began: a writer was killed mid-commit (LMDBLockFile).
+        if UInt64(mdb_txn_id(transaction)) < newest {
+          stale = true
+          return nil
+        }
         return try body(owned.transaction)  // aborted (LMDB's way to end a reader) when it goes out of scope
       }
       if let outcome { return outcome }
-      try adoptGrownMap()
+      if stale {
+        repairStaleLock()
+        repaired = true
+      } else {
+        try adoptGrownMap()
+      }
     }
   }
 
@@ -174,9 +236,17 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   /// Writes a compacting copy of the live environment to `destination`
   /// (which must not exist). Readers and writers may go on meanwhile.
+  /// The copy is created 0600, as the store is (`mdb_env_copy2` would create
+  /// it 0666 less the umask, readable by others).
   func copyCompacted(to destination: String) throws(TraceKVError) {
-    let code = mdb_env_copy2(handle, destination, UInt32(MDB_CP_COMPACT))
-    guard code == 0 else { throw .lmdb(code, "backup", path: destination) }
+    let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { throw .lmdb(errno, "backup", path: destination) }
+    let code = mdb_env_copyfd2(handle, descriptor, UInt32(MDB_CP_COMPACT))
+    let closed = close(descriptor) == 0 ? 0 : errno
+    guard code == 0, closed == 0 else {
+      unlink(destination)
+      throw .lmdb(code != 0 ? code : closed, "backup", path: destination)
+    }
   }
 
   /// Flushes buffers to disk (commits already sync; this is for `MDB_NOSYNC` use).

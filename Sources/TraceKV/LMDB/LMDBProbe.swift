@@ -33,6 +33,10 @@ public enum LMDBProbe {
 }
 
 extension TraceStore {
+  /// The store file's page size in bytes (the fuzz harness cuts at page boundaries).
+  @_spi(Benchmarks)
+  public func pageSize() -> Int { environment.pageSize }
+
   /// The encoded size of every stored span record (what the raw probe writes).
   @_spi(Benchmarks)
   public func spanRecordSizes() throws(TraceKVError) -> [Int] {

@@ -82,9 +82,20 @@ public struct Trace: Sendable, Hashable {
   /// The human rating, else the AI evaluation's (docs/trace-format.md §4).
   public var rating: Int? { feedback?.rating ?? aiEvaluation?.rating }
 
-  /// The earliest start of a root span, else the ingest time (docs/trace-format.md §5).
+  /// The earliest start of a root span, else the ingest time (docs/trace-format.md §5);
+  /// see `eventTime(_:fallback:)` for a trace without a root span.
   public var eventTime: Timestamp {
-    spans.lazy.filter { $0.parentID == nil }.compactMap(\.startTime).min() ?? createdAt
+    Timestamp(microseconds: Self.eventTime(spans.map { ($0.parentID, $0.startTime) }, fallback: createdAt))
+  }
+
+  /// The earliest start of a root span (docs/trace-format.md §5). A trace whose
+  /// every span names a parent (a parent cycle, or parents still to come)
+  /// has no root: its earliest span start stands in, so its event time is
+  /// still when it ran. `fallback` (the ingest time) only without any start.
+  static func eventTime(_ spans: [(parentID: String?, start: Timestamp?)], fallback: Timestamp) -> Int64 {
+    let hasRoot = spans.contains { $0.parentID == nil }
+    let starts = spans.lazy.filter { !hasRoot || $0.parentID == nil }.compactMap(\.start)
+    return starts.min()?.microseconds ?? fallback.microseconds
   }
 
   /// The spans ordered by start time (no time first; ties keep list order).

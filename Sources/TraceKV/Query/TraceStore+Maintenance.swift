@@ -69,7 +69,9 @@ extension TraceStore {
   /// graph that passes `HNSWIndex.checkIntegrity()`. `repair()` rebuilds both
   /// indexes from the traces.
   public func verify() throws(TraceKVError) -> [IntegrityProblem] {
-    try read { transaction in
+    let pages = try Self.verifyPages(path: path)
+    guard pages.isEmpty else { return pages }
+    return try read { transaction in
       var problems: [IntegrityProblem] = []
       func problem(_ table: String, _ message: String) { problems.append(IntegrityProblem(table: table, message: message)) }
       let nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
@@ -150,6 +152,17 @@ extension TraceStore {
       verifyVectorIndex(in: transaction, traces: Set(records.keys), problem: problem)
       return problems
     }
+  }
+
+  /// Every B-tree page of the file at `path`, read without LMDB (which
+  /// trusts its pages and may end the process on a damaged one): the
+  /// problems, each on the `file` table; empty when every page is sound.
+  /// `verify()` starts with this; call it before opening a store that may be
+  /// damaged. Throws `corrupted` for a truncated file, `notAStore` for one
+  /// that is not LMDB.
+  public static func verifyPages(path: String) throws(TraceKVError) -> [IntegrityProblem] {
+    try LMDBMetaPages.checkComplete(path: path)
+    return try LMDBPageCheck.problems(path: path).map { IntegrityProblem(table: "file", message: $0) }
   }
 
   /// Writes a compacting copy of the live store to `destination`, which

@@ -4,18 +4,24 @@ struct SearchText {
   /// `System prompt: …`, `User query: …` (first user message of the first
   /// span), then per span in order `Thought`, `Final`, `Output`, `Completion`.
   let semantic: String
-  /// What BM25 indexes: the semantic text plus tool names, tool code, error
-  /// descriptions and the episode id, so exact keywords (a tool name,
-  /// `LOGIC_LOOP`) find the trace.
+  /// What BM25 indexes: the same values whole (an error code deep in a tool
+  /// output is found), plus tool names, tool code, error descriptions and the
+  /// episode id, so exact keywords (a tool name, `LOGIC_LOOP`) find the
+  /// trace. Bounded by the ingest limits (document and attribute bytes,
+  /// spans per trace), not cut.
   let lexical: String
 
-  static let valueLimit = 500
+  /// Characters of each value the embedder sees: its input window is short
+  /// (MiniLM reads 256 tokens), so whole values would only crowd out the others.
+  static let semanticValueLimit = 500
 
   init(systemPrompt: String?, episodeID: String?, errorType: String?, spans: [SpanView]) {
-    func cut(_ text: String) -> String { text.count <= Self.valueLimit ? text : String(text.prefix(Self.valueLimit)) }
+    func cut(_ text: String) -> String {
+      text.count <= Self.semanticValueLimit ? text : String(text.prefix(Self.semanticValueLimit))
+    }
     var fields: [(label: String, value: String)] = []
     func add(_ label: String, _ value: String?) {
-      if let value, !value.isEmpty { fields.append((label, cut(value))) }
+      if let value, !value.isEmpty { fields.append((label, value)) }
     }
     add("System prompt", systemPrompt)
     if let first = spans.first {
@@ -27,15 +33,15 @@ struct SearchText {
       add("Output", span.toolOutput)
       add("Completion", span.completion)
     }
-    semantic = fields.map { "\($0.label): \($0.value)" }.joined(separator: "\n")
+    semantic = fields.map { "\($0.label): \(cut($0.value))" }.joined(separator: "\n")
 
     // The lexical side takes the values without their labels (which every
     // trace shares), plus the exact-keyword fields.
     var lexicalParts = fields.map(\.value)
     for span in spans {
       if let tool = span.toolName { lexicalParts.append(tool) }
-      if let code = span.toolCode { lexicalParts.append(cut(code)) }
-      if span.isError { lexicalParts.append("ERROR " + (span.errorDescription.map(cut) ?? "")) }
+      if let code = span.toolCode { lexicalParts.append(code) }
+      if span.isError { lexicalParts.append("ERROR " + (span.errorDescription ?? "")) }
     }
     if let errorType { lexicalParts.append(errorType) }
     if let episodeID { lexicalParts.append(episodeID) }

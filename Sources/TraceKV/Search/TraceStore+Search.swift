@@ -13,6 +13,14 @@ extension TraceStore {
   ///   record read per returned hit.
   public func search(_ query: SearchQuery) throws(TraceKVError) -> SearchResults {
     guard query.limit >= 0, query.offset >= 0 else { throw TraceKVError.invalid("limit and offset must not be negative") }
+    let window = Limits.maximumSearchWindow
+    guard query.limit <= window, query.offset <= window - query.limit else {
+      throw TraceKVError.invalid(
+        "limit + offset must be at most \(window) (got limit \(query.limit), offset \(query.offset)); narrow the query with a filter instead of paging deeper")
+    }
+    guard query.depth <= window else {
+      throw TraceKVError.invalid("the fusion depth must be at most \(window) (got \(query.depth))")
+    }
     guard query.lexicalWeight >= 0, query.vectorWeight >= 0, query.lexicalWeight + query.vectorWeight > 0 else {
       throw TraceKVError.invalid("weights must not be negative, and not both zero")
     }
@@ -22,6 +30,7 @@ extension TraceStore {
     do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch { throw TraceKVError(error, operation: "search") }
     let useVector = query.mode != .lexical && !query.text.isEmpty && query.vectorWeight > 0
     let useLexical = query.mode != .vector && query.lexicalWeight > 0
+    let lexicalTerms = useLexical ? try boundedQueryTerms(query.keywords ?? query.text) : []
 
     let embedStart = ContinuousClock.now
     var queryVector: [Float]?
@@ -54,9 +63,9 @@ extension TraceStore {
       var lexicalHits: [LexicalHit] = []
       if useLexical {
         let storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
-        let text = query.keywords ?? query.text
         lexicalHits = try search.lexical.search(
-          text, limit: depth, in: storage, filter: allowed.map { set in { set.contains($0) } }, explain: query.explain)
+          terms: lexicalTerms, limit: depth, in: storage, filter: allowed.map { set in { set.contains($0) } },
+          explain: query.explain)
       }
 
       // Rank positions of each side, for every mode's explanation.
@@ -93,6 +102,18 @@ extension TraceStore {
       }
     }
     return SearchResults(hits: hits, queryEmbeddingSeconds: embedSeconds)
+  }
+
+  /// The lexical terms of `text`, refused past `Limits.maximumQueryTerms` distinct ones.
+  private func boundedQueryTerms(_ text: String) throws(TraceKVError) -> [Term] {
+    let terms = search.lexical.queryTerms(text)
+    let distinct = Set(terms).count
+    guard distinct <= Limits.maximumQueryTerms else {
+      throw .invalid(
+        "the query has \(distinct) distinct search terms; at most \(Limits.maximumQueryTerms) are allowed. "
+          + "Pass the few words that matter as keywords (--keywords), or a shorter text")
+    }
+    return terms
   }
 
   /// Past runs like `query` that went well: traces rated at least

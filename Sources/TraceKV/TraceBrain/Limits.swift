@@ -12,6 +12,16 @@ public enum Limits {
   /// Largest attributes object of one trace or one span, measured as its
   /// compact JSON would be (string escapes aside), in bytes.
   public static let maximumAttributeBytes = 16 << 20
+  /// Most distinct terms the lexical side of one search takes (after
+  /// tokenizing `keywords`, else `text`). Each term holds a posting cursor
+  /// open for the whole search; a longer query is refused (`invalidInput`)
+  /// rather than cut, because a cut query would rank by words the caller did
+  /// not choose. An agent passing its whole context should pass `keywords`.
+  public static let maximumQueryTerms = 1_024
+  /// Largest `limit + offset` of a search, and largest fusion `depth`: each
+  /// side gathers that many candidates before paging. As Elasticsearch's
+  /// `index.max_result_window`; page deeper with a narrower filter.
+  public static let maximumSearchWindow = 10_000
 }
 
 extension JSONValue {

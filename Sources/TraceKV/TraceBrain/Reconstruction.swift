@@ -94,7 +94,7 @@ extension ReconstructableSpan {
 
   /// What reconstruction appends after this span when a later step follows
   /// it: the recorded reply message (OTLP), else the completion as an
-  /// assistant message when non-empty (TRACEBRAIN.md §2).
+  /// assistant message when non-empty (docs/trace-format.md §2).
   var replyMessages: [ChatMessage] {
     if let reply { return Reconstruction<Self>.normalize(reply, extended: true) }
     guard let completion, !completion.isEmpty else { return [] }

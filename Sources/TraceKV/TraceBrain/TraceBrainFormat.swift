@@ -134,6 +134,7 @@ enum TraceBrainFormat {
 
   static func validateID(_ id: String, what: String) throws(TraceKVError) {
     guard !id.isEmpty else { throw .invalid("\(what) is empty") }
+    guard !id.allSatisfy(\.isWhitespace) else { throw .invalid("\(what) is blank (only whitespace)") }
     guard id.utf8.count <= Limits.maximumIDBytes else {
       throw .invalid("\(what) is longer than \(Limits.maximumIDBytes) bytes")
     }
