@@ -15,6 +15,7 @@ struct TraceKVBench: ParsableCommand {
       RetrievalBenchCommand.self,
       CrashBenchCommand.self,
       ConcurrencyBenchCommand.self,
+      LiveBenchCommand.self,
       ScalingBenchCommand.self,
       ReportCommand.self,
       SubsetCommand.self,
