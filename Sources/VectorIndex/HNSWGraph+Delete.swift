@@ -23,7 +23,7 @@ extension HNSWGraph {
     for layer in 0...topLevel {
       for index in 0..<slotCount {
         let slot = UInt32(index)
-        guard !isDoomed[index], levels[index] != HNSWGraph.freeLevel, level(slot) >= layer else { continue }
+        guard !isDoomed[index], rawLevel(index) != HNSWGraph.freeLevel, level(slot) >= layer else { continue }
         let list = links(slot, layer)
         let count = Int(list[0])
         var touches = false
@@ -68,10 +68,10 @@ extension HNSWGraph {
   private func chooseEntryPoint() {
     entryPoint = HNSWGraph.noSlot
     maxLevel = 0
-    for index in 0..<slotCount where levels[index] != HNSWGraph.freeLevel {
-      if entryPoint == HNSWGraph.noSlot || Int(levels[index]) > maxLevel {
+    for index in 0..<slotCount where rawLevel(index) != HNSWGraph.freeLevel {
+      if entryPoint == HNSWGraph.noSlot || Int(rawLevel(index)) > maxLevel {
         entryPoint = UInt32(index)
-        maxLevel = Int(levels[index])
+        maxLevel = Int(rawLevel(index))
       }
     }
   }
@@ -80,7 +80,7 @@ extension HNSWGraph {
   /// links a new one.
   private func relink(_ slot: UInt32) {
     let query = UnsafePointer(vector(slot))
-    let querySquaredNorm = squaredNorms[Int(slot)]
+    let querySquaredNorm = squaredNorm(slot)
     let notSelf = ExcludingSlot(excluded: slot)
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
     var layer = maxLevel

@@ -27,7 +27,7 @@ extension HNSWGraph {
     }
     // The graph does not grow again during this insert, so these stay valid.
     let query = UnsafePointer(vector(slot))
-    let querySquaredNorm = squaredNorms[Int(slot)]
+    let querySquaredNorm = squaredNorm(slot)
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
     var layer = maxLevel
     while layer > level {
@@ -43,8 +43,17 @@ extension HNSWGraph {
         filter: AllSlots(), scratch: scratch)
       let found = sortedAscending(&scratch.results)
       let selected = selectNeighborsHeuristic(found, limit: m)
-      setLinks(slot, layer, selected)
-      for neighbour in selected { connect(neighbour, to: slot, level: layer) }
+      if layer == 0 && coincide(found[0].key, squaredNorm(slot)) {
+        // A duplicate of an existing node (always selected first) joins that
+        // node's ring of copies instead of competing for its link list.
+        let next = spliceDuplicate(slot, after: selected[0])
+        let others = selected.dropFirst().filter { $0 != next }
+        setLinks(slot, layer, [next] + others)
+        for neighbour in others { connect(neighbour, to: slot, level: layer) }
+      } else {
+        setLinks(slot, layer, selected)
+        for neighbour in selected { connect(neighbour, to: slot, level: layer) }
+      }
       closest = (found[0].slot, found[0].key)
       layer -= 1
     }
@@ -62,6 +71,7 @@ extension HNSWGraph {
     let count = Int(list[0])
     let capacity = linkCapacity(level)
     if count < capacity {
+      let list = writableLinks(from, level)
       list[1 + count] = to
       list[0] = UInt32(count + 1)
       changes.linkListWritten(from, level)
@@ -81,6 +91,14 @@ extension HNSWGraph {
   /// kept, so links spread in different directions instead of clustering.
   /// `candidates` are sorted by distance to the base, closest first.
   ///
+  /// Duplicates (`coincide`) change two things. A candidate that coincides
+  /// with a kept one is dropped: one link reaches a whole group of copies
+  /// (their ring, `spliceDuplicate`), so copies cannot fill the list and cut
+  /// the group off from the rest of the graph. And a kept node that coincides
+  /// with the base prunes nothing else: it lies where the base lies, so the
+  /// paper's test would only compare rounding noise (near-duplicates lost
+  /// about half their outward links to it, and whole groups became islands).
+  ///
   /// The kept nodes' vectors are copied into the write scratch's gather
   /// block as they are chosen, so each candidate is compared with all of
   /// them by one `sgemv` instead of one `sdot` per kept node.
@@ -93,16 +111,18 @@ extension HNSWGraph {
     let isL2 = metric == .l2
     var selected = [UInt32]()
     selected.reserveCapacity(limit)
+    var keptAtBase = [Bool]()
+    keptAtBase.reserveCapacity(limit)
     for candidate in candidates {
       if selected.count >= limit { break }
       let vector = UnsafePointer(self.vector(candidate.slot))
+      let squaredNorm = self.squaredNorm(candidate.slot)
       if !selected.isEmpty {
         BLASKernel.dotRows(kept, count: selected.count, dimension: dimension, with: vector, into: scores)
-        let squaredNorm = squaredNorms[Int(candidate.slot)]
         var diverse = true
         for (row, other) in selected.enumerated() {
-          let d = isL2 ? squaredNorm + squaredNorms[Int(other)] - 2 * scores[row] : 1 - scores[row]
-          if d < candidate.key {
+          let d = isL2 ? squaredNorm + self.squaredNorm(other) - 2 * scores[row] : 1 - scores[row]
+          if coincide(d, squaredNorm) || (!keptAtBase[row] && d < candidate.key) {
             diverse = false
             break
           }
@@ -111,7 +131,42 @@ extension HNSWGraph {
       }
       (kept + selected.count * dimension).update(from: vector, count: dimension)
       selected.append(candidate.slot)
+      keptAtBase.append(coincide(candidate.key, squaredNorm))
     }
     return selected
+  }
+
+  /// Whether two vectors at distance `d` are the same point up to rounding
+  /// (exact or near duplicates): cosine distance at most 1e-4 (an angle under
+  /// 0.9°; rounding alone gives up to ~1e-5 at d = 384), or a squared l2
+  /// distance at most 1e-4 of the squared norm. Inner product has no such
+  /// notion (a vector is not its own nearest neighbour there).
+  @inline(__always)
+  func coincide(_ d: Float, _ squaredNorm: Float) -> Bool {
+    switch metric {
+    case .cosine: d <= 1e-4
+    case .l2: d <= 1e-4 * squaredNorm
+    case .innerProduct: false
+    }
+  }
+
+  /// Puts the new node `slot`, which coincides with `existing`, into the
+  /// ring of duplicates through `existing` on layer 0: `existing` now links
+  /// to `slot`, and `slot` links to whichever copy `existing` linked to
+  /// before (or to `existing` itself). Every copy thus keeps one in-link
+  /// that pruning never removes (a coinciding link sorts first in every
+  /// list and is the only one of its group kept), so no copy becomes
+  /// unreachable however many there are. Returns the copy `slot` links to.
+  func spliceDuplicate(_ slot: UInt32, after existing: UInt32) -> UInt32 {
+    var list = neighbours(existing, 0)
+    let norm = squaredNorm(existing)
+    if let position = list.firstIndex(where: { coincide(distance(existing, $0), norm) }) {
+      let next = list[position]
+      list[position] = slot
+      setLinks(existing, 0, list)
+      return next
+    }
+    connect(existing, to: slot, level: 0)
+    return existing
   }
 }
