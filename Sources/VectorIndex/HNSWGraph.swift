@@ -1,13 +1,14 @@
 /// The memory of an HNSW index, laid out as hnswlib lays it out: dense
-/// `UInt32` slots; one contiguous `slotCapacity × dimension` Float array; a
-/// fixed-stride layer-0 link table (`[count, n₀ … n₂ₘ₋₁]` per slot); and, for the
-/// few nodes above layer 0, one block of `level × [count, n₀ … nₘ₋₁]` each.
+/// `UInt32` slots; a `slots × dimension` Float array; a fixed-stride layer-0
+/// link table (`[count, n₀ … n₂ₘ₋₁]` per slot); and, for the few nodes above
+/// layer 0, `level` rows `[count, n₀ … nₘ₋₁]` of an upper-layer table. Each
+/// array is in chunks (`ChunkedRows`) that versions of the graph share.
 ///
 /// This class is the module's unsafe layer: every raw pointer of the graph is
-/// allocated, grown, copied and freed here, and the algorithms reach memory
-/// only through its accessors. It is only mutated while uniquely referenced
-/// (`HNSWIndex` copies it on write), which is why it may be shared across
-/// threads for reading (`@unchecked Sendable`).
+/// reached through its accessors. A version is only mutated while uniquely
+/// referenced (`HNSWIndex` makes a new version on write, `copy()`), and a
+/// mutation writes only chunks no other version holds, which is why it may
+/// be shared across threads for reading (`@unchecked Sendable`).
 final class HNSWGraph: @unchecked Sendable {
   /// Marks a free slot in `levels`.
   static let freeLevel: UInt8 = .max
