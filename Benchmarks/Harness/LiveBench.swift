@@ -45,12 +45,14 @@ struct LiveBenchCommand: ParsableCommand {
     _ = try store.search(warmQuery)  // this process's state, loaded once before timing writes
 
     var writeMs: [Double] = []
+    let writeCPUStart = cpuSeconds()
     for number in 0..<writes {
       let json = LiveTraces.trace(originals, number: traces + number)
       let start = nowNanoseconds()
       _ = try store.ingest(json: json)
       writeMs.append(Double(nowNanoseconds() - start) / 1e6)
     }
+    let writeCPUMs = (cpuSeconds() - writeCPUStart) * 1e3 / Double(writes)
     var feedbackMs: [Double] = []
     var generator = SplitMix64(seed: 11)
     for _ in 0..<writes {
@@ -83,7 +85,7 @@ struct LiveBenchCommand: ParsableCommand {
     }
     let report: [String: Any] = [
       "traces": traces, "writes": writes,
-      "trace_write": figures(writeMs), "feedback": figures(feedbackMs),
+      "trace_write": figures(writeMs), "trace_write_cpu_ms": writeCPUMs, "feedback": figures(feedbackMs),
       "catch_up_search": figures(catchUpMs), "warm_search": figures(warmMs),
       "open_first_search_ms": opened.milliseconds,
       "reader_rss_anon_kb": opened.memory.anonKB, "reader_rss_file_kb": opened.memory.fileKB,
@@ -95,6 +97,7 @@ struct LiveBenchCommand: ParsableCommand {
     }
     print("live, \(traces) traces (hashing embedder), \(writes) of each:")
     line("durable single-trace write", writeMs)
+    print("  CPU per write (all threads): \(fixed(writeCPUMs, 3)) ms")
     line("feedback", feedbackMs)
     line("reader's first search after another writer's commit", catchUpMs)
     line("reader's warm search", warmMs)
