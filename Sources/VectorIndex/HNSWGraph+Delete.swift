@@ -60,7 +60,8 @@ extension HNSWGraph {
       }
     }
     pool.sort { $0.key < $1.key }
-    setLinks(slot, level, selectNeighborsHeuristic(pool, limit: linkCapacity(level)))
+    let selected = selectNeighborsHeuristic(pool, limit: linkCapacity(level))
+    setLinks(slot, level, level == 0 ? keepingLastInLinks(selected, of: slot, limit: linkCapacity(0), isLeaving: { isDoomed[Int($0)] }) : selected)
   }
 
   /// After the entry point is removed: the live node with the highest level

@@ -53,6 +53,7 @@ extension HNSWGraph {
       } else {
         setLinks(slot, layer, selected)
         for neighbour in selected { connect(neighbour, to: slot, level: layer) }
+        if layer == 0 { ensureInLink(slot, from: selected) }
       }
       closest = (found[0].slot, found[0].key)
       layer -= 1
@@ -71,10 +72,9 @@ extension HNSWGraph {
     let count = Int(list[0])
     let capacity = linkCapacity(level)
     if count < capacity {
-      let list = writableLinks(from, level)
-      list[1 + count] = to
-      list[0] = UInt32(count + 1)
-      changes.linkListWritten(from, level)
+      var grown = neighbours(from, level)
+      grown.append(to)
+      setLinks(from, level, grown)
       return
     }
     var pool = [Candidate]()
@@ -82,7 +82,52 @@ extension HNSWGraph {
     pool.append(Candidate(key: distance(from, to), slot: to))
     for index in 1...count { pool.append(Candidate(key: distance(from, list[index]), slot: list[index])) }
     pool.sort { $0.key < $1.key }
-    setLinks(from, level, selectNeighborsHeuristic(pool, limit: capacity))
+    let selected = selectNeighborsHeuristic(pool, limit: capacity)
+    setLinks(from, level, level == 0 ? keepingLastInLinks(selected, of: from, limit: capacity) : selected)
+  }
+
+  /// When every neighbour's heuristic turned the new `slot` away, puts it in
+  /// the closest neighbour's list that has an entry linked from elsewhere
+  /// too (that entry makes room), so the new node is reachable.
+  func ensureInLink(_ slot: UInt32, from neighbours: [UInt32]) {
+    guard inLinks(slot) == 0 else { return }
+    for neighbour in neighbours {
+      var list = self.neighbours(neighbour, 0)
+      guard let evicted = list.lastIndex(where: { inLinks($0) >= 2 }) else { continue }
+      list[evicted] = slot
+      setLinks(neighbour, 0, list)
+      return
+    }
+  }
+
+  /// `selected`, a new layer-0 list for `slot`, changed so that it drops
+  /// no node whose only in-link is `slot`'s current list: such a node takes
+  /// the place of the farthest selected one that is linked from elsewhere
+  /// too. The heuristic alone can orphan a node (hnswlib's graphs have
+  /// unreachable nodes); every node that has an in-link keeps one.
+  /// Nodes for which `isLeaving` is true (being deleted) are never kept.
+  func keepingLastInLinks(
+    _ selected: [UInt32], of slot: UInt32, limit: Int, isLeaving: (UInt32) -> Bool = { _ in false }
+  ) -> [UInt32] {
+    let current = Set(neighbours(slot, 0))
+    let chosen = Set(selected)
+    let orphans = current.filter { !chosen.contains($0) && inLinks($0) <= 1 && !isLeaving($0) }.sorted()
+    guard !orphans.isEmpty else { return selected }
+    var result = selected
+    for orphan in orphans {
+      if result.count < limit {
+        result.append(orphan)
+        continue
+      }
+      // In-links from elsewhere: all of them, less this list's own.
+      guard
+        let evicted = result.lastIndex(where: { entry in
+          !orphans.contains(entry) && inLinks(entry) - (current.contains(entry) ? 1 : 0) >= 1
+        })
+      else { break }
+      result[evicted] = orphan
+    }
+    return result
   }
 
   /// SELECT-NEIGHBORS-HEURISTIC (Algorithm 4, without extendCandidates or

@@ -56,6 +56,9 @@ final class HNSWGraph: @unchecked Sendable {
   private var upperStart: ChunkedRows<UInt32>
   private var upperRows: ChunkedRows<UInt32>
   private var upperRowCount = 0
+  /// How many layer-0 lists name each slot, so pruning never drops a
+  /// node's last in-link (see `keepingLastInLinks`).
+  private var inDegree: ChunkedRows<UInt32>
   /// Runs of upper rows given back by freed nodes, by length, for reuse.
   private var freeUpperRuns: [Int: [UInt32]] = [:]
 
@@ -93,6 +96,7 @@ final class HNSWGraph: @unchecked Sendable {
     links0 = ChunkedRows(stride: 1 + 2 * m, shift: HNSWGraph.wideShift, fill: 0)
     upperStart = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: HNSWGraph.noSlot)
     upperRows = ChunkedRows(stride: 1 + m, shift: HNSWGraph.wideShift, fill: 0)
+    inDegree = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
     self.scratchPool = scratchPool ?? ScratchPool(dimension: dimension, maxLinks: 2 * m)
   }
 
@@ -119,6 +123,7 @@ final class HNSWGraph: @unchecked Sendable {
     other.upperStart = upperStart
     other.upperRows = upperRows
     other.upperRowCount = upperRowCount
+    other.inDegree = inDegree
     other.freeUpperRuns = freeUpperRuns
     other.slotCount = slotCount
     other.labelToSlot = labelToSlot
@@ -156,6 +161,7 @@ final class HNSWGraph: @unchecked Sendable {
     labels.reserve(rows: capacity)
     links0.reserve(rows: capacity)
     upperStart.reserve(rows: capacity)
+    inDegree.reserve(rows: capacity)
   }
 
   // MARK: Node memory
@@ -196,12 +202,34 @@ final class HNSWGraph: @unchecked Sendable {
   @inline(__always)
   func label(_ slot: UInt32) -> UInt32 { labels.row(Int(slot)).pointee }
 
+  /// Layer-0 lists naming `slot`.
+  @inline(__always)
+  func inLinks(_ slot: UInt32) -> Int { Int(inDegree.row(Int(slot)).pointee) }
+
+  /// Counts (delta +1) or uncounts (−1) the layer-0 links in `list`.
+  private func countInLinks(of list: UnsafePointer<UInt32>, _ delta: Int32) {
+    for index in 0..<Int(list[0]) {
+      let entry = inDegree.writableRow(Int(list[1 + index]))
+      entry.pointee = UInt32(Int32(entry.pointee) + delta)
+    }
+  }
+
+  /// Recounts every layer-0 in-link (after a load wrote lists directly).
+  func recountInLinks() {
+    for index in 0..<slotCount { inDegree.writableRow(index).pointee = 0 }
+    for index in 0..<slotCount where rawLevel(index) != HNSWGraph.freeLevel {
+      countInLinks(of: links(UInt32(index), 0), 1)
+    }
+  }
+
   /// Replaces the link list of `slot` on `level`.
   func setLinks(_ slot: UInt32, _ level: Int, _ neighbours: UnsafeBufferPointer<UInt32>) {
     precondition(neighbours.count <= linkCapacity(level), "HNSW: link list over capacity")
+    if level == 0 { countInLinks(of: links(slot, 0), -1) }
     let list = writableLinks(slot, level)
     list[0] = UInt32(neighbours.count)
     if let base = neighbours.baseAddress { (list + 1).update(from: base, count: neighbours.count) }
+    if level == 0 { countInLinks(of: links(slot, 0), 1) }
     changes.linkListWritten(slot, level)
   }
 
@@ -269,6 +297,7 @@ final class HNSWGraph: @unchecked Sendable {
       upperStart.writableRow(index).pointee = HNSWGraph.noSlot
     }
     levels.writableRow(index).pointee = HNSWGraph.freeLevel
+    countInLinks(of: links(slot, 0), -1)
     links0.writableRow(index).pointee = 0
     insertFreeSlot(slot)
     changes.slotFreed(slot)

@@ -194,6 +194,7 @@ extension HNSWIndex {
         }
       }
       graph.freeSlots = free
+      graph.recountInLinks()
       graph.changes.reset()
       return HNSWIndex(graph: graph)
     }

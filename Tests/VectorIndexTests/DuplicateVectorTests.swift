@@ -61,4 +61,15 @@ struct DuplicateVectorTests {
     for (offset, vector) in samples.enumerated() { try index.insert(vector, label: UInt32(1_000 + offset)) }
     #expect(index.checkIntegrity() == [])
   }
+
+  @Test("tight clusters with M = 3: pruning never drops a node's last layer-0 in-link", arguments: [VectorMetric.cosine, .l2])
+  func everyNodeKeepsAnInLink(metric: VectorMetric) throws {
+    let data = Fixtures.clustered(count: 3_000, dimension: 8, clusters: 3, spread: 0.02, seed: 34)
+    let index = try Fixtures.hnsw(data, metric: metric, m: 3, efConstruction: 20)
+    var linked = Set<UInt32>()
+    for list in index.allRecords().linkLists where list.level == 0 { linked.formUnion(list.neighbours) }
+    let entry = index.header.entryPoint
+    let orphans = index.liveSlots.filter { !linked.contains($0) && $0 != entry }
+    #expect(orphans == [], "\(orphans.count) nodes without an in-link")
+  }
 }
