@@ -16,6 +16,7 @@ struct TraceKVBench: ParsableCommand {
       CrashBenchCommand.self,
       FuzzBenchCommand.self,
       ConcurrencyBenchCommand.self,
+      LiveBenchCommand.self,
       ScalingBenchCommand.self,
       ReportCommand.self,
       SubsetCommand.self,

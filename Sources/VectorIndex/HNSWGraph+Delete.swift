@@ -23,7 +23,7 @@ extension HNSWGraph {
     for layer in 0...topLevel {
       for index in 0..<slotCount {
         let slot = UInt32(index)
-        guard !isDoomed[index], levels[index] != HNSWGraph.freeLevel, level(slot) >= layer else { continue }
+        guard !isDoomed[index], rawLevel(index) != HNSWGraph.freeLevel, level(slot) >= layer else { continue }
         let list = links(slot, layer)
         let count = Int(list[0])
         var touches = false
@@ -60,7 +60,8 @@ extension HNSWGraph {
       }
     }
     pool.sort { $0.key < $1.key }
-    setLinks(slot, level, selectNeighborsHeuristic(pool, limit: linkCapacity(level)))
+    let selected = selectNeighborsHeuristic(pool, limit: linkCapacity(level))
+    setLinks(slot, level, level == 0 ? keepingLastInLinks(selected, of: slot, limit: linkCapacity(0), isLeaving: { isDoomed[Int($0)] }) : selected)
   }
 
   /// After the entry point is removed: the live node with the highest level
@@ -68,10 +69,10 @@ extension HNSWGraph {
   private func chooseEntryPoint() {
     entryPoint = HNSWGraph.noSlot
     maxLevel = 0
-    for index in 0..<slotCount where levels[index] != HNSWGraph.freeLevel {
-      if entryPoint == HNSWGraph.noSlot || Int(levels[index]) > maxLevel {
+    for index in 0..<slotCount where rawLevel(index) != HNSWGraph.freeLevel {
+      if entryPoint == HNSWGraph.noSlot || Int(rawLevel(index)) > maxLevel {
         entryPoint = UInt32(index)
-        maxLevel = Int(levels[index])
+        maxLevel = Int(rawLevel(index))
       }
     }
   }
@@ -80,7 +81,7 @@ extension HNSWGraph {
   /// links a new one.
   private func relink(_ slot: UInt32) {
     let query = UnsafePointer(vector(slot))
-    let querySquaredNorm = squaredNorms[Int(slot)]
+    let querySquaredNorm = squaredNorm(slot)
     let notSelf = ExcludingSlot(excluded: slot)
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
     var layer = maxLevel

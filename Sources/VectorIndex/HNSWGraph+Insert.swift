@@ -27,7 +27,7 @@ extension HNSWGraph {
     }
     // The graph does not grow again during this insert, so these stay valid.
     let query = UnsafePointer(vector(slot))
-    let querySquaredNorm = squaredNorms[Int(slot)]
+    let querySquaredNorm = squaredNorm(slot)
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
     var layer = maxLevel
     while layer > level {
@@ -43,8 +43,18 @@ extension HNSWGraph {
         filter: AllSlots(), scratch: scratch)
       let found = sortedAscending(&scratch.results)
       let selected = selectNeighborsHeuristic(found, limit: m)
-      setLinks(slot, layer, selected)
-      for neighbour in selected { connect(neighbour, to: slot, level: layer) }
+      if layer == 0 && coincide(found[0].key, squaredNorm(slot)) {
+        // A duplicate of an existing node (always selected first) joins that
+        // node's ring of copies instead of competing for its link list.
+        let next = spliceDuplicate(slot, after: selected[0])
+        let others = selected.dropFirst().filter { $0 != next }
+        setLinks(slot, layer, [next] + others)
+        for neighbour in others { connect(neighbour, to: slot, level: layer) }
+      } else {
+        setLinks(slot, layer, selected)
+        for neighbour in selected { connect(neighbour, to: slot, level: layer) }
+        if layer == 0 { ensureInLink(slot, from: selected) }
+      }
       closest = (found[0].slot, found[0].key)
       layer -= 1
     }
@@ -62,9 +72,9 @@ extension HNSWGraph {
     let count = Int(list[0])
     let capacity = linkCapacity(level)
     if count < capacity {
-      list[1 + count] = to
-      list[0] = UInt32(count + 1)
-      changes.linkListWritten(from, level)
+      var grown = neighbours(from, level)
+      grown.append(to)
+      setLinks(from, level, grown)
       return
     }
     var pool = [Candidate]()
@@ -72,7 +82,52 @@ extension HNSWGraph {
     pool.append(Candidate(key: distance(from, to), slot: to))
     for index in 1...count { pool.append(Candidate(key: distance(from, list[index]), slot: list[index])) }
     pool.sort { $0.key < $1.key }
-    setLinks(from, level, selectNeighborsHeuristic(pool, limit: capacity))
+    let selected = selectNeighborsHeuristic(pool, limit: capacity)
+    setLinks(from, level, level == 0 ? keepingLastInLinks(selected, of: from, limit: capacity) : selected)
+  }
+
+  /// When every neighbour's heuristic turned the new `slot` away, puts it in
+  /// the closest neighbour's list that has an entry linked from elsewhere
+  /// too (that entry makes room), so the new node is reachable.
+  func ensureInLink(_ slot: UInt32, from neighbours: [UInt32]) {
+    guard inLinks(slot) == 0 else { return }
+    for neighbour in neighbours {
+      var list = self.neighbours(neighbour, 0)
+      guard let evicted = list.lastIndex(where: { inLinks($0) >= 2 }) else { continue }
+      list[evicted] = slot
+      setLinks(neighbour, 0, list)
+      return
+    }
+  }
+
+  /// `selected`, a new layer-0 list for `slot`, changed so that it drops
+  /// no node whose only in-link is `slot`'s current list: such a node takes
+  /// the place of the farthest selected one that is linked from elsewhere
+  /// too. The heuristic alone can orphan a node (hnswlib's graphs have
+  /// unreachable nodes); every node that has an in-link keeps one.
+  /// Nodes for which `isLeaving` is true (being deleted) are never kept.
+  func keepingLastInLinks(
+    _ selected: [UInt32], of slot: UInt32, limit: Int, isLeaving: (UInt32) -> Bool = { _ in false }
+  ) -> [UInt32] {
+    let current = Set(neighbours(slot, 0))
+    let chosen = Set(selected)
+    let orphans = current.filter { !chosen.contains($0) && inLinks($0) <= 1 && !isLeaving($0) }.sorted()
+    guard !orphans.isEmpty else { return selected }
+    var result = selected
+    for orphan in orphans {
+      if result.count < limit {
+        result.append(orphan)
+        continue
+      }
+      // In-links from elsewhere: all of them, less this list's own.
+      guard
+        let evicted = result.lastIndex(where: { entry in
+          !orphans.contains(entry) && inLinks(entry) - (current.contains(entry) ? 1 : 0) >= 1
+        })
+      else { break }
+      result[evicted] = orphan
+    }
+    return result
   }
 
   /// SELECT-NEIGHBORS-HEURISTIC (Algorithm 4, without extendCandidates or
@@ -80,6 +135,14 @@ extension HNSWGraph {
   /// keep one only if it is closer to the base than to every one already
   /// kept, so links spread in different directions instead of clustering.
   /// `candidates` are sorted by distance to the base, closest first.
+  ///
+  /// Duplicates (`coincide`) change two things. A candidate that coincides
+  /// with a kept one is dropped: one link reaches a whole group of copies
+  /// (their ring, `spliceDuplicate`), so copies cannot fill the list and cut
+  /// the group off from the rest of the graph. And a kept node that coincides
+  /// with the base prunes nothing else: it lies where the base lies, so the
+  /// paper's test would only compare rounding noise (near-duplicates lost
+  /// about half their outward links to it, and whole groups became islands).
   ///
   /// The kept nodes' vectors are copied into the write scratch's gather
   /// block as they are chosen, so each candidate is compared with all of
@@ -93,16 +156,18 @@ extension HNSWGraph {
     let isL2 = metric == .l2
     var selected = [UInt32]()
     selected.reserveCapacity(limit)
+    var keptAtBase = [Bool]()
+    keptAtBase.reserveCapacity(limit)
     for candidate in candidates {
       if selected.count >= limit { break }
       let vector = UnsafePointer(self.vector(candidate.slot))
+      let squaredNorm = self.squaredNorm(candidate.slot)
       if !selected.isEmpty {
         BLASKernel.dotRows(kept, count: selected.count, dimension: dimension, with: vector, into: scores)
-        let squaredNorm = squaredNorms[Int(candidate.slot)]
         var diverse = true
         for (row, other) in selected.enumerated() {
-          let d = isL2 ? squaredNorm + squaredNorms[Int(other)] - 2 * scores[row] : 1 - scores[row]
-          if d < candidate.key {
+          let d = isL2 ? squaredNorm + self.squaredNorm(other) - 2 * scores[row] : 1 - scores[row]
+          if coincide(d, squaredNorm) || (!keptAtBase[row] && d < candidate.key) {
             diverse = false
             break
           }
@@ -111,7 +176,42 @@ extension HNSWGraph {
       }
       (kept + selected.count * dimension).update(from: vector, count: dimension)
       selected.append(candidate.slot)
+      keptAtBase.append(coincide(candidate.key, squaredNorm))
     }
     return selected
+  }
+
+  /// Whether two vectors at distance `d` are the same point up to rounding
+  /// (exact or near duplicates): cosine distance at most 1e-4 (an angle under
+  /// 0.9°; rounding alone gives up to ~1e-5 at d = 384), or a squared l2
+  /// distance at most 1e-4 of the squared norm. Inner product has no such
+  /// notion (a vector is not its own nearest neighbour there).
+  @inline(__always)
+  func coincide(_ d: Float, _ squaredNorm: Float) -> Bool {
+    switch metric {
+    case .cosine: d <= 1e-4
+    case .l2: d <= 1e-4 * squaredNorm
+    case .innerProduct: false
+    }
+  }
+
+  /// Puts the new node `slot`, which coincides with `existing`, into the
+  /// ring of duplicates through `existing` on layer 0: `existing` now links
+  /// to `slot`, and `slot` links to whichever copy `existing` linked to
+  /// before (or to `existing` itself). Every copy thus keeps one in-link
+  /// that pruning never removes (a coinciding link sorts first in every
+  /// list and is the only one of its group kept), so no copy becomes
+  /// unreachable however many there are. Returns the copy `slot` links to.
+  func spliceDuplicate(_ slot: UInt32, after existing: UInt32) -> UInt32 {
+    var list = neighbours(existing, 0)
+    let norm = squaredNorm(existing)
+    if let position = list.firstIndex(where: { coincide(distance(existing, $0), norm) }) {
+      let next = list[position]
+      list[position] = slot
+      setLinks(existing, 0, list)
+      return next
+    }
+    connect(existing, to: slot, level: 0)
+    return existing
   }
 }

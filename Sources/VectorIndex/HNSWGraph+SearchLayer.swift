@@ -18,17 +18,17 @@ struct AllSlots: SlotFilter {
 
 /// Nodes whose label passes a predicate.
 struct LabelPredicateFilter: SlotFilter {
-  let labels: UnsafePointer<UInt32>
+  let labels: ChunkedRows<UInt32>
   let predicate: (UInt32) -> Bool
-  @inline(__always) func allows(_ slot: UInt32) -> Bool { predicate(labels[Int(slot)]) }
+  @inline(__always) func allows(_ slot: UInt32) -> Bool { predicate(labels.row(Int(slot)).pointee) }
   var isFiltering: Bool { true }
 }
 
 /// Nodes whose label is in a `LabelSet`.
 struct LabelSetFilter: SlotFilter {
-  let labels: UnsafePointer<UInt32>
+  let labels: ChunkedRows<UInt32>
   let allowed: LabelSet
-  @inline(__always) func allows(_ slot: UInt32) -> Bool { allowed.contains(labels[Int(slot)]) }
+  @inline(__always) func allows(_ slot: UInt32) -> Bool { allowed.contains(labels.row(Int(slot)).pointee) }
   var isFiltering: Bool { true }
 }
 
@@ -54,24 +54,24 @@ extension HNSWGraph {
     var row = 0
     if scoresInPlace {
       while row < count {
-        prefetchForRead(vectors + Int(slots[row]) &* dimension, byteCount: 128)
+        prefetchForRead(vectors.row(Int(slots[row])), byteCount: 128)
         row &+= 1
       }
       row = 0
       let dimension32 = Int32(truncatingIfNeeded: dimension)
       while row < count {
-        scores[row] = BLASKernel.dot(query, vectors + Int(slots[row]) &* dimension, dimension32)
+        scores[row] = BLASKernel.dot(query, vectors.row(Int(slots[row])), dimension32)
         row &+= 1
       }
     } else {
       let rowBytes = dimension &* MemoryLayout<Float>.stride
       while row < count {
-        prefetchForRead(vectors + Int(slots[row]) &* dimension, byteCount: rowBytes)
+        prefetchForRead(vectors.row(Int(slots[row])), byteCount: rowBytes)
         row &+= 1
       }
       row = 0
       while row < count {
-        (rows + row &* dimension).update(from: vectors + Int(slots[row]) &* dimension, count: dimension)
+        (rows + row &* dimension).update(from: vectors.row(Int(slots[row])), count: dimension)
         row &+= 1
       }
       BLASKernel.dotRows(rows, count: count, dimension: dimension, with: query, into: scores)
@@ -80,7 +80,7 @@ extension HNSWGraph {
     if metric == .l2 {
       let squaredNorms = self.squaredNorms
       while row < count {
-        scores[row] = querySquaredNorm + squaredNorms[Int(slots[row])] - 2 * scores[row]
+        scores[row] = querySquaredNorm + squaredNorms.row(Int(slots[row])).pointee - 2 * scores[row]
         row &+= 1
       }
     } else {
@@ -224,7 +224,7 @@ extension HNSWGraph {
     var index = hits.count - 1
     while !scratch.results.isEmpty {
       let worst = scratch.results.pop()
-      hits[index] = SearchResult(label: labels[Int(worst.slot)], distance: worst.key)
+      hits[index] = SearchResult(label: label(worst.slot), distance: worst.key)
       index -= 1
     }
     return hits

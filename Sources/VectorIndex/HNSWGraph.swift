@@ -1,13 +1,14 @@
 /// The memory of an HNSW index, laid out as hnswlib lays it out: dense
-/// `UInt32` slots; one contiguous `slotCapacity × dimension` Float array; a
-/// fixed-stride layer-0 link table (`[count, n₀ … n₂ₘ₋₁]` per slot); and, for the
-/// few nodes above layer 0, one block of `level × [count, n₀ … nₘ₋₁]` each.
+/// `UInt32` slots; a `slots × dimension` Float array; a fixed-stride layer-0
+/// link table (`[count, n₀ … n₂ₘ₋₁]` per slot); and, for the few nodes above
+/// layer 0, `level` rows `[count, n₀ … nₘ₋₁]` of an upper-layer table. Each
+/// array is in chunks (`ChunkedRows`) that versions of the graph share.
 ///
 /// This class is the module's unsafe layer: every raw pointer of the graph is
-/// allocated, grown, copied and freed here, and the algorithms reach memory
-/// only through its accessors. It is only mutated while uniquely referenced
-/// (`HNSWIndex` copies it on write), which is why it may be shared across
-/// threads for reading (`@unchecked Sendable`).
+/// reached through its accessors. A version is only mutated while uniquely
+/// referenced (`HNSWIndex` makes a new version on write, `copy()`), and a
+/// mutation writes only chunks no other version holds, which is why it may
+/// be shared across threads for reading (`@unchecked Sendable`).
 final class HNSWGraph: @unchecked Sendable {
   /// Marks a free slot in `levels`.
   static let freeLevel: UInt8 = .max
@@ -37,15 +38,29 @@ final class HNSWGraph: @unchecked Sendable {
   private let stride0: Int
   private let strideUpper: Int
 
-  private(set) var slotCapacity = 0
+  /// Slots that fit without adding a chunk.
+  var slotCapacity: Int { links0.rowCapacity }
   /// Slots below this are live or free; slots at or above it were never used.
   var slotCount = 0
-  private(set) var vectors: UnsafeMutablePointer<Float>
-  private(set) var squaredNorms: UnsafeMutablePointer<Float>
-  private(set) var levels: UnsafeMutablePointer<UInt8>
-  private(set) var labels: UnsafeMutablePointer<UInt32>
-  private(set) var links0: UnsafeMutablePointer<UInt32>
-  private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+  // Every per-slot array is chunked (`ChunkedRows`): a copy of the graph
+  // shares all chunks, and a mutation copies only the chunks it writes, so
+  // a write transaction costs what it touches while readers keep the old
+  // version (see `copy()`).
+  private(set) var vectors: ChunkedRows<Float>
+  private(set) var squaredNorms: ChunkedRows<Float>
+  private(set) var levels: ChunkedRows<UInt8>
+  private(set) var labels: ChunkedRows<UInt32>
+  private(set) var links0: ChunkedRows<UInt32>
+  /// The first row in `upperRows` of a node above layer 0 (its layer-l list
+  /// is row start + l − 1), or `noSlot`.
+  private var upperStart: ChunkedRows<UInt32>
+  private var upperRows: ChunkedRows<UInt32>
+  private var upperRowCount = 0
+  /// How many layer-0 lists name each slot, so pruning never drops a
+  /// node's last in-link (see `keepingLastInLinks`).
+  private var inDegree: ChunkedRows<UInt32>
+  /// Runs of upper rows given back by freed nodes, by length, for reuse.
+  private var freeUpperRuns: [Int: [UInt32]] = [:]
 
   var labelToSlot = LabelMap()
   /// Free slots below `slotCount`, in descending order (the lowest is reused first).
@@ -56,11 +71,14 @@ final class HNSWGraph: @unchecked Sendable {
   /// What the current mutation touched; see `HNSWChangeSet`.
   var changes = ChangeTracker()
 
+  /// Shared by every version of the graph (it is thread-safe), so a new
+  /// version allocates no scratch.
   let scratchPool: ScratchPool
-  /// The scratch used by inserts and deletes (they run on a uniquely held graph).
-  let writeScratch: SearchScratch
+  /// The scratch lent to the running insert or delete (`withWriteScratch`).
+  private var lentWriteScratch: SearchScratch?
 
-  init(dimension: Int, metric: VectorMetric, m: Int, efConstruction: Int, seed: UInt64, rngState: UInt64? = nil) {
+  init(dimension: Int, metric: VectorMetric, m: Int, efConstruction: Int, seed: UInt64, rngState: UInt64? = nil,
+       scratchPool: ScratchPool? = nil) {
     self.dimension = dimension
     self.metric = metric
     self.m = m
@@ -71,43 +89,42 @@ final class HNSWGraph: @unchecked Sendable {
     stride0 = 1 + 2 * m
     strideUpper = 1 + m
     rng = SplitMix64(seed: rngState ?? seed)
-    vectors = .allocate(capacity: 1)
-    squaredNorms = .allocate(capacity: 1)
-    levels = .allocate(capacity: 1)
-    labels = .allocate(capacity: 1)
-    links0 = .allocate(capacity: 1)
-    upperLinks = .allocate(capacity: 1)
-    scratchPool = ScratchPool(dimension: dimension, maxLinks: 2 * m)
-    writeScratch = SearchScratch(dimension: dimension, maxLinks: 2 * m, slotCount: 1)
+    vectors = ChunkedRows(stride: dimension, shift: HNSWGraph.wideShift, fill: 0)
+    squaredNorms = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
+    levels = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: HNSWGraph.freeLevel)
+    labels = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
+    links0 = ChunkedRows(stride: 1 + 2 * m, shift: HNSWGraph.wideShift, fill: 0)
+    upperStart = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: HNSWGraph.noSlot)
+    upperRows = ChunkedRows(stride: 1 + m, shift: HNSWGraph.wideShift, fill: 0)
+    inDegree = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
+    self.scratchPool = scratchPool ?? ScratchPool(dimension: dimension, maxLinks: 2 * m)
   }
 
-  deinit {
-    for slot in 0..<slotCount { upperLinks[slot]?.deallocate() }
-    vectors.deallocate()
-    squaredNorms.deallocate()
-    levels.deallocate()
-    labels.deallocate()
-    links0.deallocate()
-    upperLinks.deallocate()
-  }
+  /// Chunk sizes: 256 rows for vectors and link lists (a write copies a
+  /// few of them: about 20 link chunks of 8–33 KB per insert), 4,096 for
+  /// the one-value-per-slot arrays.
+  static let wideShift = 8
+  static let narrowShift = 12
 
-  /// A deep copy, for copy-on-write.
+  /// A new version of the graph sharing all of this one's memory; either
+  /// may then be mutated without the other seeing it (copy-on-write per
+  /// chunk).
+  /// - Complexity: O(slotCount / 256) for the chunk tables, plus the free
+  ///   lists; no vector or link is copied.
   func copy() -> HNSWGraph {
     let other = HNSWGraph(
-      dimension: dimension, metric: metric, m: m, efConstruction: efConstruction, seed: seed, rngState: rng.state)
-    other.reserve(slotCapacity)
-    other.vectors.update(from: vectors, count: slotCount * dimension)
-    other.squaredNorms.update(from: squaredNorms, count: slotCount)
-    other.levels.update(from: levels, count: slotCount)
-    other.labels.update(from: labels, count: slotCount)
-    other.links0.update(from: links0, count: slotCount * stride0)
-    for slot in 0..<slotCount {
-      guard let block = upperLinks[slot] else { continue }
-      let size = Int(levels[slot]) * strideUpper
-      let copy = UnsafeMutablePointer<UInt32>.allocate(capacity: size)
-      copy.initialize(from: block, count: size)
-      other.upperLinks[slot] = copy
-    }
+      dimension: dimension, metric: metric, m: m, efConstruction: efConstruction, seed: seed, rngState: rng.state,
+      scratchPool: scratchPool)
+    other.vectors = vectors
+    other.squaredNorms = squaredNorms
+    other.levels = levels
+    other.labels = labels
+    other.links0 = links0
+    other.upperStart = upperStart
+    other.upperRows = upperRows
+    other.upperRowCount = upperRowCount
+    other.inDegree = inDegree
+    other.freeUpperRuns = freeUpperRuns
     other.slotCount = slotCount
     other.labelToSlot = labelToSlot
     other.freeSlots = freeSlots
@@ -116,41 +133,57 @@ final class HNSWGraph: @unchecked Sendable {
     return other
   }
 
+  /// Lends a scratch from the pool to the insert or delete run by `body`.
+  func withWriteScratch<R>(_ body: () throws -> R) rethrows -> R {
+    try scratchPool.withScratch(slotCount: slotCount) { scratch in
+      lentWriteScratch = scratch
+      defer { lentWriteScratch = nil }
+      return try body()
+    }
+  }
+
+  /// The scratch of the running mutation.
+  var writeScratch: SearchScratch {
+    guard let lentWriteScratch else { preconditionFailure("HNSW: a mutation ran outside withWriteScratch") }
+    return lentWriteScratch
+  }
+
   /// Live nodes.
   var count: Int { labelToSlot.count }
 
-  /// Grows every array to hold at least `capacity` slots.
-  /// - Complexity: O(slotCount · (d + M)) when it grows (amortized by doubling).
+  /// Makes room for at least `capacity` slots.
+  /// - Complexity: O(new chunks).
   func reserve(_ capacity: Int) {
     guard capacity > slotCapacity else { return }
-    let newCapacity = max(capacity, slotCapacity + slotCapacity / 2, 16)
-    func grown<T>(_ old: UnsafeMutablePointer<T>, _ stride: Int, _ fill: T) -> UnsafeMutablePointer<T> {
-      let new = UnsafeMutablePointer<T>.allocate(capacity: newCapacity * stride)
-      new.moveInitialize(from: old, count: slotCapacity * stride)
-      (new + slotCapacity * stride).initialize(repeating: fill, count: (newCapacity - slotCapacity) * stride)
-      old.deallocate()
-      return new
-    }
-    vectors = grown(vectors, dimension, 0)
-    squaredNorms = grown(squaredNorms, 1, 0)
-    levels = grown(levels, 1, HNSWGraph.freeLevel)
-    labels = grown(labels, 1, 0)
-    links0 = grown(links0, stride0, 0)
-    upperLinks = grown(upperLinks, 1, nil)
-    slotCapacity = newCapacity
+    vectors.reserve(rows: capacity)
+    squaredNorms.reserve(rows: capacity)
+    levels.reserve(rows: capacity)
+    labels.reserve(rows: capacity)
+    links0.reserve(rows: capacity)
+    upperStart.reserve(rows: capacity)
+    inDegree.reserve(rows: capacity)
   }
 
   // MARK: Node memory
 
   @inline(__always)
-  func vector(_ slot: UInt32) -> UnsafeMutablePointer<Float> { vectors + Int(slot) &* dimension }
+  func vector(_ slot: UInt32) -> UnsafePointer<Float> { UnsafePointer(vectors.row(Int(slot))) }
 
-  /// The link list of `slot` on `level`: element 0 is the count, then the
-  /// neighbour slots.
   @inline(__always)
-  func links(_ slot: UInt32, _ level: Int) -> UnsafeMutablePointer<UInt32> {
-    if level == 0 { return links0 + Int(slot) &* stride0 }
-    return upperLinks[Int(slot)].unsafelyUnwrapped + (level - 1) &* strideUpper
+  func squaredNorm(_ slot: UInt32) -> Float { squaredNorms.row(Int(slot)).pointee }
+
+  /// The link list of `slot` on `level`, for reading: element 0 is the
+  /// count, then the neighbour slots.
+  @inline(__always)
+  func links(_ slot: UInt32, _ level: Int) -> UnsafePointer<UInt32> {
+    if level == 0 { return UnsafePointer(links0.row(Int(slot))) }
+    return UnsafePointer(upperRows.row(Int(upperStart.row(Int(slot)).pointee) + level - 1))
+  }
+
+  /// The link list of `slot` on `level`, for writing (its chunk made private).
+  func writableLinks(_ slot: UInt32, _ level: Int) -> UnsafeMutablePointer<UInt32> {
+    if level == 0 { return links0.writableRow(Int(slot)) }
+    return upperRows.writableRow(Int(upperStart.row(Int(slot)).pointee) + level - 1)
   }
 
   /// How many links a node keeps on `level`.
@@ -158,20 +191,45 @@ final class HNSWGraph: @unchecked Sendable {
   func linkCapacity(_ level: Int) -> Int { level == 0 ? maxM0 : m }
 
   @inline(__always)
-  func isLive(_ slot: UInt32) -> Bool { Int(slot) < slotCount && levels[Int(slot)] != HNSWGraph.freeLevel }
+  func rawLevel(_ index: Int) -> UInt8 { levels.row(index).pointee }
 
   @inline(__always)
-  func level(_ slot: UInt32) -> Int { Int(levels[Int(slot)]) }
+  func isLive(_ slot: UInt32) -> Bool { Int(slot) < slotCount && rawLevel(Int(slot)) != HNSWGraph.freeLevel }
 
   @inline(__always)
-  func label(_ slot: UInt32) -> UInt32 { labels[Int(slot)] }
+  func level(_ slot: UInt32) -> Int { Int(rawLevel(Int(slot))) }
+
+  @inline(__always)
+  func label(_ slot: UInt32) -> UInt32 { labels.row(Int(slot)).pointee }
+
+  /// Layer-0 lists naming `slot`.
+  @inline(__always)
+  func inLinks(_ slot: UInt32) -> Int { Int(inDegree.row(Int(slot)).pointee) }
+
+  /// Counts (delta +1) or uncounts (−1) the layer-0 links in `list`.
+  private func countInLinks(of list: UnsafePointer<UInt32>, _ delta: Int32) {
+    for index in 0..<Int(list[0]) {
+      let entry = inDegree.writableRow(Int(list[1 + index]))
+      entry.pointee = UInt32(Int32(entry.pointee) + delta)
+    }
+  }
+
+  /// Recounts every layer-0 in-link (after a load wrote lists directly).
+  func recountInLinks() {
+    for index in 0..<slotCount { inDegree.writableRow(index).pointee = 0 }
+    for index in 0..<slotCount where rawLevel(index) != HNSWGraph.freeLevel {
+      countInLinks(of: links(UInt32(index), 0), 1)
+    }
+  }
 
   /// Replaces the link list of `slot` on `level`.
   func setLinks(_ slot: UInt32, _ level: Int, _ neighbours: UnsafeBufferPointer<UInt32>) {
     precondition(neighbours.count <= linkCapacity(level), "HNSW: link list over capacity")
-    let list = links(slot, level)
+    if level == 0 { countInLinks(of: links(slot, 0), -1) }
+    let list = writableLinks(slot, level)
     list[0] = UInt32(neighbours.count)
     if let base = neighbours.baseAddress { (list + 1).update(from: base, count: neighbours.count) }
+    if level == 0 { countInLinks(of: links(slot, 0), 1) }
     changes.linkListWritten(slot, level)
   }
 
@@ -196,33 +254,59 @@ final class HNSWGraph: @unchecked Sendable {
       slot = UInt32(slotCount)
       slotCount += 1
     }
-    let index = Int(slot)
-    vector(slot).update(from: source, count: dimension)
-    squaredNorms[index] = BLASKernel.dot(source, source, Int32(dimension))
-    levels[index] = UInt8(level)
-    labels[index] = label
-    links0[index * stride0] = 0
-    if level > 0 {
-      let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * strideUpper)
-      block.initialize(repeating: 0, count: level * strideUpper)
-      upperLinks[index] = block
-    }
-    labelToSlot.set(label, slot)
+    writeNode(slot, label: label, level: level)
+    writableVector(slot).update(from: source, count: dimension)
+    refreshSquaredNorm(slot)
     changes.nodeWritten(slot, level: level)
     return slot
   }
+
+  /// Marks `slot` live with its label and level and empty link lists; its
+  /// vector is written next.
+  func writeNode(_ slot: UInt32, label: UInt32, level: Int) {
+    let index = Int(slot)
+    levels.writableRow(index).pointee = UInt8(level)
+    labels.writableRow(index).pointee = label
+    links0.writableRow(index).pointee = 0
+    if level > 0 {
+      let start: UInt32
+      if let reused = freeUpperRuns[level]?.popLast() {
+        start = reused
+      } else {
+        start = UInt32(upperRowCount)
+        upperRowCount += level
+        upperRows.reserve(rows: upperRowCount)
+      }
+      upperStart.writableRow(index).pointee = start
+      for row in 0..<level { upperRows.writableRow(Int(start) + row).pointee = 0 }
+    }
+    labelToSlot.set(label, slot)
+  }
+
+  /// The vector of `slot`, for writing.
+  func writableVector(_ slot: UInt32) -> UnsafeMutablePointer<Float> { vectors.writableRow(Int(slot)) }
 
   /// Empties `slot` and puts it on the free list. The caller has already
   /// removed every link to it.
   func releaseSlot(_ slot: UInt32) {
     let index = Int(slot)
-    labelToSlot.remove(labels[index])
-    upperLinks[index]?.deallocate()
-    upperLinks[index] = nil
-    levels[index] = HNSWGraph.freeLevel
-    links0[index * stride0] = 0
+    labelToSlot.remove(label(slot))
+    let level = self.level(slot)
+    if level > 0 {
+      freeUpperRuns[level, default: []].append(upperStart.row(index).pointee)
+      upperStart.writableRow(index).pointee = HNSWGraph.noSlot
+    }
+    levels.writableRow(index).pointee = HNSWGraph.freeLevel
+    countInLinks(of: links(slot, 0), -1)
+    links0.writableRow(index).pointee = 0
     insertFreeSlot(slot)
     changes.slotFreed(slot)
+  }
+
+  /// Caches ‖v‖² of `slot` after its vector was written.
+  func refreshSquaredNorm(_ slot: UInt32) {
+    let vector = self.vector(slot)
+    squaredNorms.writableRow(Int(slot)).pointee = BLASKernel.dot(vector, vector, Int32(dimension))
   }
 
   /// Keeps `freeSlots` in descending order so `popLast()` reuses the lowest
@@ -245,22 +329,22 @@ final class HNSWGraph: @unchecked Sendable {
   /// used by l2 only) to the node in `slot`.
   @inline(__always)
   func distance(_ query: UnsafePointer<Float>, _ querySquaredNorm: Float, _ slot: UInt32) -> Float {
-    let dot = BLASKernel.dot(query, vectors + Int(slot) &* dimension, Int32(truncatingIfNeeded: dimension))
-    if metric == .l2 { return querySquaredNorm + squaredNorms[Int(slot)] - 2 * dot }
+    let dot = BLASKernel.dot(query, vectors.row(Int(slot)), Int32(truncatingIfNeeded: dimension))
+    if metric == .l2 { return querySquaredNorm + squaredNorm(slot) - 2 * dot }
     return 1 - dot
   }
 
   /// Distance between two stored nodes.
   @inline(__always)
   func distance(_ a: UInt32, _ b: UInt32) -> Float {
-    distance(vector(a), squaredNorms[Int(a)], b)
+    distance(vector(a), squaredNorm(a), b)
   }
 
   /// Bytes held by the graph's arrays (vectors, norms, links, labels, label
   /// map estimate), the figure compared with hnswlib's memory.
   var memoryBytes: Int {
-    var bytes = slotCapacity * (dimension * 4 + 4 + 1 + 4 + stride0 * 4 + 8)
-    for slot in 0..<slotCount where upperLinks[slot] != nil { bytes += Int(levels[slot]) * strideUpper * 4 }
+    var bytes = vectors.memoryBytes + squaredNorms.memoryBytes + levels.memoryBytes + labels.memoryBytes
+    bytes += links0.memoryBytes + upperStart.memoryBytes + upperRows.memoryBytes
     bytes += labelToSlot.memoryBytes + freeSlots.capacity * 4
     return bytes
   }

@@ -14,7 +14,7 @@ extension HNSWIndex {
     graph.changes.reset()
     graph.scratchPool.withScratch(slotCount: 0) { scratch in
       _ = prepare(vector, into: scratch.query)
-      graph.insert(label: label, vector: scratch.query)
+      graph.withWriteScratch { _ = graph.insert(label: label, vector: scratch.query) }
     }
     return graph.takeChanges()
   }
@@ -45,7 +45,7 @@ extension HNSWIndex {
     }
     makeUnique()
     graph.changes.reset()
-    graph.delete(slots)
+    graph.withWriteScratch { graph.delete(slots) }
     return graph.takeChanges()
   }
 

@@ -84,7 +84,7 @@ extension HNSWIndex {
       guard placeNode(slot: slot, label: label, level: Int(raw[4])) else {
         throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
       }
-      let vector = graph.vector(slot)
+      let vector = graph.writableVector(slot)
       for index in 0..<dimension {
         vector[index] = Float(
           bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
@@ -100,7 +100,7 @@ extension HNSWIndex {
       guard placeNode(slot: record.slot, label: record.label, level: record.level) else {
         throw .corruptRecord("node \(record.slot): slot out of range, duplicate, or level too high")
       }
-      record.vector.withUnsafeBufferPointer { graph.vector(record.slot).update(from: $0.baseAddress!, count: graph.dimension) }
+      record.vector.withUnsafeBufferPointer { graph.writableVector(record.slot).update(from: $0.baseAddress!, count: graph.dimension) }
       graph.refreshSquaredNorm(record.slot)
     }
 
@@ -109,7 +109,7 @@ extension HNSWIndex {
       guard Int(slot) < graph.slotCount, !graph.isLive(slot), level <= expected.maxLevel,
         graph.labelToSlot[label] == nil
       else { return false }
-      graph.restoreNode(slot, label: label, level: level)
+      graph.writeNode(slot, label: label, level: level)
       return true
     }
 
@@ -137,7 +137,7 @@ extension HNSWIndex {
       guard raw.count % 4 == 0, graph.isLive(slot), level >= 0, level <= graph.level(slot),
         count <= graph.linkCapacity(level)
       else { throw .corruptRecord("link list \(slot)/\(level) of \(raw.count) bytes does not fit its node") }
-      let list = graph.links(slot, level)
+      let list = graph.writableLinks(slot, level)
       list[0] = UInt32(count)
       for index in 0..<count {
         list[1 + index] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
@@ -188,30 +188,102 @@ extension HNSWIndex {
         }
       }
       graph.freeSlots = free
+      graph.recountInLinks()
       graph.changes.reset()
       return HNSWIndex(graph: graph)
     }
   }
 }
 
-extension HNSWGraph {
-  /// Marks a restored node live with empty link lists; its vector follows.
-  func restoreNode(_ slot: UInt32, label: UInt32, level: Int) {
-    let index = Int(slot)
-    levels[index] = UInt8(level)
-    labels[index] = label
-    labelToSlot.set(label, slot)
-    if level > 0 {
-      let size = level * (1 + m)
-      let block = UnsafeMutablePointer<UInt32>.allocate(capacity: size)
-      block.initialize(repeating: 0, count: size)
-      upperLinks[index] = block
-    }
-  }
+/// What the store holds now for one slot another writer touched: its node
+/// (nil when the slot is free) and the node's link lists.
+public struct HNSWStoredSlot: Sendable {
+  public var slot: UInt32
+  public var node: HNSWNodeRecord?
+  public var linkLists: [HNSWLinkListRecord]
 
-  /// Caches ‖v‖² of `slot` after its vector was written.
-  func refreshSquaredNorm(_ slot: UInt32) {
-    let vector = self.vector(slot)
-    squaredNorms[Int(slot)] = BLASKernel.dot(vector, vector, Int32(dimension))
+  public init(slot: UInt32, node: HNSWNodeRecord?, linkLists: [HNSWLinkListRecord]) {
+    self.slot = slot
+    self.node = node
+    self.linkLists = linkLists
+  }
+}
+
+extension HNSWIndex {
+  /// Catches up with records another writer stored, without reloading:
+  /// every slot it touched (node written or freed, link list written) as
+  /// the store holds it now, and the header it wrote last. Shares all other
+  /// memory with the previous version (copy-on-write per chunk).
+  /// - Throws: `VectorIndexError.corruptRecord` when the records do not fit
+  ///   this index (another shape, fewer slots, a node or link out of range),
+  ///   leaving it unchanged; the caller then reloads the whole graph.
+  /// - Complexity: O(touched slots · (d + M)).
+  public mutating func applyStored(header: HNSWHeader, slots: [HNSWStoredSlot]) throws(VectorIndexError) {
+    guard header.dimension == dimension, header.metric == metric, header.m == m,
+      Int(header.slotCount) >= graph.slotCount, header.maxLevel <= HNSWGraph.levelLimit
+    else { throw .corruptRecord("the stored header does not continue this index") }
+    for stored in slots {
+      guard stored.slot < header.slotCount else { throw .corruptRecord("slot \(stored.slot) past the header's count") }
+      if let node = stored.node {
+        guard node.vector.count == dimension, node.level <= HNSWGraph.levelLimit else {
+          throw .corruptRecord("node \(stored.slot) does not fit the index")
+        }
+        for list in stored.linkLists where list.level > node.level || list.neighbours.count > graph.linkCapacity(list.level) {
+          throw .corruptRecord("link list \(list.slot)/\(list.level) does not fit its node")
+        }
+      }
+    }
+    // Built on a copy, so a throw leaves this index as it was.
+    var next = self
+    next.makeUnique()
+    let graph = next.graph
+    let touched = Set(slots.map(\.slot))
+    let oldSlotCount = graph.slotCount
+    graph.reserve(Int(header.slotCount))
+    graph.slotCount = Int(header.slotCount)
+    for index in oldSlotCount..<graph.slotCount where !touched.contains(UInt32(index)) {
+      graph.insertFreeSlot(UInt32(index))
+    }
+    // Free first, then write: a label may have moved between two touched slots.
+    for stored in slots where graph.isLive(stored.slot) { graph.releaseSlot(stored.slot) }
+    for stored in slots where Int(stored.slot) >= oldSlotCount && stored.node == nil {
+      graph.insertFreeSlot(stored.slot)
+    }
+    for stored in slots {
+      guard let node = stored.node else { continue }
+      graph.removeFreeSlot(stored.slot)
+      graph.writeNode(stored.slot, label: node.label, level: node.level)
+      node.vector.withUnsafeBufferPointer { graph.writableVector(stored.slot).update(from: $0.baseAddress!, count: dimension) }
+      graph.refreshSquaredNorm(stored.slot)
+      for list in stored.linkLists { graph.setLinks(stored.slot, list.level, list.neighbours) }
+    }
+    if let entry = header.entryPoint {
+      guard graph.isLive(entry), graph.level(entry) == header.maxLevel else {
+        throw .corruptRecord("entry point \(entry) is not a live node of level \(header.maxLevel)")
+      }
+      graph.entryPoint = entry
+    } else {
+      graph.entryPoint = HNSWGraph.noSlot
+    }
+    graph.maxLevel = header.maxLevel
+    graph.rng = SplitMix64(seed: header.randomState)
+    graph.changes.reset()
+    guard graph.count == Int(header.count) else {
+      throw .corruptRecord("header counts \(header.count) nodes, the index holds \(graph.count)")
+    }
+    self = next
+  }
+}
+
+extension HNSWGraph {
+  /// Takes `slot` off the free list, if it is there.
+  func removeFreeSlot(_ slot: UInt32) {
+    var low = 0
+    var high = freeSlots.count
+    while low < high {
+      let middle = (low + high) / 2
+      if freeSlots[middle] > slot { low = middle + 1 } else { high = middle }
+    }
+    if low < freeSlots.count && freeSlots[low] == slot { freeSlots.remove(at: low) }
   }
 }

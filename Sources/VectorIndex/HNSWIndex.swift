@@ -4,8 +4,10 @@
 ///
 /// Each node carries an external `UInt32` label (TraceKV's dense trace id);
 /// searches return labels with distances, closest first. The index is a value
-/// (copy-on-write): reads may run concurrently from many threads on one value;
-/// a mutation needs the value exclusively, as any Swift `var`.
+/// (copy-on-write, per chunk of 256 nodes: a mutation of a shared index
+/// copies only the chunks it writes): reads may run concurrently from many
+/// threads on one value; a mutation needs the value exclusively, as any Swift
+/// `var`.
 ///
 /// Every mutation returns an `HNSWChangeSet` naming the records to write, so a
 /// store can persist the graph incrementally in the same transaction as the

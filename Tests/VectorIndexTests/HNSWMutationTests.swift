@@ -78,3 +78,25 @@ struct HNSWMutationTests {
     #expect(original.checkIntegrity() == [] && copy.checkIntegrity() == [])
   }
 }
+
+@Suite("HNSW versions share memory by chunk")
+struct HNSWVersionTests {
+  @Test("an old version keeps answering as before while a copy takes thousands of inserts and deletes")
+  func oldVersionUnchanged() throws {
+    let data = Fixtures.uniform(count: 3_000, dimension: 10, seed: 17)
+    let original = try Fixtures.hnsw(Array(data[..<1_000]), metric: .l2)
+    let queries = Array(data[2_500...])
+    let before = try queries.map { try original.search($0, k: 5, ef: 40) }
+    let recordsBefore = original.allRecords()
+    var copy = original
+    for label in 1_000..<2_500 { try copy.insert(data[label], label: UInt32(label)) }
+    try copy.delete(labels: stride(from: 0, to: 1_000, by: 3).map(UInt32.init))
+    #expect(try queries.map { try original.search($0, k: 5, ef: 40) } == before)
+    let recordsAfter = original.allRecords()
+    #expect(recordsAfter.header == recordsBefore.header)
+    #expect(recordsAfter.nodes == recordsBefore.nodes)
+    #expect(recordsAfter.linkLists == recordsBefore.linkLists)
+    #expect(original.checkIntegrity() == [] && copy.checkIntegrity() == [])
+    #expect(copy.count == 2_500 - 334)
+  }
+}

@@ -348,13 +348,8 @@ extension TraceStore {
       if recordProblems == 0 {
         do {
           if let graph = try VectorPersistence.load(tables: tables, in: transaction) {
-            // A node no layer-0 link reaches is left out: it is how the
-            // selection heuristic treats near-duplicate vectors (hnswlib's
-            // graphs have them too), a recall matter, not damage.
-            for violation in graph.checkIntegrity() {
-              if case .unreachable = violation { continue }
-              problem(linksTable, "HNSW graph: \(violation)")
-            }
+            // Unreachable nodes included: a trace no search can find is damage.
+            for violation in graph.checkIntegrity() { problem(linksTable, "HNSW graph: \(violation)") }
           }
         } catch {
           problem(linksTable, "\(error)")

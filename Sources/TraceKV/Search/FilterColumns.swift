@@ -1,33 +1,38 @@
+import Foundation
 import VectorIndex
 
-/// Per-trace filter fields in flat arrays indexed by document id, so a
+/// Per-trace filter fields in arrays indexed by document id, so a
 /// search filter becomes a bitset in microseconds instead of a scan of
 /// trace records (DESIGN.md, "Per-trace filter fields").
+///
+/// The arrays are chunked (`ChunkedArray`): a write transaction's copy of the
+/// columns shares every chunk with the installed one and copies only the
+/// chunks of the documents it changes.
 struct FilterColumns: Sendable {
   private static let absent: UInt8 = 0xFF
   private static let statusCodes: [TraceStatus: UInt8] = [.running: 0, .completed: 1, .needsReview: 2, .failed: 3]
   private static let errorCodes = Dictionary(uniqueKeysWithValues: ErrorType.allCases.enumerated().map { ($1, UInt8($0)) })
 
-  private var status: [UInt8] = []
-  private var rating: [Int8] = []
-  private var errorType: [UInt8] = []
-  private var eventTime: [Int64] = []
-  private var confidence: [Double] = []
-  private var episode: [UInt32] = []
-  private var episodeIDs: [String: UInt32] = [:]
+  private var status = ChunkedArray<UInt8>(fill: FilterColumns.absent)
+  private var rating = ChunkedArray<Int8>(fill: -1)
+  private var errorType = ChunkedArray<UInt8>(fill: FilterColumns.absent)
+  private var eventTime = ChunkedArray<Int64>(fill: 0)
+  private var confidence = ChunkedArray<Double>(fill: .nan)
+  private var episode = ChunkedArray<UInt32>(fill: .max)
+  /// Shared by every version of the columns (see `EpisodeCodes`).
+  private var episodeCodes = EpisodeCodes()
   private(set) var liveCount = 0
 
   /// Records (or replaces) a trace's fields.
   mutating func set(_ doc: UInt32, _ record: TraceRecord) {
     let index = Int(doc)
     if index >= status.count {
-      let grow = index + 1 - status.count
-      status += repeatElement(Self.absent, count: grow)
-      rating += repeatElement(-1, count: grow)
-      errorType += repeatElement(Self.absent, count: grow)
-      eventTime += repeatElement(0, count: grow)
-      confidence += repeatElement(.nan, count: grow)
-      episode += repeatElement(.max, count: grow)
+      status.grow(to: index + 1)
+      rating.grow(to: index + 1)
+      errorType.grow(to: index + 1)
+      eventTime.grow(to: index + 1)
+      confidence.grow(to: index + 1)
+      episode.grow(to: index + 1)
     }
     if status[index] == Self.absent { liveCount += 1 }
     let trace = record.trace
@@ -38,7 +43,7 @@ struct FilterColumns: Sendable {
     eventTime[index] = record.eventTime
     confidence[index] = trace.aiEvaluation?.confidence ?? .nan
     if let episodeID = trace.episodeID {
-      episode[index] = intern(episodeID)
+      episode[index] = episodeCodes.code(for: episodeID)
     } else {
       episode[index] = .max
     }
@@ -51,13 +56,6 @@ struct FilterColumns: Sendable {
     liveCount -= 1
   }
 
-  private mutating func intern(_ episodeID: String) -> UInt32 {
-    if let id = episodeIDs[episodeID] { return id }
-    let id = UInt32(episodeIDs.count)
-    episodeIDs[episodeID] = id
-    return id
-  }
-
   func contains(_ doc: UInt32) -> Bool { Int(doc) < status.count && status[Int(doc)] != Self.absent }
 
   /// The documents a filter allows, or nil when it allows every trace.
@@ -68,13 +66,13 @@ struct FilterColumns: Sendable {
     let errors = Set(filter.errorTypes.compactMap { Self.errorCodes[$0] })
     var episodeCode: UInt32?
     if let episodeID = filter.episodeID {
-      guard let code = episodeIDs[episodeID] else { return LabelSet() }
+      guard let code = episodeCodes.existingCode(for: episodeID) else { return LabelSet() }
       episodeCode = code
     }
     let since = filter.since?.microseconds ?? .min
     let until = filter.until?.microseconds ?? .max
     var allowed = LabelSet(capacity: status.count)
-    for index in status.indices where status[index] != Self.absent {
+    for index in 0..<status.count where status[index] != Self.absent {
       if !statuses.isEmpty && !statuses.contains(status[index]) { continue }
       if let minRating = filter.minRating, Int(rating[index]) < minRating { continue }
       if !errors.isEmpty && !errors.contains(errorType[index]) { continue }
@@ -88,5 +86,33 @@ struct FilterColumns: Sendable {
       allowed.insert(UInt32(index))
     }
     return allowed
+  }
+}
+
+/// Episode id → small code, append-only and shared by every version of the
+/// filter columns: a code never changes meaning, so an older version that
+/// meets a code added later simply holds no document with it. A write thus
+/// never copies the table (it grew by one entry per new episode).
+struct EpisodeCodes: Sendable {
+  private final class Table: @unchecked Sendable {
+    // @unchecked: `codes` is only touched under `lock`.
+    let lock = NSLock()
+    var codes: [String: UInt32] = [:]
+  }
+  private let table = Table()
+
+  /// The code of `episodeID`, assigned now if it has none.
+  func code(for episodeID: String) -> UInt32 {
+    table.lock.withLock {
+      if let code = table.codes[episodeID] { return code }
+      let code = UInt32(table.codes.count)
+      table.codes[episodeID] = code
+      return code
+    }
+  }
+
+  /// The code of `episodeID`, or nil when no version ever held it.
+  func existingCode(for episodeID: String) -> UInt32? {
+    table.lock.withLock { table.codes[episodeID] }
   }
 }

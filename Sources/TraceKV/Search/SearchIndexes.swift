@@ -18,8 +18,11 @@ struct SearchState: Sendable {
 ///
 /// Writes change a copy of the state inside their transaction and install
 /// it after the commit, so a failed or retried write leaves nothing behind
-/// and searches never wait for an ingest. A process notices another's
-/// writes by the generation and reloads (one sequential pass, no rebuild).
+/// and searches never wait for an ingest. The copy shares memory with the
+/// installed state chunk by chunk (`ChunkedRows`), so a write costs what it
+/// touches. A process notices another's writes by the generation and
+/// replays the change log (`ChangeLog`), or reloads (one sequential pass, no
+/// rebuild) when the log does not reach back far enough.
 final class SearchIndexes: @unchecked Sendable {
   static let hnswM = 16
   static let hnswEfConstruction = 200
@@ -48,12 +51,16 @@ final class SearchIndexes: @unchecked Sendable {
     }
   }
 
-  /// The state as of `transaction`'s snapshot, loading it when this process
-  /// has none or an older one.
+  /// The state as of `transaction`'s snapshot: this process's, caught up
+  /// through the change log when older, loaded when it has none (or the log
+  /// does not reach back to it).
   func state(in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
     let generation = try Self.generation(in: transaction, tables: tables)
-    if let current = lock.withLock({ state }), current.generation == generation { return current }
-    let loaded = try Self.load(generation: generation, in: transaction, tables: tables)
+    let current = lock.withLock({ state })
+    if let current, current.generation == generation { return current }
+    let loaded =
+      try current.flatMap { try ChangeLog.catchUp($0, to: generation, tables: tables, in: transaction) }
+      ?? Self.load(generation: generation, in: transaction, tables: tables)
     lock.withLock {
       if state == nil || state!.generation < generation { state = loaded }
     }
@@ -100,6 +107,9 @@ struct IndexWriter {
   private let indexes: SearchIndexes
   private let transaction: LMDBTransaction
   private let tables: StoreTables
+  /// What this transaction changed, for the change log (not kept by `repair()`,
+  /// whose generation other processes must reload).
+  private var changes: ChangeLogEntry? = ChangeLogEntry()
   /// Documents whose text must be (re)indexed, with whether they are new.
   private var pending: [(doc: UInt32, isNew: Bool)] = []
   private var pendingDocs = Set<UInt32>()
@@ -111,6 +121,7 @@ struct IndexWriter {
     self.indexes = indexes
     self.transaction = transaction
     self.tables = tables
+    if rebuilding { changes = nil }
     state =
       rebuilding
       ? SearchState(
@@ -121,17 +132,20 @@ struct IndexWriter {
   /// A trace's filter fields changed (status, rating, …) but not its text.
   mutating func recordChanged(_ doc: UInt32, _ record: TraceRecord) {
     state.columns.set(doc, record)
+    changes?.documents.insert(doc)
   }
 
   /// A trace was added or gained spans: its text is indexed at `finish()`.
   mutating func textChanged(_ doc: UInt32, _ record: TraceRecord, isNew: Bool) {
     state.columns.set(doc, record)
+    changes?.documents.insert(doc)
     if pendingDocs.insert(doc).inserted { pending.append((doc, isNew)) }
   }
 
   /// A trace was deleted: it leaves both indexes now.
   mutating func removed(_ doc: UInt32) throws {
     state.columns.remove(doc)
+    changes?.documents.insert(doc)
     var storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
     try indexes.lexical.delete(doc, from: &storage)
     if state.vectors?.contains(label: doc) == true {
@@ -144,6 +158,7 @@ struct IndexWriter {
     if !pending.isEmpty { try indexPending() }
     state.generation += 1
     try SearchIndexes.setGeneration(state.generation, in: transaction, tables: tables)
+    if let changes { try ChangeLog.write(changes, generation: state.generation, tables: tables, in: transaction) }
     return state
   }
 
@@ -204,7 +219,8 @@ struct IndexWriter {
     pendingDocs = []
   }
 
-  private func persist(_ changes: HNSWChangeSet) throws {
+  private mutating func persist(_ changes: HNSWChangeSet) throws {
     try VectorPersistence.write(changes, tables: tables, in: transaction)
+    self.changes?.record(changes)
   }
 }

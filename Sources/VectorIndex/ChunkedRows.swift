@@ -1,0 +1,131 @@
+/// One fixed-size block of rows, the unit that versions of a `ChunkedRows`
+/// share and that a write copies.
+@usableFromInline
+final class RowChunk<Element: BitwiseCopyable>: @unchecked Sendable {
+  // @unchecked: written only while uniquely referenced (see ChunkedRows).
+  @usableFromInline let base: UnsafeMutablePointer<Element>
+  @usableFromInline let capacity: Int
+
+  @usableFromInline
+  init(capacity: Int, repeating fill: Element) {
+    self.capacity = capacity
+    base = .allocate(capacity: capacity)
+    base.initialize(repeating: fill, count: capacity)
+  }
+
+  @usableFromInline
+  init(copying other: RowChunk) {
+    capacity = other.capacity
+    base = .allocate(capacity: capacity)
+    base.initialize(from: other.base, count: capacity)
+  }
+
+  deinit { base.deallocate() }
+}
+
+/// An array of fixed-stride rows stored in chunks of `1 << shift` rows.
+///
+/// A copy shares every chunk; a write first copies the one chunk it touches
+/// when another copy still holds it (copy-on-write per chunk). So a new
+/// version of an index costs the chunk table plus the chunks a mutation
+/// touches, never the whole array, and a reader holding the old version keeps
+/// reading unchanged memory while the writer builds the next one.
+///
+/// Pointers from `row(_:)` are for reading; `writableRow(_:)` is the only way
+/// to get memory to write, and it is valid until the next mutation.
+/// (Inlinable so that `ChunkedArray` is specialized in the modules using it:
+/// an unspecialized generic row access costs a metadata lookup.)
+@usableFromInline
+struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
+  // @unchecked: chunks are immutable while shared (see RowChunk).
+  @usableFromInline let stride: Int
+  @usableFromInline let shift: Int
+  @usableFromInline let fill: Element
+  @usableFromInline var chunks: ContiguousArray<RowChunk<Element>> = []
+  /// The chunks' base addresses, so reads cost no reference counting.
+  @usableFromInline var bases: ContiguousArray<UnsafeMutablePointer<Element>> = []
+
+  @usableFromInline
+  init(stride: Int, shift: Int, fill: Element) {
+    precondition(stride > 0 && shift >= 0 && shift < 30, "ChunkedRows: bad layout")
+    self.stride = stride
+    self.shift = shift
+    self.fill = fill
+  }
+
+  /// Rows that fit without adding a chunk.
+  @inlinable
+  var rowCapacity: Int { chunks.count << shift }
+
+  /// The memory of row `index` (below `rowCapacity`), for reading.
+  @inlinable @inline(__always)
+  func row(_ index: Int) -> UnsafeMutablePointer<Element> {
+    bases[index &>> shift] + (index & ((1 &<< shift) &- 1)) &* stride
+  }
+
+  /// The memory of row `index`, after copying its chunk if it is shared.
+  @inlinable @inline(__always)
+  mutating func writableRow(_ index: Int) -> UnsafeMutablePointer<Element> {
+    let chunk = index &>> shift
+    if !isKnownUniquelyReferenced(&chunks[chunk]) {
+      let copy = RowChunk(copying: chunks[chunk])
+      chunks[chunk] = copy
+      bases[chunk] = copy.base
+    }
+    return bases[chunk] + (index & ((1 &<< shift) &- 1)) &* stride
+  }
+
+  /// Adds chunks (filled with `fill`) until `rows` rows fit.
+  @inlinable
+  mutating func reserve(rows: Int) {
+    while rowCapacity < rows {
+      let chunk = RowChunk(capacity: stride << shift, repeating: fill)
+      chunks.append(chunk)
+      bases.append(chunk.base)
+    }
+  }
+
+  var memoryBytes: Int { chunks.count * ((stride << shift) * MemoryLayout<Element>.stride + 8) }
+}
+
+/// A growable array of values on `ChunkedRows` (one value per row), for the
+/// per-document columns that writes change a few entries of at a time.
+public struct ChunkedArray<Element: BitwiseCopyable & Sendable>: Sendable {
+  @usableFromInline var rows: ChunkedRows<Element>
+  @usableFromInline var storedCount: Int
+  /// Elements in the array; those past the last `set` read as `fill`.
+  @inlinable
+  public var count: Int { storedCount }
+
+  /// An empty array whose unset elements read as `fill`. Chunks hold
+  /// `1 << shift` elements (4,096 by default).
+  @inlinable
+  public init(fill: Element, shift: Int = 12) {
+    rows = ChunkedRows(stride: 1, shift: shift, fill: fill)
+    storedCount = 0
+  }
+
+  @inlinable
+  public subscript(index: Int) -> Element {
+    get {
+      precondition(index >= 0 && index < count, "ChunkedArray: index \(index) out of range 0..<\(count)")
+      return rows.row(index).pointee
+    }
+    set {
+      precondition(index >= 0 && index < count, "ChunkedArray: index \(index) out of range 0..<\(count)")
+      rows.writableRow(index).pointee = newValue
+    }
+  }
+
+  /// Grows to `newCount` elements (new ones read as `fill`); never shrinks.
+  /// - Complexity: O(new chunks).
+  @inlinable
+  public mutating func grow(to newCount: Int) {
+    guard newCount > count else { return }
+    rows.reserve(rows: newCount)
+    storedCount = newCount
+  }
+
+  /// Bytes held by the chunks.
+  public var memoryBytes: Int { rows.memoryBytes }
+}

@@ -1,0 +1,75 @@
+import TestSupport
+import Testing
+
+@testable import VectorIndex
+
+/// Copies of one vector used to fill link lists with each other and cut
+/// their group off from the graph (20,000 traces of 20 samples answered a
+/// limit of 100 with 48 hits). Every node must stay reachable.
+@Suite("HNSW with duplicate vectors")
+struct DuplicateVectorTests {
+  /// `base` distinct vectors, then 10 % exact copies and 10 % near copies
+  /// (relative noise `noise`) of random earlier ones, interleaved.
+  static func withDuplicates(base: Int, dimension: Int, noise: Float, seed: UInt64) -> [[Float]] {
+    var generator = SeededGenerator(seed: seed)
+    var vectors = Fixtures.clustered(count: base, dimension: dimension, clusters: 8, spread: 0.3, seed: seed)
+    for number in 0..<(base / 4) {
+      let original = vectors[Int.random(in: 0..<vectors.count, using: &generator)]
+      if number % 2 == 0 {
+        vectors.append(original)
+      } else {
+        vectors.append(original.map { $0 * (1 + noise * Fixtures.gaussian(&generator)) })
+      }
+    }
+    return vectors
+  }
+
+  @Test("10 % exact and 10 % near duplicates: every node reachable, limit 100 returns 100", arguments: [1e-4, 1e-2] as [Float])
+  func mixedDuplicates(noise: Float) throws {
+    let data = Self.withDuplicates(base: 2_000, dimension: 24, noise: noise, seed: 31)
+    for metric in [VectorMetric.cosine, .l2] {
+      let index = try Fixtures.hnsw(data, metric: metric)
+      #expect(index.checkIntegrity() == [], "\(metric)")
+      #expect(try index.search(data[7], k: 100, ef: 100).count == 100)
+    }
+  }
+
+  @Test("20 vectors copied 100 times each: every copy reachable, limit 100 returns 100")
+  func manyCopiesOfFewVectors() throws {
+    let samples = Fixtures.uniform(count: 20, dimension: 16, seed: 32)
+    let data = (0..<2_000).map { samples[$0 % 20] }
+    let index = try Fixtures.hnsw(data, metric: .cosine)
+    let unreachable = index.checkIntegrity().filter { if case .unreachable = $0 { true } else { false } }
+    #expect(unreachable.isEmpty, "\(unreachable.count) of 2000 nodes unreachable")
+    #expect(index.checkIntegrity() == [])
+    let hits = try index.search(samples[3], k: 100, ef: 100)
+    #expect(hits.count == 100)
+    // The 100 copies of sample 3 are the 100 nearest: all at distance ~0.
+    #expect(Set(hits.map { $0.label % 20 }) == [3])
+  }
+
+  @Test("deleting copies keeps the rest reachable")
+  func deleteCopies() throws {
+    let samples = Fixtures.uniform(count: 10, dimension: 12, seed: 33)
+    let data = (0..<600).map { samples[$0 % 10] }
+    var index = try Fixtures.hnsw(data, metric: .cosine)
+    try index.delete(labels: stride(from: 0, to: 600, by: 7).map(UInt32.init))
+    for label in stride(from: 1, to: 600, by: 11) where index.contains(label: UInt32(label)) {
+      try index.delete(label: UInt32(label))
+    }
+    #expect(index.checkIntegrity() == [])
+    for (offset, vector) in samples.enumerated() { try index.insert(vector, label: UInt32(1_000 + offset)) }
+    #expect(index.checkIntegrity() == [])
+  }
+
+  @Test("tight clusters with M = 3: pruning never drops a node's last layer-0 in-link", arguments: [VectorMetric.cosine, .l2])
+  func everyNodeKeepsAnInLink(metric: VectorMetric) throws {
+    let data = Fixtures.clustered(count: 3_000, dimension: 8, clusters: 3, spread: 0.02, seed: 34)
+    let index = try Fixtures.hnsw(data, metric: metric, m: 3, efConstruction: 20)
+    var linked = Set<UInt32>()
+    for list in index.allRecords().linkLists where list.level == 0 { linked.formUnion(list.neighbours) }
+    let entry = index.header.entryPoint
+    let orphans = index.liveSlots.filter { !linked.contains($0) && $0 != entry }
+    #expect(orphans == [], "\(orphans.count) nodes without an in-link")
+  }
+}
