@@ -32,5 +32,6 @@ struct PrepareCommand: ParsableCommand {
       PrepareTau2Command.self,
       PrepareDebianCommand.self,
       PrepareMiniLMDebianCommand.self,
+      PrepareTracesCommand.self,
     ])
 }

@@ -7,6 +7,9 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
+  /// Block-max WAND (document at a time): skips whole chunks whose block
+  /// maxima cannot lift a document into the top k.
+  case blockMaxWAND
   /// Windowed term-at-a-time accumulation: every posting, no per-candidate overhead.
   case termAtATime
   /// Document at a time, scoring every document holding a query term: the oracle for tests.
@@ -82,6 +85,8 @@ extension BM25Index {
       switch resolved {
       case .termAtATime:
         try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+      case .blockMaxWAND:
+        try BlockMaxWANDSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .automatic, .maxScore, .exhaustive:
         try MaxScoreSearch.run(
           cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: resolved != .exhaustive)
@@ -147,26 +152,22 @@ extension BM25Index {
     return result
   }
 
-  /// Borrows the chunks of every term (nesting one lending closure per term,
-  /// so all buffers stay valid together) and builds prepared cursors over
-  /// those holding postings, in query order.
+  /// Borrows the chunks of every term at once and builds prepared cursors
+  /// over those holding postings, in query order.
   private func withCursors<Result>(
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
-    var cursors: [PostingCursor] = []
-    func lend(_ index: Int) throws -> Result {
-      if index == terms.count { return try body(&cursors) }
-      return try store.withPostingChunks(of: terms[index].term) { chunks in
-        if !chunks.isEmpty {
-          var cursor = try PostingCursor(
-            term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency, chunks: chunks)
-          cursor.prepare(scorer: scorer)
-          cursors.append(cursor)
-        }
-        return try lend(index + 1)
+    try store.withPostingChunks(of: terms.map(\.term)) { lists in
+      var cursors: [PostingCursor] = []
+      cursors.reserveCapacity(lists.count)
+      for (index, chunks) in lists.enumerated() where !chunks.isEmpty {
+        var cursor = try PostingCursor(
+          term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency, chunks: chunks)
+        cursor.prepare(scorer: scorer)
+        cursors.append(cursor)
       }
+      return try body(&cursors)
     }
-    return try lend(0)
   }
 }
