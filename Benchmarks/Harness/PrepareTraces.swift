@@ -27,7 +27,8 @@ import VectorIndex
 /// Output: `traces.jsonl` (one trace per line, for `tracekv-bench ingest
 /// --input` or `tracekv ingest`), and `queries.jsonl`, `qrels/test.tsv` and
 /// an empty `corpus.jsonl` in BEIR layout (the corpus is the store), for
-/// `tracekv-bench retrieval --store`.
+/// `tracekv-bench retrieval --store` (with `--corpus`, `corpus.jsonl` holds
+/// every trace's conversation instead, for `tracekv-bench lexical`).
 struct PrepareTracesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "traces-1m",
@@ -42,6 +43,8 @@ struct PrepareTracesCommand: ParsableCommand {
   @Option(help: "Output folder (default: bench-data/traces-N).") var output: String?
   @Option(help: "The TraceBrain samples, whose replicas the term distribution is compared with.")
   var samples = "Examples/tracebrain"
+  @Flag(help: "Also write each trace's conversation as a BEIR document (for `tracekv-bench lexical`, in memory).")
+  var corpus = false
   @Flag(help: "Rebuild even when the folder already holds a collection.") var force = false
 
   func run() throws {
@@ -64,12 +67,14 @@ struct PrepareTracesCommand: ParsableCommand {
     var relevant: [Int: [String]] = [:]
     var statistics = TermStatistics()
     var buffer: [UInt8] = []
+    var documents: [BEIRCollection.Document] = []
     var progress = ProgressLine("generate traces", total: traces)
     for number in 0..<traces {
       let trace = generator.trace(number: number)
       if let package = trace.package { relevant[package, default: []].append(trace.id) }
       // Term statistics on every 50th trace: enough for document frequencies of 1 % and up.
       if number % 50 == 0 { statistics.add(trace.conversation) }
+      if corpus { documents.append(.init(id: trace.id, title: "", text: trace.conversation)) }
       buffer += JSONWriter.compactBytes(trace.json)
       buffer.append(UInt8(ascii: "\n"))
       if buffer.count > 1 << 22 {
@@ -96,7 +101,7 @@ struct PrepareTracesCommand: ParsableCommand {
     for package in chosen {
       qrels["q-" + packages[package].name] = Dictionary(uniqueKeysWithValues: relevant[package]!.map { ($0, 1) })
     }
-    try BEIRCollection(documents: [], queries: queryList, qrels: qrels).write(to: folder)
+    try BEIRCollection(documents: documents, queries: queryList, qrels: qrels).write(to: folder)
 
     let judgments = qrels.values.reduce(0) { $0 + $1.count }
     print("traces: \(traces) traces over \(relevant.count) packages (\(packages.count) available), "

@@ -10,6 +10,10 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// Block-max WAND (document at a time): skips whole chunks whose block
   /// maxima cannot lift a document into the top k.
   case blockMaxWAND
+  /// MaxScore over term-at-a-time windows: the essential terms accumulate
+  /// as in term at a time, the common (non-essential) terms are only probed
+  /// for documents that can still enter the top k.
+  case windowedMaxScore
   /// Windowed term-at-a-time accumulation: every posting, no per-candidate overhead.
   case termAtATime
   /// Document at a time, scoring every document holding a query term: the oracle for tests.
@@ -85,6 +89,8 @@ extension BM25Index {
       switch resolved {
       case .termAtATime:
         try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+      case .windowedMaxScore:
+        try WindowedMaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .blockMaxWAND:
         try BlockMaxWANDSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .automatic, .maxScore, .exhaustive:

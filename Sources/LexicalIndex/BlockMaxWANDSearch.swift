@@ -45,7 +45,7 @@ enum BlockMaxWANDSearch {
     let count = cursors.count
     // Cursor indices by current document (ties by index: reproducible runs).
     var order = Array(0..<count)
-    sortByDocument(&order, cursors, upTo: count)
+    sortByDocument(&order, cursors, upTo: count)  // a full sort, as every position counts as moved
     var contributions = [Double](repeating: 0, count: count)
     var threshold = heap.threshold
 
@@ -108,13 +108,19 @@ enum BlockMaxWANDSearch {
 
   /// Restores the document order after the first `moved` positions moved
   /// forward (the rest is still sorted): insertion of each moved cursor.
-  /// - Complexity: O(moved · count).
+  /// - Complexity: O(moved · count), at most O(count log count).
   @inline(__always)
   private static func sortByDocument(
     _ order: inout [Int], _ cursors: UnsafeMutableBufferPointer<PostingCursor>, upTo moved: Int
   ) {
     func before(_ a: Int, _ b: Int) -> Bool {
       (cursors[a].document, a) < (cursors[b].document, b)
+    }
+    // Many moved (a long query on a shared document): one O(n log n) sort
+    // beats `moved` insertions of O(n) each.
+    if moved > 16 {
+      order.sort(by: before)
+      return
     }
     // Insert moved cursors, last first, into the sorted tail.
     var position = moved - 1

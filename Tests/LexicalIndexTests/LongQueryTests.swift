@@ -31,7 +31,7 @@ import Testing
     return Double(Self.termsPerDocument) * rare + shared
   }
 
-  @Test(arguments: [BM25SearchStrategy.automatic, .termAtATime, .maxScore, .exhaustive])
+  @Test(arguments: [BM25SearchStrategy.automatic, .termAtATime, .maxScore, .blockMaxWAND, .windowedMaxScore, .exhaustive])
   func tenThousandDistinctTermsScoreLikeTheFormula(strategy: BM25SearchStrategy) throws {
     let store = try makeStore()
     let query = ((0..<Self.documents * Self.termsPerDocument).map { "t\($0)" } + ["shared"]).joined(separator: " ")

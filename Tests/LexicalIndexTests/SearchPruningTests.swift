@@ -18,6 +18,7 @@ import Testing
       let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
       #expect(try index.search(query, limit: limit, in: store, strategy: .maxScore) == exhaustive, "query: \(query)")
       #expect(try index.search(query, limit: limit, in: store, strategy: .blockMaxWAND) == exhaustive, "query: \(query)")
+      #expect(try index.search(query, limit: limit, in: store, strategy: .windowedMaxScore) == exhaustive, "query: \(query)")
       #expect(try index.search(query, limit: limit, in: store, strategy: .termAtATime) == exhaustive, "query: \(query)")
       #expect(try index.search(query, limit: limit, in: store) == exhaustive, "query: \(query)")
     }
@@ -36,6 +37,7 @@ import Testing
       #expect(try index.search(query, limit: 50, in: store) == exhaustive)
       #expect(try index.search(query, limit: 50, in: store, strategy: .maxScore) == exhaustive)
       #expect(try index.search(query, limit: 50, in: store, strategy: .blockMaxWAND) == exhaustive)
+      #expect(try index.search(query, limit: 50, in: store, strategy: .windowedMaxScore) == exhaustive)
       let accept: (UInt32) -> Bool = { $0 % 7 == 1 }
       #expect(
         try index.search(query, limit: 50, in: store, filter: accept, strategy: .termAtATime)
@@ -89,6 +91,7 @@ import Testing
       #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .exhaustive) == filtered)
       #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .termAtATime) == filtered)
       #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .blockMaxWAND) == filtered)
+      #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .windowedMaxScore) == filtered)
     }
   }
 
@@ -98,6 +101,7 @@ import Testing
     #expect(hits.count == 10)
     #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .termAtATime) == hits)
     #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .blockMaxWAND) == hits)
+    #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .windowedMaxScore) == hits)
     #expect(try index.search("w0", limit: 10, in: store, filter: { _ in false }).isEmpty)
   }
 
@@ -130,7 +134,7 @@ import Testing
         return "w\(Int(u * u * 5_000))"
       }.joined(separator: " ")
       let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
-      for strategy in [BM25SearchStrategy.blockMaxWAND, .maxScore, .termAtATime, .automatic] {
+      for strategy in [BM25SearchStrategy.blockMaxWAND, .windowedMaxScore, .maxScore, .termAtATime, .automatic] {
         let hits = try index.search(query, limit: limit, in: store, strategy: strategy)
         #expect(hits.map(\.document) == exhaustive.map(\.document), "\(strategy) query: \(query)")
         for (hit, want) in zip(hits, exhaustive) {
