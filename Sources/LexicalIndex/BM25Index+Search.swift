@@ -31,6 +31,23 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// a time served 0.5–0.8× MaxScore's queries/s at k = 1, 1.0× and 1.2× at
   /// k = 3 (within this machine's noise), 1.1–1.3× at k = 10 (and 1.6× at
   /// k = 100 with the earlier LEB128 chunks).
+  ///
+  /// Block-max WAND and windowed MaxScore (both exact) did not change this
+  /// rule: single thread CPU queries/s, `tracekv-bench lexical --strategy
+  /// taat|wmaxscore|bmw|maxscore --depth k`, 2,000 synopsis queries each,
+  /// on a 2-core machine shared with other builds:
+  ///
+  ///     collection                    k     taat  wmaxscore   bmw  maxscore
+  ///     Debian (64.6k descriptions)   100   5296    3930      2783   4000
+  ///     Debian                         10   8174    7361      5177   5965
+  ///     traces-100k (conversations)   100   3865    2909      2050   2265
+  ///     traces-100k                    10   6149    5072      3454   4491
+  ///     traces-1m                     100    644     472       see BENCHMARKS.md
+  ///
+  /// The bounds are the chunk's (max tf, min length) corner; the probes of
+  /// common terms for the candidates that pass them decode a chunk each,
+  /// and cost more than term at a time's scan of those lists saves. Tighter
+  /// per-chunk bounds (impacts) are the next step before pruning pays here.
   public static let maxScoreMaximumLimit = 3
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms and `limit` hits.

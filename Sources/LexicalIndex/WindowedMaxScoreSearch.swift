@@ -17,6 +17,8 @@
 /// the comparison (the term bounds already are, see `PostingCursor.prepare`).
 /// A document that passes is scored afresh by the probe cursors, its
 /// contributions summed in query order: bit for bit the exhaustive score.
+/// While no term is non-essential (the heap is filling), a window is plain
+/// term at a time in query order, whose sums already are the exact scores.
 enum WindowedMaxScoreSearch {
   /// Fills `heap` with the best documents over `cursors` (in query order).
   /// - Complexity: O(P_e + S · q) for P_e postings of the essential terms,
@@ -68,6 +70,19 @@ enum WindowedMaxScoreSearch {
       window.start = windowStart
       let windowEnd =
         windowStart &+ UInt32(window.capacity) > windowStart ? windowStart + UInt32(window.capacity) : .max
+
+      if firstEssential == 0 {
+        // Nothing to prune yet (the heap is filling): plain term at a time,
+        // terms in query order, so each sum already is the exact score.
+        for term in 0..<count { try cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
+        window.drain { document, score in
+          guard score > threshold else { return }
+          if let filter, !filter(document) { return }
+          if heap.offer(score, document) { threshold = heap.threshold }
+        }
+        continue
+      }
+
       for position in firstEssential..<count {
         try cursors[rank[position]].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
