@@ -2,8 +2,10 @@
 ///
 /// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
-  /// MaxScore for a short query asking for few hits, term-at-a-time otherwise
-  /// (see `maxScoreMaximumLimit` and `termAtATimeMinimumTerms`).
+  /// MaxScore for a short query asking for few hits, windowed MaxScore for
+  /// a short query asking for up to 10 hits in a large index, term at a time
+  /// otherwise (see `maxScoreMaximumLimit`, `windowedMaxScoreMinimumDocuments`
+  /// and `termAtATimeMinimumTerms`).
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
@@ -42,7 +44,7 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   ///     Debian                         10   8174    7361      5177   5965
   ///     traces-100k (conversations)   100   3865    2909      2050   2265
   ///     traces-100k                    10   6149    5072      3454   4491
-  ///     traces-1m                     100    644     472       see BENCHMARKS.md
+  ///     traces-1m (conversations)     100    644     472       422    640
   ///
   /// The bounds are the chunk's (max tf, min length) corner; the probes of
   /// common terms for the candidates that pass them decode a chunk each,
@@ -50,9 +52,26 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// per-chunk bounds (impacts) are the next step before pruning pays here.
   public static let maxScoreMaximumLimit = 3
 
-  /// The strategy `.automatic` resolves to for `terms` distinct terms and `limit` hits.
-  static func automatic(terms: Int, limit: Int) -> BM25SearchStrategy {
-    terms >= termAtATimeMinimumTerms || limit > maxScoreMaximumLimit ? .termAtATime : .maxScore
+  /// From this many indexed documents on, `.automatic` runs windowed
+  /// MaxScore for short queries asking for at most `windowedMaxScoreMaximumLimit` hits.
+  ///
+  /// Measured at k = 10 (table above, and traces-1m k = 10: windowed
+  /// MaxScore 789 queries/s of CPU, term at a time 667, p50 1.03 ms against
+  /// 1.63 ms): it loses at 64.6k and 100k documents (0.90× and 0.82×) and
+  /// wins at 1M (1.18×); the switch sits between.
+  public static let windowedMaxScoreMinimumDocuments: UInt64 = 500_000
+
+  /// The most hits for which `.automatic` may run windowed MaxScore (at
+  /// k = 100 it lost at every size measured).
+  public static let windowedMaxScoreMaximumLimit = 10
+
+  /// The strategy `.automatic` resolves to for `terms` distinct terms,
+  /// `limit` hits and `documents` indexed documents.
+  static func automatic(terms: Int, limit: Int, documents: UInt64) -> BM25SearchStrategy {
+    if terms >= termAtATimeMinimumTerms { return .termAtATime }
+    if limit <= maxScoreMaximumLimit { return .maxScore }
+    if limit <= windowedMaxScoreMaximumLimit && documents >= windowedMaxScoreMinimumDocuments { return .windowedMaxScore }
+    return .termAtATime
   }
 }
 
@@ -102,7 +121,7 @@ extension BM25Index {
       // Explanations re-read postings from the start: keep unstarted cursors.
       let pristine = explain ? cursors : []
       var heap = TopKHeap(capacity: limit)
-      let resolved = strategy == .automatic ? BM25SearchStrategy.automatic(terms: cursors.count, limit: limit) : strategy
+      let resolved = strategy == .automatic ? BM25SearchStrategy.automatic(terms: cursors.count, limit: limit, documents: statistics.documentCount) : strategy
       switch resolved {
       case .termAtATime:
         try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
