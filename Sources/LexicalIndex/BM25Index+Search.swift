@@ -2,10 +2,9 @@
 ///
 /// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
-  /// MaxScore for a short query asking for few hits, windowed MaxScore for
-  /// a short query asking for up to 10 hits in a large index, term at a time
-  /// otherwise (see `maxScoreMaximumLimit`, `windowedMaxScoreMinimumDocuments`
-  /// and `termAtATimeMinimumTerms`).
+  /// MaxScore for a short query asking for few hits (up to 10 in a large
+  /// index), term at a time otherwise (see `maxScoreMaximumLimit`,
+  /// `largeIndexMinimumDocuments` and `termAtATimeMinimumTerms`).
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
@@ -34,8 +33,9 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// k = 3 (within this machine's noise), 1.1–1.3× at k = 10 (and 1.6× at
   /// k = 100 with the earlier LEB128 chunks).
   ///
-  /// Block-max WAND and windowed MaxScore (both exact) did not change this
-  /// rule: single thread CPU queries/s, `tracekv-bench lexical --strategy
+  /// Block-max WAND and windowed MaxScore (both exact) won nowhere, and
+  /// MaxScore only at k = 10 in the largest index (see
+  /// `largeIndexMinimumDocuments`): single thread CPU queries/s, `tracekv-bench lexical --strategy
   /// taat|wmaxscore|bmw|maxscore --depth k`, 2,000 synopsis queries each,
   /// on a 2-core machine shared with other builds:
   ///
@@ -45,32 +45,35 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   ///     traces-100k (conversations)   100   3865    2909      2050   2265
   ///     traces-100k                    10   6149    5072      3454   4491
   ///     traces-1m (conversations)     100    644     472       422    640
+  ///     traces-1m                      10    667     789       590   1096
   ///
   /// The bounds are the chunk's (max tf, min length) corner; the probes of
   /// common terms for the candidates that pass them decode a chunk each,
-  /// and cost more than term at a time's scan of those lists saves. Tighter
-  /// per-chunk bounds (impacts) are the next step before pruning pays here.
+  /// and cost more than term at a time's scan of those lists saves, except
+  /// at 1M documents and k = 10. Tighter per-chunk bounds (impacts) are the
+  /// next step before pruning pays at k = 100.
   public static let maxScoreMaximumLimit = 3
 
-  /// From this many indexed documents on, `.automatic` runs windowed
-  /// MaxScore for short queries asking for at most `windowedMaxScoreMaximumLimit` hits.
+  /// From this many indexed documents on, `.automatic` runs MaxScore for
+  /// short queries asking for at most `largeIndexMaxScoreMaximumLimit` hits.
   ///
-  /// Measured at k = 10 (table above, and traces-1m k = 10: windowed
-  /// MaxScore 789 queries/s of CPU, term at a time 667, p50 1.03 ms against
-  /// 1.63 ms): it loses at 64.6k and 100k documents (0.90× and 0.82×) and
-  /// wins at 1M (1.18×); the switch sits between.
-  public static let windowedMaxScoreMinimumDocuments: UInt64 = 500_000
+  /// Measured at k = 10 (single thread CPU queries/s, 2,000 synopsis
+  /// queries): on traces-1m MaxScore served 1,096, windowed MaxScore 789,
+  /// term at a time 667, block-max WAND 590 (p50 0.69 ms against term at a
+  /// time's 1.63 ms); on traces-100k and Debian MaxScore served 0.73× term
+  /// at a time. The switch sits between 100k and 1M documents.
+  public static let largeIndexMinimumDocuments: UInt64 = 500_000
 
-  /// The most hits for which `.automatic` may run windowed MaxScore (at
-  /// k = 100 it lost at every size measured).
-  public static let windowedMaxScoreMaximumLimit = 10
+  /// The most hits for which `.automatic` runs MaxScore in a large index
+  /// (at k = 100 on traces-1m it tied with term at a time: 640 against 644).
+  public static let largeIndexMaxScoreMaximumLimit = 10
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms,
   /// `limit` hits and `documents` indexed documents.
   static func automatic(terms: Int, limit: Int, documents: UInt64) -> BM25SearchStrategy {
     if terms >= termAtATimeMinimumTerms { return .termAtATime }
     if limit <= maxScoreMaximumLimit { return .maxScore }
-    if limit <= windowedMaxScoreMaximumLimit && documents >= windowedMaxScoreMinimumDocuments { return .windowedMaxScore }
+    if limit <= largeIndexMaxScoreMaximumLimit && documents >= largeIndexMinimumDocuments { return .maxScore }
     return .termAtATime
   }
 }
