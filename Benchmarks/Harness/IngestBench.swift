@@ -17,6 +17,9 @@ struct IngestBenchCommand: ParsableCommand {
   @Option(help: "The TraceBrain sample folder.")
   var samples = "Examples/tracebrain"
 
+  @Option(help: "A JSONL file of traces to ingest instead of the replicated samples (e.g. `prepare traces-1m`).")
+  var input: String?
+
   @Option(help: "Working folder for the generated input and the stores.")
   var data = "bench-data/ingest"
 
@@ -37,7 +40,7 @@ struct IngestBenchCommand: ParsableCommand {
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-    let input = try generateInput()
+    let input = try self.input ?? generateInput()
     let storePath = (data as NSString).appendingPathComponent("ingest.tkv")
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
 

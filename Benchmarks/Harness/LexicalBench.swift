@@ -20,13 +20,14 @@ struct LexicalBenchCommand: ParsableCommand {
   @Option(help: "Before timing single adds, grow the index to this many documents by re-adding the corpus under new ids.")
   var growTo = 100_000
   @Flag(help: "Skip the exhaustive-scoring pass that checks the results of the fast strategies.") var skipVerify = false
-  @Option(help: "Query evaluation: automatic, maxscore, taat (term at a time) or exhaustive.") var strategy = "automatic"
+  @Option(help: "Query evaluation: automatic, maxscore, bmw (block-max WAND), wmaxscore (windowed MaxScore), taat (term at a time) or exhaustive.") var strategy = "automatic"
 
   func run() throws {
     let collection = try BEIRCollection.load(from: beir)
     let index = BM25Index(parameters: try BM25Parameters(k1: k1, b: b))
     let strategies: [String: BM25SearchStrategy] = [
-      "automatic": .automatic, "maxscore": .maxScore, "taat": .termAtATime, "exhaustive": .exhaustive,
+      "automatic": .automatic, "maxscore": .maxScore, "bmw": .blockMaxWAND, "wmaxscore": .windowedMaxScore, "taat": .termAtATime,
+      "exhaustive": .exhaustive,
     ]
     guard let strategy = strategies[strategy] else {
       throw ValidationError("--strategy must be one of \(strategies.keys.sorted().joined(separator: ", "))")

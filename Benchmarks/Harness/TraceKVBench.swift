@@ -34,5 +34,6 @@ struct PrepareCommand: ParsableCommand {
       PrepareTau2Command.self,
       PrepareDebianCommand.self,
       PrepareMiniLMDebianCommand.self,
+      PrepareTracesCommand.self,
     ])
 }

@@ -2,11 +2,19 @@
 ///
 /// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
-  /// MaxScore for a short query asking for few hits, term-at-a-time otherwise
-  /// (see `maxScoreMaximumLimit` and `termAtATimeMinimumTerms`).
+  /// MaxScore for a short query asking for few hits (up to 10 in a large
+  /// index), term at a time otherwise (see `maxScoreMaximumLimit`,
+  /// `largeIndexMinimumDocuments` and `termAtATimeMinimumTerms`).
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
+  /// Block-max WAND (document at a time): skips whole chunks whose block
+  /// maxima cannot lift a document into the top k.
+  case blockMaxWAND
+  /// MaxScore over term-at-a-time windows: the essential terms accumulate
+  /// as in term at a time, the common (non-essential) terms are only probed
+  /// for documents that can still enter the top k.
+  case windowedMaxScore
   /// Windowed term-at-a-time accumulation: every posting, no per-candidate overhead.
   case termAtATime
   /// Document at a time, scoring every document holding a query term: the oracle for tests.
@@ -24,11 +32,49 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// a time served 0.5–0.8× MaxScore's queries/s at k = 1, 1.0× and 1.2× at
   /// k = 3 (within this machine's noise), 1.1–1.3× at k = 10 (and 1.6× at
   /// k = 100 with the earlier LEB128 chunks).
+  ///
+  /// Block-max WAND and windowed MaxScore (both exact) won nowhere, and
+  /// MaxScore only at k = 10 in the largest index (see
+  /// `largeIndexMinimumDocuments`): single thread CPU queries/s, `tracekv-bench lexical --strategy
+  /// taat|wmaxscore|bmw|maxscore --depth k`, 2,000 synopsis queries each,
+  /// on a 2-core machine shared with other builds:
+  ///
+  ///     collection                    k     taat  wmaxscore   bmw  maxscore
+  ///     Debian (64.6k descriptions)   100   5296    3930      2783   4000
+  ///     Debian                         10   8174    7361      5177   5965
+  ///     traces-100k (conversations)   100   3865    2909      2050   2265
+  ///     traces-100k                    10   6149    5072      3454   4491
+  ///     traces-1m (conversations)     100    644     472       422    640
+  ///     traces-1m                      10    667     789       590   1096
+  ///
+  /// The bounds are the chunk's (max tf, min length) corner; the probes of
+  /// common terms for the candidates that pass them decode a chunk each,
+  /// and cost more than term at a time's scan of those lists saves, except
+  /// at 1M documents and k = 10. Tighter per-chunk bounds (impacts) are the
+  /// next step before pruning pays at k = 100.
   public static let maxScoreMaximumLimit = 3
 
-  /// The strategy `.automatic` resolves to for `terms` distinct terms and `limit` hits.
-  static func automatic(terms: Int, limit: Int) -> BM25SearchStrategy {
-    terms >= termAtATimeMinimumTerms || limit > maxScoreMaximumLimit ? .termAtATime : .maxScore
+  /// From this many indexed documents on, `.automatic` runs MaxScore for
+  /// short queries asking for at most `largeIndexMaxScoreMaximumLimit` hits.
+  ///
+  /// Measured at k = 10 (single thread CPU queries/s, 2,000 synopsis
+  /// queries): on traces-1m MaxScore served 1,096, windowed MaxScore 789,
+  /// term at a time 667, block-max WAND 590 (p50 0.69 ms against term at a
+  /// time's 1.63 ms); on traces-100k and Debian MaxScore served 0.73× term
+  /// at a time. The switch sits between 100k and 1M documents.
+  public static let largeIndexMinimumDocuments: UInt64 = 500_000
+
+  /// The most hits for which `.automatic` runs MaxScore in a large index
+  /// (at k = 100 on traces-1m it tied with term at a time: 640 against 644).
+  public static let largeIndexMaxScoreMaximumLimit = 10
+
+  /// The strategy `.automatic` resolves to for `terms` distinct terms,
+  /// `limit` hits and `documents` indexed documents.
+  static func automatic(terms: Int, limit: Int, documents: UInt64) -> BM25SearchStrategy {
+    if terms >= termAtATimeMinimumTerms { return .termAtATime }
+    if limit <= maxScoreMaximumLimit { return .maxScore }
+    if limit <= largeIndexMaxScoreMaximumLimit && documents >= largeIndexMinimumDocuments { return .maxScore }
+    return .termAtATime
   }
 }
 
@@ -78,10 +124,14 @@ extension BM25Index {
       // Explanations re-read postings from the start: keep unstarted cursors.
       let pristine = explain ? cursors : []
       var heap = TopKHeap(capacity: limit)
-      let resolved = strategy == .automatic ? BM25SearchStrategy.automatic(terms: cursors.count, limit: limit) : strategy
+      let resolved = strategy == .automatic ? BM25SearchStrategy.automatic(terms: cursors.count, limit: limit, documents: statistics.documentCount) : strategy
       switch resolved {
       case .termAtATime:
         try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+      case .windowedMaxScore:
+        try WindowedMaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+      case .blockMaxWAND:
+        try BlockMaxWANDSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .automatic, .maxScore, .exhaustive:
         try MaxScoreSearch.run(
           cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: resolved != .exhaustive)
@@ -147,26 +197,22 @@ extension BM25Index {
     return result
   }
 
-  /// Borrows the chunks of every term (nesting one lending closure per term,
-  /// so all buffers stay valid together) and builds prepared cursors over
-  /// those holding postings, in query order.
+  /// Borrows the chunks of every term at once and builds prepared cursors
+  /// over those holding postings, in query order.
   private func withCursors<Result>(
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
-    var cursors: [PostingCursor] = []
-    func lend(_ index: Int) throws -> Result {
-      if index == terms.count { return try body(&cursors) }
-      return try store.withPostingChunks(of: terms[index].term) { chunks in
-        if !chunks.isEmpty {
-          var cursor = try PostingCursor(
-            term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency, chunks: chunks)
-          cursor.prepare(scorer: scorer)
-          cursors.append(cursor)
-        }
-        return try lend(index + 1)
+    try store.withPostingChunks(of: terms.map(\.term)) { lists in
+      var cursors: [PostingCursor] = []
+      cursors.reserveCapacity(lists.count)
+      for (index, chunks) in lists.enumerated() where !chunks.isEmpty {
+        var cursor = try PostingCursor(
+          term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency, chunks: chunks)
+        cursor.prepare(scorer: scorer)
+        cursors.append(cursor)
       }
+      return try body(&cursors)
     }
-    return try lend(0)
   }
 }

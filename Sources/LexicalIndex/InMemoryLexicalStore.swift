@@ -117,6 +117,23 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
     }
   }
 
+  public func withPostingChunks<Result>(
+    of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
+  ) rethrows -> Result {
+    // Every arena is kept alive (and nothing can mutate `self`) until `body`
+    // returns, so its storage does not move while its bytes are lent.
+    let entries = terms.map { chunks[$0] }
+    return try withExtendedLifetime(entries) {
+      try body(
+        entries.map { entry in
+          guard let entry else { return [] }
+          return entry.arena.withUnsafeBytes { arena in
+            entry.firstDocuments.indices.map { UnsafeRawBufferPointer(rebasing: arena[entry.range(at: $0)]) }
+          }
+        })
+    }
+  }
+
   public func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
     _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result

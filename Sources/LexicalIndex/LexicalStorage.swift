@@ -25,6 +25,20 @@ public protocol LexicalStorageReader {
     of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result
   ) throws -> Result
 
+  /// Calls `body` once with the chunks of every term of `terms`, in the
+  /// order given (an empty list for a term without chunks), all lent at once.
+  ///
+  /// A query holds every list together; lending them term by term would
+  /// nest one closure per term, and a query of thousands of terms would
+  /// overflow the stack. Over LMDB the values stay valid for the whole read
+  /// (nothing writes while `body` runs), so this is one scan per term, zero
+  /// copy. The default implementation copies the chunks.
+  ///
+  /// - Important: the buffers are lent: valid only until `body` returns.
+  func withPostingChunks<Result>(
+    of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
+  ) throws -> Result
+
   /// The stored record of `document` (opaque bytes written by
   /// `putDocumentRecord`), or nil when the document is not indexed.
   func documentRecord(_ document: UInt32) throws -> [UInt8]?
@@ -44,6 +58,30 @@ public protocol LexicalStorageReader {
     of term: Term, covering document: UInt32,
     _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
   ) throws -> Result
+}
+
+extension LexicalStorageReader {
+  /// Copies the chunks of each term (one lending call at a time, none
+  /// nested) into one buffer and lends them from it.
+  public func withPostingChunks<Result>(
+    of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
+  ) throws -> Result {
+    var arena: [UInt8] = []
+    var ranges: [[Range<Int>]] = []
+    for term in terms {
+      ranges.append(
+        try withPostingChunks(of: term) { chunks in
+          chunks.map { chunk in
+            let start = arena.count
+            arena.append(contentsOf: chunk)
+            return start..<arena.count
+          }
+        })
+    }
+    return try arena.withUnsafeBytes { bytes in
+      try body(ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } })
+    }
+  }
 }
 
 /// What the index writes when documents are added, updated or deleted.

@@ -193,11 +193,44 @@ struct PostingCursor {
     return chunkBounds[chunk]
   }
 
-  /// The first chunk from the current one whose last document is ≥ `target`.
+  /// The last document up to which `blockBound(at: target)` bounds this
+  /// term's score: the end of the chunk that would hold `target`, or, when
+  /// `target` falls between chunks (bound 0), the document before the next
+  /// chunk; `exhausted` past the last chunk.
+  /// - Complexity: O(chunks skipped), no decoding.
+  func blockEnd(at target: UInt32) -> UInt32 {
+    if document == PostingCursor.exhausted { return PostingCursor.exhausted }
+    if document > target { return document - 1 }
+    let chunk = target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
+    guard chunk < headers.count else { return PostingCursor.exhausted }
+    let header = headers[chunk]
+    return header.firstDocument <= target ? header.lastDocument : header.firstDocument - 1
+  }
+
+  /// The first chunk after the current one whose last document is ≥
+  /// `target` (`headers.count` when none is).
+  ///
+  /// Galloping, then binary search: a jump over m chunks reads O(log m)
+  /// headers, so block-max WAND's long skips over common terms stay cheap,
+  /// while the next chunk (the usual case) is found at the first probe.
   private func chunkAtOrAfter(_ target: UInt32) -> Int {
-    var chunk = chunkIndex + 1
-    while chunk < headers.count && headers[chunk].lastDocument < target { chunk += 1 }
-    return chunk
+    var low = chunkIndex + 1
+    guard low < headers.count, headers[low].lastDocument < target else { return low }
+    // headers[low] ends before target; find a bound `high` that does not.
+    var step = 1
+    var high = low + step
+    while high < headers.count && headers[high].lastDocument < target {
+      low = high
+      step <<= 1
+      high = low + step
+    }
+    high = min(high, headers.count)
+    // Invariant: headers[low] ends before target; headers[high] (if any) does not.
+    while high - low > 1 {
+      let middle = (low + high) / 2
+      if headers[middle].lastDocument < target { low = middle } else { high = middle }
+    }
+    return high
   }
 
   private mutating func load(chunk: Int) throws(LexicalIndexError) {

@@ -17,6 +17,8 @@ import Testing
     for query in randomQueries(count: 150, seed: 9) {
       let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
       #expect(try index.search(query, limit: limit, in: store, strategy: .maxScore) == exhaustive, "query: \(query)")
+      #expect(try index.search(query, limit: limit, in: store, strategy: .blockMaxWAND) == exhaustive, "query: \(query)")
+      #expect(try index.search(query, limit: limit, in: store, strategy: .windowedMaxScore) == exhaustive, "query: \(query)")
       #expect(try index.search(query, limit: limit, in: store, strategy: .termAtATime) == exhaustive, "query: \(query)")
       #expect(try index.search(query, limit: limit, in: store) == exhaustive, "query: \(query)")
     }
@@ -34,6 +36,8 @@ import Testing
       #expect(!exhaustive.isEmpty)
       #expect(try index.search(query, limit: 50, in: store) == exhaustive)
       #expect(try index.search(query, limit: 50, in: store, strategy: .maxScore) == exhaustive)
+      #expect(try index.search(query, limit: 50, in: store, strategy: .blockMaxWAND) == exhaustive)
+      #expect(try index.search(query, limit: 50, in: store, strategy: .windowedMaxScore) == exhaustive)
       let accept: (UInt32) -> Bool = { $0 % 7 == 1 }
       #expect(
         try index.search(query, limit: 50, in: store, filter: accept, strategy: .termAtATime)
@@ -86,6 +90,8 @@ import Testing
       #expect(filtered.allSatisfy { accept($0.document) })
       #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .exhaustive) == filtered)
       #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .termAtATime) == filtered)
+      #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .blockMaxWAND) == filtered)
+      #expect(try index.search(query, limit: 10, in: store, filter: accept, strategy: .windowedMaxScore) == filtered)
     }
   }
 
@@ -94,6 +100,47 @@ import Testing
     let hits = try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 })
     #expect(hits.count == 10)
     #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .termAtATime) == hits)
+    #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .blockMaxWAND) == hits)
+    #expect(try index.search("w0", limit: 10, in: store, filter: { $0 % 97 == 3 }, strategy: .windowedMaxScore) == hits)
     #expect(try index.search("w0", limit: 10, in: store, filter: { _ in false }).isEmpty)
+  }
+
+  /// Block-max pruning against the exhaustive scorer where it matters: a
+  /// collection of many chunks per list, lengths from 1 to 400 tokens (loose
+  /// corner bounds next to tight ones), duplicated documents (exact ties at
+  /// the threshold), and queries mixing rare and common words, at k = 1, 10, 100.
+  @Test(arguments: [1, 10, 100])
+  func blockMaxPruningEqualsExhaustiveOnManyRandomQueries(limit: Int) throws {
+    var store = InMemoryLexicalStore()
+    var generator = SeededGenerator(seed: 2_011)
+    var corpus: [(id: UInt32, text: String)] = []
+    for id in 0..<12_000 {
+      if id % 10 == 9 {
+        corpus.append((UInt32(id), corpus[Int.random(in: 0..<id, using: &generator)].text))  // an exact copy
+        continue
+      }
+      let length = Int.random(in: 0..<100, using: &generator) < 90 ? Int.random(in: 1...30, using: &generator)
+        : Int.random(in: 100...400, using: &generator)
+      let words = (0..<length).map { _ -> String in
+        let u = Double.random(in: 0..<1, using: &generator)
+        return "w\(Int(u * u * u * 5_000))"
+      }
+      corpus.append((UInt32(id), words.joined(separator: " ")))
+    }
+    try index.add(corpus, to: &store)
+    for _ in 0..<150 {
+      let query = (0..<Int.random(in: 1...8, using: &generator)).map { _ -> String in
+        let u = Double.random(in: 0..<1, using: &generator)
+        return "w\(Int(u * u * 5_000))"
+      }.joined(separator: " ")
+      let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
+      for strategy in [BM25SearchStrategy.blockMaxWAND, .windowedMaxScore, .maxScore, .termAtATime, .automatic] {
+        let hits = try index.search(query, limit: limit, in: store, strategy: strategy)
+        #expect(hits.map(\.document) == exhaustive.map(\.document), "\(strategy) query: \(query)")
+        for (hit, want) in zip(hits, exhaustive) {
+          #expect(abs(hit.score - want.score) <= 1e-6 * abs(want.score), "\(strategy) query: \(query)")
+        }
+      }
+    }
   }
 }

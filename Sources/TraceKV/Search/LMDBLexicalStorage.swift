@@ -26,6 +26,23 @@ struct LMDBLexicalStorage: LexicalStorage {
     return try body(chunks)
   }
 
+  func withPostingChunks<Result>(of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result) throws
+    -> Result
+  {
+    var lists: [[UnsafeRawBufferPointer]] = []
+    lists.reserveCapacity(terms.count)
+    for term in terms {
+      var chunks: [UnsafeRawBufferPointer] = []
+      try transaction.scan(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)) { _, value in
+        chunks.append(value)
+        return true
+      }
+      lists.append(chunks)
+    }
+    // As above: values stay valid for the whole read, as nothing writes while `body` runs.
+    return try body(lists)
+  }
+
   func documentRecord(_ document: UInt32) throws -> [UInt8]? {
     try transaction.value(tables.lexicalDocuments, key: Keys.docID(document))
   }

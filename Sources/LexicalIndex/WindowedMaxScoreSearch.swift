@@ -1,0 +1,114 @@
+/// MaxScore over term-at-a-time windows, in the manner of Lucene's
+/// `MaxScoreBulkScorer`: the essential terms (those whose bounds the
+/// threshold has not yet absorbed, see `MaxScoreSearch`) add their scores
+/// into a window of accumulators, as `TermAtATimeSearch` does, and the
+/// non-essential terms (the common words, with the longest lists) are never
+/// walked: they are only probed, through a second cursor, for the few
+/// documents whose partial score plus their bounds can still beat the threshold.
+///
+/// Why: at k = 100 the threshold stays too low for document-at-a-time
+/// pruning to pay for its per-candidate loop over the terms, while
+/// term at a time pays for every posting of every common word. Here the
+/// cheap loop runs over the essential lists only.
+///
+/// Exactness: a document is dropped only when an upper bound of its score
+/// is ≤ the threshold. The window's partial sum sees the essential terms in
+/// another order than the final score, so it is inflated by a hair before
+/// the comparison (the term bounds already are, see `PostingCursor.prepare`).
+/// A document that passes is scored afresh by the probe cursors, its
+/// contributions summed in query order: bit for bit the exhaustive score.
+/// While no term is non-essential (the heap is filling), a window is plain
+/// term at a time in query order, whose sums already are the exact scores.
+enum WindowedMaxScoreSearch {
+  /// Fills `heap` with the best documents over `cursors` (in query order).
+  /// - Complexity: O(P_e + S · q) for P_e postings of the essential terms,
+  ///   S documents scored afresh and q terms; the non-essential lists are
+  ///   read only around those S documents.
+  static func run(
+    cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
+  ) throws(LexicalIndexError) {
+    guard !cursors.isEmpty, heap.capacity > 0 else { return }
+    for index in cursors.indices { try cursors[index].start() }
+    var probes = cursors
+    // Rank order: increasing bound (ties by query order).
+    let rank = cursors.indices.sorted { (cursors[$0].upperBound, $0) < (cursors[$1].upperBound, $1) }
+    try cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
+      try probes.withUnsafeMutableBufferPointer { (probes) throws(LexicalIndexError) in
+        try evaluate(cursors, probes: probes, rank: rank, scorer: scorer, heap: &heap, filter: filter)
+      }
+    }
+  }
+
+  /// The relative slack on a partial sum summed in another order than the score.
+  static let slack = 1 + 1e-9
+
+  private static func evaluate(
+    _ cursors: UnsafeMutableBufferPointer<PostingCursor>, probes: UnsafeMutableBufferPointer<PostingCursor>,
+    rank: [Int], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
+  ) throws(LexicalIndexError) {
+    let count = cursors.count
+    var boundPrefix = [Double](repeating: 0, count: count)
+    var running = 0.0
+    for position in 0..<count {
+      running += cursors[rank[position]].upperBound
+      boundPrefix[position] = running
+    }
+    var window = ScoreWindow(capacity: TermAtATimeSearch.windowSize)
+    defer { window.deallocate() }
+    var threshold = heap.threshold
+    var firstEssential = 0
+    var failure: LexicalIndexError?
+
+    while true {
+      while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
+      if firstEssential == count { return }
+      let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
+
+      var windowStart = PostingCursor.exhausted
+      for position in firstEssential..<count { windowStart = min(windowStart, cursors[rank[position]].document) }
+      if windowStart == PostingCursor.exhausted { return }
+      window.start = windowStart
+      let windowEnd =
+        windowStart &+ UInt32(window.capacity) > windowStart ? windowStart + UInt32(window.capacity) : .max
+
+      if firstEssential == 0 {
+        // Nothing to prune yet (the heap is filling): plain term at a time,
+        // terms in query order, so each sum already is the exact score.
+        for term in 0..<count { try cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
+        window.drain { document, score in
+          guard score > threshold else { return }
+          if let filter, !filter(document) { return }
+          if heap.offer(score, document) { threshold = heap.threshold }
+        }
+        continue
+      }
+
+      for position in firstEssential..<count {
+        try cursors[rank[position]].accumulate(until: windowEnd, into: window, scorer: scorer)
+      }
+
+      let essential = firstEssential
+      window.drain { document, partial in
+        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return }
+        if let filter, !filter(document) { return }
+        do throws(LexicalIndexError) {
+          if essential > 0 {
+            // The non-essential terms' block maxima at the document: headers only.
+            var bound = 0.0
+            for position in 0..<essential { bound += probes[rank[position]].blockBound(at: document) }
+            guard partial * slack + bound > threshold else { return }
+          }
+          var score = 0.0
+          for term in 0..<count {
+            try probes[term].advance(to: document)
+            if probes[term].document == document { score += try probes[term].score(scorer) }
+          }
+          if heap.offer(score, document) { threshold = heap.threshold }
+        } catch {
+          failure = error
+        }
+      }
+      if let failure { throw failure }
+    }
+  }
+}
