@@ -16,7 +16,7 @@ enum OpenAPIDocument {
       parameter("start_time", "string", "Event time at or after this ISO 8601 instant."),
       parameter("end_time", "string", "Event time at or before this ISO 8601 instant."),
     ].joined(separator: ",")
-    let object = #"{"content":{"application/json":{"schema":{"type":"object"}}}"#
+    let object = #"{"content":{"application/json":{"schema":{"type":"object"}}}}"#
     let jsonBody = #"{"required":true,"content":{"application/json":{"schema":{"type":"object"}}}}"#
     func operation(_ summary: String, _ parameters: String = "", body: Bool = false, status: String = "200") -> String {
       let requestBody = body ? #","requestBody":\#(jsonBody)"# : ""
