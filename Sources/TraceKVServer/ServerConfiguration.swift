@@ -13,8 +13,10 @@ public struct ServerConfiguration: Sendable {
   public var maximumBodyBytes = 16 << 20
   /// The largest body once un-gzipped (413 past it): bounds a decompression bomb.
   public var maximumInflatedBytes = 64 << 20
-  /// The largest single header field and all header fields together (NIO answers 431 past them).
-  public var maximumHeaderBytes = 16 << 10
+  /// The largest single header value (NIO answers 400 past it).
+  public var maximumHeaderFieldBytes = 16 << 10
+  /// The largest header section, all fields together (NIO answers 400 past it).
+  public var maximumHeaderListBytes = 64 << 10
   /// At most this many header fields.
   public var maximumHeaderCount = 100
   /// A request still unanswered after this long gets 503 (its write, if queued, still commits).

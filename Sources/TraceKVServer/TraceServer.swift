@@ -41,7 +41,8 @@ public enum TraceServer {
         configuration: .init(
           idleTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)),
           httpDecoderConfiguration: .init(
-            maxHeaderFieldSize: configuration.maximumHeaderBytes, maxHeaderListSize: configuration.maximumHeaderBytes,
+            maxHeaderFieldSize: configuration.maximumHeaderFieldBytes,
+            maxHeaderListSize: configuration.maximumHeaderListBytes,
             maxHeaderFieldCount: configuration.maximumHeaderCount))),
       configuration: .init(address: .hostname(host, port: configuration.port), serverName: nil),
       onServerRunning: { channel in
