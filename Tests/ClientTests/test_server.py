@@ -89,6 +89,14 @@ def test_header_value_limit_at_and_one_past(server):
     assert requests.get(server.url + "/health", timeout=10).status_code == 200
 
 
+def test_header_count_limit_at_and_one_past(server):
+    def head(count):  # Host and count - 1 more
+        return "GET /health HTTP/1.1\r\nHost: x\r\n" + "".join(f"X-H{i}: v\r\n" for i in range(count - 1))
+
+    assert raw_status(server.url, head(100)) == b"HTTP/1.1 200 OK"
+    assert raw_status(server.url, head(101)).startswith(b"HTTP/1.1 400")
+
+
 def test_header_section_limit_at_and_one_past(server):
     # NIO counts the request target and every header name and value.
     target = "/health"
