@@ -25,10 +25,15 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "A bearer token every request but /health must carry (default: $TRACEKV_TOKEN).")
   var token: String?
 
+  @Option(help: "Writes that may wait for the writer before the next gets 503 and Retry-After (0 refuses every write).")
+  var maxQueuedRequests = ServerConfiguration().maximumQueuedRequests
+
   func run() throws {
+    guard maxQueuedRequests >= 0 else { throw ValidationError("--max-queued-requests must be 0 or more") }
     let store = try storeOptions.open(create: true)
-    let configuration = ServerConfiguration(
+    var configuration = ServerConfiguration(
       host: host, port: port, token: token ?? ProcessInfo.processInfo.environment["TRACEKV_TOKEN"])
+    configuration.maximumQueuedRequests = maxQueuedRequests
     do {
       try TraceServer.runBlocking(store: store, configuration: configuration) { address in
         // Written straight to the file descriptor: nothing buffered, so a parent reading the pipe sees it now.

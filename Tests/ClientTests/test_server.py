@@ -173,3 +173,42 @@ def test_sigterm_mid_stream_keeps_everything_acknowledged(store):
     missing = set(acknowledged) - stored
     assert not missing, f"{len(missing)} acknowledged traces lost"
     assert len(acknowledged) >= 100
+
+
+def test_a_saturated_writer_answers_503_with_retry_after_and_writes_nothing(store):
+    server = Server(store, "--max-queued-requests", "0")
+    try:
+        response = requests.post(server.url + "/v1/traces", data=otlp_trace(uuid.uuid4().hex),
+                                 headers={"Content-Type": "application/json"}, timeout=10)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+        assert "saturated" in response.json()["message"]
+        rest = requests.post(server.url + "/api/v1/traces", json={"trace_id": uuid.uuid4().hex, "spans": []}, timeout=10)
+        assert rest.status_code == 503 and rest.headers["Retry-After"] == "1"
+        assert requests.get(server.url + "/api/v1/stats", timeout=10).status_code == 200
+    finally:
+        assert server.stop() == 0
+    assert trace_ids(store) == set()
+
+
+def test_a_small_queue_under_load_answers_200_or_503_and_keeps_every_200(store):
+    server = Server(store, "--max-queued-requests", "1")
+    outcomes = []
+    lock = threading.Lock()
+
+    def client():
+        with requests.Session() as session:
+            for _ in range(20):
+                trace_id = uuid.uuid4().hex
+                response = session.post(server.url + "/v1/traces", data=otlp_trace(trace_id),
+                                        headers={"Content-Type": "application/json"}, timeout=60)
+                with lock:
+                    outcomes.append((trace_id, response.status_code, response.headers.get("Retry-After")))
+
+    threads = [threading.Thread(target=client) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert server.stop() == 0
+    assert all(code == 200 or (code == 503 and retry == "1") for _, code, retry in outcomes)
+    assert trace_ids(store) == {trace_id for trace_id, code, _ in outcomes if code == 200}
