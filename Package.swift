@@ -20,12 +20,18 @@ let package = Package(
     .executable(name: "tracekv-bench", targets: ["tracekv-bench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // The server only (TraceKVServer): code linking the TraceKV library builds none of these.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     // C shims over Debian's liblmdb-dev and the CBLAS interface of libblas.so.3.
     .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
     .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+    // Debian's zlib, for OTLP bodies sent with Content-Encoding: gzip.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     .target(name: "VectorIndex", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: swiftSettings),
     .target(name: "LexicalIndex", swiftSettings: swiftSettings),
@@ -36,12 +42,22 @@ let package = Package(
       dependencies: ["CLMDB", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
       swiftSettings: swiftSettings),
 
+    // `tracekv serve` and `tracekv mcp`: HTTP (OTLP, TraceBrain's REST API, MCP) over the store.
+    .target(
+      name: "TraceKVServer",
+      dependencies: [
+        "TraceKV", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "MCP", package: "swift-sdk"), .product(name: "HTTPTypes", package: "swift-http-types"),
+      ],
+      swiftSettings: swiftSettings),
+
     // Tables and progress lines shared by the two executables.
     .target(name: "ConsoleSupport", swiftSettings: swiftSettings),
     .executableTarget(
       name: "tracekv",
       dependencies: [
-        "TraceKV", "ConsoleSupport", "Embeddings", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "TraceKV", "TraceKVServer", "ConsoleSupport", "Embeddings",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(

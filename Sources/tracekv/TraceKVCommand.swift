@@ -17,7 +17,7 @@ struct TraceKVCommand: ParsableCommand {
       IngestCommand.self, SearchCommand.self, ExperiencesCommand.self, ShowCommand.self, ListCommand.self, EpisodesCommand.self, EpisodeCommand.self,
       FeedbackCommand.self, SignalCommand.self, EvaluateCommand.self, ExportCommand.self, StatsCommand.self,
       ToolsCommand.self, DeleteCommand.self, VerifyCommand.self, BackupCommand.self, RepairCommand.self,
-      EmbedCommand.self, ModelCommand.self,
+      EmbedCommand.self, ModelCommand.self, ServeCommand.self, MCPCommand.self,
     ])
 
   /// Runs the command line with TraceKV's exit codes: 1 for a failure, 2 for

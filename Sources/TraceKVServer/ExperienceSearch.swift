@@ -1,0 +1,18 @@
+import TraceKV
+
+/// The hybrid search behind `GET /api/v1/traces/search` and the MCP search
+/// tools: hits in TraceBrain's `ExperienceSearchOut` shape, each with the
+/// conversation an agent can reuse.
+enum ExperienceSearch {
+  static func run(_ store: TraceStore, intent: String, keywords: String?, minRating: Int?, limit: Int) throws
+    -> [JSONValue]
+  {
+    let hits = try store.search(
+      SearchQuery(
+        text: intent, keywords: keywords, filter: TraceFilter(minRating: minRating), limit: limit, withMessages: true)
+    ).hits
+    return try hits.map { hit in
+      TraceBrainShapes.experience(hit, createdAt: try store.trace(id: hit.traceID)?.createdAt)
+    }
+  }
+}

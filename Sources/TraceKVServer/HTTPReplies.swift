@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import TraceKV
+
+/// Building responses and reading bodies, shared by every route.
+enum HTTPReplies {
+  static func bytes(
+    _ status: HTTPResponse.Status, _ bytes: [UInt8], contentType: String, headers extra: HTTPFields = [:]
+  ) -> Response {
+    var headers = extra
+    headers[.contentType] = contentType
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+  }
+
+  static func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
+    bytes(status, JSONWriter.compactBytes(value), contentType: "application/json", headers: headers)
+  }
+
+  /// FastAPI's error shape, which TraceBrain's clients read: `{"detail": "..."}`.
+  static func detail(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+    json(status, .object(JSONObject(["detail": .string(message)])), headers: headers)
+  }
+
+  /// A store failure, with the status its kind maps to.
+  static func failure(_ error: any Error) -> Response {
+    let error = ServerErrors.storeError(error)
+    return detail(ServerErrors.status(for: error.kind), error.message)
+  }
+
+  enum BodyFailure: Error {
+    case tooLarge(limit: Int)
+  }
+
+  /// The whole body, refusing one longer than `limit` bytes (by its
+  /// Content-Length before reading, or while reading when it has none).
+  static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+    if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+      throw BodyFailure.tooLarge(limit: limit)
+    }
+    var collected: [UInt8] = []
+    for try await var chunk in request.body {
+      guard collected.count + chunk.readableBytes <= limit else { throw BodyFailure.tooLarge(limit: limit) }
+      collected += chunk.readBytes(length: chunk.readableBytes) ?? []
+    }
+    return collected
+  }
+
+  /// Runs blocking store work (LMDB reads, query embedding) off the
+  /// concurrency pool, whose two threads also serve every connection.
+  static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(with: Result { try work() })
+      }
+    }
+  }
+}

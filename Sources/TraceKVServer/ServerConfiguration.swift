@@ -1,0 +1,67 @@
+import Foundation
+
+/// How `tracekv serve` listens and what it accepts. Every limit here is
+/// documented in the README's server section and tested at the limit and one past.
+public struct ServerConfiguration: Sendable {
+  /// The address to bind; loopback unless a token is set (`validate()`).
+  public var host = "127.0.0.1"
+  /// The port; 0 lets the system pick a free one.
+  public var port = 4318
+  /// When set, every route but `/health` needs `Authorization: Bearer <token>`.
+  public var token: String?
+  /// The largest request body accepted as sent (413 past it).
+  public var maximumBodyBytes = 16 << 20
+  /// The largest body once un-gzipped (413 past it): bounds a decompression bomb.
+  public var maximumInflatedBytes = 64 << 20
+  /// The largest single header value (NIO answers 400 past it).
+  public var maximumHeaderFieldBytes = 16 << 10
+  /// The largest header section, all fields together (NIO answers 400 past it).
+  public var maximumHeaderListBytes = 64 << 10
+  /// At most this many header fields.
+  public var maximumHeaderCount = 100
+  /// A request still unanswered after this long gets 503 (its write, if queued, still commits).
+  public var requestTimeoutSeconds = 30.0
+  /// A connection idle this long is closed.
+  public var idleTimeoutSeconds = 60.0
+  /// Write requests waiting for the writer; past it OTLP gets 503 and Retry-After.
+  public var maximumQueuedRequests = 1024
+  /// Bytes of bodies waiting for the writer; past it, 503 and Retry-After.
+  public var maximumQueuedBytes = 256 << 20
+  /// At most this many requests share one write transaction.
+  public var maximumGroupRequests = 256
+  /// At most this many body bytes share one write transaction.
+  public var maximumGroupBytes = 32 << 20
+  /// What `Retry-After` says when the writer is saturated.
+  public var retryAfterSeconds = 1
+
+  public init(host: String = "127.0.0.1", port: Int = 4318, token: String? = nil) {
+    self.host = host
+    self.port = port
+    self.token = token
+  }
+
+  /// Whether `host` only accepts connections from this machine.
+  public var isLoopback: Bool {
+    ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+  }
+
+  /// Refuses a non-loopback address without a token, and an empty token.
+  public func validate() throws(ServerConfigurationError) {
+    if let token, token.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ServerConfigurationError("the token is empty; give a non-empty --token or unset TRACEKV_TOKEN")
+    }
+    if !isLoopback && token == nil {
+      throw ServerConfigurationError(
+        "refusing to listen on \(host) without a token: anyone who can reach it could read and write the store; "
+          + "give --token or set TRACEKV_TOKEN, or listen on 127.0.0.1")
+    }
+    guard (0...65535).contains(port) else { throw ServerConfigurationError("the port must be from 0 to 65535, not \(port)") }
+  }
+}
+
+/// A configuration `tracekv serve` refuses to start with.
+public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {
+  public let message: String
+  init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
