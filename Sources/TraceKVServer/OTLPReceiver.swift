@@ -35,7 +35,6 @@ struct OTLPReceiver: Sendable {
         contentType: mediaType, headers: headers)
     }
     let kind = IngestBody.Kind.otlp(signal, encoding)
-    if let message = StoreIngest.unsupported(kind) { return reply(.unsupportedMediaType, message) }
 
     var body: [UInt8]
     do {

@@ -14,7 +14,7 @@ enum TraceViews {
     object["rating"] = trace.rating.map(JSONValue.int) ?? .null
     switch view {
     case "turns":
-      let turns = try store.turns(traceID: traceID)
+      let turns = try store.turns(traceID: traceID) ?? []
       object["turns"] = .array(turns.map(\.json))
       let lines = turns.enumerated().map { index, turn in
         var line = "Turn \(index + 1): \(turn.promptForModel.count) messages in"
@@ -26,7 +26,7 @@ enum TraceViews {
       }
       return (([header] + lines).joined(separator: "\n"), .object(object))
     case "tree":
-      let roots = try store.spanTree(traceID: traceID)
+      let roots = try store.spanTree(traceID: traceID) ?? []
       object["spans"] = .array(roots.map(node))
       var lines = [header]
       func draw(_ node: SpanNode, depth: Int) {
@@ -38,7 +38,7 @@ enum TraceViews {
       for root in roots { draw(root, depth: 0) }
       return (lines.joined(separator: "\n"), .object(object))
     default:
-      let messages = try store.messages(traceID: traceID)
+      let messages = try store.messages(traceID: traceID) ?? []
       object["messages"] = .array(messages.map(\.json))
       let lines = messages.map { "\($0.role): \(MCPText.clip($0.content))" }
       return (([header] + lines).joined(separator: "\n"), .object(object))

@@ -15,36 +15,89 @@ extension TraceStore {
   public func ingestOTLP(_ body: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding, source: String)
     throws(TraceKVError) -> IngestReport
   {
-    try translatingErrors("ingest OTLP \(signal.rawValue)") {
-      try ingestRequest(body, signal: signal, encoding: encoding, source: source)
+    let request = OTLPRequestBody(bytes: body, signal: signal, encoding: encoding)
+    return try ingestOTLP([request], source: source).combined.get()
+  }
+
+  /// One OTLP/HTTP request body, already un-gzipped.
+  public struct OTLPRequestBody: Sendable {
+    public var bytes: [UInt8]
+    public var signal: OTLPSignal
+    public var encoding: OTLPEncoding
+
+    public init(bytes: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding) {
+      self.bytes = bytes
+      self.signal = signal
+      self.encoding = encoding
     }
   }
 
-  private func ingestRequest(_ body: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding, source: String) throws
-    -> IngestReport
-  {
-    let decoded = try OTLPInput.decode(body, signal: signal, encoding: encoding)
-    var assembler = OTLPTraceAssembler()
-    for span in decoded.spans { assembler.add(span) }
-    for log in decoded.logs { assembler.add(log) }
-    var report = IngestReport()
-    report.rejected = body.withUnsafeBytes { bytes in
-      // Lines only mean something in JSON; a protobuf problem names its field path.
-      decoded.problems(
-        source: source, line: nil,
-        document: encoding == .json ? bytes : UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
+  /// What became of several request bodies written together.
+  public struct OTLPBatchReport: Sendable {
+    /// Per body, in order: its own refused spans or records and warnings, or
+    /// the error that refused the whole body (it is not an OTLP request).
+    public var bodies: [Result<IngestReport, TraceKVError>]
+    /// What the one transaction committed, with the problems that belong to
+    /// no single body (a trace assembled from several past a limit).
+    public var committed: IngestReport
+
+    /// Everything in one report, as the single-body call returns it; the
+    /// error of the first refused body when any was refused.
+    var combined: Result<IngestReport, TraceKVError> {
+      var report = committed
+      for body in bodies {
+        switch body {
+        case .success(let own): report.absorb(own)
+        case .failure(let error): return .failure(error)
+        }
+      }
+      return .success(report)
     }
-    report.warnings = decoded.warnings.map { "\(source): \($0)" } + assembler.warnings
+  }
+
+  /// Ingests several OTLP/HTTP request bodies in one write transaction, as a
+  /// server groups concurrent requests: spans and log records of one trace
+  /// spread over them are assembled together. A body that is not an OTLP
+  /// request is refused alone; a store failure throws and writes nothing.
+  public func ingestOTLP(_ bodies: [OTLPRequestBody], source: String) throws(TraceKVError) -> OTLPBatchReport {
+    try translatingErrors("ingest OTLP") { try ingestRequests(bodies, source: source) }
+  }
+
+  private func ingestRequests(_ bodies: [OTLPRequestBody], source: String) throws -> OTLPBatchReport {
+    var assembler = OTLPTraceAssembler()
+    var results: [Result<IngestReport, TraceKVError>] = []
+    for body in bodies {
+      let decoded: OTLPDecoder.Decoded
+      do {
+        decoded = try OTLPInput.decode(body.bytes, signal: body.signal, encoding: body.encoding)
+      } catch {
+        results.append(.failure(error))
+        continue
+      }
+      for span in decoded.spans { assembler.add(span) }
+      for log in decoded.logs { assembler.add(log) }
+      var report = IngestReport()
+      report.rejected = body.bytes.withUnsafeBytes { bytes in
+        // Lines only mean something in JSON; a protobuf problem names its field path.
+        decoded.problems(
+          source: source, line: nil,
+          document: body.encoding == .json ? bytes : UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
+      }
+      report.warnings = decoded.warnings.map { "\(source): \($0)" }
+      results.append(.success(report))
+    }
+    var committed = IngestReport()
+    committed.warnings = assembler.warnings
     var batch: [IncomingTrace] = []
     for assembled in assembler.traces() {
       switch assembled {
       case .success(let incoming): batch.append(incoming)
       case .failure(let error):
-        report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
+        committed.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
       }
     }
-    if !batch.isEmpty { report.absorb(try write(batch)) }
-    return report
+    if !batch.isEmpty { committed.absorb(try write(batch, source: source, skippingFailures: true)) }
+    return OTLPBatchReport(bodies: results, committed: committed)
   }
 
   /// The merge-path hook of OTLP ingest, inside the write transaction that
