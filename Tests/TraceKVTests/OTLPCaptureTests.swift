@@ -24,18 +24,22 @@ import Testing
     #expect(Self.scenarios.count >= 1)
   }
 
-  @Test(arguments: scenarios, [false, true])
-  func rebuildsTheConversation(_ scenario: String, reversed: Bool) throws {
+  /// Each scenario as the exporters sent it (protobuf) and as its OTLP/JSON
+  /// twin, in send order and reversed.
+  @Test(arguments: scenarios, [(false, TraceStore.OTLPEncoding.protobuf), (true, .protobuf), (false, .json), (true, .json)])
+  func rebuildsTheConversation(_ scenario: String, order: (reversed: Bool, encoding: TraceStore.OTLPEncoding)) throws {
+    let reversed = order.reversed
     let base = Self.folder.appendingPathComponent(scenario)
     let expected = try #require(
       try JSONParser.parse(Array(Data(contentsOf: base.appendingPathComponent("expected.json")))).objectValue)
     var requests = try #require(expected["requests"]?.arrayValue).compactMap(\.stringValue)
     if reversed { requests.reverse() }
     let temporary = try TemporaryStore()
-    for name in requests {
+    for sent in requests {
+      let name = order.encoding == .json ? String(sent.dropLast(".pb".count)) + ".json" : sent
       let body = Array(try Data(contentsOf: base.appendingPathComponent(name)))
       let signal: TraceStore.OTLPSignal = name.contains(".logs.") ? .logs : .traces
-      let report = try temporary.store.ingestOTLP(body, signal: signal, encoding: .protobuf, source: name)
+      let report = try temporary.store.ingestOTLP(body, signal: signal, encoding: order.encoding, source: name)
       #expect(report.rejected.isEmpty, "\(name): \(report.rejected)")
     }
     let traceIDs = try temporary.store.traceIDs()
