@@ -62,9 +62,14 @@ final class LMDBEnvironment: @unchecked Sendable {
     self.handle = environment
     self.path = path
     self.isReadOnly = readOnly
-    // Clear reader slots left by processes that died (e.g. SIGKILL).
+    // Clear reader slots left by processes that died (e.g. SIGKILL); without
+    // a lock file (MDB_NOLOCK) LMDB has no reader table and returns 0.
     var dead: Int32 = 0
-    mdb_reader_check(environment, &dead)
+    let check = mdb_reader_check(environment, &dead)
+    guard check == 0 else {
+      mdb_env_close(environment)
+      throw .lmdb(check, "reader check", path: path)
+    }
   }
 
   /// A configured environment and `mdb_env_open`'s code (the caller closes it on failure).
@@ -84,9 +89,14 @@ final class LMDBEnvironment: @unchecked Sendable {
       FileHandle.standardError.write(Data(
         "tracekv: \(file) is corrupted: LMDB found a malformed page (\(text)); run `tracekv verify`, restore it from a backup\n".utf8))
     }
-    mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))
-    mdb_env_set_maxreaders(environment, 512)
-    mdb_env_set_mapsize(environment, mapSize)
+    for (setting, code) in [
+      ("set max tables", mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))),
+      ("set max readers", mdb_env_set_maxreaders(environment, 512)),
+      ("set map size", mdb_env_set_mapsize(environment, mapSize)),
+    ] where code != 0 {
+      mdb_env_close(environment)
+      throw .lmdb(code, setting, path: path)
+    }
     return (environment, mdb_env_open(environment, path, flags, 0o600))
   }
 
