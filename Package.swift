@@ -33,7 +33,7 @@ let package = Package(
     // Debian's zlib, for OTLP bodies sent with Content-Encoding: gzip.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-    .target(name: "VectorIndex", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: swiftSettings),
+    .target(name: "VectorIndex", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
     .target(name: "LexicalIndex", swiftSettings: swiftSettings),
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
