@@ -25,10 +25,9 @@ public struct IngestReport: Sendable, Equatable {
   }
 }
 
-/// A document that ingest refused: data in the report, never thrown by the
-/// public API (what fails a whole call is a `TraceKVError`). It is an
-/// `Error` only so that the decoder can carry it in a `Result`.
-public struct IngestProblem: Error, Sendable, Equatable, CustomStringConvertible {
+/// A document that ingest refused: data in the report, never thrown (what
+/// fails a whole call is a `TraceKVError`).
+public struct IngestProblem: Sendable, Equatable, CustomStringConvertible {
   /// The file (or "input").
   public var source: String
   /// The 1-based line of a JSONL file, or the 1-based item of a JSON array;

@@ -101,12 +101,12 @@ extension TraceStore {
       var otlp = OTLPTraceAssembler()
       TraceDocuments.forEach(in: bytes, layout: layout) { document, _ in
         switch Self.decode(document, source: source, format: options.format) {
-        case .failure(let problem): problems.append(problem)
-        case .success(.otlp(let decoded)):
+        case .refused(let problem): problems.append(problem)
+        case .otlp(let decoded):
           problems += decoded.problems(source: source, line: document.position, document: bytes)
           for span in decoded.spans { otlp.add(span) }
           for log in decoded.logs { otlp.add(log) }
-        case .success(.traceBrain): break
+        case .traceBrain: break
         }
       }
       problems += otlp.oversized.map { IngestProblem(source: source, line: nil, message: $0.message) }
@@ -133,16 +133,16 @@ extension TraceStore {
       documents += 1
       bytesDone = done
       switch Self.decode(document, source: source, format: options.format) {
-      case .success(.traceBrain(let incoming)):
+      case .traceBrain(let incoming):
         batch.append(incoming)
         lines.append(document.position)
         if batch.count >= options.batchSize { try flush() }
-      case .success(.otlp(let decoded)):
+      case .otlp(let decoded):
         report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
         report.warnings += decoded.warnings.map { "\(source): \($0)" }
         for span in decoded.spans { otlp.add(span) }
         for log in decoded.logs { otlp.add(log) }
-      case .failure(let problem):
+      case .refused(let problem):
         report.rejected.append(problem)
       }
     }
@@ -163,17 +163,19 @@ extension TraceStore {
     return report
   }
 
-  /// A document read in its format: a TraceBrain trace, or the spans of an OTLP request.
+  /// A document read in its format: a TraceBrain trace, or the spans of an
+  /// OTLP request; or refused, with the problem the report will show.
   private enum DecodedDocument {
     case traceBrain(IncomingTrace)
     case otlp(OTLPDecoder.Decoded)
+    case refused(IngestProblem)
   }
 
   private static func decode(_ document: TraceDocuments.Document, source: String, format: IngestFormat)
-    -> Result<DecodedDocument, IngestProblem>
+    -> DecodedDocument
   {
-    func problem(_ message: String) -> Result<DecodedDocument, IngestProblem> {
-      .failure(IngestProblem(source: source, line: document.position, message: message))
+    func problem(_ message: String) -> DecodedDocument {
+      .refused(IngestProblem(source: source, line: document.position, message: message))
     }
     switch document.value {
     case .failure(let error):
@@ -184,11 +186,11 @@ extension TraceStore {
         return problem("this is OpenTelemetry (OTLP) JSON, not a TraceBrain trace; ingest it with format otlp or auto")
       }
       do throws(TraceKVError) {
-        if signal == .logs && format != .tracebrain { return .success(.otlp(try OTLPLogDecoder.decode(value))) }
+        if signal == .logs && format != .tracebrain { return .otlp(try OTLPLogDecoder.decode(value)) }
         if format == .otlp || format == .otlpProtobuf || (format == .auto && signal == .traces) {
-          return .success(.otlp(try OTLPDecoder.decode(value)))
+          return .otlp(try OTLPDecoder.decode(value))
         }
-        return .success(.traceBrain(try TraceBrainFormat.decode(value)))
+        return .traceBrain(try TraceBrainFormat.decode(value))
       } catch {
         return problem(error.message)
       }
