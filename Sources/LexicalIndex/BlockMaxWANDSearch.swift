@@ -29,11 +29,7 @@ enum BlockMaxWANDSearch {
   static func run(
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    guard !cursors.isEmpty, heap.capacity > 0 else { return }
-    for index in cursors.indices { try cursors[index].start() }
-    // As in MaxScoreSearch: a buffer pointer spares a uniqueness check per
-    // touch; it never escapes this call.
-    try cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
+    try cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
       try evaluate(cursors, scorer: scorer, heap: &heap, filter: filter)
     }
   }

@@ -249,3 +249,18 @@ struct PostingCursor {
     currentChunkBound = chunkBounds[chunk]
   }
 }
+
+extension [PostingCursor] {
+  /// Starts every cursor and lends them to `evaluate` as a buffer, for a
+  /// strategy that fills `heap`: a buffer pointer spares a uniqueness check
+  /// per touch of a cursor, and it never escapes the call. Does nothing
+  /// without cursors or room in `heap`.
+  mutating func startedAsBuffer(
+    filling heap: inout TopKHeap,
+    _ evaluate: (UnsafeMutableBufferPointer<PostingCursor>, inout TopKHeap) throws(LexicalIndexError) -> Void
+  ) throws(LexicalIndexError) {
+    guard !isEmpty, heap.capacity > 0 else { return }
+    for index in indices { try self[index].start() }
+    try withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in try evaluate(cursors, &heap) }
+  }
+}

@@ -22,11 +22,7 @@ enum TermAtATimeSearch {
   static func run(
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    guard !cursors.isEmpty, heap.capacity > 0 else { return }
-    for index in cursors.indices { try cursors[index].start() }
-    // As in MaxScoreSearch: a buffer pointer spares a uniqueness check per
-    // posting; it never escapes this call.
-    try cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
+    try cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
       try accumulate(cursors, scorer: scorer, heap: &heap, filter: filter)
     }
   }
