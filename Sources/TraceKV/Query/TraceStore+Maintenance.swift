@@ -368,8 +368,9 @@ extension TraceStore {
   ) throws {
     var missing: [(doc: UInt32, id: String, text: String)] = []
     for doc in traces.sorted() where !labels.contains(doc) {
-      guard let record = try? record(doc, in: transaction) else { continue }
-      let text = try searchText(record, doc, in: transaction).semantic
+      guard let record = try? record(doc, in: transaction, withAttributes: false),
+        let text = try SearchText.stored(doc, tables: tables, in: transaction)?.semantic
+      else { continue }
       if !text.isEmpty { missing.append((doc, record.trace.traceID, text)) }
     }
     guard !missing.isEmpty else { return }
@@ -379,14 +380,6 @@ extension TraceStore {
       if index < vectors.count, !vectors[index].contains(where: { $0 != 0 }) { continue }
       problem(tables.hnswNodes.name, "trace \(entry.id) is missing from the vector index")
     }
-  }
-
-  /// The search text of a stored trace.
-  func searchText(_ record: TraceRecord, _ doc: UInt32, in transaction: LMDBTransaction) throws -> SearchText {
-    let trace = record.trace
-    return SearchText(
-      systemPrompt: trace.systemPrompt, episodeID: trace.episodeID,
-      errorType: trace.aiEvaluation?.errorType?.rawValue, spans: try spanViews(of: doc, in: transaction))
   }
 
   /// The external id of a document, from its record.

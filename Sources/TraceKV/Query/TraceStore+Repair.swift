@@ -99,7 +99,7 @@ extension TraceStore {
     }
 
     // Spans: drop the undecodable and those of no trace; count the rest.
-    var spansOf: [UInt32: (count: Int, next: UInt32, roots: [Timestamp])] = [:]
+    var spansOf: [UInt32: (count: Int, next: UInt32, starts: [(parentID: String?, start: Timestamp?)])] = [:]
     var doomedSpans: [[UInt8]] = []
     try transaction.scan(tables.spans) { key, value in
       guard key.count == 8 else {
@@ -122,7 +122,7 @@ extension TraceStore {
       var entry = spansOf[doc] ?? (0, 0, [])
       entry.count += 1
       entry.next = max(entry.next, sequence + 1)
-      if span.parentID == nil, let start = span.startTime { entry.roots.append(start) }
+      entry.starts.append((span.parentID, span.startTime))
       spansOf[doc] = entry
       return true
     }
@@ -140,7 +140,7 @@ extension TraceStore {
       let trace = Trace(traceID: id, status: .needsReview, governanceReason: "salvaged by repair: the trace record was damaged")
       records[doc] = TraceRecord(
         trace: trace, spanCount: spans.count, nextSpanSequence: spans.next,
-        eventTime: spans.roots.map(\.microseconds).min() ?? trace.createdAt.microseconds)
+        eventTime: Trace.eventTime(spans.starts, fallback: trace.createdAt))
       report.salvaged.append(id)
     }
     // Span counts of sound records, and the rewritten records.

@@ -165,19 +165,8 @@ struct IndexWriter {
   private mutating func indexPending() throws {
     var texts: [(doc: UInt32, isNew: Bool, text: SearchText)] = []
     for (doc, isNew) in pending {
-      let record = try transaction.withValue(tables.traces, key: Keys.docID(doc)) {
-        try TraceRecord.decode($0, withAttributes: false)
-      }
-      guard let record else { continue }
-      var views: [SpanView] = []
-      try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
-        views.append(try SpanRecord.decodeView(value))
-        return true
-      }
-      let trace = record.trace
-      texts.append((doc, isNew, SearchText(
-        systemPrompt: trace.systemPrompt, episodeID: trace.episodeID,
-        errorType: trace.aiEvaluation?.errorType?.rawValue, spans: views)))
+      guard let text = try SearchText.stored(doc, tables: tables, in: transaction) else { continue }
+      texts.append((doc, isNew, text))
     }
 
     // Lexical: new documents in one batch (ids ascend, so postings append),
