@@ -291,56 +291,27 @@ extension TraceStore {
       if dimension > 0, header.dimension != dimension {
         problem(tables.meta.name, "the HNSW header has dimension \(header.dimension), the embedder \(dimension)")
       }
-      // Records one by one, so that a damaged one is named.
-      var nodes: [UInt32: (label: UInt32, level: Int)] = [:]
-      var labels: [UInt32: UInt32] = [:]
+      // Records one by one, so that a damaged one is named (VectorIndex's audit).
+      var audit = HNSWRecordAudit(header: header)
       var recordProblems = 0
       try transaction.scan(tables.hnswNodes) { key, value in
-        do {
-          let slot = try HNSWNodeRecord.slot(fromKey: key)
-          let node = try HNSWNodeRecord(slot: slot, decoding: value, dimension: header.dimension)
-          if slot >= header.slotCount { throw VectorIndexError.corruptRecord("slot \(slot) is past the header's \(header.slotCount)") }
-          if node.level > header.maxLevel { throw VectorIndexError.corruptRecord("node \(slot) has level \(node.level) > \(header.maxLevel)") }
-          if !node.vector.allSatisfy(\.isFinite) { throw VectorIndexError.corruptRecord("node \(slot) has a non-finite vector") }
-          if let other = labels.updateValue(slot, forKey: node.label) {
-            throw VectorIndexError.corruptRecord("nodes \(other) and \(slot) both hold document \(node.label)")
-          }
-          nodes[slot] = (node.label, node.level)
-          if !traces.contains(node.label) {
-            problem(nodesTable, "node \(slot) indexes document \(node.label), which has no trace")
-          }
-        } catch {
+        if let violation = audit.checkNode(key: key, value: value) {
           recordProblems += 1
-          problem(nodesTable, "\(error)")
+          problem(nodesTable, "\(violation)")
         }
         return true
       }
-      if nodes.count != Int(header.count) {
+      for (slot, node) in audit.nodes.sorted(by: { $0.key < $1.key }) where !traces.contains(node.label) {
+        problem(nodesTable, "node \(slot) indexes document \(node.label), which has no trace")
+      }
+      if let violation = audit.nodeCountViolation() {
         recordProblems += 1
-        problem(nodesTable, "the header counts \(header.count) nodes, the table holds \(nodes.count)")
+        problem(nodesTable, "\(violation)")
       }
       try transaction.scan(tables.hnswLinks) { key, value in
-        do {
-          let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
-          let list = try HNSWLinkListRecord(slot: slot, level: level, decoding: value)
-          guard let node = nodes[slot], level <= node.level else {
-            throw VectorIndexError.corruptRecord("link list \(slot)/\(level) belongs to no node of that level")
-          }
-          let capacity = level == 0 ? 2 * header.m : header.m
-          if list.neighbours.count > capacity {
-            throw VectorIndexError.corruptRecord("link list \(slot)/\(level) holds \(list.neighbours.count) links, over \(capacity)")
-          }
-          for neighbour in list.neighbours {
-            guard neighbour != slot, let target = nodes[neighbour], target.level >= level else {
-              throw VectorIndexError.corruptRecord("link list \(slot)/\(level) links to \(neighbour), no node of that level")
-            }
-          }
-          if Set(list.neighbours).count != list.neighbours.count {
-            throw VectorIndexError.corruptRecord("link list \(slot)/\(level) names a neighbour twice")
-          }
-        } catch {
+        if let violation = audit.checkLinkList(key: key, value: value) {
           recordProblems += 1
-          problem(linksTable, "\(error)")
+          problem(linksTable, "\(violation)")
         }
         return true
       }
@@ -355,7 +326,7 @@ extension TraceStore {
           problem(linksTable, "\(error)")
         }
       }
-      if dimension > 0 { try checkVectorMembership(labels: Set(labels.keys), in: transaction, traces: traces, problem: problem) }
+      if dimension > 0 { try checkVectorMembership(labels: Set(audit.nodes.values.map(\.label)), in: transaction, traces: traces, problem: problem) }
     } catch {
       problem(nodesTable, "the vector index could not be read: \(error)")
     }

@@ -1,0 +1,65 @@
+/// Checks persisted HNSW records one at a time against their header, so that
+/// each damaged record is named: what `HNSWIndex.Loader` refuses as a whole,
+/// an audit (a store's `verify`) reports record by record. Feed every node
+/// record first, then every link list.
+public struct HNSWRecordAudit: Sendable {
+  public let header: HNSWHeader
+  /// The sound nodes: slot → (label, level).
+  public private(set) var nodes: [UInt32: (label: UInt32, level: Int)] = [:]
+  private var slotOfLabel: [UInt32: UInt32] = [:]
+
+  public init(header: HNSWHeader) { self.header = header }
+
+  /// Checks one node record (its key and value as stored); nil when sound.
+  public mutating func checkNode(key: some Collection<UInt8>, value: some Collection<UInt8>) -> VectorIndexError? {
+    do throws(VectorIndexError) {
+      let slot = try HNSWNodeRecord.slot(fromKey: key)
+      let node = try HNSWNodeRecord(slot: slot, decoding: value, dimension: header.dimension)
+      guard slot < header.slotCount else { throw .corruptRecord("slot \(slot) is past the header's \(header.slotCount)") }
+      guard node.level <= header.maxLevel else {
+        throw .corruptRecord("node \(slot) has level \(node.level) > \(header.maxLevel)")
+      }
+      guard node.vector.allSatisfy(\.isFinite) else { throw .corruptRecord("node \(slot) has a non-finite vector") }
+      if let other = slotOfLabel.updateValue(slot, forKey: node.label) {
+        throw .corruptRecord("nodes \(other) and \(slot) both hold label \(node.label)")
+      }
+      nodes[slot] = (node.label, node.level)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  /// After the nodes: whether the header counts as many as were sound.
+  public func nodeCountViolation() -> VectorIndexError? {
+    nodes.count == Int(header.count)
+      ? nil : .corruptRecord("the header counts \(header.count) nodes, the table holds \(nodes.count)")
+  }
+
+  /// Checks one link-list record against the nodes seen; nil when sound.
+  /// A list holds at most 2·M links on layer 0 and M above, as the graph builds them.
+  public func checkLinkList(key: some Collection<UInt8>, value: some Collection<UInt8>) -> VectorIndexError? {
+    do throws(VectorIndexError) {
+      let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
+      let list = try HNSWLinkListRecord(slot: slot, level: level, decoding: value)
+      guard let node = nodes[slot], level <= node.level else {
+        throw .corruptRecord("link list \(slot)/\(level) belongs to no node of that level")
+      }
+      let capacity = level == 0 ? 2 * header.m : header.m
+      guard list.neighbours.count <= capacity else {
+        throw .corruptRecord("link list \(slot)/\(level) holds \(list.neighbours.count) links, over \(capacity)")
+      }
+      for neighbour in list.neighbours {
+        guard neighbour != slot, let target = nodes[neighbour], target.level >= level else {
+          throw .corruptRecord("link list \(slot)/\(level) links to \(neighbour), no node of that level")
+        }
+      }
+      guard Set(list.neighbours).count == list.neighbours.count else {
+        throw .corruptRecord("link list \(slot)/\(level) names a neighbour twice")
+      }
+      return nil
+    } catch {
+      return error
+    }
+  }
+}
