@@ -6,7 +6,7 @@ extension BM25Index {
   /// posting for it with the recorded length. Then: the statistics count
   /// exactly these documents and their lengths. Postings of documents that
   /// have no record are not found this way (that takes a scan of every
-  /// chunk, which the store can do with `PostingChunk.decode`).
+  /// chunk, which the store does with `PostingChunkAudit`).
   ///
   /// - Returns: one line per violation; empty when consistent.
   /// - Complexity: O(Σ distinct terms · chunk size) over the documents.

@@ -47,9 +47,9 @@ public struct Posting: Hashable, Sendable {
 /// score of a posting depends on the collection's average length, which moves
 /// with every insert; this bound stays valid whatever the statistics and the
 /// parameters k1 and b.
-public enum PostingChunk {
+enum PostingChunk {
   /// The most postings one chunk holds.
-  public static let capacity = 128
+  static let capacity = 128
 
   /// The first byte of a fixed-width chunk; a LEB128 chunk begins with its
   /// count, whose first byte is 0x01...0x80.
@@ -58,7 +58,7 @@ public enum PostingChunk {
   /// The bytes of `postings`, which must be non-empty, at most `capacity`, and
   /// in strictly increasing document order.
   /// - Complexity: O(count).
-  public static func encode(_ postings: some RandomAccessCollection<Posting>) -> [UInt8] {
+  static func encode(_ postings: some RandomAccessCollection<Posting>) -> [UInt8] {
     precondition(!postings.isEmpty && postings.count <= capacity, "a chunk holds 1...\(capacity) postings")
     var maxTF: UInt32 = 0
     var minLength = UInt32.max
@@ -99,7 +99,7 @@ public enum PostingChunk {
 
   /// The postings in `bytes` (either format), or nil when they do not decode.
   /// - Complexity: O(count).
-  public static func decode(_ bytes: [UInt8]) -> [Posting]? {
+  static func decode(_ bytes: [UInt8]) -> [Posting]? {
     bytes.withUnsafeBytes { raw -> [Posting]? in
       var chunk = DecodedChunk()
       guard let header = PostingChunkHeader(raw), chunk.decode(raw, header: header) else { return nil }

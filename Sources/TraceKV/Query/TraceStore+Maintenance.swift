@@ -216,25 +216,14 @@ extension TraceStore {
           problem(docsTable, "trace \(id) is missing from the lexical index")
         }
       }
-      // Posting chunks: decodable, keyed by their first document, ascending
-      // within a term, each posting naming an indexed trace with its length.
-      var previous: (term: [UInt8], last: UInt32)?
+      // Posting chunks: LexicalIndex's audit says whether each is sound; here,
+      // each posting must name an indexed trace with its length.
+      var audit = PostingChunkAudit()
       try transaction.scan(tables.termPostings) { key, value in
-        guard let (term, first) = PostingChunkKey.decode(key) else {
-          problem(postingsTable, "a key that is not a posting-chunk key (\(key.count) bytes)")
-          return true
-        }
-        let name = "chunk of '\(term)' at document \(first)"
-        guard let postings = PostingChunk.decode(Array(value)), let head = postings.first else {
-          problem(postingsTable, "the \(name) does not decode (\(value.count) bytes)")
-          return true
-        }
-        if head.document != first { problem(postingsTable, "the \(name) starts at document \(head.document)") }
-        if let previous, previous.term == term.utf8, previous.last >= head.document {
-          problem(postingsTable, "the \(name) overlaps the chunk before it")
-        }
-        previous = (term.utf8, postings.last!.document)
-        for posting in postings {
+        let finding = audit.check(key: key, value: value)
+        for violation in finding.violations { problem(postingsTable, violation) }
+        let name = finding.name
+        for posting in finding.postings {
           guard let entry = documents[posting.document] else {
             if !traces.contains(posting.document) {
               problem(postingsTable, "the \(name) holds document \(posting.document), which has no trace")

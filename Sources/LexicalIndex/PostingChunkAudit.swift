@@ -1,0 +1,38 @@
+/// Checks stored posting chunks one at a time, in key order, as a store's
+/// `verify` scans them: each key is a chunk key, each chunk decodes, starts
+/// at the document its key names and does not overlap the chunk before it of
+/// its term. What the store then cross-checks (documents, lengths) it gets
+/// from `postings`.
+public struct PostingChunkAudit: Sendable {
+  /// One chunk as found: a name for messages, what is wrong with it, and its
+  /// postings (empty when it does not decode).
+  public struct Finding: Sendable {
+    public var name: String
+    public var violations: [String]
+    public var postings: [Posting]
+  }
+
+  private var previous: (term: [UInt8], last: UInt32)?
+
+  public init() {}
+
+  /// Checks the chunk stored under `key`.
+  public mutating func check(key: some Collection<UInt8>, value: some Collection<UInt8>) -> Finding {
+    guard let (term, first) = PostingChunkKey.decode(key) else {
+      return Finding(
+        name: "a key of \(key.count) bytes", violations: ["a key that is not a posting-chunk key (\(key.count) bytes)"],
+        postings: [])
+    }
+    let name = "chunk of '\(term)' at document \(first)"
+    guard let postings = PostingChunk.decode(Array(value)), let head = postings.first, let last = postings.last else {
+      return Finding(name: name, violations: ["the \(name) does not decode (\(value.count) bytes)"], postings: [])
+    }
+    var violations: [String] = []
+    if head.document != first { violations.append("the \(name) starts at document \(head.document)") }
+    if let previous, previous.term.elementsEqual(term.utf8), previous.last >= head.document {
+      violations.append("the \(name) overlaps the chunk before it")
+    }
+    previous = (Array(term.utf8), last.document)
+    return Finding(name: name, violations: violations, postings: postings)
+  }
+}
