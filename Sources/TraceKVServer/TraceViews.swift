@@ -40,7 +40,7 @@ enum TraceViews {
     default:
       let messages = try store.messages(traceID: traceID) ?? []
       object["messages"] = .array(messages.map(\.json))
-      let lines = messages.map { "\($0.role): \(MCPText.clip($0.content))" }
+      let lines = messages.map { $0.transcript { MCPText.clip($0) } }
       return (([header] + lines).joined(separator: "\n"), .object(object))
     }
   }

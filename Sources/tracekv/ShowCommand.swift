@@ -30,7 +30,9 @@ struct ShowCommand: ParsableCommand {
     case (.messages, true):
       Console.printJSON(.array((try store.messages(traceID: traceID) ?? []).map(\.json)))
     case (.messages, false):
-      for message in (try store.messages(traceID: traceID) ?? []) { print("[\(message.role)] \(message.content)\n") }
+      let messages = try store.messages(traceID: traceID) ?? []
+      if messages.isEmpty { print("no LLM messages in trace \(traceID)") }
+      for message in messages { print(message.transcript() + "\n") }
     case (.turns, true):
       Console.printJSON(.array((try store.turns(traceID: traceID) ?? []).map(\.json)))
     case (.turns, false):

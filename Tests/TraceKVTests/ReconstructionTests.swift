@@ -150,6 +150,18 @@ import Testing
     #expect(try #require(try temporary.store.spanTree(traceID: "cyc")).count == 1)
   }
 
+  /// A transcript shows what the JSON holds: the call a tool message
+  /// answers, the calls an assistant asks for, the reasoning.
+  @Test func transcriptShowsToolCallsAndTheCallAnswered() {
+    let asks = ChatMessage(
+      role: "assistant", content: "",
+      toolCalls: [.init(id: "call_1", name: "get_weather", arguments: #"{"city":"Paris"}"#)], reasoning: "need data")
+    #expect(asks.transcript() == "[assistant]\n  reasoning: need data\n  → get_weather({\"city\":\"Paris\"})  [call_1]")
+    let answer = ChatMessage(role: "tool", content: "18°C, clear", toolCallID: "call_1")
+    #expect(answer.transcript() == "[tool call_1] 18°C, clear")
+    #expect(ChatMessage(role: "user", content: "abcdef").transcript { String($0.prefix(3)) } == "[user] abc")
+  }
+
   /// One rule for every read: a trace the store does not hold is nil; a
   /// write that names it throws `notFound`.
   @Test func unknownTraceReadsAsNil() throws {

@@ -40,6 +40,19 @@ public struct ChatMessage: Sendable, Hashable, Codable {
     case toolCalls = "tool_calls"
     case toolCallID = "tool_call_id"
   }
+
+  /// The message as a reader (or a model) reads a transcript: the role (with
+  /// the call a tool message answers), the text, then one line per tool call
+  /// asked for. `shorten` cuts each text (the CLI's and MCP's clip).
+  public func transcript(shorten: (String) -> String = { $0 }) -> String {
+    let text = shorten(content)
+    var lines = ["[\(role)\(toolCallID.map { " \($0)" } ?? "")]" + (text.isEmpty ? "" : " " + text)]
+    if let reasoning, !reasoning.isEmpty { lines.append("  reasoning: \(shorten(reasoning))") }
+    for call in toolCalls ?? [] {
+      lines.append("  → \(call.name)(\(shorten(call.arguments)))\(call.id.map { "  [\($0)]" } ?? "")")
+    }
+    return lines.joined(separator: "\n")
+  }
 }
 
 /// One LLM step of a trajectory: what the model saw and what it did.
