@@ -8,30 +8,9 @@ import Testing
 /// commands run in child processes of the CLI so that a SIGBUS or SIGSEGV is
 /// a failed expectation, not a crashed test run.
 @Suite struct DamagedStoreTests {
-  struct Outcome {
-    var signal: Int32?
-    var status: Int32
-    var output: String
-    var error: String
-  }
-
   /// Runs the CLI; `signal` is set when it died of one.
-  static func tracekv(_ arguments: [String]) throws -> Outcome {
-    let process = Process()
-    process.executableURL = Paths.product("tracekv")
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let signalled = process.terminationReason == .uncaughtSignal
-    return Outcome(
-      signal: signalled ? process.terminationStatus : nil, status: signalled ? -1 : process.terminationStatus,
-      output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+  static func tracekv(_ arguments: [String]) throws -> ChildOutcome {
+    try runChild(Paths.product("tracekv"), arguments)
   }
 
   /// A small store of the samples and its bytes, closed (the copies are opened by children).

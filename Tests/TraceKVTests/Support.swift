@@ -47,8 +47,17 @@ final class TemporaryStore {
 /// Parses a JSON test literal.
 func json(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
 
-/// Runs a product binary and returns its exit code and standard output.
-func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+/// How a child process ended: its exit status, or the signal that killed it.
+struct ChildOutcome {
+  /// Set when the child died of a signal (then `status` is -1).
+  var signal: Int32?
+  var status: Int32
+  var output: String
+  var error: String
+}
+
+/// Runs a product binary to its end, collecting its standard output and error.
+func runChild(_ executable: URL, _ arguments: [String]) throws -> ChildOutcome {
   let process = Process()
   process.executableURL = executable
   process.arguments = arguments
@@ -60,5 +69,15 @@ func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, out
   let outData = output.fileHandleForReading.readDataToEndOfFile()
   let errData = error.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+  let signalled = process.terminationReason == .uncaughtSignal
+  return ChildOutcome(
+    signal: signalled ? process.terminationStatus : nil, status: signalled ? -1 : process.terminationStatus,
+    output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs a product binary and returns its exit code (a signal's number when
+/// it died of one) and standard output and error.
+func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  let outcome = try runChild(executable, arguments)
+  return (outcome.signal ?? outcome.status, outcome.output, outcome.error)
 }
