@@ -314,13 +314,18 @@ final class HNSWGraph: @unchecked Sendable {
   /// the order they were freed in, so a restored index (which only knows the
   /// gaps) assigns the same slots as one that never closed.
   func insertFreeSlot(_ slot: UInt32) {
+    freeSlots.insert(slot, at: freeSlotPosition(slot))
+  }
+
+  /// Where `slot` stands, or would stand, in the descending `freeSlots`.
+  func freeSlotPosition(_ slot: UInt32) -> Int {
     var low = 0
     var high = freeSlots.count
     while low < high {
       let middle = (low + high) / 2
       if freeSlots[middle] > slot { low = middle + 1 } else { high = middle }
     }
-    freeSlots.insert(slot, at: low)
+    return low
   }
 
   // MARK: Distances (all through BLASKernel.dot)

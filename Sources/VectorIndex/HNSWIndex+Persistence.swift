@@ -278,12 +278,7 @@ extension HNSWIndex {
 extension HNSWGraph {
   /// Takes `slot` off the free list, if it is there.
   func removeFreeSlot(_ slot: UInt32) {
-    var low = 0
-    var high = freeSlots.count
-    while low < high {
-      let middle = (low + high) / 2
-      if freeSlots[middle] > slot { low = middle + 1 } else { high = middle }
-    }
-    if low < freeSlots.count && freeSlots[low] == slot { freeSlots.remove(at: low) }
+    let position = freeSlotPosition(slot)
+    if position < freeSlots.count && freeSlots[position] == slot { freeSlots.remove(at: position) }
   }
 }
