@@ -195,8 +195,13 @@ public final class TraceStore: Sendable {
 
   /// A write transaction; see `LMDBEnvironment.write` (the body may run twice).
   func write<R>(_ operation: String = #function, _ body: (LMDBTransaction) throws -> R) throws(TraceKVError) -> R {
-    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only", operation: operation) }
+    try requireWritable(operation)
     return try translatingErrors(operation) { try environment.write(body) }
+  }
+
+  /// Refuses a write to a store open read-only, before LMDB is asked.
+  private func requireWritable(_ operation: String) throws(TraceKVError) {
+    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only", operation: operation) }
   }
 
   /// A write transaction that keeps the search indexes in step: `body` tells
@@ -205,14 +210,16 @@ public final class TraceStore: Sendable {
   func indexedWrite<R>(
     _ operation: String = #function, _ body: (LMDBTransaction, inout IndexWriter) throws -> R
   ) throws(TraceKVError) -> R {
-    try translatingErrors(operation) { try indexedWriteUntranslated(body) }
+    try translatingErrors(operation) { try indexedWriteUntranslated(operation, body) }
   }
 
   /// `indexedWrite` whose errors, `body`'s own included, pass through as
   /// thrown: for an internal caller that catches errors of its own making
   /// (ingest's refused traces); a public caller translates what is left.
-  func indexedWriteUntranslated<R>(_ body: (LMDBTransaction, inout IndexWriter) throws -> R) throws -> R {
-    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
+  func indexedWriteUntranslated<R>(
+    _ operation: String = #function, _ body: (LMDBTransaction, inout IndexWriter) throws -> R
+  ) throws -> R {
+    try requireWritable(operation)
     return try search.writeLock.withLock {
       let (result, state) = try environment.write { transaction in
         var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
@@ -230,9 +237,7 @@ public final class TraceStore: Sendable {
   }
 
   func record(_ doc: UInt32, in transaction: LMDBTransaction, withAttributes: Bool = true) throws -> TraceRecord? {
-    try transaction.withValue(tables.traces, key: Keys.docID(doc)) {
-      try TraceRecord.decode($0, withAttributes: withAttributes)
-    }
+    try tables.record(doc, in: transaction, withAttributes: withAttributes)
   }
 
   /// The document and record of `traceID`, or `notFound`.
@@ -255,11 +260,6 @@ public final class TraceStore: Sendable {
 
   /// The spans of a document as reconstruction sees them, without parsing attributes.
   func spanViews(of doc: UInt32, in transaction: LMDBTransaction) throws -> [SpanView] {
-    var views: [SpanView] = []
-    try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
-      views.append(try SpanRecord.decodeView(value))
-      return true
-    }
-    return views
+    try tables.spanViews(of: doc, in: transaction)
   }
 }

@@ -54,17 +54,9 @@ extension SearchText {
   /// has no record): the one way a stored trace becomes its search text, for
   /// indexing and for `verify` alike.
   static func stored(_ doc: UInt32, tables: StoreTables, in transaction: LMDBTransaction) throws -> SearchText? {
-    let record = try transaction.withValue(tables.traces, key: Keys.docID(doc)) {
-      try TraceRecord.decode($0, withAttributes: false)
-    }
-    guard let trace = record?.trace else { return nil }
-    var spans: [SpanView] = []
-    try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { _, value in
-      spans.append(try SpanRecord.decodeView(value))
-      return true
-    }
+    guard let trace = try tables.record(doc, in: transaction, withAttributes: false)?.trace else { return nil }
     return SearchText(
       systemPrompt: trace.systemPrompt, episodeID: trace.episodeID, errorType: trace.aiEvaluation?.errorType?.rawValue,
-      spans: spans)
+      spans: try tables.spanViews(of: doc, in: transaction))
   }
 }

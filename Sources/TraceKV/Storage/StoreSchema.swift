@@ -84,3 +84,21 @@ struct StoreTables: Sendable {
     lexicalDocuments = try table(T.lexicalDocuments)
   }
 }
+
+extension StoreTables {
+  /// The record of document `doc`, or nil.
+  func record(_ doc: UInt32, in transaction: LMDBTransaction, withAttributes: Bool = true) throws -> TraceRecord? {
+    try transaction.withValue(traces, key: Keys.docID(doc)) { try TraceRecord.decode($0, withAttributes: withAttributes) }
+  }
+
+  /// The spans of document `doc` as reconstruction and search read them, in
+  /// the order received.
+  func spanViews(of doc: UInt32, in transaction: LMDBTransaction) throws -> [SpanView] {
+    var views: [SpanView] = []
+    try transaction.scan(spans, prefix: Keys.docID(doc)) { _, value in
+      views.append(try SpanRecord.decodeView(value))
+      return true
+    }
+    return views
+  }
+}
