@@ -5,15 +5,21 @@ import Foundation
 public struct TextTable {
   public var header: [String]
   public var rows: [[String]] = []
+  /// Which columns hold numbers, when the caller knows (from the values'
+  /// types); nil: told from the cells' text.
+  public var numericColumns: [Bool]?
 
-  public init(_ header: [String]) { self.header = header }
+  public init(_ header: [String], numericColumns: [Bool]? = nil) {
+    self.header = header
+    self.numericColumns = numericColumns
+  }
 
   public mutating func add(_ row: [String]) { rows.append(row) }
 
   public func render() -> String {
     let all = [header] + rows
     let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-    let numeric = header.indices.map { column in
+    let numeric = numericColumns ?? header.indices.map { column in
       let cells = rows.compactMap { $0.indices.contains(column) ? $0[column] : nil }.filter { $0 != "-" && !$0.isEmpty }
       return !cells.isEmpty && cells.allSatisfy(Self.isNumber)
     }

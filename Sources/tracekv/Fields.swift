@@ -53,7 +53,17 @@ struct Records {
   var json: JSONValue { .array(rows.map(Self.object)) }
 
   func table() -> String {
-    var table = TextTable(rows.first?.map(\.header) ?? emptyHeaders)
+    // A column of numbers is one whose values are all numbers or null (a
+    // trace id of digits is text, whatever it looks like).
+    let numeric = rows.first?.indices.map { column in
+      rows.allSatisfy { row in
+        switch row[column].value {
+        case .number, .null: true
+        default: false
+        }
+      } && rows.contains { !$0[column].value.isNull }
+    }
+    var table = TextTable(rows.first?.map(\.header) ?? emptyHeaders, numericColumns: numeric)
     for row in rows { table.add(row.map(\.cell)) }
     return table.render()
   }

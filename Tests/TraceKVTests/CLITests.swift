@@ -137,6 +137,22 @@ import Testing
     #expect(listed["spans"] == "63" && listed["embedder"] == "hashing")
   }
 
+  /// Alignment follows the values' types, not their look: a trace id of
+  /// digits is text, left-aligned even when every id is digits.
+  @Test func digitIDsAreText() throws {
+    let temporary = try TemporaryStore()
+    let file = temporary.directory.url.appendingPathComponent("ids.jsonl")
+    try #"{"trace_id": "12345", "spans": [{"span_id": "a", "start_time": "2025-01-02T00:00:00Z"}]}"#
+      .appending("\n")
+      .appending(#"{"trace_id": "9876543210", "spans": [{"span_id": "b", "start_time": "2025-01-01T00:00:00Z"}]}"#)
+      .write(to: file, atomically: true, encoding: .utf8)
+    #expect(try run(tracekv, ["--store", temporary.path, "ingest", file.path]).status == 0)
+    let lines = try run(tracekv, ["--store", temporary.path, "list"]).output.split(separator: "\n")
+    #expect(lines.count == 5)
+    #expect(lines[2].hasPrefix("12345 "), "\(lines[2])")
+    #expect(lines[3].hasPrefix("9876543210 "), "\(lines[3])")
+  }
+
   /// `--store` before the command names works for every command, nested ones too.
   @Test func globalOptionsForEveryCommand() throws {
     let temporary = try store()
