@@ -33,13 +33,15 @@ let package = Package(
     // Debian's zlib, for OTLP bodies sent with Content-Encoding: gzip.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-    .target(name: "VectorIndex", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
-    .target(name: "LexicalIndex", swiftSettings: swiftSettings),
+    // Integers as bytes (big- and little-endian, LEB128), one codec for every index and table.
+    .target(name: "ByteCodecs", swiftSettings: swiftSettings),
+    .target(name: "VectorIndex", dependencies: ["CBLAS", "ByteCodecs"], swiftSettings: swiftSettings),
+    .target(name: "LexicalIndex", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
     .target(
       name: "TraceKV",
-      dependencies: ["CLMDB", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
+      dependencies: ["CLMDB", "ByteCodecs", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
       swiftSettings: swiftSettings),
 
     // `tracekv serve` and `tracekv mcp`: HTTP (OTLP, TraceBrain's REST API, MCP) over the store.
@@ -74,6 +76,7 @@ let package = Package(
     .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "RRFTests", dependencies: ["RRF"], swiftSettings: swiftSettings),
+    .testTarget(name: "ByteCodecsTests", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .testTarget(
       name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"],
       // Read from the source tree by path (sentence-transformers' reference output).

@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// The collection-wide numbers BM25 needs: how many documents, how many
 /// tokens in all (for the average length). Kept exact under add and delete.
 public struct CollectionStatistics: Hashable, Sendable {
@@ -23,17 +25,17 @@ public struct CollectionStatistics: Hashable, Sendable {
   public var encoded: [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(16)
-    withUnsafeBytes(of: documentCount.bigEndian) { bytes.append(contentsOf: $0) }
-    withUnsafeBytes(of: totalLength.bigEndian) { bytes.append(contentsOf: $0) }
+    BigEndian.append(documentCount, to: &bytes)
+    BigEndian.append(totalLength, to: &bytes)
     return bytes
   }
 
   /// Decodes the storage form; nil when `bytes` is not 16 bytes long.
   public init?(encoded bytes: some Collection<UInt8>) {
-    let bytes = Array(bytes)
-    guard bytes.count == 16 else { return nil }
-    func read(_ offset: Int) -> UInt64 { bytes[offset..<(offset + 8)].reduce(0) { $0 << 8 | UInt64($1) } }
-    documentCount = read(0)
-    totalLength = read(8)
+    guard bytes.count == 16, let documents = BigEndian.read(UInt64.self, from: bytes, at: 0),
+      let length = BigEndian.read(UInt64.self, from: bytes, at: 8)
+    else { return nil }
+    documentCount = documents
+    totalLength = length
   }
 }

@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// What the index remembers about one document so that deleting it is exact:
 /// its length (to subtract from the statistics) and its distinct terms (to
 /// find the postings to remove without scanning the vocabulary).
@@ -11,10 +13,10 @@ struct DocumentRecord: Hashable, Sendable {
   var encoded: [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(8 + terms.reduce(0) { $0 + $1.utf8.count + 1 })
-    VarInt.append(length, to: &bytes)
-    VarInt.append(UInt32(terms.count), to: &bytes)
+    LEB128.append(length, to: &bytes)
+    LEB128.append(UInt32(terms.count), to: &bytes)
     for term in terms {
-      VarInt.append(UInt32(term.utf8.count), to: &bytes)
+      LEB128.append(UInt32(term.utf8.count), to: &bytes)
       bytes.append(contentsOf: term.utf8)
     }
     return bytes

@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// The postings of a batch of documents, accumulated in flat arrays before
 /// they are merged into storage one term at a time.
 ///
@@ -62,11 +64,11 @@ struct IndexingBatch {
   func record(of index: Int) -> [UInt8] {
     let document = documents[index]
     var bytes: [UInt8] = []
-    VarInt.append(document.length, to: &bytes)
-    VarInt.append(UInt32(document.postings.count), to: &bytes)
+    LEB128.append(document.length, to: &bytes)
+    LEB128.append(UInt32(document.postings.count), to: &bytes)
     for posting in document.postings {
       let range = terms.range(of: Int(postingTerm[posting]))
-      VarInt.append(UInt32(range.count), to: &bytes)
+      LEB128.append(UInt32(range.count), to: &bytes)
       bytes.append(contentsOf: terms.arena[range])
     }
     return bytes

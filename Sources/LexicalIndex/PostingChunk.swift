@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// One entry of a posting list: a document containing the term, how often,
 /// and the document's length (so scoring a posting needs no other lookup).
 public struct Posting: Hashable, Sendable {
@@ -22,7 +24,7 @@ public struct Posting: Hashable, Sendable {
 ///
 ///     0xB2                       the format tag
 ///     count − 1                  one byte, 0...capacity − 1
-///     firstDocument              LEB128 (see `VarInt`)
+///     firstDocument              LEB128 (`ByteCodecs.LEB128`)
 ///     lastDocument − firstDocument       LEB128
 ///     maxTermFrequency           } block maximum, LEB128: with BM25 monotone in tf and
 ///     minDocumentLength          } antitone in dl, these bound every score in the chunk
@@ -85,10 +87,10 @@ enum PostingChunk {
     bytes.reserveCapacity(24 + postings.count * (widths.delta + widths.frequency + widths.length))
     bytes.append(fixedWidthTag)
     bytes.append(UInt8(postings.count - 1))
-    VarInt.append(first, to: &bytes)
-    VarInt.append(last - first, to: &bytes)
-    VarInt.append(maxTF, to: &bytes)
-    VarInt.append(minLength, to: &bytes)
+    LEB128.append(first, to: &bytes)
+    LEB128.append(last - first, to: &bytes)
+    LEB128.append(maxTF, to: &bytes)
+    LEB128.append(minLength, to: &bytes)
     bytes.append(contentsOf: [UInt8(widths.delta), UInt8(widths.frequency), UInt8(widths.length)])
     FixedWidth.append(
       zip(postings.dropFirst(), postings).lazy.map { $0.document - $1.document - 1 }, width: widths.delta, to: &bytes)

@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// The storage key of a posting chunk: the term's bytes, one 0x00, then the
 /// chunk's first document id in big-endian order.
 ///
@@ -10,7 +12,7 @@ public enum PostingChunkKey {
   public static func encode(term: Term, firstDocument: UInt32) -> [UInt8] {
     var key = prefix(of: term)
     key.reserveCapacity(key.count + 4)
-    withUnsafeBytes(of: firstDocument.bigEndian) { key.append(contentsOf: $0) }
+    BigEndian.append(firstDocument, to: &key)
     return key
   }
 
@@ -27,7 +29,7 @@ public enum PostingChunkKey {
     guard bytes.count >= 6, bytes[bytes.count - 5] == 0 else { return nil }
     let termBytes = Array(bytes[..<(bytes.count - 5)])
     guard !termBytes.contains(0) else { return nil }
-    let document = bytes[(bytes.count - 4)...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    guard let document = BigEndian.read(UInt32.self, from: bytes, at: bytes.count - 4) else { return nil }
     return (Term(utf8: termBytes), document)
   }
 }

@@ -1,3 +1,4 @@
+import ByteCodecs
 import CLMDB
 import Embeddings
 import Foundation
@@ -174,10 +175,10 @@ public final class TraceStore: Sendable {
       (try transaction.value(meta, key: StoreSchema.MetaKey.magic),
        try transaction.value(meta, key: StoreSchema.MetaKey.formatVersion))
     }
-    guard magic == StoreSchema.magic, let version, version.count == 4 else {
+    guard magic == StoreSchema.magic, let version, version.count == 4, let number = BigEndian.read(UInt32.self, from: version)
+    else {
       throw TraceKVError(.notAStore, "\(environment.path) is an LMDB file but not a TraceKV store; it was left untouched")
     }
-    let number = version.withUnsafeBytes { Keys.readDocID(UnsafeRawBufferPointer($0)) }
     guard number == StoreSchema.formatVersion else {
       throw TraceKVError(
         .unsupportedVersion,
@@ -233,7 +234,7 @@ public final class TraceStore: Sendable {
 
   /// The document id of `traceID`, if the store holds it.
   func document(of traceID: String, in transaction: LMDBTransaction) throws -> UInt32? {
-    try transaction.withValue(tables.traceIDs, key: Array(traceID.utf8)) { Keys.readDocID($0) }
+    try transaction.withValue(tables.traceIDs, key: Array(traceID.utf8)) { try Keys.document(in: $0) }
   }
 
   func record(_ doc: UInt32, in transaction: LMDBTransaction, withAttributes: Bool = true) throws -> TraceRecord? {

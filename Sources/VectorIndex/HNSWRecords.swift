@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// The persisted records of an `HNSWIndex` and their byte encodings. The
 /// layout is documented in README.md; every integer and float is little-endian
 /// in values and big-endian in keys (so a B-tree's byte order is slot order).
@@ -32,16 +34,16 @@ public struct HNSWHeader: Sendable, Equatable {
   public func encoded() -> [UInt8] {
     var bytes: [UInt8] = Array("HNSW".utf8)
     bytes.reserveCapacity(HNSWHeader.encodedCount)
-    bytes.appendLittleEndian(HNSWHeader.formatVersion)
+    LittleEndian.append(HNSWHeader.formatVersion, to: &bytes)
     bytes.append(metric.code)
     bytes.append(0)
-    for field in [dimension, m, efConstruction] { bytes.appendLittleEndian(UInt32(field)) }
-    bytes.appendLittleEndian(slotCount)
-    bytes.appendLittleEndian(count)
-    bytes.appendLittleEndian(entryPoint ?? .max)
-    bytes.appendLittleEndian(UInt32(maxLevel))
-    bytes.appendLittleEndian(seed)
-    bytes.appendLittleEndian(randomState)
+    for field in [dimension, m, efConstruction] { LittleEndian.append(UInt32(field), to: &bytes) }
+    LittleEndian.append(slotCount, to: &bytes)
+    LittleEndian.append(count, to: &bytes)
+    LittleEndian.append(entryPoint ?? .max, to: &bytes)
+    LittleEndian.append(UInt32(maxLevel), to: &bytes)
+    LittleEndian.append(seed, to: &bytes)
+    LittleEndian.append(randomState, to: &bytes)
     return bytes
   }
 
@@ -103,27 +105,23 @@ public struct HNSWNodeRecord: Sendable, Equatable {
   public var key: [UInt8] { HNSWNodeRecord.key(slot: slot) }
 
   /// The 4-byte big-endian key of the node in `slot`.
-  public static func key(slot: UInt32) -> [UInt8] { slot.bigEndianBytes }
+  public static func key(slot: UInt32) -> [UInt8] { BigEndian.bytes(slot) }
 
   /// Decodes a node key.
-  /// `slot(fromKey:)` for lent bytes, non-generic (a store calls it per record).
-  public static func slot(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> UInt32 {
-    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
-    return UInt32(bigEndian: key.loadUnaligned(as: UInt32.self))
-  }
-
   public static func slot<Bytes: Collection<UInt8>>(fromKey key: Bytes) throws(VectorIndexError) -> UInt32 {
-    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
-    return key.reduce(0) { $0 << 8 | UInt32($1) }
+    guard key.count == 4, let slot = BigEndian.read(UInt32.self, from: key) else {
+      throw .corruptRecord("node key of \(key.count) bytes")
+    }
+    return slot
   }
 
   /// The value: label u32, level u8, then the d float32 components (5 + 4·d bytes).
   public func encoded() -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(5 + 4 * vector.count)
-    bytes.appendLittleEndian(label)
+    LittleEndian.append(label, to: &bytes)
     bytes.append(UInt8(level))
-    for component in vector { bytes.appendLittleEndian(component.bitPattern) }
+    for component in vector { LittleEndian.append(component.bitPattern, to: &bytes) }
     return bytes
   }
 
@@ -162,21 +160,16 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
   /// lists of a slot share its 4-byte prefix and sort by level.
   public var key: [UInt8] { HNSWLinkListRecord.key(slot: slot, level: level) }
 
-  public static func key(slot: UInt32, level: Int) -> [UInt8] { slot.bigEndianBytes + [UInt8(level)] }
+  public static func key(slot: UInt32, level: Int) -> [UInt8] { BigEndian.bytes(slot) + [UInt8(level)] }
 
   /// Decodes a link-list key.
-  /// `slotAndLevel(fromKey:)` for lent bytes, non-generic (a store calls it per record).
-  public static func slotAndLevel(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
-    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
-    return (UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)), Int(key[4]))
-  }
-
   public static func slotAndLevel<Bytes: Collection<UInt8>>(
     fromKey key: Bytes
   ) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
-    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
-    let slot = key.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
-    return (slot, Int(key[key.index(key.startIndex, offsetBy: 4)]))
+    guard key.count == 5, let slot = BigEndian.read(UInt32.self, from: key), let level = key.dropFirst(4).first else {
+      throw .corruptRecord("link list key of \(key.count) bytes")
+    }
+    return (slot, Int(level))
   }
 
   /// The value: the neighbour slots as u32 (4·count bytes; the count is the
@@ -184,7 +177,7 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
   public func encoded() -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(4 * neighbours.count)
-    for neighbour in neighbours { bytes.appendLittleEndian(neighbour) }
+    for neighbour in neighbours { LittleEndian.append(neighbour, to: &bytes) }
     return bytes
   }
 
@@ -200,18 +193,8 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
 
 // MARK: Byte helpers
 
-extension [UInt8] {
-  mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-    var little = value.littleEndian
-    Swift.withUnsafeBytes(of: &little) { append(contentsOf: $0) }
-  }
-}
-
-extension UInt32 {
-  var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
-}
-
-/// Little-endian reads at byte offsets of a record copied into an array.
+/// Little-endian reads at byte offsets of a record copied into an array
+/// whose length was checked once, up front.
 struct LittleEndianReader {
   let bytes: [UInt8]
 
@@ -222,13 +205,7 @@ struct LittleEndianReader {
     bytes = Array(source)
   }
 
-  func uint16(at offset: Int) -> UInt16 { UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8 }
-
-  func uint32(at offset: Int) -> UInt32 {
-    bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
-  }
-
-  func uint64(at offset: Int) -> UInt64 {
-    bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-  }
+  func uint16(at offset: Int) -> UInt16 { LittleEndian.read(UInt16.self, from: bytes, at: offset)! }
+  func uint32(at offset: Int) -> UInt32 { LittleEndian.read(UInt32.self, from: bytes, at: offset)! }
+  func uint64(at offset: Int) -> UInt64 { LittleEndian.read(UInt64.self, from: bytes, at: offset)! }
 }

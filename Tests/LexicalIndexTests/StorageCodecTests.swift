@@ -185,9 +185,16 @@ func leb128Chunk(_ postings: [Posting]) -> [UInt8] {
     postings.map(\.termFrequency).max()!, postings.map(\.documentLength).min()!,
   ]
   let deltas = zip(postings.dropFirst(), postings).map { $0.document - $1.document }
-  var bytes: [UInt8] = []
-  for value in header + deltas + postings.map(\.termFrequency) + postings.map(\.documentLength) {
-    VarInt.append(value, to: &bytes)
+  return (header + deltas + postings.map(\.termFrequency) + postings.map(\.documentLength)).flatMap(leb128)
+}
+
+/// LEB128 written out here, independently of `ByteCodecs.LEB128`.
+private func leb128(_ value: UInt32) -> [UInt8] {
+  var groups = [UInt8(value & 0x7F)]
+  var rest = value >> 7
+  while rest > 0 {
+    groups.append(UInt8(rest & 0x7F))
+    rest >>= 7
   }
-  return bytes
+  return groups.enumerated().map { $0.offset == groups.count - 1 ? $0.element : $0.element | 0x80 }
 }

@@ -242,7 +242,7 @@ extension TraceStore {
     try indexedWriteUntranslated { transaction, index in
       var report = IngestReport()
       var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
-        Keys.readDocID($0)
+        try Keys.document(in: $0)
       } ?? 0
       for (position, original) in batch.enumerated() {
         var incoming = original

@@ -94,7 +94,7 @@ extension TraceStore {
     if let episode = filter.episodeID {
       var docs: [(UInt32, TraceRecord)] = []
       try transaction.scan(tables.byEpisode, prefix: Keys.episodePrefix(episode)) { key, _ in
-        let doc = Keys.readDocID(key, at: key.count - 4)
+        let doc = try Keys.document(in: key, at: key.count - 4)
         if let record = try record(doc, in: transaction), filter.matches(record.trace, eventTime: record.eventTime) {
           docs.append((doc, record))
         }
@@ -107,7 +107,7 @@ extension TraceStore {
     let start = filter.until.map { Keys.byTime($0.microseconds, .max) }
     let floor = filter.since?.microseconds
     try transaction.scan(tables.byTime, from: start, reverse: true) { key, _ in
-      let doc = Keys.readDocID(key, at: 8)
+      let doc = try Keys.document(in: key, at: 8)
       guard let record = try record(doc, in: transaction) else {
         throw TraceKVError(.corrupted, "by-time names document \(doc), which has no trace record")
       }

@@ -75,7 +75,7 @@ extension TraceStore {
       var problems: [IntegrityProblem] = []
       func problem(_ table: String, _ message: String) { problems.append(IntegrityProblem(table: table, message: message)) }
       let nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
-        $0.count == 4 ? Keys.readDocID($0) : nil
+        $0.count == 4 ? try Keys.document(in: $0) : nil
       } ?? nil
       if nextDocument == nil { problem(tables.meta.name, "next-document is missing or malformed") }
 
@@ -83,7 +83,7 @@ extension TraceStore {
       var records: [UInt32: (eventTime: Int64, episode: String?)] = [:]
       try transaction.scan(tables.traces) { key, value in
         guard key.count == 4 else { problem(tables.traces.name, "a key of \(key.count) bytes"); return true }
-        let doc = Keys.readDocID(key)
+        let doc = try Keys.document(in: key)
         let record: TraceRecord
         do { record = try TraceRecord.decode(value) } catch {
           problem(tables.traces.name, "document \(doc): \(error)")
@@ -102,7 +102,7 @@ extension TraceStore {
         var spanCount = 0
         try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { spanKey, spanValue in
           spanCount += 1
-          let sequence = Keys.readDocID(spanKey, at: 4)
+          let sequence = try Keys.spanSequence(in: spanKey)
           if sequence >= record.nextSpanSequence { problem(tables.spans.name, "trace \(id): span sequence \(sequence) past the end") }
           do { _ = try SpanRecord.decode(spanValue) } catch { problem(tables.spans.name, "trace \(id), span \(sequence): \(error)") }
           return true
@@ -114,7 +114,7 @@ extension TraceStore {
       }
       // Reverse references: ids, spans and index entries without a trace.
       try transaction.scan(tables.traceIDs) { key, value in
-        let doc = value.count == 4 ? Keys.readDocID(value) : nil
+        let doc = value.count == 4 ? try Keys.document(in: value) : nil
         if doc.flatMap({ records[$0] }) == nil {
           problem(tables.traceIDs.name, "'\(String(decoding: key, as: UTF8.self))' names no trace record")
         }
@@ -123,7 +123,7 @@ extension TraceStore {
       var lastOrphan: UInt32?
       try transaction.scan(tables.spans) { key, _ in
         guard key.count == 8 else { problem(tables.spans.name, "a key of \(key.count) bytes"); return true }
-        let doc = Keys.readDocID(key)
+        let doc = try Keys.document(in: key)
         if records[doc] == nil, lastOrphan != doc {
           lastOrphan = doc
           problem(tables.spans.name, "spans of document \(doc), which has no trace record")
@@ -132,7 +132,7 @@ extension TraceStore {
       }
       try transaction.scan(tables.byTime) { key, _ in
         guard key.count == 12 else { problem(tables.byTime.name, "a key of \(key.count) bytes"); return true }
-        let doc = Keys.readDocID(key, at: 8)
+        let doc = try Keys.document(in: key, at: 8)
         guard let entry = records[doc], Keys.byTime(entry.eventTime, doc).elementsEqual(key) else {
           problem(tables.byTime.name, "an entry for document \(doc) that does not match its trace")
           return true
@@ -141,7 +141,7 @@ extension TraceStore {
       }
       try transaction.scan(tables.byEpisode) { key, _ in
         guard key.count > 5 else { problem(tables.byEpisode.name, "a key of \(key.count) bytes"); return true }
-        let doc = Keys.readDocID(key, at: key.count - 4)
+        let doc = try Keys.document(in: key, at: key.count - 4)
         let episode = String(decoding: key.prefix(key.count - 5), as: UTF8.self)
         if records[doc]?.episode != episode {
           problem(tables.byEpisode.name, "an entry for document \(doc) in episode '\(episode)' that does not match its trace")
@@ -198,7 +198,7 @@ extension TraceStore {
       var totalLength: UInt64 = 0
       try transaction.scan(tables.lexicalDocuments) { key, _ in
         guard key.count == 4 else { problem(docsTable, "a key of \(key.count) bytes"); return true }
-        let doc = Keys.readDocID(key)
+        let doc = try Keys.document(in: key)
         if !traces.contains(doc) { problem(docsTable, "a record for document \(doc), which has no trace") }
         do {
           guard let length = try search.lexical.documentLength(doc, in: storage),

@@ -36,7 +36,8 @@ extension TraceStore {
     try search.writeLock.withLock {
       let (report, state) = try write { transaction -> (RepairReport, SearchState) in
         var report = RepairReport()
-        let rebuilt = try rebuildTraceTables(in: transaction, report: &report)
+        var tableRebuild = TraceTablesRebuild(store: self, transaction: transaction)
+        let rebuilt = try tableRebuild.run(into: &report)
         for table in [tables.hnswNodes, tables.hnswLinks, tables.termPostings, tables.lexicalDocuments] {
           try transaction.clear(table)
         }
@@ -51,30 +52,61 @@ extension TraceStore {
       return report
     }
   }
+}
 
-  /// Checks every trace record against its spans and rebuilds trace-ids,
-  /// by-time and by-episode from the records; returns the records, in
-  /// document order.
-  private func rebuildTraceTables(in transaction: LMDBTransaction, report: inout RepairReport) throws
-    -> [(UInt32, TraceRecord)]
-  {
-    var records: [UInt32: TraceRecord] = [:]
-    var damaged: [UInt32] = []
+/// The first half of a repair: checks every trace record against its spans
+/// and rebuilds trace-ids, by-time and by-episode from the records. One step
+/// per table, in the order each needs the last one's findings.
+private struct TraceTablesRebuild {
+  typealias SpanSummary = (count: Int, next: UInt32, starts: [(parentID: String?, start: Timestamp?)])
+
+  let store: TraceStore
+  let transaction: LMDBTransaction
+  var tables: StoreTables { store.tables }
+
+  /// Sound records by document.
+  private var records: [UInt32: TraceRecord] = [:]
+  /// Documents whose record does not decode.
+  private var damaged: [UInt32] = []
+  /// The id still naming each damaged record (it can be salvaged).
+  private var idOfDamaged: [UInt32: String] = [:]
+  /// The decodable spans of each kept document.
+  private var spansOf: [UInt32: SpanSummary] = [:]
+
+  init(store: TraceStore, transaction: LMDBTransaction) {
+    self.store = store
+    self.transaction = transaction
+  }
+
+  /// Runs every step; returns the records kept, in document order.
+  mutating func run(into report: inout RepairReport) throws -> [(UInt32, TraceRecord)] {
+    try readRecords(&report)
+    try reconcileIDs(&report)
+    try collectSpans(&report)
+    try settleDamagedRecords(&report)
+    try rewriteSpanCounts()
+    return try rebuildOrderIndexes()
+  }
+
+  /// Traces: sound records kept, damaged ones noted, keys of the wrong size removed.
+  private mutating func readRecords(_ report: inout RepairReport) throws {
     var strayKeys: [[UInt8]] = []
     try transaction.scan(tables.traces) { key, value in
       guard key.count == 4 else {
         strayKeys.append(Array(key))
         return true
       }
-      let doc = Keys.readDocID(key)
+      let doc = try Keys.document(in: key)
       if let record = try? TraceRecord.decode(value) { records[doc] = record } else { damaged.append(doc) }
       return true
     }
     for key in strayKeys { try transaction.delete(tables.traces, key: key) }
     report.strayEntries += strayKeys.count
+  }
 
-    // Ids: keep those naming a sound record with that id, or a damaged one.
-    var idOfDamaged: [UInt32: String] = [:]
+  /// Ids: keep those naming a sound record with that id, or a damaged one;
+  /// every sound record gets its id back.
+  private mutating func reconcileIDs(_ report: inout RepairReport) throws {
     var strayIDs: [[UInt8]] = []
     try transaction.scan(tables.traceIDs) { key, value in
       let id = String(decoding: key, as: UTF8.self)
@@ -82,7 +114,7 @@ extension TraceStore {
         strayIDs.append(Array(key))
         return true
       }
-      let doc = Keys.readDocID(value)
+      let doc = try Keys.document(in: value)
       if let record = records[doc], record.trace.traceID == id { return true }
       if damaged.contains(doc), idOfDamaged[doc] == nil, Array(id.utf8) == Array(key) {
         idOfDamaged[doc] = id
@@ -93,13 +125,14 @@ extension TraceStore {
     }
     for key in strayIDs { try transaction.delete(tables.traceIDs, key: key) }
     report.strayEntries += strayIDs.count
-    for (doc, record) in records where try document(of: record.trace.traceID, in: transaction) != doc {
+    for (doc, record) in records where try store.document(of: record.trace.traceID, in: transaction) != doc {
       try transaction.put(tables.traceIDs, key: Array(record.trace.traceID.utf8), value: Keys.docID(doc))
       report.strayEntries += 1
     }
+  }
 
-    // Spans: drop the undecodable and those of no trace; count the rest.
-    var spansOf: [UInt32: (count: Int, next: UInt32, starts: [(parentID: String?, start: Timestamp?)])] = [:]
+  /// Spans: drop the undecodable and those of no trace; count the rest.
+  private mutating func collectSpans(_ report: inout RepairReport) throws {
     var doomedSpans: [[UInt8]] = []
     try transaction.scan(tables.spans) { key, value in
       guard key.count == 8 else {
@@ -107,8 +140,8 @@ extension TraceStore {
         report.strayEntries += 1
         return true
       }
-      let doc = Keys.readDocID(key)
-      let sequence = Keys.readDocID(key, at: 4)
+      let doc = try Keys.document(in: key)
+      let sequence = try Keys.spanSequence(in: key)
       guard records[doc] != nil || idOfDamaged[doc] != nil else {
         doomedSpans.append(Array(key))
         report.strayEntries += 1
@@ -127,8 +160,10 @@ extension TraceStore {
       return true
     }
     for key in doomedSpans { try transaction.delete(tables.spans, key: key) }
+  }
 
-    // Damaged records: salvaged from id and spans, or dropped.
+  /// Damaged records: salvaged from their id and spans, or dropped with their spans.
+  private mutating func settleDamagedRecords(_ report: inout RepairReport) throws {
     for doc in damaged {
       guard let id = idOfDamaged[doc] else {
         try transaction.delete(tables.traces, key: Keys.docID(doc))
@@ -143,7 +178,10 @@ extension TraceStore {
         eventTime: Trace.eventTime(spans.starts, fallback: trace.createdAt))
       report.salvaged.append(id)
     }
-    // Span counts of sound records, and the rewritten records.
+  }
+
+  /// Span counts of sound records made true; salvaged records written.
+  private mutating func rewriteSpanCounts() throws {
     for (doc, var record) in records {
       let spans = spansOf[doc] ?? (0, 0, [])
       let salvaged = idOfDamaged[doc] != nil
@@ -154,8 +192,10 @@ extension TraceStore {
         try transaction.put(tables.traces, key: Keys.docID(doc), value: record.encode())
       }
     }
+  }
 
-    // Time and episode indexes, from the records.
+  /// Time and episode indexes from the records, and a next-document past every record.
+  private func rebuildOrderIndexes() throws -> [(UInt32, TraceRecord)] {
     try transaction.clear(tables.byTime)
     try transaction.clear(tables.byEpisode)
     let ordered = records.sorted { $0.key < $1.key }
@@ -166,12 +206,12 @@ extension TraceStore {
       }
     }
     let next = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
-      $0.count == 4 ? Keys.readDocID($0) : 0
+      $0.count == 4 ? try Keys.document(in: $0) : 0
     } ?? 0
     let needed = (ordered.last.map { $0.key + 1 }) ?? 0
     if next < needed || next == 0 && needed == 0 {
       try transaction.put(tables.meta, key: StoreSchema.MetaKey.nextDocument, value: Keys.docID(max(next, needed)))
     }
-    return ordered
+    return ordered.map { ($0.key, $0.value) }
   }
 }

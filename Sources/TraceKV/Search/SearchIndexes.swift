@@ -89,7 +89,7 @@ final class SearchIndexes: @unchecked Sendable {
   private static func load(generation: UInt64, in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
     var columns = FilterColumns()
     try transaction.scan(tables.traces) { key, value in
-      columns.set(Keys.readDocID(key), try TraceRecord.decode(value, withAttributes: false))
+      columns.set(try Keys.document(in: key), try TraceRecord.decode(value, withAttributes: false))
       return true
     }
     return SearchState(

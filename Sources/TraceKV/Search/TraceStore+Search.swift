@@ -12,6 +12,40 @@ extension TraceStore {
   ///   the filter is selective), a BM25 search of `depth`, and one
   ///   record read per returned hit.
   public func search(_ query: SearchQuery) throws(TraceKVError) -> SearchResults {
+    try Self.validate(query)
+    // Fusion needs `depth` entries of each side; a single side needs only the page.
+    let depth = query.mode == .hybrid ? max(query.depth, query.offset + query.limit) : max(1, query.offset + query.limit)
+    let fusion: ReciprocalRankFusion
+    do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch { throw TraceKVError(error, operation: "search") }
+    let useLexical = query.mode != .vector && query.lexicalWeight > 0
+    let lexicalTerms = useLexical ? try boundedQueryTerms(query.keywords ?? query.text) : []
+
+    let embedStart = ContinuousClock.now
+    let queryVector = try queryVector(for: query)
+    let embedSeconds = (ContinuousClock.now - embedStart).seconds
+
+    let hits = try read { transaction in
+      let state = try search.state(in: transaction, tables: tables)
+      let allowed = state.columns.allowed(by: query.filter)
+      let vectorHits = try queryVector.map { try vectorCandidates($0, in: state, depth: depth, allowed: allowed, query: query) } ?? []
+      var lexicalHits: [LexicalHit] = []
+      if useLexical {
+        let storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
+        lexicalHits = try search.lexical.search(
+          terms: lexicalTerms, limit: depth, in: storage, filter: allowed.map { set in { set.contains($0) } },
+          explain: query.explain)
+      }
+      let candidates = Candidates(vector: vectorHits, lexical: lexicalHits)
+      return try candidates.page(for: query, fusion: fusion).compactMap { entry in
+        try hit(entry, candidates: candidates, withMessages: query.withMessages, in: transaction)
+      }
+    }
+    return SearchResults(hits: hits, queryEmbeddingSeconds: embedSeconds)
+  }
+
+  /// Refuses a query the store will not run: negative or too deep paging, a
+  /// fusion depth past the window, weights that select nothing.
+  private static func validate(_ query: SearchQuery) throws(TraceKVError) {
     guard query.limit >= 0, query.offset >= 0 else { throw TraceKVError.invalid("limit and offset must not be negative") }
     let window = Limits.maximumSearchWindow
     guard query.limit <= window, query.offset <= window - query.limit else {
@@ -24,84 +58,62 @@ extension TraceStore {
     guard query.lexicalWeight >= 0, query.vectorWeight >= 0, query.lexicalWeight + query.vectorWeight > 0 else {
       throw TraceKVError.invalid("weights must not be negative, and not both zero")
     }
-    // Fusion needs `depth` entries of each side; a single side needs only the page.
-    let depth = query.mode == .hybrid ? max(query.depth, query.offset + query.limit) : max(1, query.offset + query.limit)
-    let fusion: ReciprocalRankFusion
-    do { fusion = try ReciprocalRankFusion(k: query.rrfK, depth: depth) } catch { throw TraceKVError(error, operation: "search") }
-    let useVector = query.mode != .lexical && !query.text.isEmpty && query.vectorWeight > 0
-    let useLexical = query.mode != .vector && query.lexicalWeight > 0
-    let lexicalTerms = useLexical ? try boundedQueryTerms(query.keywords ?? query.text) : []
+  }
 
-    let embedStart = ContinuousClock.now
-    var queryVector: [Float]?
-    if useVector {
-      queryVector = if let vector = query.vector { vector } else { try embedQuery(query.text) }
-      if search.identity.dimension == 0, query.mode == .vector {
-        throw TraceKVError.invalid("this store has no vector index (it was created without an embedder)")
-      }
-      if queryVector?.contains(where: { $0 != 0 }) != true { queryVector = nil }  // nothing to compare
+  /// The vector the query is compared with: given, or its text embedded;
+  /// nil when the query does not use the vector side or its vector is all
+  /// zeros (nothing to compare).
+  private func queryVector(for query: SearchQuery) throws(TraceKVError) -> [Float]? {
+    guard query.mode != .lexical, !query.text.isEmpty, query.vectorWeight > 0 else { return nil }
+    let vector = if let given = query.vector { given } else { try embedQuery(query.text) }
+    if search.identity.dimension == 0, query.mode == .vector {
+      throw TraceKVError.invalid("this store has no vector index (it was created without an embedder)")
     }
-    let embedSeconds = (ContinuousClock.now - embedStart).seconds
+    guard let vector, vector.contains(where: { $0 != 0 }) else { return nil }
+    return vector
+  }
 
-    let hits = try read { transaction in
-      let state = try search.state(in: transaction, tables: tables)
-      let allowed = state.columns.allowed(by: query.filter)
-      var vectorHits: [VectorIndex.SearchResult] = []
-      if let queryVector, let vectors = state.vectors {
-        // A query vector of the wrong shape is translated at the read boundary.
-        if let allowed {
-          vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64), allowing: allowed)
-        } else {
-          vectorHits = try vectors.search(queryVector, k: depth, ef: max(depth, 64))
-        }
-        // Best first: what is below the floor is the tail.
-        let floor = query.minSimilarity ?? SearchQuery.defaultMinSimilarity(for: search.identity)
-        if floor > 0, let cut = vectorHits.firstIndex(where: { Double($0.similarity) < floor }) {
-          vectorHits.removeSubrange(cut...)
-        }
+  /// The `depth` nearest allowed traces, best first, cut at the query's
+  /// similarity floor. A query vector of the wrong shape is translated at the
+  /// read boundary.
+  private func vectorCandidates(
+    _ vector: [Float], in state: SearchState, depth: Int, allowed: LabelSet?, query: SearchQuery
+  ) throws -> [VectorIndex.SearchResult] {
+    guard let vectors = state.vectors else { return [] }
+    var hits =
+      if let allowed {
+        try vectors.search(vector, k: depth, ef: max(depth, 64), allowing: allowed)
+      } else {
+        try vectors.search(vector, k: depth, ef: max(depth, 64))
       }
-      var lexicalHits: [LexicalHit] = []
-      if useLexical {
-        let storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
-        lexicalHits = try search.lexical.search(
-          terms: lexicalTerms, limit: depth, in: storage, filter: allowed.map { set in { set.contains($0) } },
-          explain: query.explain)
-      }
-
-      // Rank positions of each side, for every mode's explanation.
-      let vectorRank = Dictionary(vectorHits.enumerated().map { ($1.label, ($0 + 1, Double($1.similarity))) }) { a, _ in a }
-      let lexicalRank = Dictionary(lexicalHits.enumerated().map { ($1.document, ($0 + 1, $1)) }) { a, _ in a }
-      let page: [(doc: UInt32, score: Double, fusion: [Contribution])]
-      switch query.mode {
-      case .vector:
-        page = vectorHits.dropFirst(query.offset).prefix(query.limit).map { ($0.label, Double($0.similarity), []) }
-      case .lexical:
-        page = lexicalHits.dropFirst(query.offset).prefix(query.limit).map { ($0.document, $0.score, []) }
-      case .hybrid:
-        let lists = [
-          try RankedList(name: "lexical", ids: lexicalHits.map(\.document), weight: query.lexicalWeight),
-          try RankedList(name: "vector", ids: vectorHits.map(\.label), weight: query.vectorWeight),
-        ]
-        page = fusion.fuse(lists, offset: query.offset, limit: query.limit).map { ($0.id, $0.score, $0.contributions) }
-      }
-
-      return try page.compactMap { entry -> SearchHit? in
-        guard let record = try record(entry.doc, in: transaction, withAttributes: false) else { return nil }
-        let trace = record.trace
-        var hit = SearchHit(
-          traceID: trace.traceID, score: entry.score, rating: trace.rating, status: trace.status,
-          episodeID: trace.episodeID, feedback: trace.feedback, aiEvaluation: trace.aiEvaluation,
-          vector: vectorRank[entry.doc].map { VectorMatch(rank: $0.0, similarity: $0.1) },
-          lexical: lexicalRank[entry.doc].map { LexicalMatch(rank: $0.0, score: $0.1.score) },
-          lexicalExplanation: lexicalRank[entry.doc]?.1.explanation, fusion: entry.fusion)
-        if query.withMessages {
-          hit.messages = Reconstruction(systemPrompt: trace.systemPrompt, spans: try spanViews(of: entry.doc, in: transaction))
-            .messages()
-        }
-        return hit
-      }
+    // Best first: what is below the floor is the tail.
+    let floor = query.minSimilarity ?? SearchQuery.defaultMinSimilarity(for: search.identity)
+    if floor > 0, let cut = hits.firstIndex(where: { Double($0.similarity) < floor }) {
+      hits.removeSubrange(cut...)
     }
-    return SearchResults(hits: hits, queryEmbeddingSeconds: embedSeconds)
+    return hits
+  }
+
+  /// One page entry as a hit, with both sides' ranks for the explanation;
+  /// nil when its record has gone (deleted since the indexes were read).
+  private func hit(
+    _ entry: Candidates.PageEntry, candidates: Candidates, withMessages: Bool, in transaction: LMDBTransaction
+  ) throws -> SearchHit? {
+    guard let record = try record(entry.doc, in: transaction, withAttributes: false) else { return nil }
+    let trace = record.trace
+    let vector = candidates.vectorRank[entry.doc]
+    let lexical = candidates.lexicalRank[entry.doc]
+    var hit = SearchHit(
+      traceID: trace.traceID, score: entry.score, rating: trace.rating, status: trace.status,
+      episodeID: trace.episodeID, feedback: trace.feedback, aiEvaluation: trace.aiEvaluation,
+      vector: vector.map { VectorMatch(rank: $0.rank, similarity: $0.similarity) },
+      lexical: lexical.map { LexicalMatch(rank: $0.rank, score: $0.hit.score) },
+      lexicalExplanation: lexical?.hit.explanation, fusion: entry.fusion)
+    if withMessages {
+      hit.messages = Reconstruction(systemPrompt: trace.systemPrompt, spans: try spanViews(of: entry.doc, in: transaction))
+        .messages()
+    }
+    return hit
   }
 
   /// The lexical terms of `text`, refused past `Limits.maximumQueryTerms` distinct ones.
@@ -155,4 +167,39 @@ extension TraceStore {
 
 extension Duration {
   var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// What each index answered for one query, and the page cut from it.
+private struct Candidates {
+  typealias PageEntry = (doc: UInt32, score: Double, fusion: [Contribution])
+
+  let vector: [VectorIndex.SearchResult]
+  let lexical: [LexicalHit]
+  /// 1-based rank and similarity of each vector hit, for every mode's explanation.
+  let vectorRank: [UInt32: (rank: Int, similarity: Double)]
+  /// 1-based rank and hit of each lexical hit.
+  let lexicalRank: [UInt32: (rank: Int, hit: LexicalHit)]
+
+  init(vector: [VectorIndex.SearchResult], lexical: [LexicalHit]) {
+    self.vector = vector
+    self.lexical = lexical
+    vectorRank = Dictionary(vector.enumerated().map { ($1.label, ($0 + 1, Double($1.similarity))) }) { first, _ in first }
+    lexicalRank = Dictionary(lexical.enumerated().map { ($1.document, ($0 + 1, $1)) }) { first, _ in first }
+  }
+
+  /// The query's page: one side's list, or both fused by RRF.
+  func page(for query: SearchQuery, fusion: ReciprocalRankFusion) throws -> [PageEntry] {
+    switch query.mode {
+    case .vector:
+      return vector.dropFirst(query.offset).prefix(query.limit).map { ($0.label, Double($0.similarity), []) }
+    case .lexical:
+      return lexical.dropFirst(query.offset).prefix(query.limit).map { ($0.document, $0.score, []) }
+    case .hybrid:
+      let lists = [
+        try RankedList(name: "lexical", ids: lexical.map(\.document), weight: query.lexicalWeight),
+        try RankedList(name: "vector", ids: vector.map(\.label), weight: query.vectorWeight),
+      ]
+      return fusion.fuse(lists, offset: query.offset, limit: query.limit).map { ($0.id, $0.score, $0.contributions) }
+    }
+  }
 }

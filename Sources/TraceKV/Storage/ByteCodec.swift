@@ -1,6 +1,9 @@
-/// Little helpers to write and read the store's binary records: LEB128
-/// varints, length-prefixed UTF-8 strings, fixed-width integers. Integer keys
-/// are big-endian so that LMDB's byte order is numeric order.
+import ByteCodecs
+
+/// Writes and reads the store's binary records: LEB128 varints,
+/// length-prefixed UTF-8 strings, fixed-width integers (the integer codecs
+/// are `ByteCodecs`', shared with the indexes). Integer keys are big-endian
+/// so that LMDB's byte order is numeric order.
 struct ByteWriter {
   private(set) var bytes: [UInt8] = []
 
@@ -8,14 +11,7 @@ struct ByteWriter {
 
   mutating func byte(_ value: UInt8) { bytes.append(value) }
 
-  mutating func varint(_ value: UInt64) {
-    var rest = value
-    while rest >= 0x80 {
-      bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-      rest >>= 7
-    }
-    bytes.append(UInt8(rest))
-  }
+  mutating func varint(_ value: UInt64) { LEB128.append(value, to: &bytes) }
 
   mutating func varint(_ value: Int) { varint(UInt64(value)) }
 
@@ -49,13 +45,7 @@ struct ByteWriter {
     string(value)
   }
 
-  mutating func bigEndian(_ value: UInt32) {
-    withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-  }
-
-  mutating func bigEndian(_ value: UInt64) {
-    withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-  }
+  mutating func bigEndian(_ value: some FixedWidthInteger & UnsignedInteger) { BigEndian.append(value, to: &bytes) }
 
   mutating func raw(_ value: some Sequence<UInt8>) { bytes.append(contentsOf: value) }
 }
@@ -84,15 +74,10 @@ struct ByteReader {
   }
 
   mutating func varint() throws(TraceKVError) -> UInt64 {
-    var value: UInt64 = 0
-    var shift: UInt64 = 0
-    while true {
-      let next = try byte()
-      value |= UInt64(next & 0x7F) << shift
-      if next & 0x80 == 0 { return value }
-      shift += 7
-      guard shift < 64 else { throw damaged() }
-    }
+    var next = position
+    guard let value = LEB128.read(UInt64.self, from: bytes, at: &next) else { throw damaged() }
+    position = next
+    return value
   }
 
   mutating func int() throws(TraceKVError) -> Int {
@@ -134,15 +119,23 @@ struct ByteReader {
 
 /// Keys of the store's tables.
 enum Keys {
-  static func docID(_ doc: UInt32) -> [UInt8] {
-    withUnsafeBytes(of: doc.bigEndian) { Array($0) }
+  static func docID(_ doc: UInt32) -> [UInt8] { BigEndian.bytes(doc) }
+
+  /// The document id written `offset` bytes into a key (or a value holding
+  /// one); `corrupted` when the bytes are too short to hold it.
+  static func document(in bytes: some Collection<UInt8>, at offset: Int = 0) throws(TraceKVError) -> UInt32 {
+    guard let doc = BigEndian.read(UInt32.self, from: bytes, at: offset) else {
+      throw TraceKVError(.corrupted, "a key of \(bytes.count) bytes, too short for a document id at byte \(offset)")
+    }
+    return doc
   }
 
-  static func readDocID(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> UInt32 {
-    precondition(bytes.count >= offset + 4, "a key shorter than a document id")
-    var value: UInt32 = 0
-    for index in 0..<4 { value = value << 8 | UInt32(bytes[offset + index]) }
-    return value
+  /// The sequence number of a span key (doc ‖ sequence); `corrupted` when the key is short.
+  static func spanSequence(in key: some Collection<UInt8>) throws(TraceKVError) -> UInt32 {
+    guard let sequence = BigEndian.read(UInt32.self, from: key, at: 4) else {
+      throw TraceKVError(.corrupted, "a span key of \(key.count) bytes")
+    }
+    return sequence
   }
 
   /// doc ‖ sequence: a trace's spans, in the order received.

@@ -1,0 +1,27 @@
+import ByteCodecs
+
+/// Reads LEB128 integers (`ByteCodecs.LEB128`) from borrowed bytes, checking
+/// every bound: a chunk read from disk may be corrupted, and a corrupted chunk
+/// must become an error, never an out-of-bounds read.
+struct ByteReader {
+  let bytes: UnsafeRawBufferPointer
+  var offset: Int
+
+  init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+    self.bytes = bytes
+    self.offset = offset
+  }
+
+  var isAtEnd: Bool { offset == bytes.count }
+
+  /// The next integer, or nil when the bytes end early or it overflows 32 bits.
+  @inline(__always)
+  mutating func readVarInt() -> UInt32? { LEB128.read(UInt32.self, from: bytes, at: &offset) }
+
+  /// Reads `count` raw bytes.
+  mutating func readBytes(_ count: Int) -> [UInt8]? {
+    guard count >= 0, bytes.count - offset >= count else { return nil }
+    defer { offset += count }
+    return Array(bytes[offset..<(offset + count)])
+  }
+}
