@@ -32,11 +32,7 @@ package enum BigEndian {
   package static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
     _: T.Type, from bytes: Bytes, at offset: Int = 0
   ) -> T? {
-    let width = T.bitWidth / 8
-    guard offset >= 0, bytes.count - offset >= width else { return nil }
-    var value: T = 0
-    for byte in bytes.dropFirst(offset).prefix(width) { value = value << 8 | T(byte) }
-    return value
+    readFixedWidth(T.self, from: bytes, at: offset) { value, byte, _ in value << 8 | byte }
   }
 }
 
@@ -57,14 +53,23 @@ package enum LittleEndian {
   package static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
     _: T.Type, from bytes: Bytes, at offset: Int = 0
   ) -> T? {
-    let width = T.bitWidth / 8
-    guard offset >= 0, bytes.count - offset >= width else { return nil }
-    var value: T = 0
-    var shift = 0
-    for byte in bytes.dropFirst(offset).prefix(width) {
-      value |= T(byte) << shift
-      shift += 8
-    }
-    return value
+    readFixedWidth(T.self, from: bytes, at: offset) { value, byte, position in value | byte << (8 * position) }
   }
+}
+
+/// The bytes of a `T` at `offset`, folded in order by `combine(value, byte,
+/// position)`; nil when fewer than `T`'s width remain.
+@inlinable
+func readFixedWidth<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
+  _: T.Type, from bytes: Bytes, at offset: Int, _ combine: (T, T, Int) -> T
+) -> T? {
+  let width = T.bitWidth / 8
+  guard offset >= 0, bytes.count - offset >= width else { return nil }
+  var index = bytes.index(bytes.startIndex, offsetBy: offset)
+  var value: T = 0
+  for position in 0..<width {
+    value = combine(value, T(bytes[index]), position)
+    bytes.formIndex(after: &index)
+  }
+  return value
 }
