@@ -39,9 +39,11 @@ let package = Package(
     .target(name: "LexicalIndex", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+    // The only code that calls mdb_*: environments, transactions, cursors, file checks; its own error type.
+    .target(name: "LMDBKit", dependencies: ["CLMDB", "ByteCodecs"], swiftSettings: swiftSettings),
     .target(
       name: "TraceKV",
-      dependencies: ["CLMDB", "ByteCodecs", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
+      dependencies: ["LMDBKit", "ByteCodecs", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
       swiftSettings: swiftSettings),
 
     // `tracekv serve` and `tracekv mcp`: HTTP (OTLP, TraceBrain's REST API, MCP) over the store.
@@ -70,7 +72,7 @@ let package = Package(
 
     .target(name: "TestSupport", dependencies: ["VectorIndex"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
-      name: "TraceKVTests", dependencies: ["TraceKV", "TestSupport"],
+      name: "TraceKVTests", dependencies: ["TraceKV", "LMDBKit", "TestSupport"],
       // The oracle is Python run by hand; its expected outputs are read from the source tree.
       exclude: ["Oracle", "Expected", "OTLPData", "Fixtures"], swiftSettings: swiftSettings),
     .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,6 +1,6 @@
-import CLMDB
 import Embeddings
 import Foundation
+import LMDBKit
 import LexicalIndex
 import RRF
 import VectorIndex
@@ -94,59 +94,24 @@ public struct TraceKVError: Error, Sendable, Equatable, CustomStringConvertible 
 // MARK: - The one boundary: errors of the layers below become TraceKVError here
 
 extension TraceKVError {
-  /// Translates an LMDB return code; the single place where LMDB codes (and
-  /// the `errno`s LMDB passes on) become kinds.
-  static func lmdb(_ code: Int32, _ operation: String, table: String? = nil, path: String? = nil) -> TraceKVError {
-    let text = String(cString: mdb_strerror(code))
-    let place = [table.map { "table '\($0)'" }, path].compactMap { $0 }.joined(separator: " ")
-    let context = operation + (place.isEmpty ? "" : " on " + place)
-    func error(_ kind: Kind, _ message: String) -> TraceKVError {
-      TraceKVError(kind, message, lmdbCode: code, operation: operation, table: table, path: path)
-    }
-    switch code {
-    case MDB_INVALID, MDB_VERSION_MISMATCH, MDB_INCOMPATIBLE:
-      return error(.notAStore, "\(path ?? "the file") is not a TraceKV store (\(text)); it was left untouched")
-    case MDB_CORRUPTED, MDB_PANIC, MDB_PAGE_NOTFOUND:
-      return error(.corrupted, "the store is corrupted: \(context): \(text)")
-    case MDB_MAP_FULL:
-      return error(.storeFull, "the store's map is full: \(context)")
-    case ENOSPC:
-      return error(.storeFull, "no space left on the device: \(context)")
-    case EFBIG:
-      // A write past RLIMIT_FSIZE or the file system's largest file: as full as a full disk.
-      return error(.storeFull, "the store file reached the file-size limit: \(context)")
-    case EACCES, EROFS:
-      return error(.readOnly, "permission denied: \(context): \(text)")
-    case EIO:
-      return outOfSpace(code: code, operation: operation, path: path)
-        ?? error(.storage, "\(context) failed: \(text) (LMDB code \(code))")
-    default:
-      return error(.storage, "\(context) failed: \(text) (LMDB code \(code))")
-    }
+  /// An error of the LMDB layer, kind for kind (that layer is where LMDB's
+  /// codes and the `errno`s it passes on become kinds).
+  init(_ error: LMDBError) {
+    let kind: Kind =
+      switch error.kind {
+      case .notAStore: .notAStore
+      case .corrupted: .corrupted
+      case .storeFull: .storeFull
+      case .readOnly: .readOnly
+      case .storage: .storage
+      }
+    self.init(
+      kind, error.message, lmdbCode: error.code, operation: error.operation, table: error.table, path: error.path)
   }
 
-  /// Why a write came up short, when it is a full disk or the file-size
-  /// limit: LMDB reports a short write as `EIO`, which is what both give.
-  private static func outOfSpace(code: Int32, operation: String, path: String?) -> TraceKVError? {
-    guard let path else { return nil }
-    var attributes = stat()
-    guard stat(path, &attributes) == 0 else { return nil }
-    let margin = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
-    var limit = rlimit()
-    if getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
-      UInt64(attributes.st_size) + margin * 64 >= UInt64(limit.rlim_cur)
-    {
-      return TraceKVError(
-        .storeFull, "the store file \(path) reached the file-size limit (\(limit.rlim_cur) bytes); the write was not committed",
-        lmdbCode: code, operation: operation, path: path)
-    }
-    var space = statvfs()
-    if statvfs(path, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) < margin * 256 {
-      return TraceKVError(
-        .storeFull, "no space left on the device holding \(path); the write was not committed", lmdbCode: code,
-        operation: operation, path: path)
-    }
-    return nil
+  /// `LMDBError.lmdb` translated: LMDB's return code `code` during `operation`.
+  static func lmdb(_ code: Int32, _ operation: String, table: String? = nil, path: String? = nil) -> TraceKVError {
+    TraceKVError(LMDBError.lmdb(code, operation, table: table, path: path))
   }
 
   /// A vector-index error: a damaged record is `corrupted`, anything a
@@ -208,6 +173,7 @@ extension TraceKVError {
   init(translating error: any Error, operation: String) {
     switch error {
     case let error as TraceKVError: self = error
+    case let error as LMDBError: self.init(error)
     case let error as VectorIndexError: self.init(error, operation: operation)
     case let error as LexicalIndexError: self.init(error, operation: operation)
     case let error as EmbeddingError: self.init(error, operation: operation)
@@ -218,7 +184,15 @@ extension TraceKVError {
   }
 }
 
+/// A full map is recognized by its code after translation too (`LMDBEnvironment.write` retries it).
+extension TraceKVError: LMDBCoded {}
+
 /// Runs `body`, translating whatever it throws at the public boundary.
 func translatingErrors<R>(_ operation: String, _ body: () throws -> R) throws(TraceKVError) -> R {
   do { return try body() } catch { throw TraceKVError(translating: error, operation: operation) }
+}
+
+/// Runs `body`, an LMDB-layer call, translating its typed error.
+func translatingLMDB<R>(_ body: () throws(LMDBError) -> R) throws(TraceKVError) -> R {
+  do { return try body() } catch { throw TraceKVError(error) }
 }

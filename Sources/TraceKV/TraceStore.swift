@@ -1,3 +1,4 @@
+import LMDBKit
 import ByteCodecs
 import CLMDB
 import Embeddings
@@ -67,7 +68,9 @@ public final class TraceStore: Sendable {
       throw TraceKVError(.notFound, "no store at \(path)")
     }
     let readOnly = options.readOnly || (exists && access(path, W_OK) != 0)
-    let environment = try LMDBEnvironment.shared(path: path, readOnly: readOnly, initialMapSize: options.initialMapSize)
+    let environment = try translatingLMDB { () throws(LMDBError) in
+      try LMDBEnvironment.shared(path: path, readOnly: readOnly, initialMapSize: options.initialMapSize)
+    }
     self.environment = environment
     self.isReadOnly = readOnly || environment.isReadOnly
     do {

@@ -1,6 +1,7 @@
 import CLMDB
 import Embeddings
 import Foundation
+import LMDBKit
 import LexicalIndex
 import RRF
 import Testing
@@ -98,5 +99,21 @@ import VectorIndex
     #expect(error.kind == .corrupted)
     #expect(error.lmdbCode == MDB_CORRUPTED)
     #expect(error.operation == "mdb_get" && error.table == "traces" && error.path == "/s.tkv")
+  }
+
+  @Test func everyLMDBKindBecomesTheSameTraceKVKind() {
+    let pairs: [(LMDBError.Kind, TraceKVError.Kind)] = [
+      (.notAStore, .notAStore), (.corrupted, .corrupted), (.storeFull, .storeFull), (.readOnly, .readOnly),
+      (.storage, .storage),
+    ]
+    for (lower, upper) in pairs {
+      let error = TraceKVError(LMDBError(lower, "m", code: 5, operation: "op", table: "t", path: "/p"))
+      #expect(error.kind == upper)
+      #expect(error.message == "m" && error.lmdbCode == 5)
+      #expect(error.operation == "op" && error.table == "t" && error.path == "/p")
+    }
+    // Through the generic boundary too (what `read`/`write` bodies throw).
+    #expect(TraceKVError(translating: LMDBError.lmdb(MDB_MAP_FULL, "put"), operation: "ingest").kind == .storeFull)
+    #expect(TraceKVError(translating: LMDBError.lmdb(EACCES, "open"), operation: "open").kind == .readOnly)
   }
 }

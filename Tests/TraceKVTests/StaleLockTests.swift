@@ -1,4 +1,5 @@
 import Foundation
+import LMDBKit
 import TestSupport
 import Testing
 @testable import TraceKV

@@ -1,5 +1,6 @@
 import CLMDB
 import Foundation
+import LMDBKit
 import TestSupport
 import Testing
 @testable import TraceKV

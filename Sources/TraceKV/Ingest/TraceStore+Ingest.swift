@@ -1,3 +1,4 @@
+import LMDBKit
 import Foundation
 
 extension TraceStore {

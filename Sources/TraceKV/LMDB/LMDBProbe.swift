@@ -1,3 +1,4 @@
+import LMDBKit
 import CLMDB
 
 /// Raw LMDB measurements for the benchmark harness: the physical limit the

@@ -1,3 +1,5 @@
+import LMDBKit
+
 extension TraceStore {
   /// The OTLP signal a request body carries.
   public enum OTLPSignal: String, Sendable { case traces, logs }

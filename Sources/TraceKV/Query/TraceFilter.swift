@@ -1,3 +1,5 @@
+import LMDBKit
+
 /// Which traces a list, export or delete applies to. Unset fields match all.
 public struct TraceFilter: Sendable, Equatable {
   /// Any of these statuses (empty: any status).

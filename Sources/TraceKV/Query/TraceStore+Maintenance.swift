@@ -1,3 +1,4 @@
+import LMDBKit
 import Foundation
 import LexicalIndex
 import VectorIndex
@@ -161,8 +162,11 @@ extension TraceStore {
   /// damaged. Throws `corrupted` for a truncated file, `notAStore` for one
   /// that is not LMDB.
   public static func verifyPages(path: String) throws(TraceKVError) -> [IntegrityProblem] {
-    try LMDBMetaPages.checkComplete(path: path)
-    return try LMDBPageCheck.problems(path: path).map { IntegrityProblem(table: "file", message: $0) }
+    let problems = try translatingLMDB { () throws(LMDBError) in
+      try LMDBMetaPages.checkComplete(path: path)
+      return try LMDBPageCheck.problems(path: path)
+    }
+    return problems.map { IntegrityProblem(table: "file", message: $0) }
   }
 
   /// Writes a compacting copy of the live store to `destination`, which
@@ -171,7 +175,7 @@ extension TraceStore {
     guard !FileManager.default.fileExists(atPath: destination) else {
       throw TraceKVError.invalid("\(destination) already exists; a backup never overwrites a file")
     }
-    try environment.copyCompacted(to: destination)
+    try translatingLMDB { () throws(LMDBError) in try environment.copyCompacted(to: destination) }
   }
 
   /// The store file's size in bytes.

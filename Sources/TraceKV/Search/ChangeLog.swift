@@ -1,3 +1,4 @@
+import LMDBKit
 import VectorIndex
 
 /// What one write transaction changed in the search state: the documents

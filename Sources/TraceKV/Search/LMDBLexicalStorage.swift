@@ -1,3 +1,4 @@
+import LMDBKit
 import LexicalIndex
 
 /// The lexical index's storage over the store's tables, inside one

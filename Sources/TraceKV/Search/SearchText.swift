@@ -1,3 +1,5 @@
+import LMDBKit
+
 /// The texts that represent a trace for search (docs/trace-format.md §4).
 struct SearchText {
   /// What the embedder sees: one line each, values cut to 500 characters.

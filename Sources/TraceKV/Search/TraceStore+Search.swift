@@ -1,3 +1,4 @@
+import LMDBKit
 import Embeddings
 import Foundation
 import LexicalIndex

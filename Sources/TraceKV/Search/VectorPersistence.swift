@@ -1,3 +1,4 @@
+import LMDBKit
 import VectorIndex
 
 /// Writes HNSW change sets to the store and loads the graph back.

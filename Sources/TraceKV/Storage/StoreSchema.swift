@@ -1,3 +1,5 @@
+import LMDBKit
+
 /// The store's tables and `meta` keys: the on-disk layout, format version 1.
 ///
 /// | table | key | value |

@@ -2,10 +2,10 @@ import Foundation
 
 /// A writer-preferring reader/writer lock (pthread), so that a map resize
 /// waiting for readers is not starved by a stream of new ones.
-final class ReadWriteLock: @unchecked Sendable {
+package final class ReadWriteLock: @unchecked Sendable {
   private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 
-  init() {
+  package init() {
     var attributes = pthread_rwlockattr_t()
     pthread_rwlockattr_init(&attributes)
     #if os(Linux)
@@ -21,13 +21,13 @@ final class ReadWriteLock: @unchecked Sendable {
     lock.deallocate()
   }
 
-  func withShared<R>(_ body: () throws -> R) rethrows -> R {
+  package func withShared<R>(_ body: () throws -> R) rethrows -> R {
     pthread_rwlock_rdlock(lock)
     defer { pthread_rwlock_unlock(lock) }
     return try body()
   }
 
-  func withExclusive<R>(_ body: () throws -> R) rethrows -> R {
+  package func withExclusive<R>(_ body: () throws -> R) rethrows -> R {
     pthread_rwlock_wrlock(lock)
     defer { pthread_rwlock_unlock(lock) }
     return try body()

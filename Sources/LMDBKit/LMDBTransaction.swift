@@ -5,17 +5,17 @@ import Foundation
 /// out of scope unless `commit()` consumed it. Only `LMDBEnvironment` makes
 /// one; the code inside `read { }` / `write { }` sees the `LMDBTransaction`
 /// it lends.
-struct OwnedTransaction: ~Copyable {
-  let transaction: LMDBTransaction
+package struct OwnedTransaction: ~Copyable {
+  package let transaction: LMDBTransaction
 
-  init(handle: OpaquePointer, isWritable: Bool) {
+  package init(handle: OpaquePointer, isWritable: Bool) {
     transaction = LMDBTransaction(handle: handle, isWritable: isWritable)
   }
 
   deinit { mdb_txn_abort(transaction.handle) }
 
   /// Commits and ends the transaction.
-  consuming func commit() throws(TraceKVError) {
+  package consuming func commit() throws(LMDBError) {
     let handle = transaction.handle
     discard self
     // The path, for the translation of a short write; read before the commit frees the transaction.
@@ -32,9 +32,9 @@ struct OwnedTransaction: ~Copyable {
 /// store one). Bytes it reads are lent only inside closures too, because
 /// LMDB's pointers into the memory map are valid only until the next write in
 /// the transaction or its end. A transaction belongs to one body at a time.
-struct LMDBTransaction {
+package struct LMDBTransaction {
   fileprivate let handle: OpaquePointer
-  let isWritable: Bool
+  package let isWritable: Bool
 
   fileprivate init(handle: OpaquePointer, isWritable: Bool) {
     self.handle = handle
@@ -44,7 +44,7 @@ struct LMDBTransaction {
   // MARK: Reads
 
   /// Lends the value stored under `key` to `body`; nil when the key is absent.
-  func withValue<R>(
+  package func withValue<R>(
     _ database: LMDBDatabase, key: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws -> R
   ) throws -> R? {
     var value = MDB_val()
@@ -53,22 +53,22 @@ struct LMDBTransaction {
       return mdb_get(handle, database.handle, &keyValue, &value)
     }
     if code == MDB_NOTFOUND { return nil }
-    guard code == 0 else { throw TraceKVError.lmdb(code, "get", table: database.name) }
+    guard code == 0 else { throw LMDBError.lmdb(code, "get", table: database.name) }
     return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
   }
 
   /// A copy of the value stored under `key`.
-  func value(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> [UInt8]? {
+  package func value(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> [UInt8]? {
     try withValue(database, key: key) { Array($0) }
   }
 
   /// Whether `key` is present.
-  func contains(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> Bool {
+  package func contains(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> Bool {
     try withValue(database, key: key) { _ in true } ?? false
   }
 
   /// The number of entries in `database`.
-  func count(_ database: LMDBDatabase) throws(TraceKVError) -> Int {
+  package func count(_ database: LMDBDatabase) throws(LMDBError) -> Int {
     var stat = MDB_stat()
     let code = mdb_stat(handle, database.handle, &stat)
     guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
@@ -76,7 +76,7 @@ struct LMDBTransaction {
   }
 
   /// The number of entries in the unnamed main table.
-  func mainTableEntryCount() throws(TraceKVError) -> Int {
+  package func mainTableEntryCount() throws(LMDBError) -> Int {
     var dbi: MDB_dbi = 0
     var code = mdb_dbi_open(handle, nil, 0, &dbi)
     guard code == 0 else { throw .lmdb(code, "open main table") }
@@ -87,7 +87,7 @@ struct LMDBTransaction {
   }
 
   /// Pages used by `database` (branch, leaf and overflow).
-  func pageCount(_ database: LMDBDatabase) throws(TraceKVError) -> Int {
+  package func pageCount(_ database: LMDBDatabase) throws(LMDBError) -> Int {
     var stat = MDB_stat()
     let code = mdb_stat(handle, database.handle, &stat)
     guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
@@ -97,13 +97,13 @@ struct LMDBTransaction {
   /// Visits entries in key order, starting at the first key ≥ `start` (or the
   /// first key), until `body` returns false. Keys and values are lent.
   /// - Complexity: O(log n + visited).
-  func scan(
+  package func scan(
     _ database: LMDBDatabase, from start: [UInt8]? = nil, reverse: Bool = false,
     _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
   ) throws {
     var cursor: OpaquePointer?
     var code = mdb_cursor_open(handle, database.handle, &cursor)
-    guard code == 0, let cursor else { throw TraceKVError.lmdb(code, "cursor open", table: database.name) }
+    guard code == 0, let cursor else { throw LMDBError.lmdb(code, "cursor open", table: database.name) }
     defer { mdb_cursor_close(cursor) }
     var key = MDB_val()
     var value = MDB_val()
@@ -124,11 +124,11 @@ struct LMDBTransaction {
       guard try body(keyBytes, valueBytes) else { return }
       code = mdb_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT)
     }
-    guard code == MDB_NOTFOUND else { throw TraceKVError.lmdb(code, "cursor step", table: database.name) }
+    guard code == MDB_NOTFOUND else { throw LMDBError.lmdb(code, "cursor step", table: database.name) }
   }
 
   /// Visits the entries whose keys start with `prefix`, in key order.
-  func scan(
+  package func scan(
     _ database: LMDBDatabase, prefix: [UInt8],
     _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
   ) throws {
@@ -143,8 +143,8 @@ struct LMDBTransaction {
   /// Stores `value` under `key`, replacing what was there. `append` is a hint
   /// that the key sorts after every key in the table (LMDB then fills pages
   /// completely instead of splitting them in half).
-  func put(_ database: LMDBDatabase, key: some ContiguousBytes, value: some ContiguousBytes, append: Bool = false)
-    throws(TraceKVError)
+  package func put(_ database: LMDBDatabase, key: some ContiguousBytes, value: some ContiguousBytes, append: Bool = false)
+    throws(LMDBError)
   {
     precondition(isWritable, "put in a read-only transaction")
     let code = key.withUnsafeBytes { keyBytes in
@@ -164,7 +164,7 @@ struct LMDBTransaction {
 
   /// Removes `key`; returns whether it was present.
   @discardableResult
-  func delete(_ database: LMDBDatabase, key: some ContiguousBytes) throws(TraceKVError) -> Bool {
+  package func delete(_ database: LMDBDatabase, key: some ContiguousBytes) throws(LMDBError) -> Bool {
     precondition(isWritable, "delete in a read-only transaction")
     let code = key.withUnsafeBytes { keyBytes in
       var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
@@ -177,7 +177,7 @@ struct LMDBTransaction {
 
   /// Removes every entry whose key starts with `prefix`; returns how many.
   @discardableResult
-  func deleteAll(_ database: LMDBDatabase, prefix: [UInt8]) throws -> Int {
+  package func deleteAll(_ database: LMDBDatabase, prefix: [UInt8]) throws -> Int {
     var keys: [[UInt8]] = []
     try scan(database, prefix: prefix) { key, _ in
       keys.append(Array(key))
@@ -188,7 +188,7 @@ struct LMDBTransaction {
   }
 
   /// Removes every entry of `database`.
-  func clear(_ database: LMDBDatabase) throws(TraceKVError) {
+  package func clear(_ database: LMDBDatabase) throws(LMDBError) {
     let code = mdb_drop(handle, database.handle, 0)
     guard code == 0 else { throw .lmdb(code, "clear", table: database.name) }
   }
@@ -196,8 +196,8 @@ struct LMDBTransaction {
 
 extension LMDBEnvironment {
   /// Opens (creating when writable and missing) the named tables inside `transaction`.
-  func openDatabases(_ names: [String], in transaction: LMDBTransaction, create: Bool)
-    throws(TraceKVError) -> [String: LMDBDatabase]
+  package func openDatabases(_ names: [String], in transaction: LMDBTransaction, create: Bool)
+    throws(LMDBError) -> [String: LMDBDatabase]
   {
     var result: [String: LMDBDatabase] = [:]
     for name in names {

@@ -20,23 +20,23 @@ import Foundation
 /// is a named table's 48-byte `MDB_db`, whose `md_depth` u16 is at 6 and
 /// `md_root` u64 at 40). The meta page holds the free-page table's `MDB_db`
 /// at 40 and the main table's at 88.
-struct LMDBPageCheck {
+package struct LMDBPageCheck {
   private let descriptor: Int32
   private let pageSize: Int
   private let lastPage: UInt64
   private var visited = Set<UInt64>()
   private(set) var problems: [String] = []
 
-  static let headerBytes = 16
-  static let invalidPage = UInt64.max
-  static let freeTable = "the free-page table"
+  package static let headerBytes = 16
+  package static let invalidPage = UInt64.max
+  package static let freeTable = "the free-page table"
 
   /// The problems of the file at `path` (empty: every page is sound); the
   /// meta pages and the file's length were checked by `LMDBMetaPages`.
-  static func problems(path: String) throws(TraceKVError) -> [String] {
+  package static func problems(path: String) throws(LMDBError) -> [String] {
     let (meta, _) = try LMDBMetaPages.newest(path: path)
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw TraceKVError(.storage, "cannot read \(path): \(String(cString: strerror(errno)))") }
+    guard descriptor >= 0 else { throw LMDBError.system("read", path: path) }
     defer { close(descriptor) }
     var check = LMDBPageCheck(descriptor: descriptor, pageSize: meta.pageSize, lastPage: meta.lastPage)
     guard let metaPage = check.page(meta.metaPage) else { return ["the newest meta page cannot be read"] }

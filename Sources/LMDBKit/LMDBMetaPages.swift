@@ -16,9 +16,9 @@ import Foundation
 /// field of `mm_dbs[0]` — then `mm_last_pg` u64 at 136 and `mm_txnid` u64 at 144.
 /// Meta page 0 is at offset 0, meta page 1 at offset `mm_psize`. LMDB uses
 /// the valid one with the larger transaction id.
-struct LMDBMetaPages {
+package struct LMDBMetaPages {
   /// One meta page's fields that matter here.
-  struct Meta: Equatable {
+  package struct Meta: Equatable {
     var pageSize: Int
     var lastPage: UInt64
     var transactionID: UInt64
@@ -32,32 +32,32 @@ struct LMDBMetaPages {
     }
   }
 
-  static let magic: UInt32 = 0xBEEF_C0DE
-  static let dataVersion: UInt32 = 1
-  static let metaFlag: UInt16 = 0x08
-  static let headerBytes = 152
+  package static let magic: UInt32 = 0xBEEF_C0DE
+  package static let dataVersion: UInt32 = 1
+  package static let metaFlag: UInt16 = 0x08
+  package static let headerBytes = 152
 
   /// The newest valid meta page of the file at `path`, and the file's size.
-  static func newest(path: String) throws(TraceKVError) -> (meta: Meta, fileBytes: UInt64) {
+  package static func newest(path: String) throws(LMDBError) -> (meta: Meta, fileBytes: UInt64) {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
-      throw TraceKVError(errno == EACCES ? .readOnly : .storage, "cannot read \(path): \(String(cString: strerror(errno)))")
+      throw LMDBError.system("read", path: path)
     }
     defer { close(descriptor) }
     var attributes = stat()
     guard fstat(descriptor, &attributes) == 0 else {
-      throw TraceKVError(.storage, "cannot read \(path): \(String(cString: strerror(errno)))")
+      throw LMDBError.system("read", path: path)
     }
     let fileBytes = UInt64(attributes.st_size)
     guard let first = try readMeta(descriptor, at: 0, path: path) else {
-      throw TraceKVError(.notAStore, "\(path) is not a TraceKV store (its first LMDB meta page is not valid); it was left untouched")
+      throw LMDBError(.notAStore, "\(path) is not a TraceKV store (its first LMDB meta page is not valid); it was left untouched")
     }
     let pageSize = first.pageSize
     guard pageSize >= 512, pageSize <= 1 << 16, pageSize & (pageSize - 1) == 0 else {
-      throw TraceKVError(.corrupted, "the store \(path) is corrupted: its meta page records a page size of \(pageSize) bytes")
+      throw LMDBError(.corrupted, "the store \(path) is corrupted: its meta page records a page size of \(pageSize) bytes")
     }
     guard fileBytes >= UInt64(2 * pageSize) else {
-      throw TraceKVError(
+      throw LMDBError(
         .corrupted,
         "the store \(path) is corrupted: the file has \(fileBytes) bytes, fewer than its two \(pageSize)-byte meta pages; it was truncated")
     }
@@ -68,11 +68,11 @@ struct LMDBMetaPages {
   }
 
   /// Refuses a file shorter than its newest commit needs.
-  static func checkComplete(path: String) throws(TraceKVError) {
+  package static func checkComplete(path: String) throws(LMDBError) {
     let (meta, fileBytes) = try newest(path: path)
     guard meta.requiredBytes <= fileBytes else {
       let missing = meta.requiredBytes &- fileBytes
-      throw TraceKVError(
+      throw LMDBError(
         .corrupted,
         "the store \(path) is corrupted: its newest commit (transaction \(meta.transactionID)) uses pages up to \(meta.lastPage), "
           + "\(meta.requiredBytes) bytes, but the file has \(fileBytes) bytes (\(missing) missing): it was truncated. "
@@ -81,10 +81,10 @@ struct LMDBMetaPages {
   }
 
   /// The meta page at `offset`, or nil when it is not one (bad magic, version or flags).
-  private static func readMeta(_ descriptor: Int32, at offset: Int, path: String) throws(TraceKVError) -> Meta? {
+  private static func readMeta(_ descriptor: Int32, at offset: Int, path: String) throws(LMDBError) -> Meta? {
     var bytes = [UInt8](repeating: 0, count: headerBytes)
     let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, headerBytes, off_t(offset)) }
-    guard count >= 0 else { throw TraceKVError(.storage, "cannot read \(path): \(String(cString: strerror(errno)))") }
+    guard count >= 0 else { throw LMDBError.system("read", path: path) }
     guard count == headerBytes else { return nil }
     func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
     func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }

@@ -15,13 +15,13 @@ import Foundation
 /// Layout (LMDB 0.9, `mdb.c`, `MDB_txbody`): `mtb_magic` u32, `mtb_format`
 /// u32, the reader mutex (`pthread_mutex_t`, as this platform's glibc lays
 /// it out, the one LMDB was built against), then `mtb_txnid`.
-enum LMDBLockFile {
-  static let transactionIDOffset = 8 + MemoryLayout<pthread_mutex_t>.size
+package enum LMDBLockFile {
+  package static let transactionIDOffset = 8 + MemoryLayout<pthread_mutex_t>.size
 
   /// Sets the lock file's last-transaction id to `newest` if it holds
   /// `stale`, through `descriptor` (open on the lock file); the caller holds
   /// LMDB's writer mutex (an open write transaction). Returns whether it wrote.
-  static func repairTransactionID(_ descriptor: Int32, stale: UInt64, newest: UInt64) -> Bool {
+  package static func repairTransactionID(_ descriptor: Int32, stale: UInt64, newest: UInt64) -> Bool {
     var current: UInt64 = 0
     let count = withUnsafeMutableBytes(of: &current) { pread(descriptor, $0.baseAddress, 8, off_t(transactionIDOffset)) }
     // Write only where the layout is confirmed: the field holds the id the readers see.
@@ -33,7 +33,7 @@ enum LMDBLockFile {
 
 extension LMDBEnvironment {
   /// The id of the newest commit, from the meta pages.
-  var newestCommit: UInt64 {
+  package var newestCommit: UInt64 {
     var info = MDB_envinfo()
     mdb_env_info(handle, &info)
     return UInt64(info.me_last_txnid)
@@ -44,7 +44,7 @@ extension LMDBEnvironment {
   /// which lets LMDB repair the id if the last writer died holding it, and
   /// repairs it here otherwise. Skipped while this process writes (its
   /// commit sets the id).
-  func repairStaleLock() {
+  package func repairStaleLock() {
     guard writerLock.try() else { return }
     defer { writerLock.unlock() }
     var transaction: OpaquePointer?

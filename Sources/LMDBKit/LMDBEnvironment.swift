@@ -12,15 +12,15 @@ import Foundation
 /// The map grows by itself: a write that fills it is aborted, the map doubled
 /// and the write run again. Another process's growth is adopted when LMDB
 /// reports `MDB_MAP_RESIZED`.
-final class LMDBEnvironment: @unchecked Sendable {
-  static let initialMapSize = 64 << 20
-  static let maximumMapSize = 1 << 40
+package final class LMDBEnvironment: @unchecked Sendable {
+  package static let initialMapSize = 64 << 20
+  package static let maximumMapSize = 1 << 40
 
-  let path: String
-  let isReadOnly: Bool
-  let handle: OpaquePointer
+  package let path: String
+  package let isReadOnly: Bool
+  package let handle: OpaquePointer
   /// Serializes this process's writers, so a resize never races a write.
-  let writerLock = NSLock()
+  package let writerLock = NSLock()
   /// The lock file, opened for `repairStaleLock` (under `writerLock`) and
   /// kept open until LMDB has closed: closing any descriptor of a file drops
   /// every POSIX lock this process holds on it, LMDB's included.
@@ -31,8 +31,8 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   /// Opens the environment at `path`; `initialMapSize` applies to a new file
   /// (an existing one keeps its recorded size when that is larger).
-  init(path: String, readOnly: Bool, initialMapSize: Int = LMDBEnvironment.initialMapSize, maxTables: Int = 32)
-    throws(TraceKVError)
+  package init(path: String, readOnly: Bool, initialMapSize: Int = LMDBEnvironment.initialMapSize, maxTables: Int = 32)
+    throws(LMDBError)
   {
     // A truncated file would fault (SIGBUS) at the first read of a missing page.
     var attributes = stat()
@@ -52,10 +52,10 @@ final class LMDBEnvironment: @unchecked Sendable {
     guard code == 0 else {
       mdb_env_close(environment)
       if code == EACCES || code == EROFS, !FileManager.default.fileExists(atPath: lockPath) {
-        throw TraceKVError(
+        throw LMDBError(
           .readOnly,
           "cannot create the lock file \(lockPath) (\(String(cString: strerror(code)))): LMDB needs it to open \(path) for writing; open the store read-only, or make its folder writable",
-          lmdbCode: code)
+          code: code)
       }
       throw .lmdb(code, "open", path: path)
     }
@@ -73,7 +73,7 @@ final class LMDBEnvironment: @unchecked Sendable {
   }
 
   /// A configured environment and `mdb_env_open`'s code (the caller closes it on failure).
-  private static func openEnvironment(_ path: String, flags: UInt32, mapSize: Int, maxTables: Int) throws(TraceKVError)
+  private static func openEnvironment(_ path: String, flags: UInt32, mapSize: Int, maxTables: Int) throws(LMDBError)
     -> (OpaquePointer, Int32)
   {
     var created: OpaquePointer?
@@ -106,7 +106,7 @@ final class LMDBEnvironment: @unchecked Sendable {
   }
 
   /// The lock file's descriptor, opened once; call with `writerLock` held.
-  func lockFileDescriptor() -> Int32? {
+  package func lockFileDescriptor() -> Int32? {
     if lockDescriptor < 0 { lockDescriptor = open(path + "-lock", O_RDWR | O_CLOEXEC) }
     return lockDescriptor >= 0 ? lockDescriptor : nil
   }
@@ -122,14 +122,14 @@ final class LMDBEnvironment: @unchecked Sendable {
     struct WeakEnvironment { weak var environment: LMDBEnvironment? }
 
     func environment(
-      for path: String, readOnly: Bool, make: () throws(TraceKVError) -> LMDBEnvironment
-    ) throws(TraceKVError) -> LMDBEnvironment {
+      for path: String, readOnly: Bool, make: () throws(LMDBError) -> LMDBEnvironment
+    ) throws(LMDBError) -> LMDBEnvironment {
       lock.lock()
       defer { lock.unlock() }
       let key = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
       if let existing = open[key]?.environment {
         guard readOnly || !existing.isReadOnly else {
-          throw TraceKVError(.readOnly, "\(path) is already open read-only in this process")
+          throw LMDBError(.readOnly, "\(path) is already open read-only in this process")
         }
         return existing
       }
@@ -140,21 +140,21 @@ final class LMDBEnvironment: @unchecked Sendable {
   }
 
   /// The process's environment for `path`, opening it if needed.
-  static func shared(path: String, readOnly: Bool, initialMapSize: Int) throws(TraceKVError) -> LMDBEnvironment {
-    try registry.environment(for: path, readOnly: readOnly) { () throws(TraceKVError) in
+  package static func shared(path: String, readOnly: Bool, initialMapSize: Int) throws(LMDBError) -> LMDBEnvironment {
+    try registry.environment(for: path, readOnly: readOnly) { () throws(LMDBError) in
       try LMDBEnvironment(path: path, readOnly: readOnly, initialMapSize: initialMapSize)
     }
   }
 
   /// The current map size in bytes.
-  var mapSize: Int {
+  package var mapSize: Int {
     var info = MDB_envinfo()
     mdb_env_info(handle, &info)
     return info.me_mapsize
   }
 
   /// The page size of the file.
-  var pageSize: Int {
+  package var pageSize: Int {
     var stat = MDB_stat()
     mdb_env_stat(handle, &stat)
     return Int(stat.ms_psize)
@@ -162,7 +162,7 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   /// Runs `body` in a read-only transaction that sees the latest commit of any process.
   @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
-  func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+  package func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
     var repaired = false
     while true {
       var stale = false
@@ -172,7 +172,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         var transaction: OpaquePointer?
         let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
         if code == MDB_MAP_RESIZED { return nil }
-        guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
+        guard code == 0, let transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
         let owned = OwnedTransaction(handle: transaction, isWritable: false)
         // Older than a commit made before it began: a writer was killed mid-commit (LMDBLockFile).
         if UInt64(mdb_txn_id(transaction)) < newest {
@@ -197,8 +197,8 @@ final class LMDBEnvironment: @unchecked Sendable {
   /// **`body` runs again**: it must have no effects outside the transaction
   /// that a second run would repeat wrongly. A throw from `body` aborts.
   @available(*, noasync, message: "LMDB transactions are synchronous; call from a synchronous context")
-  func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-    guard !isReadOnly else { throw TraceKVError(.readOnly, "the store \(path) is open read-only") }
+  package func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+    guard !isReadOnly else { throw LMDBError(.readOnly, "the store \(path) is open read-only") }
     writerLock.lock()
     defer { writerLock.unlock() }
     while true {
@@ -208,13 +208,13 @@ final class LMDBEnvironment: @unchecked Sendable {
         try resize(to: 0)
         continue
       }
-      guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin write", path: path) }
+      guard code == 0, let transaction else { throw LMDBError.lmdb(code, "begin write", path: path) }
       do {
         let owned = OwnedTransaction(handle: transaction, isWritable: true)
         let result = try body(owned.transaction)
         try owned.commit()
         return result
-      } catch let error as TraceKVError where error.lmdbCode == MDB_MAP_FULL {
+      } catch let error as any LMDBCoded where error.lmdbCode == MDB_MAP_FULL {
         try grow()
       }
     }
@@ -222,23 +222,23 @@ final class LMDBEnvironment: @unchecked Sendable {
 
 
   /// Doubles the map (up to `maximumMapSize`). Called with the writer lock held.
-  private func grow() throws(TraceKVError) {
+  private func grow() throws(LMDBError) {
     let current = mapSize
     guard current < Self.maximumMapSize else {
-      throw TraceKVError(.storeFull, "the store \(path) reached its maximum size of \(current >> 30) GiB")
+      throw LMDBError(.storeFull, "the store \(path) reached its maximum size of \(current >> 30) GiB")
     }
     try resize(to: min(current * 2, Self.maximumMapSize))
   }
 
   /// Sets the map size (0 adopts the size another process set), with no
   /// transaction of this process active. Called with the writer lock held.
-  private func resize(to size: Int) throws(TraceKVError) {
+  private func resize(to size: Int) throws(LMDBError) {
     let code = mapLock.withExclusive { mdb_env_set_mapsize(handle, size) }
     guard code == 0 else { throw .lmdb(code, "resize map", path: path) }
   }
 
   /// A reader saw `MDB_MAP_RESIZED`: adopt the new size.
-  private func adoptGrownMap() throws(TraceKVError) {
+  private func adoptGrownMap() throws(LMDBError) {
     writerLock.lock()
     defer { writerLock.unlock() }
     try resize(to: 0)
@@ -248,7 +248,7 @@ final class LMDBEnvironment: @unchecked Sendable {
   /// (which must not exist). Readers and writers may go on meanwhile.
   /// The copy is created 0600, as the store is (`mdb_env_copy2` would create
   /// it 0666 less the umask, readable by others).
-  func copyCompacted(to destination: String) throws(TraceKVError) {
+  package func copyCompacted(to destination: String) throws(LMDBError) {
     let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw .lmdb(errno, "backup", path: destination) }
     let code = mdb_env_copyfd2(handle, descriptor, UInt32(MDB_CP_COMPACT))
@@ -260,7 +260,7 @@ final class LMDBEnvironment: @unchecked Sendable {
   }
 
   /// Flushes buffers to disk (commits already sync; this is for `MDB_NOSYNC` use).
-  func sync() throws(TraceKVError) {
+  package func sync() throws(LMDBError) {
     let code = mdb_env_sync(handle, 1)
     guard code == 0 else { throw .lmdb(code, "sync", path: path) }
   }
@@ -270,14 +270,14 @@ final class LMDBEnvironment: @unchecked Sendable {
   ///
   /// The transaction is committed even when read-only: LMDB shares a table
   /// handle with later transactions only after the opening one commits.
-  func openTables(_ names: [String], create: Bool) throws -> [String: LMDBDatabase] {
+  package func openTables(_ names: [String], create: Bool) throws -> [String: LMDBDatabase] {
     if create && !isReadOnly {
       return try write { transaction in try openDatabases(names, in: transaction, create: true) }
     }
     return try mapLock.withShared {
       var transaction: OpaquePointer?
       let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
-      guard code == 0, let transaction else { throw TraceKVError.lmdb(code, "begin read", path: path) }
+      guard code == 0, let transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
       let owned = OwnedTransaction(handle: transaction, isWritable: false)
       let opened = try openDatabases(names, in: owned.transaction, create: false)
       try owned.commit()
@@ -287,7 +287,7 @@ final class LMDBEnvironment: @unchecked Sendable {
 
   /// The number of entries in the unnamed main table (where LMDB lists the
   /// named ones): zero for a fresh environment.
-  func mainTableEntryCount() throws -> Int {
+  package func mainTableEntryCount() throws -> Int {
     try read { transaction in try transaction.mainTableEntryCount() }
   }
 }
