@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// Settings shared by every Swift target, defined once.
@@ -40,7 +40,10 @@ let package = Package(
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
     // The only code that calls mdb_*: environments, transactions, cursors, file checks; its own error type.
-    .target(name: "LMDBKit", dependencies: ["CLMDB", "ByteCodecs"], swiftSettings: swiftSettings),
+    .target(
+      name: "LMDBKit", dependencies: ["CLMDB", "ByteCodecs"],
+      // Every unsafe operation is spelled `unsafe`: the room where the map's bytes are lent out.
+      swiftSettings: swiftSettings + [.strictMemorySafety()]),
     .target(
       name: "TraceKV",
       dependencies: ["LMDBKit", "ByteCodecs", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],

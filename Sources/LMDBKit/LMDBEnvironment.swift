@@ -12,7 +12,7 @@ import Foundation
 /// The map grows by itself: a write that fills it is aborted, the map doubled
 /// and the write run again. Another process's growth is adopted when LMDB
 /// reports `MDB_MAP_RESIZED`.
-package final class LMDBEnvironment: @unchecked Sendable {
+@safe package final class LMDBEnvironment: @unchecked Sendable {
   package static let initialMapSize = 64 << 20
   package static let maximumMapSize = 1 << 40
 
@@ -36,38 +36,38 @@ package final class LMDBEnvironment: @unchecked Sendable {
   {
     // A truncated file would fault (SIGBUS) at the first read of a missing page.
     var attributes = stat()
-    if stat(path, &attributes) == 0, attributes.st_size > 0 { try LMDBMetaPages.checkComplete(path: path) }
+    if unsafe stat(path, &attributes) == 0, attributes.st_size > 0 { try LMDBMetaPages.checkComplete(path: path) }
     let lockPath = path + "-lock"
     var flags = UInt32(MDB_NOSUBDIR | MDB_NOTLS)
     if readOnly { flags |= UInt32(MDB_RDONLY) }
-    var (environment, code) = try Self.openEnvironment(path, flags: flags, mapSize: initialMapSize, maxTables: maxTables)
+    var (environment, code) = unsafe try Self.openEnvironment(path, flags: flags, mapSize: initialMapSize, maxTables: maxTables)
     if code == EACCES || code == EROFS, readOnly, !FileManager.default.fileExists(atPath: lockPath) {
       // A read-only folder without the lock file: read without a lock. LMDB
       // then keeps no reader table, so a writer elsewhere could reuse pages
       // this process still reads; but no writer can start without creating
       // the lock file, which this folder forbids (to us, and most likely to all).
-      mdb_env_close(environment)
-      (environment, code) = try Self.openEnvironment(path, flags: flags | UInt32(MDB_NOLOCK), mapSize: initialMapSize, maxTables: maxTables)
+      unsafe mdb_env_close(environment)
+      unsafe (environment, code) = unsafe try Self.openEnvironment(path, flags: flags | UInt32(MDB_NOLOCK), mapSize: initialMapSize, maxTables: maxTables)
     }
     guard code == 0 else {
-      mdb_env_close(environment)
+      unsafe mdb_env_close(environment)
       if code == EACCES || code == EROFS, !FileManager.default.fileExists(atPath: lockPath) {
         throw LMDBError(
           .readOnly,
-          "cannot create the lock file \(lockPath) (\(String(cString: strerror(code)))): LMDB needs it to open \(path) for writing; open the store read-only, or make its folder writable",
+          unsafe "cannot create the lock file \(lockPath) (\(String(cString: strerror(code)))): LMDB needs it to open \(path) for writing; open the store read-only, or make its folder writable",
           code: code)
       }
       throw .lmdb(code, "open", path: path)
     }
-    self.handle = environment
+    unsafe self.handle = unsafe environment
     self.path = path
     self.isReadOnly = readOnly
     // Clear reader slots left by processes that died (e.g. SIGKILL); without
     // a lock file (MDB_NOLOCK) LMDB has no reader table and returns 0.
     var dead: Int32 = 0
-    let check = mdb_reader_check(environment, &dead)
+    let check = unsafe mdb_reader_check(environment, &dead)
     guard check == 0 else {
-      mdb_env_close(environment)
+      unsafe mdb_env_close(environment)
       throw .lmdb(check, "reader check", path: path)
     }
   }
@@ -77,37 +77,37 @@ package final class LMDBEnvironment: @unchecked Sendable {
     -> (OpaquePointer, Int32)
   {
     var created: OpaquePointer?
-    let code = mdb_env_create(&created)
-    guard code == 0, let environment = created else { throw .lmdb(code, "create environment", path: path) }
+    let code = unsafe mdb_env_create(&created)
+    guard code == 0, let environment = unsafe created else { throw .lmdb(code, "create environment", path: path) }
     // LMDB aborts the process when a page it walks is malformed (a zeroed
     // page, say); it calls this first, so the abort at least says why.
-    mdb_env_set_assert(environment) { environment, message in
+    unsafe mdb_env_set_assert(environment) { environment, message in
       var path: UnsafePointer<CChar>?
-      if let environment { mdb_env_get_path(environment, &path) }
-      let file = path.map { String(cString: $0) } ?? "the store"
-      let text = message.map { String(cString: $0) } ?? "an internal check failed"
+      if let environment = unsafe environment { unsafe mdb_env_get_path(environment, &path) }
+      let file = unsafe path.map { unsafe String(cString: $0) } ?? "the store"
+      let text = unsafe message.map { unsafe String(cString: $0) } ?? "an internal check failed"
       FileHandle.standardError.write(Data(
         "tracekv: \(file) is corrupted: LMDB found a malformed page (\(text)); run `tracekv verify`, restore it from a backup\n".utf8))
     }
-    for (setting, code) in [
+    for (setting, code) in unsafe [
       ("set max tables", mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))),
       ("set max readers", mdb_env_set_maxreaders(environment, 512)),
       ("set map size", mdb_env_set_mapsize(environment, mapSize)),
     ] where code != 0 {
-      mdb_env_close(environment)
+      unsafe mdb_env_close(environment)
       throw .lmdb(code, setting, path: path)
     }
-    return (environment, mdb_env_open(environment, path, flags, 0o600))
+    return unsafe (environment, mdb_env_open(environment, path, flags, 0o600))
   }
 
   deinit {
-    mdb_env_close(handle)
+    unsafe mdb_env_close(handle)
     if lockDescriptor >= 0 { close(lockDescriptor) }
   }
 
   /// The lock file's descriptor, opened once; call with `writerLock` held.
   package func lockFileDescriptor() -> Int32? {
-    if lockDescriptor < 0 { lockDescriptor = open(path + "-lock", O_RDWR | O_CLOEXEC) }
+    if lockDescriptor < 0 { lockDescriptor = unsafe open(path + "-lock", O_RDWR | O_CLOEXEC) }
     return lockDescriptor >= 0 ? lockDescriptor : nil
   }
 
@@ -148,15 +148,15 @@ package final class LMDBEnvironment: @unchecked Sendable {
 
   /// The current map size in bytes.
   package var mapSize: Int {
-    var info = MDB_envinfo()
-    mdb_env_info(handle, &info)
-    return info.me_mapsize
+    var info = unsafe MDB_envinfo()
+    unsafe mdb_env_info(handle, &info)
+    return unsafe info.me_mapsize
   }
 
   /// The page size of the file.
   package var pageSize: Int {
     var stat = MDB_stat()
-    mdb_env_stat(handle, &stat)
+    unsafe mdb_env_stat(handle, &stat)
     return Int(stat.ms_psize)
   }
 
@@ -170,12 +170,12 @@ package final class LMDBEnvironment: @unchecked Sendable {
         // Read before the transaction begins, so that a commit landing meanwhile is not taken for damage.
         let newest = repaired || isReadOnly ? 0 : newestCommit
         var transaction: OpaquePointer?
-        let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
+        let code = unsafe mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
         if code == MDB_MAP_RESIZED { return nil }
-        guard code == 0, let transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
-        let owned = OwnedTransaction(handle: transaction, isWritable: false)
+        guard code == 0, let transaction = unsafe transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
+        let owned = unsafe OwnedTransaction(handle: transaction, isWritable: false)
         // Older than a commit made before it began: a writer was killed mid-commit (LMDBLockFile).
-        if UInt64(mdb_txn_id(transaction)) < newest {
+        if unsafe UInt64(mdb_txn_id(transaction)) < newest {
           stale = true
           return nil
         }
@@ -203,14 +203,14 @@ package final class LMDBEnvironment: @unchecked Sendable {
     defer { writerLock.unlock() }
     while true {
       var transaction: OpaquePointer?
-      let code = mdb_txn_begin(handle, nil, 0, &transaction)
+      let code = unsafe mdb_txn_begin(handle, nil, 0, &transaction)
       if code == MDB_MAP_RESIZED {
         try resize(to: 0)
         continue
       }
-      guard code == 0, let transaction else { throw LMDBError.lmdb(code, "begin write", path: path) }
+      guard code == 0, let transaction = unsafe transaction else { throw LMDBError.lmdb(code, "begin write", path: path) }
       do {
-        let owned = OwnedTransaction(handle: transaction, isWritable: true)
+        let owned = unsafe OwnedTransaction(handle: transaction, isWritable: true)
         let result = try body(owned.transaction)
         try owned.commit()
         return result
@@ -233,7 +233,7 @@ package final class LMDBEnvironment: @unchecked Sendable {
   /// Sets the map size (0 adopts the size another process set), with no
   /// transaction of this process active. Called with the writer lock held.
   private func resize(to size: Int) throws(LMDBError) {
-    let code = mapLock.withExclusive { mdb_env_set_mapsize(handle, size) }
+    let code = mapLock.withExclusive { unsafe mdb_env_set_mapsize(handle, size) }
     guard code == 0 else { throw .lmdb(code, "resize map", path: path) }
   }
 
@@ -249,19 +249,19 @@ package final class LMDBEnvironment: @unchecked Sendable {
   /// The copy is created 0600, as the store is (`mdb_env_copy2` would create
   /// it 0666 less the umask, readable by others).
   package func copyCompacted(to destination: String) throws(LMDBError) {
-    let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    let descriptor = unsafe open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw .lmdb(errno, "backup", path: destination) }
-    let code = mdb_env_copyfd2(handle, descriptor, UInt32(MDB_CP_COMPACT))
+    let code = unsafe mdb_env_copyfd2(handle, descriptor, UInt32(MDB_CP_COMPACT))
     let closed = close(descriptor) == 0 ? 0 : errno
     guard code == 0, closed == 0 else {
-      unlink(destination)
+      unsafe unlink(destination)
       throw .lmdb(code != 0 ? code : closed, "backup", path: destination)
     }
   }
 
   /// Flushes buffers to disk (commits already sync; this is for `MDB_NOSYNC` use).
   package func sync() throws(LMDBError) {
-    let code = mdb_env_sync(handle, 1)
+    let code = unsafe mdb_env_sync(handle, 1)
     guard code == 0 else { throw .lmdb(code, "sync", path: path) }
   }
 
@@ -276,9 +276,9 @@ package final class LMDBEnvironment: @unchecked Sendable {
     }
     return try mapLock.withShared {
       var transaction: OpaquePointer?
-      let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
-      guard code == 0, let transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
-      let owned = OwnedTransaction(handle: transaction, isWritable: false)
+      let code = unsafe mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
+      guard code == 0, let transaction = unsafe transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
+      let owned = unsafe OwnedTransaction(handle: transaction, isWritable: false)
       let opened = try openDatabases(names, in: owned.transaction, create: false)
       try owned.commit()
       return opened

@@ -42,7 +42,7 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
 
   /// Translates an LMDB return code, or an `errno` LMDB passed on.
   package static func lmdb(_ code: Int32, _ operation: String, table: String? = nil, path: String? = nil) -> LMDBError {
-    let text = String(cString: mdb_strerror(code))
+    let text = unsafe String(cString: mdb_strerror(code))
     let place = [table.map { "table '\($0)'" }, path].compactMap { $0 }.joined(separator: " ")
     let context = operation + (place.isEmpty ? "" : " on " + place)
     func error(_ kind: Kind, _ message: String) -> LMDBError {
@@ -74,7 +74,7 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
   static func system(_ operation: String, path: String) -> LMDBError {
     let code = errno
     return LMDBError(
-      code == EACCES ? .readOnly : .storage, "cannot \(operation) \(path): \(String(cString: strerror(code)))",
+      code == EACCES ? .readOnly : .storage, unsafe "cannot \(operation) \(path): \(String(cString: strerror(code)))",
       code: code, operation: operation, path: path)
   }
 
@@ -83,10 +83,10 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
   private static func outOfSpace(code: Int32, operation: String, path: String?) -> LMDBError? {
     guard let path else { return nil }
     var attributes = stat()
-    guard stat(path, &attributes) == 0 else { return nil }
+    guard unsafe stat(path, &attributes) == 0 else { return nil }
     let margin = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
     var limit = rlimit()
-    if getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+    if unsafe getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
       UInt64(attributes.st_size) + margin * 64 >= UInt64(limit.rlim_cur)
     {
       return LMDBError(
@@ -94,7 +94,7 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
         code: code, operation: operation, path: path)
     }
     var space = statvfs()
-    if statvfs(path, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) < margin * 256 {
+    if unsafe statvfs(path, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) < margin * 256 {
       return LMDBError(
         .storeFull, "no space left on the device holding \(path); the write was not committed", code: code,
         operation: operation, path: path)

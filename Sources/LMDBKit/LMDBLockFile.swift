@@ -16,27 +16,27 @@ import Foundation
 /// u32, the reader mutex (`pthread_mutex_t`, as this platform's glibc lays
 /// it out, the one LMDB was built against), then `mtb_txnid`.
 package enum LMDBLockFile {
-  package static let transactionIDOffset = 8 + MemoryLayout<pthread_mutex_t>.size
+  package static let transactionIDOffset = unsafe 8 + MemoryLayout<pthread_mutex_t>.size
 
   /// Sets the lock file's last-transaction id to `newest` if it holds
   /// `stale`, through `descriptor` (open on the lock file); the caller holds
   /// LMDB's writer mutex (an open write transaction). Returns whether it wrote.
   package static func repairTransactionID(_ descriptor: Int32, stale: UInt64, newest: UInt64) -> Bool {
     var current: UInt64 = 0
-    let count = withUnsafeMutableBytes(of: &current) { pread(descriptor, $0.baseAddress, 8, off_t(transactionIDOffset)) }
+    let count = unsafe withUnsafeMutableBytes(of: &current) { unsafe pread(descriptor, $0.baseAddress, 8, off_t(transactionIDOffset)) }
     // Write only where the layout is confirmed: the field holds the id the readers see.
     guard count == 8, UInt64(littleEndian: current) == stale else { return false }
     var value = newest.littleEndian
-    return withUnsafeBytes(of: &value) { pwrite(descriptor, $0.baseAddress, 8, off_t(transactionIDOffset)) } == 8
+    return unsafe withUnsafeBytes(of: &value) { unsafe pwrite(descriptor, $0.baseAddress, 8, off_t(transactionIDOffset)) } == 8
   }
 }
 
 extension LMDBEnvironment {
   /// The id of the newest commit, from the meta pages.
   package var newestCommit: UInt64 {
-    var info = MDB_envinfo()
-    mdb_env_info(handle, &info)
-    return UInt64(info.me_last_txnid)
+    var info = unsafe MDB_envinfo()
+    unsafe mdb_env_info(handle, &info)
+    return unsafe UInt64(info.me_last_txnid)
   }
 
   /// A reader saw a commit older than the newest: the lock file's id is
@@ -48,9 +48,9 @@ extension LMDBEnvironment {
     guard writerLock.try() else { return }
     defer { writerLock.unlock() }
     var transaction: OpaquePointer?
-    guard mdb_txn_begin(handle, nil, 0, &transaction) == 0, let transaction else { return }
-    defer { mdb_txn_abort(transaction) }
-    let next = UInt64(mdb_txn_id(transaction))  // the lock file's id + 1
+    guard unsafe mdb_txn_begin(handle, nil, 0, &transaction) == 0, let transaction = unsafe transaction else { return }
+    defer { unsafe mdb_txn_abort(transaction) }
+    let next = unsafe UInt64(mdb_txn_id(transaction))  // the lock file's id + 1
     let newest = newestCommit
     if next <= newest, let descriptor = lockFileDescriptor() {
       _ = LMDBLockFile.repairTransactionID(descriptor, stale: next - 1, newest: newest)

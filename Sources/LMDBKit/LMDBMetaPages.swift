@@ -39,13 +39,13 @@ package struct LMDBMetaPages {
 
   /// The newest valid meta page of the file at `path`, and the file's size.
   package static func newest(path: String) throws(LMDBError) -> (meta: Meta, fileBytes: UInt64) {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
       throw LMDBError.system("read", path: path)
     }
     defer { close(descriptor) }
     var attributes = stat()
-    guard fstat(descriptor, &attributes) == 0 else {
+    guard unsafe fstat(descriptor, &attributes) == 0 else {
       throw LMDBError.system("read", path: path)
     }
     let fileBytes = UInt64(attributes.st_size)
@@ -83,7 +83,7 @@ package struct LMDBMetaPages {
   /// The meta page at `offset`, or nil when it is not one (bad magic, version or flags).
   private static func readMeta(_ descriptor: Int32, at offset: Int, path: String) throws(LMDBError) -> Meta? {
     var bytes = [UInt8](repeating: 0, count: headerBytes)
-    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, headerBytes, off_t(offset)) }
+    let count = unsafe bytes.withUnsafeMutableBytes { unsafe pread(descriptor, $0.baseAddress, headerBytes, off_t(offset)) }
     guard count >= 0 else { throw LMDBError.system("read", path: path) }
     guard count == headerBytes else { return nil }
     func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }

@@ -35,7 +35,7 @@ package struct LMDBPageCheck {
   /// meta pages and the file's length were checked by `LMDBMetaPages`.
   package static func problems(path: String) throws(LMDBError) -> [String] {
     let (meta, _) = try LMDBMetaPages.newest(path: path)
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw LMDBError.system("read", path: path) }
     defer { close(descriptor) }
     var check = LMDBPageCheck(descriptor: descriptor, pageSize: meta.pageSize, lastPage: meta.lastPage)
@@ -57,7 +57,7 @@ package struct LMDBPageCheck {
     var bytes = [UInt8](repeating: 0, count: pageSize)
     let offset = number.multipliedReportingOverflow(by: UInt64(pageSize))
     guard !offset.overflow, offset.partialValue < UInt64(Int64.max) else { return nil }
-    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, pageSize, off_t(offset.partialValue)) }
+    let count = unsafe bytes.withUnsafeMutableBytes { unsafe pread(descriptor, $0.baseAddress, pageSize, off_t(offset.partialValue)) }
     return count == pageSize ? bytes : nil
   }
 

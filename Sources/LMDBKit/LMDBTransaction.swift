@@ -9,20 +9,20 @@ package struct OwnedTransaction: ~Copyable {
   package let transaction: LMDBTransaction
 
   package init(handle: OpaquePointer, isWritable: Bool) {
-    transaction = LMDBTransaction(handle: handle, isWritable: isWritable)
+    transaction = unsafe LMDBTransaction(handle: handle, isWritable: isWritable)
   }
 
-  deinit { mdb_txn_abort(transaction.handle) }
+  deinit { unsafe mdb_txn_abort(transaction.handle) }
 
   /// Commits and ends the transaction.
   package consuming func commit() throws(LMDBError) {
-    let handle = transaction.handle
+    let handle = unsafe transaction.handle
     discard self
     // The path, for the translation of a short write; read before the commit frees the transaction.
     var path: UnsafePointer<CChar>?
-    let pathKnown = mdb_env_get_path(mdb_txn_env(handle), &path) == 0
-    let file = pathKnown ? path.map { String(cString: $0) } : nil
-    let code = mdb_txn_commit(handle)  // frees the transaction even when it fails
+    let pathKnown = unsafe mdb_env_get_path(mdb_txn_env(handle), &path) == 0
+    let file = unsafe pathKnown ? path.map { unsafe String(cString: $0) } : nil
+    let code = unsafe mdb_txn_commit(handle)  // frees the transaction even when it fails
     guard code == 0 else { throw .lmdb(code, "commit", path: file) }
   }
 }
@@ -32,12 +32,12 @@ package struct OwnedTransaction: ~Copyable {
 /// store one). Bytes it reads are lent only inside closures too, because
 /// LMDB's pointers into the memory map are valid only until the next write in
 /// the transaction or its end. A transaction belongs to one body at a time.
-package struct LMDBTransaction {
+@safe package struct LMDBTransaction {
   fileprivate let handle: OpaquePointer
   package let isWritable: Bool
 
   fileprivate init(handle: OpaquePointer, isWritable: Bool) {
-    self.handle = handle
+    unsafe self.handle = unsafe handle
     self.isWritable = isWritable
   }
 
@@ -47,30 +47,30 @@ package struct LMDBTransaction {
   package func withValue<R>(
     _ database: LMDBDatabase, key: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws -> R
   ) throws -> R? {
-    var value = MDB_val()
-    let code = key.withUnsafeBytes { keyBytes in
-      var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-      return mdb_get(handle, database.handle, &keyValue, &value)
+    var value = unsafe MDB_val()
+    let code = unsafe key.withUnsafeBytes { keyBytes in
+      var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+      return unsafe mdb_get(handle, database.handle, &keyValue, &value)
     }
     if code == MDB_NOTFOUND { return nil }
     guard code == 0 else { throw LMDBError.lmdb(code, "get", table: database.name) }
-    return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    return unsafe try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
   }
 
   /// A copy of the value stored under `key`.
   package func value(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> [UInt8]? {
-    try withValue(database, key: key) { Array($0) }
+    unsafe try withValue(database, key: key) { unsafe Array($0) }
   }
 
   /// Whether `key` is present.
   package func contains(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> Bool {
-    try withValue(database, key: key) { _ in true } ?? false
+    unsafe try withValue(database, key: key) { _ in true } ?? false
   }
 
   /// The number of entries in `database`.
   package func count(_ database: LMDBDatabase) throws(LMDBError) -> Int {
     var stat = MDB_stat()
-    let code = mdb_stat(handle, database.handle, &stat)
+    let code = unsafe mdb_stat(handle, database.handle, &stat)
     guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
     return stat.ms_entries
   }
@@ -78,10 +78,10 @@ package struct LMDBTransaction {
   /// The number of entries in the unnamed main table.
   package func mainTableEntryCount() throws(LMDBError) -> Int {
     var dbi: MDB_dbi = 0
-    var code = mdb_dbi_open(handle, nil, 0, &dbi)
+    var code = unsafe mdb_dbi_open(handle, nil, 0, &dbi)
     guard code == 0 else { throw .lmdb(code, "open main table") }
     var stat = MDB_stat()
-    code = mdb_stat(handle, dbi, &stat)
+    code = unsafe mdb_stat(handle, dbi, &stat)
     guard code == 0 else { throw .lmdb(code, "stat main table") }
     return stat.ms_entries
   }
@@ -89,7 +89,7 @@ package struct LMDBTransaction {
   /// Pages used by `database` (branch, leaf and overflow).
   package func pageCount(_ database: LMDBDatabase) throws(LMDBError) -> Int {
     var stat = MDB_stat()
-    let code = mdb_stat(handle, database.handle, &stat)
+    let code = unsafe mdb_stat(handle, database.handle, &stat)
     guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
     return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
   }
@@ -102,27 +102,27 @@ package struct LMDBTransaction {
     _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
   ) throws {
     var cursor: OpaquePointer?
-    var code = mdb_cursor_open(handle, database.handle, &cursor)
-    guard code == 0, let cursor else { throw LMDBError.lmdb(code, "cursor open", table: database.name) }
-    defer { mdb_cursor_close(cursor) }
-    var key = MDB_val()
-    var value = MDB_val()
+    var code = unsafe mdb_cursor_open(handle, database.handle, &cursor)
+    guard code == 0, let cursor = unsafe cursor else { throw LMDBError.lmdb(code, "cursor open", table: database.name) }
+    defer { unsafe mdb_cursor_close(cursor) }
+    var key = unsafe MDB_val()
+    var value = unsafe MDB_val()
     var startBytes = start ?? []
-    code = startBytes.withUnsafeMutableBytes { bytes in
-      if start == nil { return mdb_cursor_get(cursor, &key, &value, reverse ? MDB_LAST : MDB_FIRST) }
-      key = MDB_val(mv_size: bytes.count, mv_data: bytes.baseAddress)
-      let found = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+    code = unsafe startBytes.withUnsafeMutableBytes { bytes in
+      if start == nil { return unsafe mdb_cursor_get(cursor, &key, &value, reverse ? MDB_LAST : MDB_FIRST) }
+      unsafe key = unsafe MDB_val(mv_size: bytes.count, mv_data: bytes.baseAddress)
+      let found = unsafe mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
       guard reverse else { return found }
       // Reverse from `start`: the last key ≤ start.
-      if found == MDB_NOTFOUND { return mdb_cursor_get(cursor, &key, &value, MDB_LAST) }
-      if found == 0, UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size).elementsEqual(bytes) { return 0 }
-      return found == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : found
+      if found == MDB_NOTFOUND { return unsafe mdb_cursor_get(cursor, &key, &value, MDB_LAST) }
+      if found == 0, unsafe UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size).elementsEqual(bytes) { return 0 }
+      return unsafe found == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : found
     }
     while code == 0 {
-      let keyBytes = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
-      let valueBytes = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-      guard try body(keyBytes, valueBytes) else { return }
-      code = mdb_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT)
+      let keyBytes = unsafe UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
+      let valueBytes = unsafe UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+      guard unsafe try body(keyBytes, valueBytes) else { return }
+      code = unsafe mdb_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT)
     }
     guard code == MDB_NOTFOUND else { throw LMDBError.lmdb(code, "cursor step", table: database.name) }
   }
@@ -132,9 +132,9 @@ package struct LMDBTransaction {
     _ database: LMDBDatabase, prefix: [UInt8],
     _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
   ) throws {
-    try scan(database, from: prefix) { key, value in
-      guard key.starts(with: prefix) else { return false }
-      return try body(key, value)
+    unsafe try scan(database, from: prefix) { key, value in
+      guard unsafe key.starts(with: prefix) else { return false }
+      return unsafe try body(key, value)
     }
   }
 
@@ -147,12 +147,12 @@ package struct LMDBTransaction {
     throws(LMDBError)
   {
     precondition(isWritable, "put in a read-only transaction")
-    let code = key.withUnsafeBytes { keyBytes in
-      value.withUnsafeBytes { valueBytes in
-        var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-        var dataValue = MDB_val(
+    let code = unsafe key.withUnsafeBytes { keyBytes in
+      unsafe value.withUnsafeBytes { valueBytes in
+        var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+        var dataValue = unsafe MDB_val(
           mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-        return mdb_put(handle, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0)
+        return unsafe mdb_put(handle, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0)
       }
     }
     if code == MDB_KEYEXIST, append {
@@ -166,9 +166,9 @@ package struct LMDBTransaction {
   @discardableResult
   package func delete(_ database: LMDBDatabase, key: some ContiguousBytes) throws(LMDBError) -> Bool {
     precondition(isWritable, "delete in a read-only transaction")
-    let code = key.withUnsafeBytes { keyBytes in
-      var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-      return mdb_del(handle, database.handle, &keyValue, nil)
+    let code = unsafe key.withUnsafeBytes { keyBytes in
+      var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+      return unsafe mdb_del(handle, database.handle, &keyValue, nil)
     }
     if code == MDB_NOTFOUND { return false }
     guard code == 0 else { throw .lmdb(code, "delete", table: database.name) }
@@ -179,8 +179,8 @@ package struct LMDBTransaction {
   @discardableResult
   package func deleteAll(_ database: LMDBDatabase, prefix: [UInt8]) throws -> Int {
     var keys: [[UInt8]] = []
-    try scan(database, prefix: prefix) { key, _ in
-      keys.append(Array(key))
+    unsafe try scan(database, prefix: prefix) { key, _ in
+      unsafe keys.append(Array(key))
       return true
     }
     for key in keys { try delete(database, key: key) }
@@ -189,7 +189,7 @@ package struct LMDBTransaction {
 
   /// Removes every entry of `database`.
   package func clear(_ database: LMDBDatabase) throws(LMDBError) {
-    let code = mdb_drop(handle, database.handle, 0)
+    let code = unsafe mdb_drop(handle, database.handle, 0)
     guard code == 0 else { throw .lmdb(code, "clear", table: database.name) }
   }
 }
@@ -202,7 +202,7 @@ extension LMDBEnvironment {
     var result: [String: LMDBDatabase] = [:]
     for name in names {
       var dbi: MDB_dbi = 0
-      let code = mdb_dbi_open(transaction.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+      let code = unsafe mdb_dbi_open(transaction.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
       if code == MDB_NOTFOUND { continue }
       guard code == 0 else { throw .lmdb(code, "open table", table: name, path: path) }
       result[name] = LMDBDatabase(name: name, handle: dbi)
