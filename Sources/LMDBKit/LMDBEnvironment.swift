@@ -18,9 +18,9 @@ import Foundation
 
   package let path: String
   package let isReadOnly: Bool
-  package let handle: OpaquePointer
+  let handle: OpaquePointer
   /// Serializes this process's writers, so a resize never races a write.
-  package let writerLock = NSLock()
+  let writerLock = NSLock()
   /// The lock file, opened for `repairStaleLock` (under `writerLock`) and
   /// kept open until LMDB has closed: closing any descriptor of a file drops
   /// every POSIX lock this process holds on it, LMDB's included.
@@ -106,7 +106,7 @@ import Foundation
   }
 
   /// The lock file's descriptor, opened once; call with `writerLock` held.
-  package func lockFileDescriptor() -> Int32? {
+  func lockFileDescriptor() -> Int32? {
     if lockDescriptor < 0 { lockDescriptor = unsafe open(path + "-lock", O_RDWR | O_CLOEXEC) }
     return lockDescriptor >= 0 ? lockDescriptor : nil
   }

@@ -21,7 +21,7 @@ package enum LMDBLockFile {
   /// Sets the lock file's last-transaction id to `newest` if it holds
   /// `stale`, through `descriptor` (open on the lock file); the caller holds
   /// LMDB's writer mutex (an open write transaction). Returns whether it wrote.
-  package static func repairTransactionID(_ descriptor: Int32, stale: UInt64, newest: UInt64) -> Bool {
+  static func repairTransactionID(_ descriptor: Int32, stale: UInt64, newest: UInt64) -> Bool {
     var current: UInt64 = 0
     let count = unsafe withUnsafeMutableBytes(of: &current) { unsafe pread(descriptor, $0.baseAddress, 8, off_t(transactionIDOffset)) }
     // Write only where the layout is confirmed: the field holds the id the readers see.
@@ -44,7 +44,7 @@ extension LMDBEnvironment {
   /// which lets LMDB repair the id if the last writer died holding it, and
   /// repairs it here otherwise. Skipped while this process writes (its
   /// commit sets the id).
-  package func repairStaleLock() {
+  func repairStaleLock() {
     guard writerLock.try() else { return }
     defer { writerLock.unlock() }
     var transaction: OpaquePointer?

@@ -32,10 +32,10 @@ package struct LMDBMetaPages {
     }
   }
 
-  package static let magic: UInt32 = 0xBEEF_C0DE
-  package static let dataVersion: UInt32 = 1
-  package static let metaFlag: UInt16 = 0x08
-  package static let headerBytes = 152
+  static let magic: UInt32 = 0xBEEF_C0DE
+  static let dataVersion: UInt32 = 1
+  static let metaFlag: UInt16 = 0x08
+  static let headerBytes = 152
 
   /// The newest valid meta page of the file at `path`, and the file's size.
   package static func newest(path: String) throws(LMDBError) -> (meta: Meta, fileBytes: UInt64) {

@@ -27,9 +27,9 @@ package struct LMDBPageCheck {
   private var visited = Set<UInt64>()
   private(set) var problems: [String] = []
 
-  package static let headerBytes = 16
-  package static let invalidPage = UInt64.max
-  package static let freeTable = "the free-page table"
+  static let headerBytes = 16
+  static let invalidPage = UInt64.max
+  static let freeTable = "the free-page table"
 
   /// The problems of the file at `path` (empty: every page is sound); the
   /// meta pages and the file's length were checked by `LMDBMetaPages`.

@@ -5,17 +5,17 @@ import Foundation
 /// out of scope unless `commit()` consumed it. Only `LMDBEnvironment` makes
 /// one; the code inside `read { }` / `write { }` sees the `LMDBTransaction`
 /// it lends.
-package struct OwnedTransaction: ~Copyable {
-  package let transaction: LMDBTransaction
+struct OwnedTransaction: ~Copyable {
+  let transaction: LMDBTransaction
 
-  package init(handle: OpaquePointer, isWritable: Bool) {
+  init(handle: OpaquePointer, isWritable: Bool) {
     transaction = unsafe LMDBTransaction(handle: handle, isWritable: isWritable)
   }
 
   deinit { unsafe mdb_txn_abort(transaction.handle) }
 
   /// Commits and ends the transaction.
-  package consuming func commit() throws(LMDBError) {
+  consuming func commit() throws(LMDBError) {
     let handle = unsafe transaction.handle
     discard self
     // The path, for the translation of a short write; read before the commit frees the transaction.
