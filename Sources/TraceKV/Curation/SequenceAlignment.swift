@@ -13,9 +13,10 @@ enum SequenceAlignment {
   /// The alignment with the highest total score: `score(i, j)` for pairing
   /// `i` with `j` (nil: they may not pair), `gap` (negative) for an element
   /// left alone. With pairs of equal elements scoring 2 and a gap -1 it is a
-  /// longest common subsequence. Ties prefer a pair, then an element of the
-  /// second sequence alone (traced back from the end, so where a step was
-  /// replaced the removed one reads before the added one): deterministic.
+  /// longest common subsequence. Among alignments of equal score it returns
+  /// the one whose pairs come earliest, and where an element was replaced,
+  /// the one of the first sequence before the one of the second: so runs
+  /// that part late are shown the same up to where they part.
   /// - Complexity: O(n·m) time, (n+1)·(m+1) bytes of traceback;
   ///   callers bound n·m (`Limits.maximumDiffAlignmentCells`).
   static func align(_ n: Int, _ m: Int, gap: Int, score: (Int, Int) -> Int?) -> [Operation] {
@@ -28,15 +29,18 @@ enum SequenceAlignment {
       current[0] = i * gap
       traceback[i * width] = Step.first.rawValue
       for j in stride(from: 1, through: m, by: 1) {
-        var best = previous[j] + gap
-        var step = Step.first
+        // On a tie the traceback (from the end) takes a gap before a pair
+        // and an element of the second sequence before one of the first.
+        var best = Int.min
+        var step = Step.pair
+        if let pairScore = score(i - 1, j - 1) { best = previous[j - 1] + pairScore }
+        if previous[j] + gap >= best {
+          best = previous[j] + gap
+          step = .first
+        }
         if current[j - 1] + gap >= best {
           best = current[j - 1] + gap
           step = .second
-        }
-        if let pairScore = score(i - 1, j - 1), previous[j - 1] + pairScore >= best {
-          best = previous[j - 1] + pairScore
-          step = .pair
         }
         current[j] = best
         traceback[i * width + j] = step.rawValue

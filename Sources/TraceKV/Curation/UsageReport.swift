@@ -20,6 +20,12 @@ public struct LatencyPercentiles: Sendable, Hashable {
   public var p95: Double
   public var p99: Double
 
+  public init(p50: Double, p95: Double, p99: Double) {
+    self.p50 = p50
+    self.p95 = p95
+    self.p99 = p99
+  }
+
   /// The percentiles of `samples`; nil when there are none.
   public init?(_ samples: [Double]) {
     guard !samples.isEmpty else { return nil }
