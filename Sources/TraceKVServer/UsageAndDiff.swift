@@ -8,7 +8,8 @@ import TraceKV
 /// The server prices calls with the built-in table only: a request never names a file.
 enum UsageAndDiff {
   static func usage(_ store: TraceStore, _ filter: TraceFilter, by grouping: UsageGrouping?) async throws -> UsageReport {
-    try await HTTPReplies.offload { try store.usage(filter, by: grouping, prices: try PriceTable.builtIn()) }
+    // Without its resource folder the server still counts tokens; every cost is then null.
+    try await HTTPReplies.offload { try store.usage(filter, by: grouping, prices: (try? PriceTable.builtIn()) ?? PriceTable()) }
   }
 
   static func grouping(_ text: String?) throws(ToolArgumentError) -> UsageGrouping? {

@@ -26,7 +26,16 @@ struct UsageCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let table = try prices.map { try PriceTable(contentsOf: $0) } ?? PriceTable.builtIn()
+    let table: PriceTable
+    if let prices {
+      table = try PriceTable(contentsOf: prices)
+    } else {
+      do { table = try PriceTable.builtIn() } catch {
+        // A binary copied away from its resource folder still counts tokens.
+        Console.warning(error.message + "; costs are shown as no price")
+        table = PriceTable()
+      }
+    }
     let report = try storeOptions.open().usage(try filterOptions.filter(), by: by, prices: table)
     let value = report.json
     if json {

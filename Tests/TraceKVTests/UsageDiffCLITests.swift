@@ -76,6 +76,21 @@ import Testing
     #expect(badGrouping.status == 2)
   }
 
+  /// A binary away from its resource folder (here a hard link in another
+  /// folder) has no built-in table: it warns and prices nothing, it does not stop.
+  @Test func withoutTheBuiltInTableEveryCostIsNoPrice() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let moved = URL(fileURLWithPath: temporary.directory.path("tracekv"))
+    try FileManager.default.linkItem(at: tracekv, to: moved)
+    let result = try run(moved, ["--store", temporary.path, "usage", "--by", "model", "--json"])
+    #expect(result.status == 0)
+    #expect(result.error.contains("the built-in price table is not installed"))
+    let json = try JSONParser.parse(result.output)
+    #expect(json.objectValue?["prices"]?.objectValue?["origin"] == .string("none"))
+    #expect(json.objectValue?["groups"]?.arrayValue?.allSatisfy { $0.objectValue?["cost"] == JSONValue.null } == true)
+    #expect(json.objectValue?["total"]?.objectValue?["input_tokens"] == .int(3912))
+  }
+
   @Test func diffJSONAndTable() throws {
     let temporary = try TemporaryStore()
     for name in ["sample_11_episode_group_attempt_1.json", "sample_12_episode_group_attempt_2.json"] {

@@ -132,8 +132,8 @@ extension RunDiff {
 }
 
 extension TraceStore {
-  /// Two runs side by side, read in one snapshot; nil when the store holds
-  /// either trace not.
+  /// Two runs side by side, read in one snapshot; nil when the store lacks
+  /// either trace.
   /// - Throws: `invalidInput` past `Limits.maximumDiffAlignmentCells`.
   /// - Complexity: O(n·m) for runs of n and m steps.
   public func diff(_ first: String, _ second: String) throws(TraceKVError) -> RunDiff? {

@@ -22,6 +22,7 @@ public struct TokenUsage: Sendable, Hashable {
   /// token twice.
   init(_ span: Span) {
     guard span.isLLM, let usage = span.attributes[SpanKey.usage]?.objectValue else { return }
+    // A negative count (a producer's bug) counts as none.
     func tokens(_ key: String) -> Int { max(0, usage[key]?.intValue ?? 0) }
     inputTokens = tokens("prompt_tokens")
     outputTokens = tokens("completion_tokens")
@@ -96,7 +97,7 @@ enum RunSteps {
         arguments: span.isTool ? span.text(SpanKey.toolInput).map(canonicalArguments) : nil,
         tokens: TokenUsage(span), latencyMilliseconds: span.latencyMilliseconds, isError: span.isError,
         errorDescription: span.isError ? span.errorDescription : nil, startTime: span.startTime,
-        agent: agents[span.spanID] ?? nil, requested: false)
+        agent: agents[span.spanID], requested: false)
     }
   }
 
@@ -138,11 +139,11 @@ enum RunSteps {
     }
   }
 
-  /// Each span's agent: its own `tracekv.agent.name`, else its nearest
-  /// ancestor's (a parent cycle stops the walk), else the trace's.
-  private static func agentNames(_ spans: [Span], traceAgent: String?) -> [String: String?] {
+  /// Each step's agent: its own `tracekv.agent.name`, else its nearest
+  /// ancestor's (a parent cycle stops the walk), else the trace's; absent when none.
+  private static func agentNames(_ spans: [Span], traceAgent: String?) -> [String: String] {
     let byID = Dictionary(spans.map { ($0.spanID, $0) }, uniquingKeysWith: { first, _ in first })
-    var names: [String: String?] = [:]
+    var names: [String: String] = [:]
     for span in spans where span.isLLM || span.isTool {
       var current: Span? = span
       var seen: Set<String> = []
