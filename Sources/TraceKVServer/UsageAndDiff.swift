@@ -7,9 +7,13 @@ import TraceKV
 /// in the JSON `tracekv usage --json` and `tracekv diff --json` print.
 /// The server prices calls with the built-in table only: a request never names a file.
 enum UsageAndDiff {
-  static func usage(_ store: TraceStore, _ filter: TraceFilter, by grouping: UsageGrouping?) async throws -> UsageReport {
+  static func usage(_ store: TraceStore, _ filter: TraceFilter, by grouping: UsageGrouping?) async throws
+    -> UsageReport
+  {
     // Without its resource folder the server still counts tokens; every cost is then null.
-    try await HTTPReplies.offload { try store.usage(filter, by: grouping, prices: (try? PriceTable.builtIn()) ?? PriceTable()) }
+    try await HTTPReplies.offload {
+      try store.usage(filter, by: grouping, prices: (try? PriceTable.builtIn()) ?? PriceTable())
+    }
   }
 
   static func grouping(_ text: String?) throws(ToolArgumentError) -> UsageGrouping? {
@@ -54,7 +58,9 @@ enum UsageAndDiff {
       let entry = diff.alignment[position]
       let left = entry.a.map { diff.a.steps[$0].summary } ?? "nothing"
       let right = entry.b.map { diff.b.steps[$0].summary } ?? "nothing"
-      lines.append("First divergence at step \(position): A \(MCPText.clip(left, limit: 200)); B \(MCPText.clip(right, limit: 200))")
+      lines.append(
+        "First divergence at step \(position): A \(MCPText.clip(left, limit: 200)); B \(MCPText.clip(right, limit: 200))"
+      )
     } else {
       lines.append("The runs take the same steps.")
     }
@@ -134,7 +140,8 @@ extension MCPTools {
       }
       filter.minRating = try arguments.int("min_rating", in: 1...5)
       filter.episodeID = arguments.string("episode_id")
-      let report = try await UsageAndDiff.usage(store, filter, by: try UsageAndDiff.grouping(arguments.string("by")))
+      let report = try await UsageAndDiff.usage(
+        store, filter, by: try UsageAndDiff.grouping(arguments.string("by")))
       return (UsageAndDiff.text(report), report.json)
     case "diff_runs":
       let diff = try await UsageAndDiff.diff(

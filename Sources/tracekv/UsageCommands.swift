@@ -49,11 +49,15 @@ struct UsageCommand: ParsableCommand {
       print("")
     }
     let total = value.objectValue?["total"] ?? .null
-    print(Records.listing([Field(["traces"], "traces", in: total)] + Self.figures(total) + [
-      Field(["unpriced_llm_calls"], "LLM calls without a price", in: total),
-      Field(["unpriced_models"], "models without a price", in: total),
-    ]))
-    print("prices: \(report.pricesOrigin)" + (report.pricesAsOf.map { ", as of \($0)" } ?? "") + " (USD per 1M tokens)")
+    print(
+      Records.listing(
+        [Field(["traces"], "traces", in: total)] + Self.figures(total) + [
+          Field(["unpriced_llm_calls"], "LLM calls without a price", in: total),
+          Field(["unpriced_models"], "models without a price", in: total),
+        ]))
+    print(
+      "prices: \(report.pricesOrigin)" + (report.pricesAsOf.map { ", as of \($0)" } ?? "")
+        + " (USD per 1M tokens)")
   }
 
   /// The columns of one figures object, read from the JSON `--json` prints.
@@ -114,21 +118,24 @@ struct DiffCommand: ParsableCommand {
     }
     print(Records(runs).table())
     for (name, run) in [("A", member("a")), ("B", member("b"))] {
-      print("final answer \(name): \(Console.short(run.objectValue?["final_answer"]?.stringValue ?? "-", 100))")
+      print(
+        "final answer \(name): \(Console.short(run.objectValue?["final_answer"]?.stringValue ?? "-", 100))")
     }
-    print(Records.listing([
-      Field(["outcome", "same_status"], "same status", in: value),
-      Field(["outcome", "same_final_answer"], "same final answer", in: value),
-      Field(["outcome", "rating_delta"], "rating B-A", in: value),
-    ]))
+    print(
+      Records.listing([
+        Field(["outcome", "same_status"], "same status", in: value),
+        Field(["outcome", "same_final_answer"], "same final answer", in: value),
+        Field(["outcome", "rating_delta"], "rating B-A", in: value),
+      ]))
     print("")
     if case .object = member("first_divergence") {
-      print(Records.listing([
-        Field(["first_divergence", "position"], "first divergence at", in: value),
-        Field(["first_divergence", "change"], "change", in: value),
-        Field(["first_divergence", "a_step"], "A", in: value),
-        Field(["first_divergence", "b_step"], "B", in: value),
-      ]))
+      print(
+        Records.listing([
+          Field(["first_divergence", "position"], "first divergence at", in: value),
+          Field(["first_divergence", "change"], "change", in: value),
+          Field(["first_divergence", "a_step"], "A", in: value),
+          Field(["first_divergence", "b_step"], "B", in: value),
+        ]))
     } else {
       print("the runs take the same steps")
     }
@@ -149,11 +156,13 @@ struct DiffCommand: ParsableCommand {
 
   static func runColumns(_ run: JSONValue) -> [Field] {
     [
-      Field(["trace_id"], "trace", in: run), Field(["status"], "status", in: run), Field(["rating"], "rating", in: run),
+      Field(["trace_id"], "trace", in: run), Field(["status"], "status", in: run),
+      Field(["rating"], "rating", in: run),
       Field(["llm_calls"], "LLM calls", in: run), Field(["tool_calls"], "tool calls", in: run),
       Field(["errors"], "errors", in: run), Field(["input_tokens"], "input", in: run),
       Field(["output_tokens"], "output", in: run), Field(["cached_tokens"], "cached", in: run),
-      Field(["reasoning_tokens"], "reasoning", in: run), Field(["duration_ms"], "duration ms", in: run, decimals: 1),
+      Field(["reasoning_tokens"], "reasoning", in: run),
+      Field(["duration_ms"], "duration ms", in: run, decimals: 1),
       Field(["llm_ms"], "LLM ms", in: run, decimals: 1), Field(["tool_ms"], "tool ms", in: run, decimals: 1),
     ]
   }

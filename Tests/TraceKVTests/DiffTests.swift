@@ -7,13 +7,16 @@ import Testing
 /// worked out by hand for each pair of runs.
 @Suite struct DiffTests {
   /// A trace of steps: `("llm", model)` or `("tool", name, arguments, error)`, one second apart.
-  static func trace(_ id: String, _ steps: [(kind: String, name: String, arguments: String?, error: Bool)]) -> Trace {
+  static func trace(_ id: String, _ steps: [(kind: String, name: String, arguments: String?, error: Bool)])
+    -> Trace
+  {
     let spans = steps.enumerated().map { index, step in
       var attributes = JSONObject()
       if step.kind == "llm" {
         attributes[SpanKey.type] = .string("llm_inference")
         attributes[SpanKey.model] = .string(step.name)
-        attributes[SpanKey.usage] = .object(JSONObject(["prompt_tokens": .int(100 + index), "completion_tokens": .int(10)]))
+        attributes[SpanKey.usage] = .object(
+          JSONObject(["prompt_tokens": .int(100 + index), "completion_tokens": .int(10)]))
       } else {
         attributes[SpanKey.type] = .string("tool_execution")
         attributes[SpanKey.toolName] = .string(step.name)
@@ -39,15 +42,23 @@ import Testing
   }
 
   static func shape(_ diff: RunDiff) -> [String] {
-    diff.alignment.map { "\($0.change.rawValue) \($0.a.map(String.init) ?? "-") \($0.b.map(String.init) ?? "-")" }
+    diff.alignment.map {
+      "\($0.change.rawValue) \($0.a.map(String.init) ?? "-") \($0.b.map(String.init) ?? "-")"
+    }
   }
 
   @Test func alignsByContentNotByIndex() throws {
     // A: llm, search{q:1}, llm, fetch, llm      B: llm, search{q:2}, llm, llm
     // By hand: the fetch of A has no counterpart; everything else pairs, the
     // searches with other arguments (keys reordered do not count as different).
-    let a = Self.trace("a", [Self.llm(), Self.tool("search", #"{"q": 1, "lang": "en"}"#), Self.llm(), Self.tool("fetch"), Self.llm()])
-    let b = Self.trace("b", [Self.llm(), Self.tool("search", #"{"lang":"en","q":2}"#), Self.llm(), Self.llm()])
+    let a = Self.trace(
+      "a",
+      [
+        Self.llm(), Self.tool("search", #"{"q": 1, "lang": "en"}"#), Self.llm(), Self.tool("fetch"),
+        Self.llm(),
+      ])
+    let b = Self.trace(
+      "b", [Self.llm(), Self.tool("search", #"{"lang":"en","q":2}"#), Self.llm(), Self.llm()])
     let diff = try RunDiff(a, b)
     #expect(Self.shape(diff) == ["same 0 0", "changed 1 1", "same 2 2", "removed 3 -", "same 4 3"])
     #expect(diff.alignment[1].differences == [.arguments])
@@ -55,15 +66,28 @@ import Testing
     #expect(diff.toolChanges.map(\.change) == [.changed, .removed])
 
     // Same arguments in another key order and spacing: the same step.
-    let c = Self.trace("c", [Self.llm(), Self.tool("search", #"{ "lang" : "en", "q" : 1 }"#), Self.llm(), Self.tool("fetch"), Self.llm()])
+    let c = Self.trace(
+      "c",
+      [
+        Self.llm(), Self.tool("search", #"{ "lang" : "en", "q" : 1 }"#), Self.llm(), Self.tool("fetch"),
+        Self.llm(),
+      ])
     let same = try RunDiff(a, c)
     #expect(same.firstDivergence == nil)
     #expect(same.alignment.allSatisfy { $0.change == .same })
 
     // Index-wise comparison would call every step after the first changed; the alignment keeps the tail.
-    let inserted = Self.trace("d", [Self.llm(), Self.tool("login"), Self.llm(), Self.tool("search", #"{"q":1,"lang":"en"}"#), Self.llm(), Self.tool("fetch"), Self.llm()])
+    let inserted = Self.trace(
+      "d",
+      [
+        Self.llm(), Self.tool("login"), Self.llm(), Self.tool("search", #"{"q":1,"lang":"en"}"#), Self.llm(),
+        Self.tool("fetch"), Self.llm(),
+      ])
     let shifted = try RunDiff(a, inserted)
-    #expect(Self.shape(shifted) == ["same 0 0", "added - 1", "added - 2", "same 1 3", "same 2 4", "same 3 5", "same 4 6"])
+    #expect(
+      Self.shape(shifted) == [
+        "same 0 0", "added - 1", "added - 2", "same 1 3", "same 2 4", "same 3 5", "same 4 6",
+      ])
     #expect(shifted.firstDivergence == 1)
   }
 
@@ -115,7 +139,8 @@ import Testing
     for name in ["sample_11_episode_group_attempt_1.json", "sample_12_episode_group_attempt_2.json"] {
       try temporary.store.ingest(contentsOf: Paths.samples.appendingPathComponent(name))
     }
-    let diff = try #require(try temporary.store.diff("11112222333344445555666677778888", "9999aaaabbbbccccddddeeeeffff0000"))
+    let diff = try #require(
+      try temporary.store.diff("11112222333344445555666677778888", "9999aaaabbbbccccddddeeeeffff0000"))
     #expect(Self.shape(diff) == ["same 0 0", "changed 1 1", "same 2 2"])
     #expect(diff.alignment[1].differences == [.arguments, .error])
     #expect(diff.firstDivergence == 1)
@@ -146,7 +171,8 @@ import Testing
     let temporary = try TemporaryStore()
     for scenario in ["pydantic-ai", "openai-v2-span-only"] {
       let base = OTLPCaptureTests.folder.appendingPathComponent(scenario)
-      let expected = try JSONParser.parse(Array(Data(contentsOf: base.appendingPathComponent("expected.json"))))
+      let expected = try JSONParser.parse(
+        Array(Data(contentsOf: base.appendingPathComponent("expected.json"))))
       for sent in (expected.objectValue?["requests"]?.arrayValue ?? []).compactMap(\.stringValue) {
         let body = Array(try Data(contentsOf: base.appendingPathComponent(sent)))
         _ = try temporary.store.ingestOTLP(body, signal: .traces, encoding: .protobuf, source: sent)
@@ -162,8 +188,12 @@ import Testing
     #expect(kinds == ["llm ", "tool get_weather", "llm ", "tool convert_units", "llm "])
     #expect(diff.b.steps.filter { $0.kind == .tool }.allSatisfy { $0.requested })
     #expect(diff.b.steps[1].arguments == #"{"city":"Paris"}"#)
-    #expect(diff.firstDivergence == nil, "\(Self.shape(diff)) \(diff.a.steps.map(\.summary)) \(diff.b.steps.map(\.summary))")
-    #expect(diff.a.tokens == diff.b.tokens.with(cached: diff.a.tokens.cachedTokens, reasoning: diff.a.tokens.reasoningTokens))
+    #expect(
+      diff.firstDivergence == nil,
+      "\(Self.shape(diff)) \(diff.a.steps.map(\.summary)) \(diff.b.steps.map(\.summary))")
+    #expect(
+      diff.a.tokens
+        == diff.b.tokens.with(cached: diff.a.tokens.cachedTokens, reasoning: diff.a.tokens.reasoningTokens))
   }
 
   /// A TraceBrain sample against an OTLP capture: LLM calls pair as another
@@ -171,10 +201,13 @@ import Testing
   /// LLM pairs, 1 removed and 3 added steps.
   @Test func acrossSources() throws {
     let temporary = try TemporaryStore()
-    try temporary.store.ingest(contentsOf: Paths.samples.appendingPathComponent("sample_1_simple_success.json"))
-    let body = Array(try Data(contentsOf: OTLPCaptureTests.folder.appendingPathComponent("pydantic-ai/001.traces.pb")))
+    try temporary.store.ingest(
+      contentsOf: Paths.samples.appendingPathComponent("sample_1_simple_success.json"))
+    let body = Array(
+      try Data(contentsOf: OTLPCaptureTests.folder.appendingPathComponent("pydantic-ai/001.traces.pb")))
     _ = try temporary.store.ingestOTLP(body, signal: .traces, encoding: .protobuf, source: "pydantic")
-    let other = try #require(try temporary.store.traceIDs().first { $0 != "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8" })
+    let other = try #require(
+      try temporary.store.traceIDs().first { $0 != "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8" })
     let diff = try #require(try temporary.store.diff("a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8", other))
     let changes = diff.alignment.map(\.change)
     #expect(changes.filter { $0 == .changed }.count == 2)
@@ -187,6 +220,7 @@ import Testing
 
 extension TokenUsage {
   fileprivate func with(cached: Int, reasoning: Int) -> TokenUsage {
-    TokenUsage(inputTokens: inputTokens, outputTokens: outputTokens, cachedTokens: cached, reasoningTokens: reasoning)
+    TokenUsage(
+      inputTokens: inputTokens, outputTokens: outputTokens, cachedTokens: cached, reasoningTokens: reasoning)
   }
 }

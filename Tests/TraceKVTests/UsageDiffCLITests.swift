@@ -27,7 +27,9 @@ import Testing
     let json = try JSONParser.parse(try output(["--store", path, "usage", "--by", "model", "--json"]))
     let total = try #require(json.objectValue?["total"]?.objectValue)
     // The issue's keys, in total and in each group.
-    let issueKeys = ["llm_calls", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "cost"]
+    let issueKeys = [
+      "llm_calls", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "cost",
+    ]
     #expect(issueKeys.allSatisfy { total[$0] != nil })
     #expect(total["input_tokens"] == .int(3912) && total["output_tokens"] == .int(1510))
     #expect(total["cost"] == .null)
@@ -38,14 +40,20 @@ import Testing
     #expect(groups.map { $0["key"] } == [.string("gemini-2.5-flash"), .null])
     // The built-in table: gemini-2.5-flash at 0.30 / 2.50 per million.
     #expect(groups[0]["cost"] == .number("0.0045286"))
-    #expect(groups[0]["latency_ms"] == .object(JSONObject(["p50": .int(1200), "p95": .int(2000), "p99": .int(2000)])))
+    #expect(
+      groups[0]["latency_ms"]
+        == .object(JSONObject(["p50": .int(1200), "p95": .int(2000), "p99": .int(2000)])))
     #expect(groups[1]["cost"] == .null)
     #expect(json.objectValue?["prices"]?.objectValue?["origin"] == .string("built-in"))
 
     let table = try output(["--store", path, "usage", "--by", "model"])
     let lines = rows(table)
-    #expect(lines[0].prefix(7) == ["model", "LLM calls", "input", "output", "cached", "reasoning", "cost USD"])
-    #expect(lines[2].prefix(10) == ["gemini-2.5-flash", "34", "3512", "1390", "0", "0", "0.004529", "1200", "2000", "2000"])
+    #expect(
+      lines[0].prefix(7) == ["model", "LLM calls", "input", "output", "cached", "reasoning", "cost USD"])
+    #expect(
+      lines[2].prefix(10) == [
+        "gemini-2.5-flash", "34", "3512", "1390", "0", "0", "0.004529", "1200", "2000", "2000",
+      ])
     #expect(lines[3].prefix(7) == ["-", "6", "400", "120", "0", "0", "no price"])
     // The total, as a listing, from the same JSON.
     #expect(lines.contains(["input", "3912"]))
@@ -66,11 +74,13 @@ import Testing
     #expect(json.objectValue?["groups"]?.arrayValue?.first?.objectValue?["cost"] == .number("0.006292"))
     #expect(json.objectValue?["prices"]?.objectValue?["origin"] == .string(prices))
 
-    try Data(#"{"models": {"gemini-2.5-flash": {"input": -1, "output": 2}}}"#.utf8).write(to: URL(fileURLWithPath: prices))
+    try Data(#"{"models": {"gemini-2.5-flash": {"input": -1, "output": 2}}}"#.utf8).write(
+      to: URL(fileURLWithPath: prices))
     let refused = try run(tracekv, ["--store", temporary.path, "usage", "--prices", prices])
     #expect(refused.status == 1)
     #expect(refused.error.hasPrefix("tracekv: error: price table \(prices): model 'gemini-2.5-flash'"))
-    let missing = try run(tracekv, ["--store", temporary.path, "usage", "--prices", temporary.directory.path("none.json")])
+    let missing = try run(
+      tracekv, ["--store", temporary.path, "usage", "--prices", temporary.directory.path("none.json")])
     #expect(missing.status == 1 && missing.error.contains("cannot read the price table"))
     let badGrouping = try run(tracekv, ["--store", temporary.path, "usage", "--by", "colour"])
     #expect(badGrouping.status == 2)
@@ -87,7 +97,9 @@ import Testing
     #expect(result.error.contains("the built-in price table is not installed"))
     let json = try JSONParser.parse(result.output)
     #expect(json.objectValue?["prices"]?.objectValue?["origin"] == .string("none"))
-    #expect(json.objectValue?["groups"]?.arrayValue?.allSatisfy { $0.objectValue?["cost"] == JSONValue.null } == true)
+    #expect(
+      json.objectValue?["groups"]?.arrayValue?.allSatisfy { $0.objectValue?["cost"] == JSONValue.null }
+        == true)
     #expect(json.objectValue?["total"]?.objectValue?["input_tokens"] == .int(3912))
   }
 
@@ -97,17 +109,24 @@ import Testing
       try temporary.store.ingest(contentsOf: Paths.samples.appendingPathComponent(name))
     }
     let (a, b) = ("11112222333344445555666677778888", "9999aaaabbbbccccddddeeeeffff0000")
-    let json = try #require(try JSONParser.parse(try output(["--store", temporary.path, "diff", a, b, "--json"])).objectValue)
+    let json = try #require(
+      try JSONParser.parse(try output(["--store", temporary.path, "diff", a, b, "--json"])).objectValue)
     #expect(
       Set(json.keys) == [
         "a", "b", "delta", "outcome", "first_divergence", "alignment", "tool_changes", "errors",
       ])
     #expect(json["a"]?.objectValue?["trace_id"] == .string(a))
-    #expect(json["alignment"]?.arrayValue?.compactMap { $0.objectValue?["change"]?.stringValue } == ["same", "changed", "same"])
+    #expect(
+      json["alignment"]?.arrayValue?.compactMap { $0.objectValue?["change"]?.stringValue } == [
+        "same", "changed", "same",
+      ])
     #expect(json["outcome"]?.objectValue?["same_final_answer"] == .bool(false))
 
     let lines = rows(try output(["--store", temporary.path, "diff", a, b]))
-    #expect(lines[0].prefix(8) == ["run", "trace", "status", "rating", "LLM calls", "tool calls", "errors", "input"])
+    #expect(
+      lines[0].prefix(8) == [
+        "run", "trace", "status", "rating", "LLM calls", "tool calls", "errors", "input",
+      ])
     #expect(lines[2].prefix(8) == ["A", a, "needs_review", "3", "2", "1", "1", "178"])
     #expect(lines[3].prefix(8) == ["B", b, "needs_review", "3", "2", "1", "0", "198"])
     #expect(lines[4].prefix(8) == ["B-A", "-", "-", "-", "0", "0", "-1", "20"])

@@ -9,7 +9,9 @@ import Testing
 /// taking x[ceil(p·n/100)] of the sorted end − start times), not by TraceKV.
 @Suite struct UsageTests {
   /// gemini-2.5-flash at 0.30 / 2.50 per million (no cached price), as the built-in table says.
-  static let geminiOnly = PriceTable(models: ["gemini-2.5-flash": ModelPrice(input: 0.3, output: 2.5, cached: nil)])
+  static let geminiOnly = PriceTable(models: [
+    "gemini-2.5-flash": ModelPrice(input: 0.3, output: 2.5, cached: nil)
+  ])
 
   @Test func samplesInTotalAndByModel() throws {
     let temporary = try TemporaryStore.withSamples()
@@ -17,7 +19,8 @@ import Testing
 
     let total = try store.usage(prices: Self.geminiOnly).total
     #expect(total.llmCalls == 40)
-    #expect(total.tokens == TokenUsage(inputTokens: 3912, outputTokens: 1510, cachedTokens: 0, reasoningTokens: 0))
+    #expect(
+      total.tokens == TokenUsage(inputTokens: 3912, outputTokens: 1510, cachedTokens: 0, reasoningTokens: 0))
     #expect(total.toolCalls == 23)
     #expect(total.toolErrors == 4 && total.llmErrors == 0)
     #expect(total.traces == 20)
@@ -121,7 +124,9 @@ import Testing
     #expect(table.price(for: nil) == nil)
     let mini = try #require(table.price(for: "gpt-4o-mini"))
     // (532 − 256) × 0.15 + 256 × 0.075 + 85 × 0.60 = 41.4 + 19.2 + 51 = 111.6 per million.
-    #expect(mini.cost(TokenUsage(inputTokens: 532, outputTokens: 85, cachedTokens: 256, reasoningTokens: 12)) == Decimal(string: "0.0001116"))
+    #expect(
+      mini.cost(TokenUsage(inputTokens: 532, outputTokens: 85, cachedTokens: 256, reasoningTokens: 12))
+        == Decimal(string: "0.0001116"))
     let noCached = try #require(table.price(for: "m"))
     #expect(noCached.cost(TokenUsage(inputTokens: 10, outputTokens: 5)) == Decimal(string: "0.00002"))
     // Cached tokens at an unknown cached price: no price, not a guess.
@@ -130,8 +135,10 @@ import Testing
 
   @Test(arguments: [
     (#"[]"#, "top level"), (#"{"models": []}"#, "\"models\""), (#"{"currency": "EUR", "models": {}}"#, "USD"),
-    (#"{"models": {"m": {"output": 1}}}"#, "needs \"input\""), (#"{"models": {"m": {"input": -1, "output": 1}}}"#, "at least 0"),
-    (#"{"models": {"m": {"input": "1", "output": 1}}}"#, "must be a number"), (#"{"models": {"m": 3}}"#, "must be an object"),
+    (#"{"models": {"m": {"output": 1}}}"#, "needs \"input\""),
+    (#"{"models": {"m": {"input": -1, "output": 1}}}"#, "at least 0"),
+    (#"{"models": {"m": {"input": "1", "output": 1}}}"#, "must be a number"),
+    (#"{"models": {"m": 3}}"#, "must be an object"),
     (#"{"models": "#, "JSON"),
   ])
   func badPriceTablesAreRefused(_ text: String, _ says: String) {
@@ -180,7 +187,8 @@ import Testing
     #expect(total.tokens.reasoningTokens == (detailed ? 12 : 0))
     // gpt-4o-mini at 0.15 / 0.60 / 0.075: 111.6 per million with cached tokens; without,
     // 532 × 0.15 + 85 × 0.60 = 130.8 per million.
-    #expect(total.cost == Decimal(string: detailed ? "0.0001116" : "0.0001308"), "\(report.groups.map(\.key))")
+    #expect(
+      total.cost == Decimal(string: detailed ? "0.0001116" : "0.0001308"), "\(report.groups.map(\.key))")
     #expect(report.groups.count == 1)
     #expect(total.latency != nil)
   }

@@ -97,14 +97,18 @@ public struct PriceTable: Sendable, Hashable {
       }
       func rate(_ key: String, required: Bool) throws(TraceKVError) -> Decimal? {
         guard let value = fields[key], !value.isNull else {
-          if required { throw TraceKVError.invalid("price table \(origin): model '\(model)' needs \"\(key)\"") }
+          if required {
+            throw TraceKVError.invalid("price table \(origin): model '\(model)' needs \"\(key)\"")
+          }
           return nil
         }
-        guard case .number(let literal) = value, let number = Decimal(string: literal, locale: Locale(identifier: "en_US_POSIX")),
+        guard case .number(let literal) = value,
+          let number = Decimal(string: literal, locale: Locale(identifier: "en_US_POSIX")),
           number >= 0, (Double(literal) ?? .infinity).isFinite
         else {
           throw TraceKVError.invalid(
-            "price table \(origin): model '\(model)' \"\(key)\" must be a number of dollars per million tokens, at least 0")
+            "price table \(origin): model '\(model)' \"\(key)\" must be a number of dollars per million tokens, at least 0"
+          )
         }
         return number
       }
@@ -120,7 +124,8 @@ public struct PriceTable: Sendable, Hashable {
   public init(contentsOf path: String) throws(TraceKVError) {
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw TraceKVError(.invalidInput, "cannot read the price table \(path): \(error.localizedDescription)", path: path)
+      throw TraceKVError(
+        .invalidInput, "cannot read the price table \(path): \(error.localizedDescription)", path: path)
     }
     try self.init(json: data, origin: path)
   }
@@ -132,7 +137,8 @@ public struct PriceTable: Sendable, Hashable {
   public static func builtIn() throws(TraceKVError) -> PriceTable {
     let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? ".")
     let folder = executable.resolvingSymlinksInPath().deletingLastPathComponent()
-    let file = folder.appendingPathComponent("TraceKV_TraceKV.resources").appendingPathComponent(builtInFileName)
+    let file = folder.appendingPathComponent("TraceKV_TraceKV.resources").appendingPathComponent(
+      builtInFileName)
     guard FileManager.default.fileExists(atPath: file.path) else {
       throw TraceKVError(
         .invalidInput,

@@ -18,7 +18,8 @@ extension RunStep {
 extension TokenUsage {
   var jsonMembers: JSONObject {
     JSONObject([
-      "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens), "cached_tokens": .int(cachedTokens),
+      "input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens),
+      "cached_tokens": .int(cachedTokens),
       "reasoning_tokens": .int(reasoningTokens),
     ])
   }
@@ -27,7 +28,9 @@ extension TokenUsage {
 extension RunDiff.Run {
   /// The totals both runs and their delta share.
   fileprivate var totals: JSONObject {
-    var object = JSONObject(["llm_calls": .int(llmCalls), "tool_calls": .int(toolCalls), "errors": .int(errors)])
+    var object = JSONObject([
+      "llm_calls": .int(llmCalls), "tool_calls": .int(toolCalls), "errors": .int(errors),
+    ])
     for (key, value) in tokens.jsonMembers { object[key] = value }
     object["duration_ms"] = durationMilliseconds.map(JSONValue.double) ?? .null
     object["llm_ms"] = .double(llmMilliseconds)
@@ -39,7 +42,8 @@ extension RunDiff.Run {
   /// cached_tokens, reasoning_tokens, duration_ms, llm_ms, tool_ms, steps: [...]}`.
   var json: JSONValue {
     var object = JSONObject([
-      "trace_id": .string(traceID), "status": .string(status.rawValue), "rating": rating.map(JSONValue.int) ?? .null,
+      "trace_id": .string(traceID), "status": .string(status.rawValue),
+      "rating": rating.map(JSONValue.int) ?? .null,
       "final_answer": finalAnswer.map(JSONValue.string) ?? .null,
     ])
     for (key, value) in totals { object[key] = value }
@@ -106,7 +110,8 @@ extension RunDiff {
         "a": a.json, "b": b.json, "delta": deltaJSON,
         "outcome": .object(
           JSONObject([
-            "same_status": .bool(a.status == b.status), "same_final_answer": .bool(a.finalAnswer == b.finalAnswer),
+            "same_status": .bool(a.status == b.status),
+            "same_final_answer": .bool(a.finalAnswer == b.finalAnswer),
             "rating_delta": ratingDelta,
           ])),
         "first_divergence": firstDivergence.map { json(alignment[$0], position: $0) } ?? .null,

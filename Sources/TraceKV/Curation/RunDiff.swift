@@ -103,7 +103,8 @@ extension RunDiff {
         if left.kind == .llm, left.name != right.name { differences.append(.model) }
         if left.kind == .tool, left.arguments != right.arguments { differences.append(.arguments) }
         if left.isError != right.isError { differences.append(.error) }
-        return AlignedStep(change: differences.isEmpty ? .same : .changed, a: i, b: j, differences: differences)
+        return AlignedStep(
+          change: differences.isEmpty ? .same : .changed, a: i, b: j, differences: differences)
       }
     }
   }
@@ -120,12 +121,15 @@ extension RunDiff {
     }
     func sum(_ kind: RunStep.Kind) -> Double {
       // To the microsecond the spans hold, so float noise never shows.
-      (steps.filter { $0.kind == kind }.compactMap(\.latencyMilliseconds).reduce(0, +) * 1000).rounded() / 1000
+      (steps.filter { $0.kind == kind }.compactMap(\.latencyMilliseconds).reduce(0, +) * 1000).rounded()
+        / 1000
     }
     return Run(
       traceID: trace.traceID, status: trace.status, rating: trace.rating,
-      finalAnswer: trace.spansInTimeOrder.last { $0.isLLM && $0.finalAnswer != nil }?.finalAnswer, steps: steps,
-      tokens: tokens, llmCalls: steps.count(where: { $0.kind == .llm }), toolCalls: steps.count(where: { $0.kind == .tool }),
+      finalAnswer: trace.spansInTimeOrder.last { $0.isLLM && $0.finalAnswer != nil }?.finalAnswer,
+      steps: steps,
+      tokens: tokens, llmCalls: steps.count(where: { $0.kind == .llm }),
+      toolCalls: steps.count(where: { $0.kind == .tool }),
       errors: steps.count(where: \.isError), durationMilliseconds: duration, llmMilliseconds: sum(.llm),
       toolMilliseconds: sum(.tool))
   }
@@ -139,7 +143,9 @@ extension TraceStore {
   public func diff(_ first: String, _ second: String) throws(TraceKVError) -> RunDiff? {
     let traces = try read { transaction -> (Trace, Trace)? in
       func load(_ traceID: String) throws -> Trace? {
-        guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
+        guard let doc = try document(of: traceID, in: transaction),
+          let record = try record(doc, in: transaction)
+        else {
           return nil
         }
         var trace = record.trace

@@ -108,7 +108,8 @@ enum RunSteps {
     let steps = executed(trace)
     guard !steps.contains(where: { $0.kind == .tool }) else { return steps }
     let replies = Dictionary(
-      trace.spans.filter(\.isLLM).map { ($0.spanID, $0.replyMessages) }, uniquingKeysWith: { first, _ in first })
+      trace.spans.filter(\.isLLM).map { ($0.spanID, $0.replyMessages) },
+      uniquingKeysWith: { first, _ in first })
     return steps.flatMap { step -> [RunStep] in
       let calls = (step.spanID.flatMap { replies[$0] } ?? []).flatMap { $0.toolCalls ?? [] }
       return [step]
@@ -124,7 +125,9 @@ enum RunSteps {
   /// Arguments compared by meaning: JSON re-written compact with sorted
   /// keys, so `{"b":1, "a":2}` equals `{"a":2,"b":1}`; other text trimmed.
   static func canonicalArguments(_ text: String) -> String {
-    guard let value = try? JSONParser.parse(text) else { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+    guard let value = try? JSONParser.parse(text) else {
+      return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     return JSONWriter.compact(sortedKeys(value))
   }
 

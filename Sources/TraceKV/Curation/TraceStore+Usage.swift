@@ -9,7 +9,8 @@ extension TraceStore {
   /// - Complexity: O(spans of the selected traces); keeps one latency per step
   ///   for the percentiles.
   public func usage(
-    _ filter: TraceFilter = TraceFilter(), by grouping: UsageGrouping? = nil, prices: PriceTable = PriceTable()
+    _ filter: TraceFilter = TraceFilter(), by grouping: UsageGrouping? = nil,
+    prices: PriceTable = PriceTable()
   ) throws(TraceKVError) -> UsageReport {
     try read { transaction in
       var total = UsageAccumulator()
@@ -41,7 +42,9 @@ extension TraceStore {
       }
       return UsageReport(
         total: total.finish(prices),
-        groups: groups.map { UsageGroup(key: $0.key, figures: $0.value.finish(prices)) }.sorted { nilLast($0.key, $1.key) },
+        groups: groups.map { UsageGroup(key: $0.key, figures: $0.value.finish(prices)) }.sorted {
+          nilLast($0.key, $1.key)
+        },
         grouping: grouping, pricesOrigin: prices.origin, pricesAsOf: prices.asOf)
     }
   }

@@ -13,13 +13,15 @@ extension UsageFigures {
   /// traces}`; `cost` is null where a price is missing, a latency null without timed steps.
   public var jsonMembers: JSONObject {
     JSONObject([
-      "llm_calls": .int(llmCalls), "input_tokens": .int(tokens.inputTokens), "output_tokens": .int(tokens.outputTokens),
+      "llm_calls": .int(llmCalls), "input_tokens": .int(tokens.inputTokens),
+      "output_tokens": .int(tokens.outputTokens),
       "cached_tokens": .int(tokens.cachedTokens), "reasoning_tokens": .int(tokens.reasoningTokens),
       "cost": cost.map(JSONValue.decimal) ?? .null, "unpriced_llm_calls": .int(unpricedCalls),
       "unpriced_models": .array(unpricedModels.map { $0.map(JSONValue.string) ?? .null }),
       "tool_calls": .int(toolCalls), "errors": .int(errors), "llm_errors": .int(llmErrors),
       "tool_errors": .int(toolErrors), "error_rate": errorRate.map(JSONValue.double) ?? .null,
-      "latency_ms": latency?.json ?? .null, "tool_latency_ms": toolLatency?.json ?? .null, "traces": .int(traces),
+      "latency_ms": latency?.json ?? .null, "tool_latency_ms": toolLatency?.json ?? .null,
+      "traces": .int(traces),
     ])
   }
 }

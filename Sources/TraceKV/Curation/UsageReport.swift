@@ -39,7 +39,8 @@ public struct LatencyPercentiles: Sendable, Hashable {
   /// rank ⌈p·n/100⌉ (1-based), i.e. the smallest sample that at least p% of
   /// the samples do not exceed. Always a measured value, never interpolated.
   public static func nearestRank(_ percent: Int, ofSorted sorted: [Double]) -> Double {
-    precondition(!sorted.isEmpty && (1...100).contains(percent), "nearestRank needs samples and 1 <= p <= 100")
+    precondition(
+      !sorted.isEmpty && (1...100).contains(percent), "nearestRank needs samples and 1 <= p <= 100")
     let rank = (percent * sorted.count + 99) / 100
     return sorted[rank - 1]
   }
