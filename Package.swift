@@ -47,6 +47,8 @@ let package = Package(
     .target(
       name: "TraceKV",
       dependencies: ["LMDBKit", "ByteCodecs", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
+      // The dated price table `usage` prices calls with (PriceTable.builtIn).
+      resources: [.copy("Curation/model-prices.json")],
       swiftSettings: swiftSettings),
 
     // `tracekv serve` and `tracekv mcp`: HTTP (OTLP, TraceBrain's REST API, MCP) over the store.

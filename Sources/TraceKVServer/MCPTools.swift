@@ -65,7 +65,7 @@ struct MCPTools: Sendable {
           "trace_id": ["type": "string"], "rating": ["type": "integer", "minimum": 1, "maximum": 5],
           "comment": ["type": "string"],
         ], required: ["trace_id", "rating"])),
-  ]
+  ] + usageDefinitions
 
   private static func schema(_ properties: [String: Value], required: [String]) -> Value {
     .object(["type": "object", "properties": .object(properties), "required": .array(required.map(Value.string))])
@@ -85,6 +85,7 @@ struct MCPTools: Sendable {
   }
 
   private func run(_ name: String, _ arguments: Arguments) async throws -> (String, JSONValue) {
+    if let answer = try await runUsageTool(name, arguments) { return answer }
     switch name {
     case "search_past_experiences":
       let task = try arguments.requiredString("task_description")

@@ -39,6 +39,8 @@ enum OpenAPIDocument {
       ("/api/v1/episodes/{episode_id}", #"{"get":\#(operation("An episode's trace summaries.", episodeID))}"#),
       ("/api/v1/episodes/{episode_id}/traces", #"{"get":\#(operation("An episode's traces.", episodeID))}"#),
       ("/api/v1/ops/traces/cleanup", #"{"delete":\#(operation("Deletes traces older than N hours and/or of a status (one of them is required).", [parameter("older_than_hours", "integer", "At least 1."), parameter("status", "string", "running, completed, needs_review or failed")].joined(separator: ",")))}"#),
+      ("/api/v1/usage", #"{"get":\#(operation("LLM calls, tokens, cost (null without a price; built-in price table), latency p50/p95/p99 and errors, in total and grouped: {grouped_by, prices, total, groups: [{key, ...}]}.", [parameter("by", "string", "model, tool, agent, episode or day."), parameter("episode_id", "string", "Only this episode."), filters].joined(separator: ",")))}"#),
+      ("/api/v1/diff", #"{"get":\#(operation("Two runs side by side: aligned steps, first divergence, tool changes, errors, outcome, deltas.", [parameter("a", "string", "Trace id of run A.", required: true), parameter("b", "string", "Trace id of run B.", required: true)].joined(separator: ",")))}"#),
       ("/v1/traces", #"{"post":\#(operation("OTLP/HTTP trace export (application/json or application/x-protobuf, gzip or not); 200 once committed.", body: true))}"#),
       ("/v1/logs", #"{"post":\#(operation("OTLP/HTTP log export.", body: true))}"#),
     ]

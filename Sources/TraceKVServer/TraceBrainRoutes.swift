@@ -33,6 +33,8 @@ struct TraceBrainRoutes: Sendable {
     api.get("episodes/:episode_id") { _, context in await answer { try await episode(context, full: false) } }
     api.get("episodes/:episode_id/traces") { _, context in await answer { try await episode(context, full: true) } }
     api.delete("ops/traces/cleanup") { request, _ in await answer { try await cleanup(request) } }
+    api.get("usage") { request, _ in await answer { try await usage(request) } }
+    api.get("diff") { request, _ in await answer { try await diff(request) } }
   }
 
   /// Runs a handler, answering a refusal with its response and a store error with its status.

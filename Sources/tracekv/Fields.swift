@@ -12,12 +12,24 @@ struct Field {
   let value: JSONValue
   /// Decimal places of a number in the table (JSON keeps the full value).
   var decimals = 2
+  /// What the table shows for null.
+  var nullCell = "-"
 
-  init(_ key: String, _ header: String, _ value: JSONValue, decimals: Int = 2) {
+  init(_ key: String, _ header: String, _ value: JSONValue, decimals: Int = 2, nullCell: String = "-") {
     self.key = key
     self.header = header
     self.value = value
     self.decimals = decimals
+    self.nullCell = nullCell
+  }
+
+  /// The member at `path` of a JSON object a library type wrote (its `json`),
+  /// so the table shows exactly what `--json` prints; the key is the path
+  /// joined by dots.
+  init(_ path: [String], _ header: String, in object: JSONValue, decimals: Int = 2, nullCell: String = "-") {
+    var value: JSONValue? = object
+    for key in path { value = value?.objectValue?[key] }
+    self.init(path.joined(separator: "."), header, value ?? .null, decimals: decimals, nullCell: nullCell)
   }
 
   init(_ key: String, _ header: String, _ text: String?) { self.init(key, header, text.map(JSONValue.string) ?? .null) }
@@ -29,7 +41,7 @@ struct Field {
   /// The value as a table cell: "-" for null.
   var cell: String {
     switch value {
-    case .null: "-"
+    case .null: nullCell
     case .string(let text): text
     case .bool(let flag): flag ? "yes" : "no"
     case .number(let literal):

@@ -18,6 +18,7 @@ struct TraceKVCommand: ParsableCommand {
       FeedbackCommand.self, SignalCommand.self, EvaluateCommand.self, ExportCommand.self, StatsCommand.self,
       ToolsCommand.self, DeleteCommand.self, VerifyCommand.self, BackupCommand.self, RepairCommand.self,
       EmbedCommand.self, ModelCommand.self, ServeCommand.self, MCPCommand.self,
+      UsageCommand.self, DiffCommand.self,
     ])
 
   /// Runs the command line with TraceKV's exit codes: 1 for a failure, 2 for

@@ -9,7 +9,7 @@ from conftest import EXAMPLES, TRACEKV, cli, cli_json
 
 TOOLS = {
     "search_past_experiences", "search_similar_traces", "get_trace", "list_traces",
-    "request_human_intervention", "add_feedback",
+    "request_human_intervention", "add_feedback", "usage_summary", "diff_runs",
 }
 FAILED_SAMPLE = json.loads((EXAMPLES / "sample_10_partial_failure.json").read_text())["trace_id"]
 

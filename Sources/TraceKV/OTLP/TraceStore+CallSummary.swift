@@ -42,12 +42,11 @@ extension TraceStore {
       guard span.isLLM else { continue }
       summary.llmCalls += 1
       summary.toolCallsRequested += span.replyMessages.flatMap { $0.toolCalls ?? [] }.map(\.name)
-      let usage = span.attributes[SpanKey.usage]?.objectValue
-      func tokens(_ key: String) -> Int { usage?[key]?.intValue ?? 0 }
-      summary.inputTokens += tokens("prompt_tokens")
-      summary.outputTokens += tokens("completion_tokens")
-      summary.cachedTokens += tokens("cached_tokens")
-      summary.reasoningTokens += tokens("reasoning_tokens")
+      let tokens = TokenUsage(span)
+      summary.inputTokens += tokens.inputTokens
+      summary.outputTokens += tokens.outputTokens
+      summary.cachedTokens += tokens.cachedTokens
+      summary.reasoningTokens += tokens.reasoningTokens
     }
     return summary
   }

@@ -22,6 +22,9 @@ public enum Limits {
   /// side gathers that many candidates before paging. As Elasticsearch's
   /// `index.max_result_window`; page deeper with a narrower filter.
   public static let maximumSearchWindow = 10_000
+  /// Most step pairs (steps of one run × steps of the other) a run diff
+  /// aligns: the alignment keeps one byte per pair (16 MiB here).
+  public static let maximumDiffAlignmentCells = 4_096 * 4_096
 }
 
 extension JSONValue {
