@@ -74,8 +74,9 @@ extension HNSWIndex {
 
     /// `addNode(slot:bytes:)` for lent bytes (an LMDB value), without copying
     /// them: the non-generic entry point, so a caller in another module does
-    /// not run an unspecialized generic per record.
-    public mutating func addNode(slot: UInt32, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
+    /// not run an unspecialized generic per record. Package access: the
+    /// public API lends no pointers.
+    package mutating func addNode(slot: UInt32, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
       let dimension = graph.dimension
       guard raw.count == 5 + 4 * dimension else {
         throw .corruptRecord("node \(slot): \(raw.count) bytes, expected \(5 + 4 * dimension)")
@@ -132,7 +133,7 @@ extension HNSWIndex {
     }
 
     /// `addLinkList(slot:level:bytes:)` for lent bytes, non-generic (see `addNode`).
-    public mutating func addLinkList(slot: UInt32, level: Int, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
+    package mutating func addLinkList(slot: UInt32, level: Int, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
       let count = raw.count / 4
       guard raw.count % 4 == 0, graph.isLive(slot), level >= 0, level <= graph.level(slot),
         count <= graph.linkCapacity(level)
