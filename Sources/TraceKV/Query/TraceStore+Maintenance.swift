@@ -75,83 +75,104 @@ extension TraceStore {
     return try read { transaction in
       var problems: [IntegrityProblem] = []
       func problem(_ table: String, _ message: String) { problems.append(IntegrityProblem(table: table, message: message)) }
-      let nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
-        $0.count == 4 ? try Keys.document(in: $0) : nil
-      } ?? nil
-      if nextDocument == nil { problem(tables.meta.name, "next-document is missing or malformed") }
-
-      // traces → spans, by-time, by-episode, trace-ids
-      var records: [UInt32: (eventTime: Int64, episode: String?)] = [:]
-      try transaction.scan(tables.traces) { key, value in
-        guard key.count == 4 else { problem(tables.traces.name, "a key of \(key.count) bytes"); return true }
-        let doc = try Keys.document(in: key)
-        let record: TraceRecord
-        do { record = try TraceRecord.decode(value) } catch {
-          problem(tables.traces.name, "document \(doc): \(error)")
-          return true
-        }
-        let id = record.trace.traceID
-        records[doc] = (record.eventTime, record.trace.episodeID)
-        if let next = nextDocument, doc >= next { problem(tables.traces.name, "trace \(id): document \(doc) ≥ next-document") }
-        if try document(of: id, in: transaction) != doc { problem(tables.traceIDs.name, "trace \(id) does not map to document \(doc)") }
-        if try !transaction.contains(tables.byTime, key: Keys.byTime(record.eventTime, doc)) {
-          problem(tables.byTime.name, "trace \(id) is missing from the time index")
-        }
-        if let episode = record.trace.episodeID, try !transaction.contains(tables.byEpisode, key: Keys.byEpisode(episode, doc)) {
-          problem(tables.byEpisode.name, "trace \(id) is missing from the episode index")
-        }
-        var spanCount = 0
-        try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { spanKey, spanValue in
-          spanCount += 1
-          let sequence = try Keys.spanSequence(in: spanKey)
-          if sequence >= record.nextSpanSequence { problem(tables.spans.name, "trace \(id): span sequence \(sequence) past the end") }
-          do { _ = try SpanRecord.decode(spanValue) } catch { problem(tables.spans.name, "trace \(id), span \(sequence): \(error)") }
-          return true
-        }
-        if spanCount != record.spanCount {
-          problem(tables.spans.name, "trace \(id) records \(record.spanCount) spans but has \(spanCount)")
-        }
-        return true
-      }
-      // Reverse references: ids, spans and index entries without a trace.
-      try transaction.scan(tables.traceIDs) { key, value in
-        let doc = value.count == 4 ? try Keys.document(in: value) : nil
-        if doc.flatMap({ records[$0] }) == nil {
-          problem(tables.traceIDs.name, "'\(String(decoding: key, as: UTF8.self))' names no trace record")
-        }
-        return true
-      }
-      var lastOrphan: UInt32?
-      try transaction.scan(tables.spans) { key, _ in
-        guard key.count == 8 else { problem(tables.spans.name, "a key of \(key.count) bytes"); return true }
-        let doc = try Keys.document(in: key)
-        if records[doc] == nil, lastOrphan != doc {
-          lastOrphan = doc
-          problem(tables.spans.name, "spans of document \(doc), which has no trace record")
-        }
-        return true
-      }
-      try transaction.scan(tables.byTime) { key, _ in
-        guard key.count == 12 else { problem(tables.byTime.name, "a key of \(key.count) bytes"); return true }
-        let doc = try Keys.document(in: key, at: 8)
-        guard let entry = records[doc], Keys.byTime(entry.eventTime, doc).elementsEqual(key) else {
-          problem(tables.byTime.name, "an entry for document \(doc) that does not match its trace")
-          return true
-        }
-        return true
-      }
-      try transaction.scan(tables.byEpisode) { key, _ in
-        guard key.count > 5 else { problem(tables.byEpisode.name, "a key of \(key.count) bytes"); return true }
-        let doc = try Keys.document(in: key, at: key.count - 4)
-        let episode = String(decoding: key.prefix(key.count - 5), as: UTF8.self)
-        if records[doc]?.episode != episode {
-          problem(tables.byEpisode.name, "an entry for document \(doc) in episode '\(episode)' that does not match its trace")
-        }
-        return true
-      }
+      let records = try verifyTraceRecords(in: transaction, problem: problem)
+      try verifyReverseReferences(in: transaction, records: records, problem: problem)
       verifyLexicalIndex(in: transaction, traces: Set(records.keys), problem: problem)
       verifyVectorIndex(in: transaction, traces: Set(records.keys), problem: problem)
       return problems
+    }
+  }
+
+  /// What `verify` keeps of each sound trace record, to check the entries pointing back at it.
+  private typealias VerifiedRecord = (eventTime: Int64, episode: String?)
+
+  /// Every trace record against next-document, trace-ids, by-time,
+  /// by-episode and its spans; returns the records that decode.
+  private func verifyTraceRecords(
+    in transaction: LMDBTransaction, problem: (String, String) -> Void
+  ) throws -> [UInt32: VerifiedRecord] {
+    let nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
+      $0.count == 4 ? try Keys.document(in: $0) : nil
+    } ?? nil
+    if nextDocument == nil { problem(tables.meta.name, "next-document is missing or malformed") }
+
+    // traces → spans, by-time, by-episode, trace-ids
+    var records: [UInt32: VerifiedRecord] = [:]
+    try transaction.scan(tables.traces) { key, value in
+      guard key.count == 4 else { problem(tables.traces.name, "a key of \(key.count) bytes"); return true }
+      let doc = try Keys.document(in: key)
+      let record: TraceRecord
+      do { record = try TraceRecord.decode(value) } catch {
+        problem(tables.traces.name, "document \(doc): \(error)")
+        return true
+      }
+      let id = record.trace.traceID
+      records[doc] = (record.eventTime, record.trace.episodeID)
+      if let next = nextDocument, doc >= next { problem(tables.traces.name, "trace \(id): document \(doc) ≥ next-document") }
+      if try document(of: id, in: transaction) != doc { problem(tables.traceIDs.name, "trace \(id) does not map to document \(doc)") }
+      if try !transaction.contains(tables.byTime, key: Keys.byTime(record.eventTime, doc)) {
+        problem(tables.byTime.name, "trace \(id) is missing from the time index")
+      }
+      if let episode = record.trace.episodeID, try !transaction.contains(tables.byEpisode, key: Keys.byEpisode(episode, doc)) {
+        problem(tables.byEpisode.name, "trace \(id) is missing from the episode index")
+      }
+      var spanCount = 0
+      try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { spanKey, spanValue in
+        spanCount += 1
+        guard let sequence = try? Keys.spanSequence(in: spanKey) else {
+          problem(tables.spans.name, "trace \(id): a span key of \(spanKey.count) bytes")
+          return true
+        }
+        if sequence >= record.nextSpanSequence { problem(tables.spans.name, "trace \(id): span sequence \(sequence) past the end") }
+        do { _ = try SpanRecord.decode(spanValue) } catch { problem(tables.spans.name, "trace \(id), span \(sequence): \(error)") }
+        return true
+      }
+      if spanCount != record.spanCount {
+        problem(tables.spans.name, "trace \(id) records \(record.spanCount) spans but has \(spanCount)")
+      }
+      return true
+    }
+    return records
+  }
+
+  /// Ids, spans and index entries that name no trace, or the wrong place.
+  private func verifyReverseReferences(
+    in transaction: LMDBTransaction, records: [UInt32: VerifiedRecord], problem: (String, String) -> Void
+  ) throws {
+    try transaction.scan(tables.traceIDs) { key, value in
+      let doc = value.count == 4 ? try Keys.document(in: value) : nil
+      if doc.flatMap({ records[$0] }) == nil {
+        problem(tables.traceIDs.name, "'\(String(decoding: key, as: UTF8.self))' names no trace record")
+      }
+      return true
+    }
+    var lastOrphan: UInt32?
+    try transaction.scan(tables.spans) { key, _ in
+      guard key.count == 8 else { problem(tables.spans.name, "a key of \(key.count) bytes"); return true }
+      let doc = try Keys.document(in: key)
+      if records[doc] == nil, lastOrphan != doc {
+        lastOrphan = doc
+        problem(tables.spans.name, "spans of document \(doc), which has no trace record")
+      }
+      return true
+    }
+    try transaction.scan(tables.byTime) { key, _ in
+      guard key.count == 12 else { problem(tables.byTime.name, "a key of \(key.count) bytes"); return true }
+      let doc = try Keys.document(in: key, at: 8)
+      guard let entry = records[doc], Keys.byTime(entry.eventTime, doc).elementsEqual(key) else {
+        problem(tables.byTime.name, "an entry for document \(doc) that does not match its trace")
+        return true
+      }
+      return true
+    }
+    try transaction.scan(tables.byEpisode) { key, _ in
+      guard key.count > 5 else { problem(tables.byEpisode.name, "a key of \(key.count) bytes"); return true }
+      let doc = try Keys.document(in: key, at: key.count - 4)
+      let episode = String(decoding: key.prefix(key.count - 5), as: UTF8.self)
+      if records[doc]?.episode != episode {
+        problem(tables.byEpisode.name, "an entry for document \(doc) in episode '\(episode)' that does not match its trace")
+      }
+      return true
     }
   }
 
