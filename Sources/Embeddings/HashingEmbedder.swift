@@ -37,6 +37,8 @@ public struct HashingEmbedder: TextEmbedder {
     return String(SHA256.hex(Array(parameters.utf8)).prefix(16))
   }
 
+  /// One vector per text, in input order (see `TextEmbedder.embed(_:)`).
+  /// - Throws: never; the signature is `TextEmbedder`'s.
   public func embed(_ texts: [String]) throws(EmbeddingError) -> [[Float]] {
     texts.map(vector)
   }

@@ -28,7 +28,10 @@ public final class MiniLMEmbedder: TextEmbedder {
   let tokensPerPass = 4_096
 
   /// Loads the model from `files` (default: `$TRACEKV_MODEL_DIR` or the cache).
-  /// Throws `modelMissing` / `modelCorrupt` with the fetch instruction.
+  /// - Throws: ``EmbeddingError`` with the fetch instruction: `.modelMissing` naming the first absent file;
+  ///   `.modelCorrupt` for a file that is unreadable or malformed, differs from the install manifest, or a vocabulary
+  ///   larger than the model; `.unsupportedModel` for a config this encoder does not implement; `.fetchFailed` when a
+  ///   file whose time changed cannot be opened to check its SHA-256.
   public init(files: ModelFiles = ModelFiles()) throws(EmbeddingError) {
     try files.requirePresent()
     try files.checkManifest()
@@ -72,6 +75,9 @@ public final class MiniLMEmbedder: TextEmbedder {
   /// The token ids the encoder sees for `text` (`[CLS] … [SEP]`, at most 256).
   public func tokenIDs(_ text: String) -> [Int] { tokenizer.encode(text).map(Int.init) }
 
+  /// One vector per text, in input order (see `TextEmbedder.embed(_:)`).
+  /// - Throws: never: a loaded model embeds any text (longer ones are cut at `maxTokens`); the signature is
+  ///   `TextEmbedder`'s.
   public func embed(_ texts: [String]) throws(EmbeddingError) -> [[Float]] {
     let sequences = texts.map(tokenizer.encode)
     var vectors: [[Float]] = []

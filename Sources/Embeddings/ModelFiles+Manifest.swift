@@ -29,6 +29,8 @@ extension ModelFiles {
   }
 
   /// Records the required files as they are now (the fetch calls this once they are installed).
+  /// - Throws: ``EmbeddingError``: `.modelCorrupt` when a required file cannot be examined, `.fetchFailed` when one
+  ///   cannot be read to hash it or the manifest cannot be written.
   public func writeManifest() throws(EmbeddingError) {
     var lines = ""
     for name in Self.requiredFiles {
@@ -42,6 +44,9 @@ extension ModelFiles {
 
   /// Refuses files that differ from the manifest (`modelCorrupt`). A folder
   /// without one (installed by hand, or by an older fetch) is not checked.
+  /// - Throws: ``EmbeddingError``: `.modelCorrupt` for a manifest line that does not parse, a listed file that is
+  ///   missing or of another size, or whose SHA-256 differs when its time changed; `.fetchFailed` when such a file
+  ///   cannot be opened to hash it.
   public func checkManifest() throws(EmbeddingError) {
     guard let text = try? String(contentsOfFile: path(Self.manifestName), encoding: .utf8) else { return }
     for line in text.split(separator: "\n") {

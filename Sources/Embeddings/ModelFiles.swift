@@ -31,7 +31,8 @@ public struct ModelFiles: Sendable, Equatable {
   /// Whether every required file exists (not whether it is valid: loading checks that).
   public var isPresent: Bool { Self.requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: path($0)) } }
 
-  /// Throws `modelMissing` naming the first absent file.
+  /// Checks that every required file exists (not that it is valid: loading checks that).
+  /// - Throws: ``EmbeddingError`` `.modelMissing` naming the first absent file.
   public func requirePresent() throws(EmbeddingError) {
     for file in Self.requiredFiles where !FileManager.default.fileExists(atPath: path(file)) {
       throw .modelMissing(directory: directory, file: file)

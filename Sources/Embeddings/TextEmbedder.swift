@@ -16,6 +16,8 @@ public protocol TextEmbedder: Sendable {
   ///
   /// Batching is the caller's choice: larger batches amortize the matrix
   /// products, so pass many texts at once when you have them.
+  /// - Throws: ``EmbeddingError`` when the embedder cannot embed (a custom one's failure); MiniLM and hashing never
+  ///   throw.
   func embed(_ texts: [String]) throws(EmbeddingError) -> [[Float]]
 }
 
@@ -26,6 +28,7 @@ extension TextEmbedder {
   }
 
   /// The vector of a single text.
+  /// - Throws: what `embed(_:)` throws for the batch of one.
   public func embed(_ text: String) throws(EmbeddingError) -> [Float] {
     try embed([text])[0]
   }

@@ -9,6 +9,7 @@ extension BM25Index {
   /// chunk, which the store does with `PostingChunkAudit`).
   ///
   /// - Returns: one line per violation; empty when consistent.
+  /// - Throws: only what `store` throws, unchanged; a record or chunk that does not decode is a violation, not a throw.
   /// - Complexity: O(Σ distinct terms · chunk size) over the documents.
   public func integrityViolations(
     documents: some Sequence<UInt32>, in store: some LexicalStorageReader

@@ -100,6 +100,8 @@ extension BM25Index {
   ///     hits when that many accepted documents match.
   ///   - explain: attach each hit's term-by-term explanation.
   ///   - strategy: how to walk the postings; every strategy returns the same hits.
+  /// - Throws: ``LexicalIndexError`` `.corruptPostingChunk` when a chunk of a query term does not decode; errors of
+  ///   `store` pass through unchanged.
   /// - Complexity: O(P log k) at worst for P postings of the query terms;
   ///   MaxScore (short queries, small k) skips most postings of common terms,
   ///   term-at-a-time costs O(P + D log k) for D matching documents.
@@ -112,6 +114,8 @@ extension BM25Index {
 
   /// The `limit` best documents for already tokenized terms (a repeated term
   /// counts as often as it is given).
+  /// - Throws: ``LexicalIndexError`` `.corruptPostingChunk` when a chunk of a query term does not decode; errors of
+  ///   `store` pass through unchanged.
   public func search(
     terms: [Term], limit: Int, in store: some LexicalStorageReader,
     filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .automatic
@@ -145,6 +149,8 @@ extension BM25Index {
   }
 
   /// Why `document` scores what it does for `query`: nil when it is not indexed.
+  /// - Throws: ``LexicalIndexError``: `.corruptDocumentRecord` when the record of `document` does not decode,
+  ///   `.corruptPostingChunk` when a chunk of a query term does not decode; errors of `store` pass through unchanged.
   /// - Complexity: O(query terms · (chunks skipped + one chunk decode)).
   public func explain(_ query: String, document: UInt32, in store: some LexicalStorageReader) throws
     -> BM25Explanation?

@@ -47,6 +47,9 @@ extension BM25Index {
   }
 
   /// Indexes one new document.
+  /// - Throws: ``LexicalIndexError``: `.documentExists` when `id` is already indexed (before anything is written),
+  ///   `.corruptPostingChunk` when a chunk to extend does not decode; errors of `store` pass through unchanged. See
+  ///   `add(_:to:)` on partial writes.
   /// - Complexity: O(its tokens + its distinct terms · `PostingChunk.capacity`).
   public func add(id: UInt32, text: String, to store: inout some LexicalStorage) throws {
     try add([(id: id, text: text)], to: &store)
@@ -54,6 +57,10 @@ extension BM25Index {
 
   /// Removes a document: its postings, its record and its share of the statistics.
   /// - Returns: false when the document was not indexed (nothing changes).
+  /// - Throws: ``LexicalIndexError``: `.corruptDocumentRecord` when the record does not decode or a term it lists holds
+  ///   no posting of the document, `.corruptPostingChunk` when a chunk does not decode, `.corruptStatistics` when the
+  ///   statistics hold fewer documents or tokens than the record; errors of `store` pass through unchanged. A throw may
+  ///   leave part of the changes written: run it inside a transaction.
   /// - Complexity: O(its distinct terms · `PostingChunk.capacity`).
   @discardableResult
   public func delete(_ document: UInt32, from store: inout some LexicalStorage) throws -> Bool {
@@ -82,6 +89,8 @@ extension BM25Index {
   }
 
   /// Replaces the text of a document (indexing it when it was not indexed).
+  /// - Throws: what `delete(_:from:)` and `add(id:text:to:)` throw (never `.documentExists`); errors of `store` pass
+  ///   through unchanged.
   /// - Complexity: a `delete` plus an `add`.
   public func update(id: UInt32, text: String, in store: inout some LexicalStorage) throws {
     try delete(id, from: &store)

@@ -31,6 +31,8 @@ public struct BM25Index: Sendable {
   }
 
   /// The length in tokens of an indexed document, or nil when it is not indexed.
+  /// - Throws: ``LexicalIndexError`` `.corruptDocumentRecord` when the record does not decode; errors of `store` pass
+  ///   through unchanged.
   /// - Complexity: one record read.
   public func documentLength(_ document: UInt32, in store: some LexicalStorageReader) throws -> UInt32? {
     guard let bytes = try store.documentRecord(document) else { return nil }
@@ -41,6 +43,8 @@ public struct BM25Index: Sendable {
   }
 
   /// The distinct terms of an indexed document, or nil when it is not indexed.
+  /// - Throws: ``LexicalIndexError`` `.corruptDocumentRecord` when the record does not decode; errors of `store` pass
+  ///   through unchanged.
   public func terms(of document: UInt32, in store: some LexicalStorageReader) throws -> [Term]? {
     guard let bytes = try store.documentRecord(document) else { return nil }
     guard let record = DocumentRecord(encoded: bytes) else {

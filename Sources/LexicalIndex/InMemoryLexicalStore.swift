@@ -108,6 +108,7 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
 
   public func collectionStatistics() -> CollectionStatistics { statistics }
 
+  /// - Throws: rethrows what `body` throws; the store itself never throws.
   public func withPostingChunks<Result>(
     of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result
   ) rethrows -> Result {
@@ -117,6 +118,7 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
     }
   }
 
+  /// - Throws: rethrows what `body` throws; the store itself never throws.
   public func withPostingChunks<Result>(
     of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
   ) rethrows -> Result {
@@ -134,6 +136,7 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
     }
   }
 
+  /// - Throws: rethrows what `body` throws; the store itself never throws.
   public func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
     _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result

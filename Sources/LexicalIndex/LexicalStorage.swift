@@ -9,6 +9,8 @@
 /// Errors thrown by an implementation pass through the index unchanged.
 public protocol LexicalStorageReader {
   /// The stored statistics, or `.empty` when none were ever stored.
+  /// - Throws: the implementation's storage errors, e.g. for statistics that do not decode (TraceKV's LMDB storage:
+  ///   `TraceKVError`); the index passes them through unchanged.
   func collectionStatistics() throws -> CollectionStatistics
 
   /// Calls `body` once with the bytes of every posting chunk of `term`, in
@@ -21,6 +23,7 @@ public protocol LexicalStorageReader {
   ///
   /// - Important: the buffers are lent: valid only until `body` returns. The
   ///   index never keeps them longer.
+  /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
   func withPostingChunks<Result>(
     of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result
   ) throws -> Result
@@ -35,12 +38,14 @@ public protocol LexicalStorageReader {
   /// copy. The default implementation copies the chunks.
   ///
   /// - Important: the buffers are lent: valid only until `body` returns.
+  /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
   func withPostingChunks<Result>(
     of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
   ) throws -> Result
 
   /// The stored record of `document` (opaque bytes written by
   /// `putDocumentRecord`), or nil when the document is not indexed.
+  /// - Throws: the implementation's storage errors; the index passes them through unchanged.
   func documentRecord(_ document: UInt32) throws -> [UInt8]?
 
   /// Calls `body` with the chunk of `term` that should hold `document`:
@@ -54,6 +59,7 @@ public protocol LexicalStorageReader {
   /// it still has the term's prefix, else the key found first if it has the prefix.
   ///
   /// - Important: the bytes are lent: valid only until `body` returns.
+  /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
   func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
     _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
@@ -63,6 +69,7 @@ public protocol LexicalStorageReader {
 extension LexicalStorageReader {
   /// Copies the chunks of each term (one lending call at a time, none
   /// nested) into one buffer and lends them from it.
+  /// - Throws: what `withPostingChunks(of:_:)` for one term or `body` throws, unchanged.
   public func withPostingChunks<Result>(
     of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
   ) throws -> Result {
@@ -91,18 +98,23 @@ extension LexicalStorageReader {
 /// trace they index) keeps index and traces consistent across crashes.
 public protocol LexicalStorage: LexicalStorageReader {
   /// Stores (inserts or replaces) the chunk of `term` whose first document is `firstDocument`.
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
   mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) throws
 
   /// Removes the chunk of `term` whose first document is `firstDocument`.
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
   mutating func deletePostingChunk(of term: Term, firstDocument: UInt32) throws
 
   /// Stores (inserts or replaces) the record of `document`.
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
   mutating func putDocumentRecord(_ document: UInt32, bytes: [UInt8]) throws
 
   /// Removes the record of `document`.
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
   mutating func deleteDocumentRecord(_ document: UInt32) throws
 
   /// Stores the collection statistics (one small value, rewritten by every
   /// `add`/`delete`/`update` call).
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
   mutating func putCollectionStatistics(_ statistics: CollectionStatistics) throws
 }

@@ -55,10 +55,12 @@ public final class TraceStore: Sendable {
   let search: SearchIndexes
 
   /// Opens the store at `path`, creating it if needed and allowed.
-  ///
-  /// Throws `notAStore` for a file that is not a TraceKV store and
-  /// `unsupportedVersion` for a store of another format version; in both
-  /// cases the file is not modified.
+  /// - Throws: ``TraceKVError``: `.notAStore` for a file that is not a TraceKV store and `.unsupportedVersion` for a
+  ///   store of another format version (in both cases the file is not modified); `.notFound` when there is no file and
+  ///   `options` is read-only or forbids `create`; `.readOnly` when the file may not be read; `.embedderMismatch` when
+  ///   `options.embedder` differs from the recorded one; `.embedderUnavailable` when the embedder chosen for a new
+  ///   store cannot be loaded; `.storeFull` when a new store cannot be laid out; `.corrupted` or `.storage` when LMDB
+  ///   refuses the file.
   public init(path: String, options: Options = Options()) throws(TraceKVError) {
     self.path = path
     let exists = FileManager.default.fileExists(atPath: path)

@@ -19,6 +19,8 @@ public struct FlatIndex: Sendable {
   /// Queries scored per `sgemm` in a batch.
   static let queryBlock = 64
 
+  /// An empty index of `dimension`-component vectors compared by `metric`.
+  /// - Throws: ``VectorIndexError`` `.invalidParameter` when `dimension` is not positive.
   public init(dimension: Int, metric: VectorMetric) throws(VectorIndexError) {
     guard dimension > 0 else { throw .invalidParameter("dimension must be positive") }
     self.dimension = dimension
@@ -41,6 +43,9 @@ public struct FlatIndex: Sendable {
 
   /// Adds `rows` (row-major, `labels.count` rows) under `labels`; all are
   /// validated before any is added.
+  /// - Throws: ``VectorIndexError``, before anything is added: `.dimensionMismatch` when `rows` is not `labels.count`
+  ///   rows of `dimension`, `.nonFiniteComponent` for a NaN or infinite component, `.zeroVector` for an all-zero row
+  ///   under cosine.
   /// - Complexity: O(rows · d).
   public mutating func add(contentsOf rows: [Float], labels newLabels: [UInt32]) throws(VectorIndexError) {
     guard rows.count == newLabels.count * dimension else {
@@ -60,6 +65,8 @@ public struct FlatIndex: Sendable {
 
   /// The exact `k` nearest labels to `query`, closest first; only labels in
   /// `allowed` when given.
+  /// - Throws: ``VectorIndexError``: `.dimensionMismatch` for a query of the wrong length, `.nonFiniteComponent` for a
+  ///   NaN or infinite component, `.zeroVector` for a zero query under cosine.
   /// - Complexity: O(n · d) (one `sgemv` per block of rows).
   public func search(_ query: [Float], k: Int, allowing allowed: LabelSet? = nil) throws(VectorIndexError) -> [SearchResult] {
     try search(batch: query, k: k, allowing: allowed)[0]
@@ -69,6 +76,9 @@ public struct FlatIndex: Sendable {
   /// a multiple of `dimension`), closest first. Queries are scored in blocks
   /// with `sgemm`, which is several times faster per query than one at a time.
   /// - Parameter progress: called with the number of queries done.
+  /// - Throws: ``VectorIndexError``, before any query is scored: `.dimensionMismatch` when `queries` is empty or not a
+  ///   multiple of `dimension` (`actual` is then the remainder), `.nonFiniteComponent` or `.zeroVector` (cosine) for
+  ///   any query.
   /// - Complexity: O(queries · n · d).
   public func search(
     batch queries: [Float], k: Int, allowing allowed: LabelSet? = nil, progress: ((Int) -> Void)? = nil

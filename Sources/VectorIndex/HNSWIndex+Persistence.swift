@@ -51,6 +51,8 @@ extension HNSWIndex {
     private let expected: HNSWHeader
 
     /// Starts a restore for `header`.
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when the header's dimension, m, efConstruction or maxLevel is
+    ///   out of range.
     public init(header: HNSWHeader) throws(VectorIndexError) {
       guard header.dimension > 0, header.m >= 2, header.m <= 255, header.efConstruction >= 1,
         header.maxLevel <= HNSWGraph.levelLimit
@@ -64,6 +66,8 @@ extension HNSWIndex {
     }
 
     /// Adds the node stored in `slot` from its encoded value.
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not 5 + 4·d long, or the slot is out of range or
+    ///   already filled, the level is above the header's, or the label is already placed.
     /// - Complexity: O(d).
     public mutating func addNode<Bytes: Collection<UInt8>>(slot: UInt32, bytes: Bytes) throws(VectorIndexError) {
       let contiguous: Result<Void, VectorIndexError>? = bytes.withContiguousStorageIfAvailable { buffer in
@@ -76,6 +80,8 @@ extension HNSWIndex {
     /// them: the non-generic entry point, so a caller in another module does
     /// not run an unspecialized generic per record. Package access: the
     /// public API lends no pointers.
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when `raw` is not 5 + 4·d long, or the slot is out of range or
+    ///   already filled, the level is above the header's, or the label is already placed.
     package mutating func addNode(slot: UInt32, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
       let dimension = graph.dimension
       guard raw.count == 5 + 4 * dimension else {
@@ -94,6 +100,9 @@ extension HNSWIndex {
     }
 
     /// Adds a decoded node record.
+    /// - Throws: ``VectorIndexError``: `.dimensionMismatch` when `record.vector` is not of the header's dimension (the
+    ///   byte overloads say `.corruptRecord`), `.corruptRecord` when the slot is out of range or already filled, the
+    ///   level is above the header's, or the label is already placed.
     public mutating func addNode(_ record: HNSWNodeRecord) throws(VectorIndexError) {
       guard record.vector.count == graph.dimension else {
         throw .dimensionMismatch(expected: graph.dimension, actual: record.vector.count)
@@ -116,6 +125,9 @@ extension HNSWIndex {
 
     /// Adds the link list of `slot` on `level` from its encoded value; the
     /// node must have been added.
+    /// - Throws: ``VectorIndexError``: `.corruptRecord` when the node of `slot` was not added, `level` is negative or
+    ///   above the node's, or the list holds more links than a node of that level keeps, or `bytes` is not a multiple
+    ///   of 4 long.
     /// - Complexity: O(M).
     public mutating func addLinkList<Bytes: Collection<UInt8>>(
       slot: UInt32, level: Int, bytes: Bytes
@@ -133,6 +145,9 @@ extension HNSWIndex {
     }
 
     /// `addLinkList(slot:level:bytes:)` for lent bytes, non-generic (see `addNode`).
+    /// - Throws: ``VectorIndexError``: `.corruptRecord` when the node of `slot` was not added, `level` is negative or
+    ///   above the node's, or the list holds more links than a node of that level keeps, or `raw` is not a multiple of
+    ///   4 long.
     package mutating func addLinkList(slot: UInt32, level: Int, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
       let count = raw.count / 4
       guard raw.count % 4 == 0, graph.isLive(slot), level >= 0, level <= graph.level(slot),
@@ -146,6 +161,8 @@ extension HNSWIndex {
     }
 
     /// Adds a decoded link list; the node must have been added.
+    /// - Throws: ``VectorIndexError``: `.corruptRecord` when the node of `slot` was not added, `level` is negative or
+    ///   above the node's, or the list holds more links than a node of that level keeps.
     public mutating func addLinkList(_ record: HNSWLinkListRecord) throws(VectorIndexError) {
       guard graph.isLive(record.slot), record.level >= 0, record.level <= graph.level(record.slot),
         record.neighbours.count <= graph.linkCapacity(record.level)

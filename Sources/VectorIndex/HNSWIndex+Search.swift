@@ -16,6 +16,8 @@ extension HNSWIndex {
   /// vectors are scored exactly; otherwise the graph search keeps expanding
   /// until it holds ef allowed results, and falls back to the exact scan when
   /// the graph yields fewer than k. Either way recall holds at any selectivity.
+  /// - Throws: ``VectorIndexError``: `.dimensionMismatch` for a query of the wrong length, `.nonFiniteComponent` for a
+  ///   NaN or infinite component, `.zeroVector` for a zero query under cosine.
   /// - Complexity: O(|allowed|) for the exact path; O(ef · M / selectivity)
   ///   distance computations for the graph path.
   public func search(
@@ -43,6 +45,8 @@ extension HNSWIndex {
   /// The predicate runs during the graph search, so it must be cheap; when
   /// the graph yields fewer than k allowed results every vector is scored
   /// exactly. Prefer `search(_:k:ef:allowing:)` when the allowed set is known.
+  /// - Throws: ``VectorIndexError``: `.dimensionMismatch` for a query of the wrong length, `.nonFiniteComponent` for a
+  ///   NaN or infinite component, `.zeroVector` for a zero query under cosine.
   /// - Complexity: O(ef · M / selectivity) distance computations, O(n) for the
   ///   exact fallback.
   public func search(

@@ -36,6 +36,8 @@ public struct HNSWIndex: Sendable {
   ///   - efConstruction: beam width while inserting; larger builds a better
   ///     graph, more slowly.
   ///   - seed: seeds the level generator, so a build is reproducible.
+  /// - Throws: ``VectorIndexError`` `.invalidParameter` when `dimension` is not in 1...65536, `m` not in 2...255, or
+  ///   `efConstruction` below 1.
   public init(
     dimension: Int, metric: VectorMetric, m: Int = 16, efConstruction: Int = 200, seed: UInt64 = 0x7EAC_E5B0
   ) throws(VectorIndexError) {

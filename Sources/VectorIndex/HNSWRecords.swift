@@ -48,6 +48,8 @@ public struct HNSWHeader: Sendable, Equatable {
   }
 
   /// Decodes `encoded()`'s bytes; refuses another format version.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` for bytes of the wrong length, a bad magic, another format version
+  ///   or an unknown metric.
   public init<Bytes: Collection<UInt8>>(decoding bytes: Bytes) throws(VectorIndexError) {
     let reader = try LittleEndianReader(bytes, exactly: HNSWHeader.encodedCount, what: "header")
     guard reader.bytes.prefix(4).elementsEqual("HNSW".utf8) else { throw .corruptRecord("header: bad magic") }
@@ -108,6 +110,7 @@ public struct HNSWNodeRecord: Sendable, Equatable {
   public static func key(slot: UInt32) -> [UInt8] { BigEndian.bytes(slot) }
 
   /// Decodes a node key.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 4 bytes long.
   public static func slot<Bytes: Collection<UInt8>>(fromKey key: Bytes) throws(VectorIndexError) -> UInt32 {
     guard key.count == 4, let slot = BigEndian.read(UInt32.self, from: key) else {
       throw .corruptRecord("node key of \(key.count) bytes")
@@ -126,6 +129,7 @@ public struct HNSWNodeRecord: Sendable, Equatable {
   }
 
   /// Decodes `encoded()`'s bytes for the node in `slot`.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not 5 + 4·`dimension` long.
   public init<Bytes: Collection<UInt8>>(slot: UInt32, decoding bytes: Bytes, dimension: Int) throws(VectorIndexError) {
     let reader = try LittleEndianReader(bytes, exactly: 5 + 4 * dimension, what: "node \(slot)")
     self.slot = slot
@@ -163,6 +167,7 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
   public static func key(slot: UInt32, level: Int) -> [UInt8] { BigEndian.bytes(slot) + [UInt8(level)] }
 
   /// Decodes a link-list key.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 5 bytes long.
   public static func slotAndLevel<Bytes: Collection<UInt8>>(
     fromKey key: Bytes
   ) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
@@ -182,6 +187,7 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
   }
 
   /// Decodes `encoded()`'s bytes.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when the length of `bytes` is not a multiple of 4.
   public init<Bytes: Collection<UInt8>>(slot: UInt32, level: Int, decoding bytes: Bytes) throws(VectorIndexError) {
     guard bytes.count % 4 == 0 else { throw .corruptRecord("link list \(slot)/\(level) of \(bytes.count) bytes") }
     let reader = try LittleEndianReader(bytes, exactly: bytes.count, what: "link list")

@@ -46,6 +46,7 @@ public struct LabelSet: Sendable, Equatable {
   }
 
   /// Calls `body` with every label in ascending order.
+  /// - Throws: rethrows what `body` throws, at the first label it throws for.
   public func forEach(_ body: (UInt32) throws -> Void) rethrows {
     for (index, word) in words.enumerated() where word != 0 {
       var bits = word

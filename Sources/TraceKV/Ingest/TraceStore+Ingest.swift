@@ -41,6 +41,10 @@ extension TraceStore {
   /// requests are read too, by their `resourceSpans`). Merges
   /// into traces the store holds (docs/trace-format.md §3). All or nothing: a bad
   /// trace throws `invalidInput` and nothing is written.
+  /// - Throws: ``TraceKVError``: `.invalidInput` for malformed JSON or any bad or unmergeable trace (nothing is
+  ///   written); `.embedderUnavailable` when embedding the new text fails; `.readOnly` for a store open read-only,
+  ///   `.storeFull` when the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB
+  ///   failure.
   @discardableResult
   public func ingest(json: String) throws(TraceKVError) -> IngestReport {
     try ingest(data: Data(json.utf8), source: "input", options: IngestOptions(strict: true, layout: .json))
@@ -57,6 +61,11 @@ extension TraceStore {
   /// writes it (a merge past `Limits.maximumSpansPerTrace`) is reported and
   /// skipped the same way, and the rest of its batch is kept. Writes one
   /// transaction per batch; `progress` hears of every commit.
+  /// - Throws: ``TraceKVError``: `.invalidInput` when the file cannot be read (a missing file too, not `.notFound`)
+  ///   and, with `options.strict`, for any bad document or refused trace (nothing is written); `.storeFull` also when
+  ///   the store runs out of document ids; `.embedderUnavailable` when embedding the new text fails; `.readOnly` for a
+  ///   store open read-only, `.storeFull` when the map cannot grow, `.corrupted` for a damaged record or index,
+  ///   `.storage` for any other LMDB failure. Batches committed before the throw stay committed.
   @discardableResult
   public func ingest(
     contentsOf url: URL, options: IngestOptions = IngestOptions(),
@@ -74,6 +83,7 @@ extension TraceStore {
   /// Ingests bytes holding JSON or JSONL traces (a file's contents, a request
   /// body); `source` names them in reports and errors. Same rules as
   /// `ingest(contentsOf:options:progress:)`.
+  /// - Throws: as `ingest(contentsOf:options:progress:)`, but there is no file to read.
   @discardableResult
   public func ingest(
     data: Data, source: String, options: IngestOptions = IngestOptions(),

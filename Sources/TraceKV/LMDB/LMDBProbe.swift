@@ -8,6 +8,8 @@ public enum LMDBProbe {
   /// Writes one value of each size in `valueSizes` under increasing 8-byte
   /// keys into a new environment at `path`, one write transaction (synced
   /// commit) per `batch` puts. Returns the seconds taken and the file size.
+  /// - Throws: ``TraceKVError`` from LMDB: `.notAStore` when `path` holds another file, `.readOnly` when it may not be
+  ///   written, `.storeFull` when the map or the disk fills up, `.storage` for any other failure.
   public static func timePuts(path: String, valueSizes: [Int], batch: Int) throws -> (seconds: Double, bytes: Int) {
     let environment = try LMDBEnvironment(path: path, readOnly: false)
     let table = try environment.openTables(["raw"], create: true)["raw"]!
@@ -39,6 +41,8 @@ extension TraceStore {
   public func pageSize() -> Int { environment.pageSize }
 
   /// The encoded size of every stored span record (what the raw probe writes).
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when LMDB reports a damaged page, `.storage` when it fails
+  ///   otherwise (the records are not decoded).
   @_spi(Benchmarks)
   public func spanRecordSizes() throws(TraceKVError) -> [Int] {
     try read { transaction in

@@ -34,6 +34,8 @@ public struct LLMCallSummary: Sendable, Equatable {
 extension TraceStore {
   /// Counts a trace's LLM calls, requested tool calls, tool executions and
   /// tokens; nil for a trace the store does not hold.
+  /// - Throws: ``TraceKVError`` as `trace(id:)`: `.corrupted` when a stored record or key does not decode, `.storage`
+  ///   when LMDB fails; never `.notFound` (a trace the store does not hold gives nil).
   public func callSummary(traceID: String) throws(TraceKVError) -> LLMCallSummary? {
     guard let trace = try trace(id: traceID) else { return nil }
     var summary = LLMCallSummary()

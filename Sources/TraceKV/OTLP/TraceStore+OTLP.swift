@@ -13,6 +13,10 @@ extension TraceStore {
   /// in the store and joins the span when it arrives. Returns what was
   /// committed and what was refused (a bad span or record refuses itself
   /// only); throws `invalidInput` for a body that is not such a request.
+  /// - Throws: ``TraceKVError``: `.invalidInput` when `body` is not an OTLP request of `signal` in `encoding` (nothing
+  ///   is written); `.embedderUnavailable` when embedding the new text fails; `.readOnly` for a store open read-only,
+  ///   `.storeFull` when the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB
+  ///   failure.
   @discardableResult
   public func ingestOTLP(_ body: [UInt8], signal: OTLPSignal, encoding: OTLPEncoding, source: String)
     throws(TraceKVError) -> IngestReport
@@ -61,6 +65,10 @@ extension TraceStore {
   /// server groups concurrent requests: spans and log records of one trace
   /// spread over them are assembled together. A body that is not an OTLP
   /// request is refused alone; a store failure throws and writes nothing.
+  /// - Throws: ``TraceKVError`` only when the write fails, and then nothing is written: `.embedderUnavailable` when
+  ///   embedding the new text fails; `.readOnly` for a store open read-only, `.storeFull` when the map cannot grow,
+  ///   `.corrupted` for a damaged record or index, `.storage` for any other LMDB failure. A body that is not an OTLP
+  ///   request is its own `.failure` in `bodies`, not thrown.
   public func ingestOTLP(_ bodies: [OTLPRequestBody], source: String) throws(TraceKVError) -> OTLPBatchReport {
     try translatingErrors("ingest OTLP") { try ingestRequests(bodies, source: source) }
   }

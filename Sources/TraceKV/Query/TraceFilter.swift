@@ -120,6 +120,8 @@ extension TraceStore {
   }
 
   /// The matching traces, newest first, one page of them.
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when a record or time-index entry does not decode or names a
+  ///   trace without a record, `.storage` when LMDB fails.
   public func list(_ filter: TraceFilter = TraceFilter(), limit: Int = 20, offset: Int = 0) throws(TraceKVError) -> TracePage {
     try read { transaction in
       var total = 0
@@ -134,6 +136,8 @@ extension TraceStore {
   }
 
   /// The ids of the matching traces, newest first.
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when a record or time-index entry does not decode or names a
+  ///   trace without a record, `.storage` when LMDB fails.
   public func traceIDs(matching filter: TraceFilter = TraceFilter(), limit: Int = .max) throws(TraceKVError) -> [String] {
     try read { transaction in
       var ids: [String] = []

@@ -15,6 +15,9 @@ extension TraceStore {
   /// chunks of text; nothing larger than one trace is held in memory. Runs
   /// in one read transaction, so the export is one consistent snapshot.
   /// Returns the number of traces written.
+  /// - Throws: ``TraceKVError`` only (though declared `throws`): `.corrupted` for a damaged record, span or index
+  ///   entry, `.storage` when LMDB fails. An error of `write` ends the export and comes back translated: a
+  ///   ``TraceKVError`` unchanged, an error of another type as kind `.storage` (its description in `cause`).
   @discardableResult
   public func export(
     _ filter: TraceFilter = TraceFilter(), format: ExportFormat, limit: Int = .max,

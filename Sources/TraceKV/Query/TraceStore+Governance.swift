@@ -1,6 +1,9 @@
 extension TraceStore {
   /// Records a person's feedback, replacing any earlier one, and marks the
   /// trace completed (docs/trace-format.md §3).
+  /// - Throws: ``TraceKVError``: `.invalidInput` for a rating outside 1...5, `.notFound` when the store does not hold
+  ///   `traceID`; `.readOnly` for a store open read-only, `.storeFull` when the map cannot grow, `.corrupted` for a
+  ///   damaged record or index, `.storage` for any other LMDB failure.
   public func addFeedback(
     traceID: String, rating: Int, comment: String? = nil, tags: [String] = [], metadata: JSONObject = JSONObject()
   ) throws(TraceKVError) {
@@ -13,6 +16,9 @@ extension TraceStore {
 
   /// Raises a governance signal: sets the status (default needs_review) and,
   /// when given, the priority (1–5), keeping the reason.
+  /// - Throws: ``TraceKVError``: `.invalidInput` for a priority outside 1...5, `.notFound` when the store does not hold
+  ///   `traceID`; `.readOnly` for a store open read-only, `.storeFull` when the map cannot grow, `.corrupted` for a
+  ///   damaged record or index, `.storage` for any other LMDB failure.
   public func signal(traceID: String, status: TraceStatus = .needsReview, priority: Int? = nil, reason: String? = nil)
     throws(TraceKVError)
   {
@@ -28,6 +34,10 @@ extension TraceStore {
 
   /// Attaches (or replaces) the AI evaluation, re-applying the needs_review
   /// rules: an evaluation that calls for review sends the trace to review.
+  /// - Throws: ``TraceKVError``: `.invalidInput` when the evaluation's `rating` is not in 1...5 or its `confidence` not
+  ///   in 0...1, `.notFound` when the store does not hold `traceID`, `.embedderUnavailable` when embedding the trace's
+  ///   text again fails; `.readOnly` for a store open read-only, `.storeFull` when the map cannot grow, `.corrupted`
+  ///   for a damaged record or index, `.storage` for any other LMDB failure.
   public func attachEvaluation(traceID: String, _ evaluation: JSONObject) throws(TraceKVError) {
     let evaluation = AIEvaluation(evaluation)
     if let rating = evaluation.object["rating"], !rating.isNull, !(rating.intValue.map { (1...5).contains($0) } ?? false) {

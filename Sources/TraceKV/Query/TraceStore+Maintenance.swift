@@ -13,6 +13,9 @@ public struct IntegrityProblem: Sendable, Equatable, CustomStringConvertible {
 extension TraceStore {
   /// Deletes traces by id, with their spans and index entries; returns the
   /// ids the store did not hold.
+  /// - Throws: ``TraceKVError``, and then nothing is deleted: `.readOnly` for a store open read-only, `.storeFull` when
+  ///   the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB failure. Never
+  ///   `.notFound`: unknown ids are returned.
   @discardableResult
   public func delete(traceIDs: [String]) throws(TraceKVError) -> (deleted: Int, unknown: [String]) {
     try indexedWrite { transaction, index in
@@ -32,6 +35,8 @@ extension TraceStore {
 
   /// Deletes the traces whose event time is before `cutoff`, optionally only
   /// those with one of `statuses`; returns how many.
+  /// - Throws: ``TraceKVError``, and then nothing is deleted: `.readOnly` for a store open read-only, `.storeFull` when
+  ///   the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB failure.
   @discardableResult
   public func delete(olderThan cutoff: Timestamp, statuses: Set<TraceStatus> = []) throws(TraceKVError) -> Int {
     try indexedWrite { transaction, index in
@@ -69,6 +74,9 @@ extension TraceStore {
   /// BM25 statistics equal to the sums; HNSW records that fit together and a
   /// graph that passes `HNSWIndex.checkIntegrity()`. `repair()` rebuilds both
   /// indexes from the traces.
+  /// - Throws: ``TraceKVError`` as `verifyPages(path:)` (`.corrupted` for a truncated file, `.notAStore`, `.readOnly`,
+  ///   `.storage`), and `.storage` when LMDB fails. Damage inside a complete file is returned as problems, not
+  ///   thrown, except a span key of 5 to 7 bytes under a trace's prefix: that throws `.corrupted`.
   public func verify() throws(TraceKVError) -> [IntegrityProblem] {
     let pages = try Self.verifyPages(path: path)
     guard pages.isEmpty else { return pages }
@@ -180,8 +188,10 @@ extension TraceStore {
   /// trusts its pages and may end the process on a damaged one): the
   /// problems, each on the `file` table; empty when every page is sound.
   /// `verify()` starts with this; call it before opening a store that may be
-  /// damaged. Throws `corrupted` for a truncated file, `notAStore` for one
-  /// that is not LMDB.
+  /// damaged.
+  /// - Throws: ``TraceKVError``: `.corrupted` for a truncated file or an impossible page size, `.notAStore` for a file
+  ///   that is not LMDB, `.readOnly` when the file may not be read, `.storage` when it cannot be read otherwise (a
+  ///   missing file too).
   public static func verifyPages(path: String) throws(TraceKVError) -> [IntegrityProblem] {
     let problems = try translatingLMDB { () throws(LMDBError) in
       try LMDBMetaPages.checkComplete(path: path)
@@ -192,6 +202,9 @@ extension TraceStore {
 
   /// Writes a compacting copy of the live store to `destination`, which
   /// must not exist. Writers may go on meanwhile; the copy is one snapshot.
+  /// - Throws: ``TraceKVError``: `.invalidInput` when `destination` exists; while writing the copy, `.readOnly` when
+  ///   permission is denied, `.storeFull` when the disk fills up, `.storage` for any other failure (such as a missing
+  ///   folder). A partial copy is removed.
   public func backup(to destination: String) throws(TraceKVError) {
     guard !FileManager.default.fileExists(atPath: destination) else {
       throw TraceKVError.invalid("\(destination) already exists; a backup never overwrites a file")
@@ -200,6 +213,7 @@ extension TraceStore {
   }
 
   /// The store file's size in bytes.
+  /// - Throws: ``TraceKVError`` with kind `.storage` when the file cannot be examined (e.g. it was removed).
   public func fileSize() throws(TraceKVError) -> Int {
     let attributes = try translatingErrors("stat \(path)") { try FileManager.default.attributesOfItem(atPath: path) }
     return (attributes[.size] as? NSNumber)?.intValue ?? 0

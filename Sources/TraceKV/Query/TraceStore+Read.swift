@@ -1,5 +1,7 @@
 extension TraceStore {
   /// The trace with its spans in the order received, or nil.
+  /// - Throws: ``TraceKVError``: `.corrupted` when a stored record or key does not decode, `.storage` when LMDB fails;
+  ///   never `.notFound` (a trace the store does not hold gives nil).
   public func trace(id traceID: String) throws(TraceKVError) -> Trace? {
     try read { transaction in
       guard let doc = try document(of: traceID, in: transaction), let record = try record(doc, in: transaction) else {
@@ -12,12 +14,15 @@ extension TraceStore {
   }
 
   /// Whether the store holds `traceID`.
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when the id entry does not decode, `.storage` when LMDB fails.
   public func contains(traceID: String) throws(TraceKVError) -> Bool {
     try read { transaction in try document(of: traceID, in: transaction) != nil }
   }
 
   /// The full context the trace's last LLM step saw, rebuilt from its deltas
   /// (docs/trace-format.md §2), or nil for a trace the store does not hold.
+  /// - Throws: ``TraceKVError``: `.corrupted` when a stored record or key does not decode, `.storage` when LMDB fails;
+  ///   never `.notFound` (a trace the store does not hold gives nil).
   /// - Complexity: O(spans of the trace); no JSON but the deltas is parsed.
   public func messages(traceID: String) throws(TraceKVError) -> [ChatMessage]? {
     try reconstruction(traceID)?.messages()
@@ -25,6 +30,8 @@ extension TraceStore {
 
   /// One turn per LLM step on the path to the last one (docs/trace-format.md
   /// §2), or nil for a trace the store does not hold.
+  /// - Throws: ``TraceKVError``: `.corrupted` when a stored record or key does not decode, `.storage` when LMDB fails;
+  ///   never `.notFound` (a trace the store does not hold gives nil).
   public func turns(traceID: String) throws(TraceKVError) -> [Turn]? {
     try reconstruction(traceID)?.turns()
   }
@@ -55,6 +62,8 @@ extension TraceStore {
   /// The spans as a forest: roots (no parent, or a parent the trace lacks)
   /// with their children, each level in start-time order; nil for a trace
   /// the store does not hold.
+  /// - Throws: ``TraceKVError``: `.corrupted` when a stored record or key does not decode, `.storage` when LMDB fails;
+  ///   never `.notFound` (a trace the store does not hold gives nil).
   public func spanTree(traceID: String) throws(TraceKVError) -> [SpanNode]? {
     try trace(id: traceID).map { SpanNode.forest($0.spansInTimeOrder) }
   }

@@ -27,6 +27,9 @@ extension TraceStore {
   /// nothing wrong in what the repair rebuilt.
   ///
   /// A crash during the repair leaves the store as it was (one transaction).
+  /// - Throws: ``TraceKVError``, and then the store is left as it was: `.readOnly` for a store open read-only,
+  ///   `.storeFull` when the map cannot grow, `.embedderUnavailable` when embedding the traces' text fails,
+  ///   `.corrupted` when LMDB reports a damaged page, `.storage` for any other LMDB failure.
   /// - Complexity: reads every trace and span, embeds every trace's text.
   @discardableResult
   public func repair() throws(TraceKVError) -> RepairReport {

@@ -30,6 +30,8 @@ public struct EpisodeSummary: Sendable, Equatable {
 }
 
 extension TraceStore {
+  /// Counts of traces, spans, traces with feedback and traces of the last 24 hours, in one snapshot.
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when a trace record does not decode, `.storage` when LMDB fails.
   public func statistics() throws(TraceKVError) -> StoreStatistics {
     try read { transaction in
       let dayAgo = Timestamp.now.microseconds - 86_400_000_000
@@ -53,6 +55,7 @@ extension TraceStore {
 
   /// Tool spans counted per tool name. A tool span without a name is not
   /// counted, as TraceBrain's analytics skip it.
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when a span record does not decode, `.storage` when LMDB fails.
   public func toolUsage() throws(TraceKVError) -> ToolUsage {
     try read { transaction in
       var counts: [String: Int] = [:]
@@ -67,6 +70,8 @@ extension TraceStore {
   }
 
   /// Every episode, most recently started first.
+  /// - Throws: ``TraceKVError`` with kind `.corrupted` when an episode-index entry does not decode or names a trace
+  ///   without a record or episode, `.storage` when LMDB fails.
   public func episodes() throws(TraceKVError) -> [EpisodeSummary] {
     try read { transaction in
       var byEpisode: [String: EpisodeSummary] = [:]
@@ -93,6 +98,7 @@ extension TraceStore {
   }
 
   /// The traces of one episode, newest first.
+  /// - Throws: ``TraceKVError`` as `list(_:limit:offset:)`: `.corrupted` or `.storage`.
   public func episode(_ episodeID: String) throws(TraceKVError) -> [TraceSummary] {
     try list(TraceFilter(episodeID: episodeID), limit: .max).traces
   }

@@ -139,6 +139,8 @@ extension TraceStore {
   /// than asked, a trace twice, a hit the filter excludes, explanations or
   /// messages missing, lexical scores out of order, or a page that is not the
   /// tail of the first page reaching as deep.
+  /// - Throws: ``TraceKVError`` only (though declared `throws`), from `trace(id:)` and from `search(_:)` when it runs
+  ///   the first page again: `.invalidInput`, `.embedderUnavailable`, `.corrupted` or `.storage`.
   public func problems(answering query: SearchQuery, with hits: [SearchHit]) throws -> [String] {
     var problems: [String] = []
     if hits.count > max(query.limit, 0) { problems.append("\(hits.count) hits for limit \(query.limit)") }

@@ -85,6 +85,8 @@ public struct SearchQuery: Sendable {
 extension SearchQuery {
   /// Parses RRF weights written `lexical=W,vector=W` (either may be left out:
   /// it stays 1), as the CLI and the harness take them.
+  /// - Throws: ``TraceKVError`` with kind `.invalidInput` for a part that is not `lexical=W` or `vector=W` with W a
+  ///   finite number ≥ 0.
   public static func parseWeights(_ text: String) throws(TraceKVError) -> (lexical: Double, vector: Double) {
     var weights = (lexical: 1.0, vector: 1.0)
     for part in text.split(separator: ",") {

@@ -9,6 +9,11 @@ extension TraceStore {
   /// Finds traces for `query`: HNSW over the embedded search text and BM25
   /// over the lexical text, fused by RRF (or one side alone), filtered inside
   /// both indexes, paged over the fused list.
+  /// - Throws: ``TraceKVError``: `.invalidInput` for a negative limit or offset, `limit + offset` or `depth` past
+  ///   `Limits.maximumSearchWindow`, negative or both-zero weights, an RRF `k` the fusion refuses, more than
+  ///   `Limits.maximumQueryTerms` distinct terms, a `.vector` query on a store without an embedder, or a given `vector`
+  ///   of the wrong dimension or with a NaN or infinite component; `.embedderUnavailable` or `.embedderMismatch` when
+  ///   the query cannot be embedded; `.corrupted` for a damaged index or record; `.storage` when LMDB fails.
   /// - Complexity: one query embedding, an HNSW search of `depth` (exact when
   ///   the filter is selective), a BM25 search of `depth`, and one
   ///   record read per returned hit.
@@ -131,6 +136,8 @@ extension TraceStore {
 
   /// Past runs like `query` that went well: traces rated at least
   /// `minRating` (human rating, else the AI's), best first (docs/trace-format.md §4).
+  /// - Throws: ``TraceKVError`` as `search(_:)`: `.invalidInput` for a negative `limit`, one past
+  ///   `Limits.maximumSearchWindow` or too many distinct terms; `.embedderUnavailable`, `.corrupted`, `.storage`.
   public func searchPastExperiences(
     _ query: String, minRating: Int = 4, limit: Int = 3, withMessages: Bool = false
   ) throws(TraceKVError) -> [SearchHit] {
@@ -141,6 +148,8 @@ extension TraceStore {
 
   /// Traces like `semanticIntent`, with the lexical side matching
   /// `exactKeywords` when given (else the intent).
+  /// - Throws: ``TraceKVError`` as `search(_:)`: `.invalidInput` for a negative `limit`, one past
+  ///   `Limits.maximumSearchWindow` or too many distinct terms; `.embedderUnavailable`, `.corrupted`, `.storage`.
   public func searchSimilarTraces(
     semanticIntent: String, exactKeywords: String? = nil, minRating: Int = 4, limit: Int = 3,
     withMessages: Bool = false
@@ -154,6 +163,8 @@ extension TraceStore {
 
   /// `text` embedded with the store's embedder (nil for a store without one),
   /// for `SearchQuery.vector`.
+  /// - Throws: ``TraceKVError``: `.embedderUnavailable` when the store's embedder cannot be loaded or fails on `text`,
+  ///   `.embedderMismatch` when its model files no longer match the recorded fingerprint.
   public func embedQuery(_ text: String) throws(TraceKVError) -> [Float]? {
     let embedder = try translatingErrors("embed the query") { try search.embedder() }
     guard embedder.dimension > 0 else { return nil }

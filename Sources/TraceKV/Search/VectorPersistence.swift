@@ -44,6 +44,8 @@ extension TraceStore {
   /// Replaces the store's vector graph by `index`, all its records in one
   /// transaction: lets the harness time opening a large persisted graph
   /// without embedding its texts. Not part of the product API.
+  /// - Throws: ``TraceKVError``, and then nothing is replaced: `.readOnly` for a store open read-only, `.storeFull`
+  ///   when the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB failure.
   @_spi(Benchmarks)
   public func replaceVectorIndex(with index: HNSWIndex) throws(TraceKVError) {
     let records = index.allRecords()
@@ -62,6 +64,8 @@ extension TraceStore {
 
   /// Loads this process's search state from the file (one sequential pass,
   /// as a search after opening does) and answers one vector query.
+  /// - Throws: ``TraceKVError``: `.corrupted` when the persisted graph does not load, `.invalidInput` for a `query` of
+  ///   the wrong dimension, with a NaN or infinite component, or all zeros (cosine), `.storage` when LMDB fails.
   @_spi(Benchmarks)
   public func firstVectorQuery(_ query: [Float], k: Int) throws(TraceKVError) -> [UInt32] {
     try read { transaction in
