@@ -10,7 +10,8 @@ extension BM25Index {
   ///   a transaction and abort that.
   /// - Throws: `LexicalIndexError.documentExists` when an id is already
   ///   indexed or repeats in the batch (checked before anything is written);
-  ///   `.corruptPostingChunk` when a chunk to extend does not decode; storage errors.
+  ///   `.corruptPostingChunk` when a chunk to extend does not decode; `.invalidParameters` for the id
+  ///   `UInt32.max` (reserved); storage errors.
   /// - Complexity: O(t + u · c) for t tokens over u distinct (document, term)
   ///   pairs' terms, c = `PostingChunk.capacity`: independent of the size of
   ///   the collection, except when an id is lower than a term's last
@@ -21,7 +22,8 @@ extension BM25Index {
     var batch = IndexingBatch()
     var tokens = TokenBuffer()
     for (id, text) in documents {
-      precondition(id != .max, "document id UInt32.max is reserved")
+      // The cursors' end sentinel.
+      guard id != .max else { throw LexicalIndexError.invalidParameters("document id \(UInt32.max) is reserved") }
       tokenizer.tokenize(text, into: &tokens)
       batch.add(id: id, tokens: tokens)
     }

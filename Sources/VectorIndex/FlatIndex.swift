@@ -97,6 +97,8 @@ public struct FlatIndex: Sendable {
       prepared.append(contentsOf: normalized)
       queryNorms.append(Self.squaredNorm(normalized))
     }
+    // As HNSW: no neighbours asked, none returned.
+    guard k > 0 else { return Array(repeating: [], count: queryCount) }
     var results: [[SearchResult]] = []
     results.reserveCapacity(queryCount)
     let rowCount = count
@@ -166,7 +168,7 @@ struct TopK {
   }
 
   @inline(__always)
-  func admits(_ key: Float) -> Bool { heap.count < k || key < heap[0].key }
+  func admits(_ key: Float) -> Bool { k > 0 && (heap.count < k || key < heap[0].key) }
 
   mutating func insert(_ key: Float, _ slot: UInt32) {
     guard k > 0 else { return }

@@ -47,6 +47,14 @@ import Testing
     #expect(store.collectionStatistics() == CollectionStatistics(documentCount: 2, totalLength: 2))
   }
 
+  @Test func theReservedIdIsRefusedAndTheOneBelowItIsIndexed() throws {
+    var store = try build([(0, "alpha")])
+    #expect(throws: LexicalIndexError.self) { try index.add(id: .max, text: "omega", to: &store) }
+    #expect(store.collectionStatistics() == CollectionStatistics(documentCount: 1, totalLength: 1))
+    try index.add(id: .max - 1, text: "omega", to: &store)
+    #expect(try index.search("omega", limit: 5, in: store).map(\.document) == [.max - 1])
+  }
+
   @Test func randomDeletesAndUpdatesMatchAFreshBuild() throws {
     let corpus = randomCorpus(count: 1_500, seed: 7)
     var store = InMemoryLexicalStore()

@@ -126,6 +126,10 @@ import Testing
     #expect(removed == 2)
     #expect(try store.list(limit: 100).total == 17)
     #expect(try store.verify().isEmpty)
+    // Nothing is older than the earliest instant; the next one up is no overflow either.
+    #expect(try store.delete(olderThan: Timestamp(microseconds: .min)) == 0)
+    #expect(try store.delete(olderThan: Timestamp(microseconds: .min + 1)) == 0)
+    #expect(try store.list(limit: 100).total == 17)
   }
 
   @Test func exportRoundTripGivesIdenticalTraces() throws {

@@ -29,6 +29,19 @@ struct ValidationTests {
     #expect(after.header == before.header && after.nodes == before.nodes && after.linkLists == before.linkLists)
   }
 
+  @Test("k of zero (or less) returns no neighbours from either index, never a trap")
+  func nonPositiveK() throws {
+    var flat = try FlatIndex(dimension: 2, metric: .l2)
+    try flat.add([1, 0], label: 1)
+    var index = try HNSWIndex(dimension: 2, metric: .l2, m: 4, efConstruction: 10)
+    try index.insert([1, 0], label: 1)
+    for k in [0, -1] {
+      #expect(try flat.search([1, 0], k: k).isEmpty)
+      #expect(try index.search([1, 0], k: k).isEmpty)
+    }
+    #expect(try flat.search([1, 0], k: 1).map(\.label) == [1])
+  }
+
   @Test("a zero vector is fine under inner product and l2")
   func zeroAllowedOutsideCosine() throws {
     var index = try HNSWIndex(dimension: 2, metric: .l2, m: 4, efConstruction: 10)

@@ -39,7 +39,9 @@ extension TraceStore {
   ///   the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB failure.
   @discardableResult
   public func delete(olderThan cutoff: Timestamp, statuses: Set<TraceStatus> = []) throws(TraceKVError) -> Int {
-    try indexedWrite { transaction, index in
+    // Nothing is older than the earliest instant (and one before it would overflow).
+    guard cutoff.microseconds > .min else { return 0 }
+    return try indexedWrite { transaction, index in
       var doomed: [(UInt32, TraceRecord)] = []
       let filter = TraceFilter(statuses: statuses, until: Timestamp(microseconds: cutoff.microseconds - 1))
       try forEachRecord(matching: filter, in: transaction) { doc, record in
