@@ -2,17 +2,18 @@
 /// call: by error type and failing tool first, then by the cosine similarity
 /// of the runs' stored embeddings (README "Failure curriculum").
 ///
-/// 1. Runs with the same (critical error type, failing tool) form a group.
-/// 2. Inside a group, threshold clustering in input order: a run joins the
-///    cluster whose centroid is most similar to it when that similarity is at
-///    least `threshold`, else starts a cluster. A run without a vector is
-///    similar to nothing.
-/// 3. A cluster whose runs have no critical error type (failed by rating,
-///    status or confidence only) joins the cluster of a known error type with
-///    the same failing tool whose centroid is most similar, when at least
-///    `threshold`: the judge did not name the error, the evidence does.
+/// Threshold clustering: a run joins the candidate cluster whose centroid is
+/// most similar to it when that similarity is at least `threshold` (ties: the
+/// older cluster), else it starts a cluster. A run without a vector (a
+/// store without an embedder) joins the oldest cluster of its own (error
+/// type, failing tool), so such a store clusters by those two alone.
+/// 1. Runs with a critical error type go first, in input order; their
+///    candidates are the clusters of the same (error type, failing tool).
+/// 2. Then runs without one (failed by rating, status or confidence only: the
+///    judge did not name the error, the evidence must); their candidates are
+///    all clusters with the same failing tool, of any error type.
 ///
-/// - Complexity: O(n · c · d) for n runs, c clusters per group and dimension d.
+/// - Complexity: O(n · c · d) for n runs, c candidate clusters and dimension d.
 struct FailureClustering {
   struct Run {
     var errorType: ErrorType?
@@ -20,8 +21,8 @@ struct FailureClustering {
     var vector: [Float]?
   }
 
-  /// One cluster: its members (indices into the input, in input order) and
-  /// its medoid (the member with the highest total similarity to the others).
+  /// One cluster: its members (indices into the input, ascending) and its
+  /// medoid (the member with the highest total similarity to the others).
   struct Cluster: Equatable {
     var members: [Int]
     var medoid: Int
@@ -32,12 +33,16 @@ struct FailureClustering {
   func cluster(_ runs: [Run]) -> [Cluster] {
     let unit = runs.map { $0.vector.flatMap(Self.normalized) }
     var working: [Working] = []
-    var byKey: [Key: [Int]] = [:]  // key → indices into `working`
-    for (index, run) in runs.enumerated() {
+    var byTool: [String?: [Int]] = [:]  // tool → indices into `working`, oldest first
+    let order = runs.indices.filter { runs[$0].errorType != nil } + runs.indices.filter { runs[$0].errorType == nil }
+    for index in order {
+      let run = runs[index]
       let key = Key(errorType: run.errorType, tool: run.tool)
       var best: (cluster: Int, similarity: Float)?
-      if let vector = unit[index] {
-        for candidate in byKey[key, default: []] {
+      if unit[index] == nil {
+        best = byTool[run.tool, default: []].first { working[$0].key == key }.map { ($0, 0) }
+      } else if let vector = unit[index] {
+        for candidate in byTool[run.tool, default: []] where run.errorType == nil || working[candidate].key == key {
           let similarity = working[candidate].similarity(to: vector)
           if similarity >= threshold, similarity > (best?.similarity ?? -.infinity) { best = (candidate, similarity) }
         }
@@ -45,29 +50,11 @@ struct FailureClustering {
       if let best {
         working[best.cluster].add(index, unit[index])
       } else {
-        byKey[key, default: []].append(working.count)
+        byTool[run.tool, default: []].append(working.count)
         working.append(Working(key: key, first: index, vector: unit[index]))
       }
     }
-    // Clusters of unknown error type join a known one with the same tool.
-    for index in working.indices where working[index].key.errorType == nil {
-      guard let centroid = working[index].unitCentroid else { continue }
-      var best: (cluster: Int, similarity: Float)?
-      for (key, clusters) in byKey where key.errorType != nil && key.tool == working[index].key.tool {
-        for candidate in clusters where !working[candidate].absorbed {
-          let similarity = working[candidate].similarity(to: centroid)
-          if similarity >= threshold, similarity > (best?.similarity ?? -.infinity)
-            || (similarity == best?.similarity && candidate < best!.cluster)
-          {
-            best = (candidate, similarity)
-          }
-        }
-      }
-      guard let best else { continue }
-      for member in working[index].members { working[best.cluster].add(member, unit[member]) }
-      working[index].absorbed = true
-    }
-    return working.filter { !$0.absorbed }.map { cluster in
+    return working.map { cluster in
       let members = cluster.members.sorted()
       return Cluster(members: members, medoid: Self.medoid(members, unit) { runs[$0].errorType != nil })
     }
@@ -82,7 +69,6 @@ struct FailureClustering {
     let key: Key
     var members: [Int]
     var sum: [Float]?
-    var absorbed = false
 
     init(key: Key, first: Int, vector: [Float]?) {
       self.key = key
