@@ -106,9 +106,10 @@ struct ChatConversation {
     spans.filter { $0.type == .toolExecution && ($0.toolCaller ?? $0.parentID) == span.spanID }
   }
 
-  /// A tool input as the JSON text of an object: itself when it is one,
-  /// else `{"input": <the text>}` (TraceBrain producers often write Python's
-  /// `{'key': 'value'}`, which is not JSON).
+  /// A tool input or call arguments as the JSON text of an object, which
+  /// OpenAI requires: itself when it is one, `{}` when empty (an
+  /// instrumentation that did not capture content), else `{"input": <the
+  /// text>}` (TraceBrain producers often write Python's `{'key': 'value'}`).
   static func argumentsObject(_ input: String?) -> String {
     guard let input, !input.isEmpty else { return "{}" }
     if case .object? = try? JSONParser.parse(input) { return input }
@@ -156,6 +157,7 @@ struct ChatConversation {
           usedIDs.insert(id)
           calls[index].id = id
           calls[index].name = toolName(calls[index].name)
+          calls[index].arguments = argumentsObject(calls[index].arguments)
         }
         message.toolCalls = calls.isEmpty ? nil : calls
         guard !message.content.isEmpty || message.toolCalls != nil else { continue }  // empty turn
