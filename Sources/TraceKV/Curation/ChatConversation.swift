@@ -45,30 +45,10 @@ struct ChatConversation {
     messages = conformed
   }
 
-  /// `new_content` with tool calls and their ids kept; an `arguments` object
-  /// becomes its JSON text, and OpenAI's `{"function": {name, arguments}}` is read too.
+  /// `new_content` with tool calls and their ids kept (TraceBrain's
+  /// reference drops them; producers record them all the same).
   static func messages(_ newContent: String?) -> [ChatMessage] {
-    guard let newContent, let parsed = try? JSONParser.parse(newContent) else { return [] }
-    let items: [JSONValue]
-    switch parsed {
-    case .array(let list): items = list
-    case .object: items = [parsed]
-    default: return []
-    }
-    return items.compactMap { item in
-      guard let message = item.objectValue, let role = message["role"]?.stringValue, !role.isEmpty else { return nil }
-      let calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { value -> ChatMessage.ToolCall? in
-        guard let call = value.objectValue else { return nil }
-        let function = call["function"]?.objectValue ?? call
-        guard let name = function["name"]?.stringValue, !name.isEmpty else { return nil }
-        let arguments = function["arguments"].map { $0.isNull ? "{}" : $0.text } ?? "{}"
-        return ChatMessage.ToolCall(id: call["id"]?.stringValue, name: name, arguments: arguments)
-      }
-      let content = message["content"].flatMap { $0.isNull ? nil : $0.text } ?? ""
-      return ChatMessage(
-        role: role, content: content, toolCalls: calls.isEmpty ? nil : calls,
-        toolCallID: message["tool_call_id"]?.stringValue)
-    }
+    Reconstruction<SpanView>.normalize(newContent, extended: true)
   }
 
   /// What a step answered: its recorded reply (OTLP), else its completion
