@@ -24,6 +24,11 @@ struct ChatConversation {
     if path.first?.hasFullPrompt != true, let systemPrompt, !systemPrompt.isEmpty {
       raw.append(ChatMessage(role: "system", content: systemPrompt))
     }
+    // The tool spans each step caused, in list order.
+    var tools: [String: [SpanView]] = [:]
+    for span in spans where span.type == .toolExecution {
+      if let caller = span.toolCaller ?? span.parentID { tools[caller, default: []].append(span) }
+    }
     var previous: SpanView?
     for span in path {
       let new = Self.messages(span.newContent)
@@ -33,13 +38,13 @@ struct ChatConversation {
         if previous.reply != nil {
           raw += previous.replyMessages
         } else if new.first?.role != "assistant" {
-          raw += Self.reply(of: previous, spans: spans, answered: false)
+          raw += Self.reply(of: previous, tools: tools[previous.spanID] ?? [], answered: false)
         }
       }
       raw += new
       previous = span
     }
-    raw += previous.map { Self.reply(of: $0, spans: spans, answered: true) } ?? []
+    raw += previous.map { Self.reply(of: $0, tools: tools[$0.spanID] ?? [], answered: true) } ?? []
     let conformed = Self.conformed(raw)
     guard conformed.contains(where: { $0.role == "assistant" }) else { return nil }
     messages = conformed
@@ -54,19 +59,18 @@ struct ChatConversation {
   /// What a step answered: its recorded reply (OTLP), else its completion
   /// (else final answer) with the tool calls of the tool spans it caused.
   /// `answered`: the step is the last, so no later step carries the tool
-  /// outputs; they come from its tool spans.
-  private static func reply(of span: SpanView, spans: [SpanView], answered: Bool) -> [ChatMessage] {
+  /// outputs; they come from its tool spans (`tools`, in list order).
+  private static func reply(of span: SpanView, tools: [SpanView], answered: Bool) -> [ChatMessage] {
     if span.reply != nil {
       let reply = span.replyMessages
       guard answered else { return reply }
-      let outputs = toolSpans(of: span, in: spans)
+      let outputs = tools
       var answers: [ChatMessage] = []
       for (index, call) in reply.flatMap({ $0.toolCalls ?? [] }).enumerated() where index < outputs.count {
         answers.append(ChatMessage(role: "tool", content: outputs[index].toolOutput ?? "", toolCallID: call.id))
       }
       return reply + answers
     }
-    let tools = toolSpans(of: span, in: spans)
     let text = span.completion.nonEmpty ?? span.finalAnswer.nonEmpty ?? ""
     let calls = tools.map { tool in
       ChatMessage.ToolCall(id: "call_" + tool.spanID, name: tool.toolName ?? "tool", arguments: argumentsObject(tool.toolInput))
@@ -79,11 +83,6 @@ struct ChatConversation {
       }
     }
     return messages
-  }
-
-  /// The tool spans a step caused, in list order.
-  private static func toolSpans(of span: SpanView, in spans: [SpanView]) -> [SpanView] {
-    spans.filter { $0.type == .toolExecution && ($0.toolCaller ?? $0.parentID) == span.spanID }
   }
 
   /// A tool input or call arguments as the JSON text of an object, which
