@@ -8,15 +8,19 @@ import TraceKV
 extension TraceBrainRoutes {
   func curriculum(_ request: Request) async throws -> Response {
     let (filter, options) = try curriculumQuery(request)
-    let curriculum = try await HTTPReplies.offload { [store] in try store.curriculum(filter, options: options) }
+    let curriculum = try await HTTPReplies.offload { [store] in try store.curriculum(filter, options: options)
+    }
     return HTTPReplies.json(.ok, curriculum.json)
   }
 
   func curriculumExport(_ request: Request) async throws -> Response {
     let format = (QueryParameters(request).string("format") ?? "json").lowercased()
-    guard format == "json" || format == "jsonl" else { throw Refused(.badRequest, "Invalid format. Use 'json' or 'jsonl'.") }
+    guard format == "json" || format == "jsonl" else {
+      throw Refused(.badRequest, "Invalid format. Use 'json' or 'jsonl'.")
+    }
     let (filter, options) = try curriculumQuery(request)
-    let curriculum = try await HTTPReplies.offload { [store] in try store.curriculum(filter, options: options) }
+    let curriculum = try await HTTPReplies.offload { [store] in try store.curriculum(filter, options: options)
+    }
     if format == "jsonl" {
       return HTTPReplies.bytes(.ok, Array(curriculum.tasksJSONL.utf8), contentType: "application/x-jsonlines")
     }
@@ -30,7 +34,8 @@ extension TraceBrainRoutes {
     let runs = 1...Limits.maximumCurriculumRuns
     options.minClusterSize = try parameters.int("min_cluster", in: runs) ?? options.minClusterSize
     options.similarity = try parameters.double("similarity", in: 0...1) ?? options.similarity
-    options.examples = try parameters.int("examples", in: 0...Limits.maximumCurriculumExamples) ?? options.examples
+    options.examples =
+      try parameters.int("examples", in: 0...Limits.maximumCurriculumExamples) ?? options.examples
     options.maximumRuns = try parameters.int("max_runs", in: runs) ?? options.maximumRuns
     return (try parameters.traceFilter(), options)
   }

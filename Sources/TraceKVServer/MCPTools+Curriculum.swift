@@ -12,7 +12,9 @@ extension MCPTools {
       "type": "object",
       "properties": .object([
         "error_type": ["type": "string"], "episode_id": ["type": "string"],
-        "min_cluster": ["type": "integer", "minimum": 1, "maximum": .int(Limits.maximumCurriculumRuns), "default": 1],
+        "min_cluster": [
+          "type": "integer", "minimum": 1, "maximum": .int(Limits.maximumCurriculumRuns), "default": 1,
+        ],
         "limit": ["type": "integer", "minimum": 1, "maximum": 50, "default": 10],
       ]),
       "required": [],
@@ -21,18 +23,24 @@ extension MCPTools {
 
   func failureCurriculum(_ arguments: Arguments) async throws -> (String, JSONValue) {
     var filter = TraceFilter()
-    if let errorType = arguments.string("error_type") { filter.errorTypes = [ErrorType(producerValue: errorType)] }
+    if let errorType = arguments.string("error_type") {
+      filter.errorTypes = [ErrorType(producerValue: errorType)]
+    }
     filter.episodeID = arguments.string("episode_id")
     var options = CurriculumOptions()
     options.minClusterSize = try arguments.int("min_cluster", in: 1...Limits.maximumCurriculumRuns) ?? 1
     let limit = try arguments.int("limit", in: 1...50) ?? 10
-    var curriculum = try await HTTPReplies.offload { [store, filter, options] in try store.curriculum(filter, options: options) }
+    var curriculum = try await HTTPReplies.offload { [store, filter, options] in
+      try store.curriculum(filter, options: options)
+    }
     curriculum.clusters = Array(curriculum.clusters.prefix(limit))
     return (Self.curriculumText(curriculum), curriculum.json)
   }
 
   static func curriculumText(_ curriculum: Curriculum) -> String {
-    guard !curriculum.clusters.isEmpty else { return "No failure clusters (\(curriculum.failedRuns) failed runs)." }
+    guard !curriculum.clusters.isEmpty else {
+      return "No failure clusters (\(curriculum.failedRuns) failed runs)."
+    }
     var lines = ["\(curriculum.failedRuns) failed runs; the \(curriculum.clusters.count) largest clusters:"]
     for (index, cluster) in curriculum.clusters.enumerated() {
       lines.append(

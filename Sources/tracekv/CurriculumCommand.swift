@@ -5,7 +5,8 @@ import TraceKV
 struct CurriculumCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "curriculum",
-    abstract: "Cluster the failed runs and write one remediation task per cluster (TraceBrain's curriculum JSONL).",
+    abstract:
+      "Cluster the failed runs and write one remediation task per cluster (TraceBrain's curriculum JSONL).",
     discussion: """
       A run failed when a human rated it below 3, its status is failed or needs_review, its AI \
       evaluation names a critical error type, or the evaluation's confidence is below 0.75. Runs are \
@@ -35,7 +36,8 @@ struct CurriculumCommand: ParsableCommand {
   var output: String?
 
   private var options: CurriculumOptions {
-    CurriculumOptions(minClusterSize: minCluster, similarity: similarity, examples: examples, maximumRuns: maxRuns)
+    CurriculumOptions(
+      minClusterSize: minCluster, similarity: similarity, examples: examples, maximumRuns: maxRuns)
   }
 
   func validate() throws {
@@ -60,7 +62,9 @@ struct CurriculumCommand: ParsableCommand {
     }
     // The human output lists the members of the JSON objects, in order.
     func fields(_ value: JSONValue) -> [Field] {
-      (value.objectValue ?? JSONObject()).map { Field($0.key, $0.key.replacingOccurrences(of: "_", with: " "), $0.value) }
+      (value.objectValue ?? JSONObject()).map {
+        Field($0.key, $0.key.replacingOccurrences(of: "_", with: " "), $0.value)
+      }
     }
     var summary = curriculum.json.objectValue ?? JSONObject()
     summary["clusters"] = .int(curriculum.clusters.count)

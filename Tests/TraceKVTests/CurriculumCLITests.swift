@@ -26,7 +26,8 @@ import Testing
     let cluster = try #require(object["clusters"]?.arrayValue?.first?.objectValue)
     #expect(
       cluster.keys == [
-        "id", "size", "error_type", "failing_tool", "representative", "common_error", "example_tasks", "trace_ids",
+        "id", "size", "error_type", "failing_tool", "representative", "common_error", "example_tasks",
+        "trace_ids",
         "difficulty", "focus", "task", "reasoning",
       ])
 
@@ -34,7 +35,9 @@ import Testing
     #expect(human.status == 0, "\(human.error)")
     let lines = human.output.split(separator: "\n").map(String.init)
     func line(_ header: String) -> String? {
-      lines.first { $0.hasPrefix(header + " ") }.map { String($0.dropFirst(header.count)).trimmingCharacters(in: .whitespaces) }
+      lines.first { $0.hasPrefix(header + " ") }.map {
+        String($0.dropFirst(header.count)).trimmingCharacters(in: .whitespaces)
+      }
     }
     #expect(line("failed runs") == "11" && line("clusters") == "1" && line("small clusters") == "9")
     #expect(line("representative") == cluster["representative"]?.stringValue)
@@ -67,7 +70,8 @@ import Testing
     let past = String(Limits.maximumCurriculumRuns + 1)
     for (arguments, status) in [
       (["--min-cluster", "0"], Int32(2)), (["--min-cluster", limit], 0), (["--min-cluster", past], 2),
-      (["--max-runs", limit], 0), (["--max-runs", past], 2), (["--similarity", "1"], 0), (["--similarity", "1.5"], 2),
+      (["--max-runs", limit], 0), (["--max-runs", past], 2), (["--similarity", "1"], 0),
+      (["--similarity", "1.5"], 2),
       (["--examples", "20"], 0), (["--examples", "21"], 2),
     ] {
       let result = try run(tracekv, ["--store", temporary.path, "curriculum", "--json"] + arguments)
@@ -77,7 +81,8 @@ import Testing
 
   @Test func exportFormats() throws {
     let temporary = try samples()
-    let chat = try run(tracekv, ["--store", temporary.path, "export", "--format", "openai-chat", "--min-rating", "4"])
+    let chat = try run(
+      tracekv, ["--store", temporary.path, "export", "--format", "openai-chat", "--min-rating", "4"])
     #expect(chat.status == 0, "\(chat.error)")
     #expect(chat.output.split(separator: "\n").count == 12)
     #expect(try TrainingExportTests.check("chat", chat.output).status == 0)
@@ -87,10 +92,14 @@ import Testing
         tracekv, ["--store", temporary.path, "export", "--format", "preference", "--min-rating-gap", gap])
       #expect(result.status == status, "gap \(gap): \(result.error)")
     }
-    let style = try run(tracekv, ["--store", temporary.path, "export", "--format", "preference", "--preference-style", "dpo"])
+    let style = try run(
+      tracekv, ["--store", temporary.path, "export", "--format", "preference", "--preference-style", "dpo"])
     #expect(style.status == 2)
     let file = temporary.directory.path("chat.jsonl")
-    let written = try run(tracekv, ["--store", temporary.path, "export", "--format", "openai-chat", "-o", file])
-    #expect(written.status == 0 && written.error.contains("exported 20 conversations to \(file)"), "\(written.error)")
+    let written = try run(
+      tracekv, ["--store", temporary.path, "export", "--format", "openai-chat", "-o", file])
+    #expect(
+      written.status == 0 && written.error.contains("exported 20 conversations to \(file)"),
+      "\(written.error)")
   }
 }

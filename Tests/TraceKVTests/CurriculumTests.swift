@@ -43,7 +43,8 @@ import Testing
     #expect(runs[Self.s11]?.errorMessage == "Booking failed due to missing traveler name")
 
     // A human rating below 3 alone makes a run failed; 3 does not.
-    try temporary.store.addFeedback(traceID: "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8", rating: 2, comment: "wrong capital")
+    try temporary.store.addFeedback(
+      traceID: "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8", rating: 2, comment: "wrong capital")
     try temporary.store.addFeedback(traceID: "f6a7b8c9d0e1f2a3f6a7b8c9d0e1f2a3", rating: 3)
     let after = try temporary.store.curriculum()
     #expect(after.failedRuns == 12)
@@ -96,7 +97,8 @@ import Testing
     // 14 failed with status failed: a severe failure is a high-difficulty task.
     #expect(curriculum.clusters.first { $0.failingTool == "calculator" }?.task.difficulty == "high")
     // 13 has no error type and one run: low.
-    #expect(curriculum.clusters.first { $0.failingTool == "request_human_intervention" }?.task.difficulty == "low")
+    #expect(
+      curriculum.clusters.first { $0.failingTool == "request_human_intervention" }?.task.difficulty == "low")
   }
 
   @Test func filtersAndMinimumClusterSize() throws {
@@ -183,20 +185,23 @@ import Testing
   /// The clustering against the true failure types of the labelled set (README
   /// "Failure curriculum" has the numbers for MiniLM; this is the hashing embedder's).
   @Test func labelledFailures() throws {
-    let file = Paths.packageRoot.appendingPathComponent("Tests/TraceKVTests/Curriculum/labelled_failures.jsonl")
+    let file = Paths.packageRoot.appendingPathComponent(
+      "Tests/TraceKVTests/Curriculum/labelled_failures.jsonl")
     let temporary = try TemporaryStore()
     try temporary.store.ingest(contentsOf: file, options: .init(strict: true))
     var truth: [String: String] = [:]
     for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
       let trace = try JSONParser.parse(String(line)).objectValue
-      truth[trace?["trace_id"]?.stringValue ?? ""] = trace?["attributes"]?.objectValue?["eval.true_type"]?.stringValue
+      truth[trace?["trace_id"]?.stringValue ?? ""] =
+        trace?["attributes"]?.objectValue?["eval.true_type"]?.stringValue
     }
     #expect(truth.values.filter { $0 != "success" }.count == 126)
     let curriculum = try temporary.store.curriculum(options: CurriculumOptions(minClusterSize: 2))
     #expect(curriculum.failedRuns == 126)
     let clusters = curriculum.clusters.map { $0.runs.map { truth[$0.traceID]! } }
     let clustered = clusters.map(\.count).reduce(0, +)
-    let majority = clusters.map { labels in Dictionary(grouping: labels) { $0 }.values.map(\.count).max()! }.reduce(0, +)
+    let majority = clusters.map { labels in Dictionary(grouping: labels) { $0 }.values.map(\.count).max()! }
+      .reduce(0, +)
     // Measured: 8 clusters of 2 or more holding 117 runs, 116 of them under their cluster's
     // majority type (purity 0.991); a regression below 0.95 or past 10 clusters fails.
     #expect(clusters.count <= 10, "\(clusters.count) clusters")

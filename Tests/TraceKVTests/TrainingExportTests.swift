@@ -8,10 +8,12 @@ import Testing
 /// checked by `Oracle/training_format_check.py`, a checker of OpenAI's
 /// documented rules written apart from the exporter (it shares no code).
 @Suite struct TrainingExportTests {
-  static let checker = Paths.packageRoot.appendingPathComponent("Tests/TraceKVTests/Oracle/training_format_check.py")
+  static let checker = Paths.packageRoot.appendingPathComponent(
+    "Tests/TraceKVTests/Oracle/training_format_check.py")
 
   /// Runs the checker on `text`: its exit status, the lines it read, its complaints.
-  static func check(_ mode: String, _ text: String) throws -> (status: Int32, lines: Int, problems: [String]) {
+  static func check(_ mode: String, _ text: String) throws -> (status: Int32, lines: Int, problems: [String])
+  {
     let directory = try TemporaryDirectory()
     let file = directory.path("lines.jsonl")
     try Data(text.utf8).write(to: URL(fileURLWithPath: file))
@@ -26,7 +28,9 @@ import Testing
   ) throws -> (text: String, lines: [JSONObject]) {
     var text = ""
     try store.export(filter, format: format, limit: limit, training: training, to: { text += $0 })
-    let lines = try text.split(separator: "\n").map { try #require(try JSONParser.parse(String($0)).objectValue) }
+    let lines = try text.split(separator: "\n").map {
+      try #require(try JSONParser.parse(String($0)).objectValue)
+    }
     return (text, lines)
   }
 
@@ -46,7 +50,9 @@ import Testing
     ]
     let result = try Self.check("chat", bad.joined(separator: "\n") + "\n")
     #expect(result.status == 1 && result.lines == 7)
-    #expect(Set(result.problems.map { $0.split(separator: ":").first.map(String.init) ?? "" }).count == 7, "\(result.problems)")
+    #expect(
+      Set(result.problems.map { $0.split(separator: ":").first.map(String.init) ?? "" }).count == 7,
+      "\(result.problems)")
     let good = #"{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}"#
     #expect(try Self.check("chat", good + "\n").status == 0)
   }
@@ -59,18 +65,22 @@ import Testing
     #expect(checked.status == 0 && checked.lines == 20, "\(checked.problems)")
 
     // Sample 7: two parallel calls recorded in the next step's new_content, with their ids.
-    let parallel = try #require(lines.first { Self.roles($0).count == 6 && JSONWriter.compact(.object($0)).contains("call_par") })
+    let parallel = try #require(
+      lines.first { Self.roles($0).count == 6 && JSONWriter.compact(.object($0)).contains("call_par") })
     #expect(Self.roles(parallel) == ["system", "user", "assistant", "tool", "tool", "assistant"])
     let messages = parallel["messages"]!.arrayValue!.map { $0.objectValue! }
     #expect(messages[2]["content"] == .null)
     let calls = messages[2]["tool_calls"]!.arrayValue!.map { $0.objectValue! }
     #expect(calls.map { $0["id"] } == [.string("call_par"), .string("call_ber")])
     #expect(calls[0]["function"]?.objectValue?["arguments"] == .string(#"{"city":"Paris"}"#))
-    #expect(messages[3]["tool_call_id"] == .string("call_par") && messages[3]["content"] == .string("2.1 million"))
-    #expect(messages[4]["tool_call_id"] == .string("call_ber") && messages[4]["content"] == .string("3.6 million"))
+    #expect(
+      messages[3]["tool_call_id"] == .string("call_par") && messages[3]["content"] == .string("2.1 million"))
+    #expect(
+      messages[4]["tool_call_id"] == .string("call_ber") && messages[4]["content"] == .string("3.6 million"))
     #expect(
       messages[5]["content"]
-        == .string("Based on the data, Berlin has a larger population (3.6 million) compared to Paris (2.1 million)."))
+        == .string(
+          "Based on the data, Berlin has a larger population (3.6 million) compared to Paris (2.1 million)."))
     #expect(
       parallel["tools"]
         == (try json(
@@ -84,11 +94,13 @@ import Testing
     #expect(Self.roles(retrieval) == ["system", "user", "assistant", "tool", "assistant"])
     let call = made[2]["tool_calls"]?.arrayValue?.first?.objectValue
     #expect(call?["id"] == .string("call_4002b3c4d5e6f7a8"))
-    #expect(call?["function"]?.objectValue?["arguments"] == .string(#"{"input":"{'query': 'TechCorp report'}"}"#))
+    #expect(
+      call?["function"]?.objectValue?["arguments"] == .string(#"{"input":"{'query': 'TechCorp report'}"}"#))
     #expect(made[3]["tool_call_id"] == .string("call_4002b3c4d5e6f7a8"))
 
     // Sample 6: no tool, so no tools member.
-    let greeting = try #require(lines.first { JSONWriter.compact(.object($0)).contains("Hello, how are you today?") })
+    let greeting = try #require(
+      lines.first { JSONWriter.compact(.object($0)).contains("Hello, how are you today?") })
     #expect(Self.roles(greeting) == ["system", "user", "assistant"] && greeting["tools"] == nil)
     // Sample 19: the reviewer agent speaks as a named user.
     let review = try #require(lines.first { JSONWriter.compact(.object($0)).contains("[reviewer] ") })
@@ -101,8 +113,10 @@ import Testing
     #expect(try Self.export(temporary.store, .openAIChat, TraceFilter(minRating: 4)).lines.count == 12)
     #expect(try Self.export(temporary.store, .openAIChat, limit: 3).lines.count == 3)
     // A copy of sample 1 under another id is the same conversation: written once.
-    let sample = try String(contentsOf: Paths.samples.appendingPathComponent("sample_1_simple_success.json"), encoding: .utf8)
-    let copy = sample.replacingOccurrences(of: "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8", with: "00000000000000000000000000000001")
+    let sample = try String(
+      contentsOf: Paths.samples.appendingPathComponent("sample_1_simple_success.json"), encoding: .utf8)
+    let copy = sample.replacingOccurrences(
+      of: "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8", with: "00000000000000000000000000000001")
     #expect(copy != sample)
     _ = try temporary.store.ingest(json: copy)
     #expect(try temporary.store.list(limit: 0).total == 21)
@@ -142,7 +156,9 @@ import Testing
     #expect(try Self.export(store, .preference, TraceFilter(minRating: 3)).lines.isEmpty)
 
     for gap in [0, 5] {
-      #expect(throws: TraceKVError.self) { try Self.export(store, .preference, training: .init(minimumRatingGap: gap)) }
+      #expect(throws: TraceKVError.self) {
+        try Self.export(store, .preference, training: .init(minimumRatingGap: gap))
+      }
     }
   }
 
@@ -167,9 +183,12 @@ import Testing
     let line = try #require(lines.first, "\(scenario)")
     let exported = JSONWriter.compact(.object(line))
     for id in ["call_weather_paris", "call_convert_18c"] {
-      #expect(exported.components(separatedBy: "\"\(id)\"").count == 3, "\(scenario): \(id) called and answered")
+      #expect(
+        exported.components(separatedBy: "\"\(id)\"").count == 3, "\(scenario): \(id) called and answered")
     }
-    let tools = (line["tools"]?.arrayValue ?? []).compactMap { $0.objectValue?["function"]?.objectValue?["name"]?.stringValue }
+    let tools = (line["tools"]?.arrayValue ?? []).compactMap {
+      $0.objectValue?["function"]?.objectValue?["name"]?.stringValue
+    }
     #expect(tools == ["get_weather", "convert_units"], "\(scenario)")
     #expect(Self.roles(line).last == "assistant", "\(scenario)")
   }

@@ -67,13 +67,15 @@ struct ChatConversation {
       let outputs = tools
       var answers: [ChatMessage] = []
       for (index, call) in reply.flatMap({ $0.toolCalls ?? [] }).enumerated() where index < outputs.count {
-        answers.append(ChatMessage(role: "tool", content: outputs[index].toolOutput ?? "", toolCallID: call.id))
+        answers.append(
+          ChatMessage(role: "tool", content: outputs[index].toolOutput ?? "", toolCallID: call.id))
       }
       return reply + answers
     }
     let text = span.completion.nonEmpty ?? span.finalAnswer.nonEmpty ?? ""
     let calls = tools.map { tool in
-      ChatMessage.ToolCall(id: "call_" + tool.spanID, name: tool.toolName ?? "tool", arguments: argumentsObject(tool.toolInput))
+      ChatMessage.ToolCall(
+        id: "call_" + tool.spanID, name: tool.toolName ?? "tool", arguments: argumentsObject(tool.toolInput))
     }
     guard !text.isEmpty || !calls.isEmpty else { return [] }
     var messages = [ChatMessage(role: "assistant", content: text, toolCalls: calls.isEmpty ? nil : calls)]
@@ -166,7 +168,8 @@ struct ChatConversation {
   /// A function name as OpenAI accepts it: `[A-Za-z0-9_-]`, 1 to 64 characters.
   static func toolName(_ name: String) -> String {
     let allowed = name.unicodeScalars.map { scalar -> Character in
-      scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-")
+      scalar.isASCII
+        && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-")
         ? Character(scalar) : "_"
     }
     let cut = String(allowed.prefix(maximumToolNameLength))

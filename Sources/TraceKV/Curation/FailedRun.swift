@@ -76,7 +76,7 @@ extension FailedRun {
   }
 }
 
-extension Optional<String> {
+extension String? {
   /// The string when it is present and not empty.
   var nonEmpty: String? {
     guard let self, !self.isEmpty else { return nil }

@@ -34,18 +34,22 @@ struct FailureClustering {
     let unit = runs.map { $0.vector.flatMap(Self.normalized) }
     var working: [Working] = []
     var byTool: [String?: [Int]] = [:]  // tool → indices into `working`, oldest first
-    let order = runs.indices.filter { runs[$0].errorType != nil } + runs.indices.filter { runs[$0].errorType == nil }
+    let order =
+      runs.indices.filter { runs[$0].errorType != nil } + runs.indices.filter { runs[$0].errorType == nil }
     for index in order {
       let run = runs[index]
       let key = Key(errorType: run.errorType, tool: run.tool)
       var best: (cluster: Int, similarity: Float)?
-      if unit[index] == nil {
-        best = byTool[run.tool, default: []].first { working[$0].key == key }.map { ($0, 0) }
-      } else if let vector = unit[index] {
-        for candidate in byTool[run.tool, default: []] where run.errorType == nil || working[candidate].key == key {
+      if let vector = unit[index] {
+        for candidate in byTool[run.tool, default: []]
+        where run.errorType == nil || working[candidate].key == key {
           let similarity = working[candidate].similarity(to: vector)
-          if similarity >= threshold, similarity > (best?.similarity ?? -.infinity) { best = (candidate, similarity) }
+          if similarity >= threshold, similarity > (best?.similarity ?? -.infinity) {
+            best = (candidate, similarity)
+          }
         }
+      } else {
+        best = byTool[run.tool, default: []].first { working[$0].key == key }.map { ($0, 0) }
       }
       if let best {
         working[best.cluster].add(index, unit[index])

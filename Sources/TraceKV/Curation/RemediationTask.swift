@@ -17,7 +17,9 @@ public struct CurriculumTask: Sendable, Hashable {
       JSONObject([
         "id": .string(id), "role": .string("user"), "content": .string(content),
         "metadata": .object(
-          JSONObject(["difficulty": .string(difficulty), "focus": .string(focus), "reasoning": .string(reasoning)])),
+          JSONObject([
+            "difficulty": .string(difficulty), "focus": .string(focus), "reasoning": .string(reasoning),
+          ])),
       ]))
   }
 }
@@ -40,9 +42,12 @@ enum RemediationTask {
     if let task = representative.task { lines.append("Task: \"\(quote(task))\"") }
     let others = examples.filter { $0 != representative.task }
     if !others.isEmpty {
-      lines.append("Tasks that failed the same way: " + others.map { "\"\(quote($0))\"" }.joined(separator: "; ") + ".")
+      lines.append(
+        "Tasks that failed the same way: " + others.map { "\"\(quote($0))\"" }.joined(separator: "; ") + ".")
     }
-    if let error = commonError(runs, errorType: errorType) { lines.append("What went wrong before: \"\(quote(error))\"") }
+    if let error = commonError(runs, errorType: errorType) {
+      lines.append("What went wrong before: \"\(quote(error))\"")
+    }
     lines.append("Solve the task again. " + lesson(errorType))
 
     let reasonCounts = FailureReason.allCases.compactMap { reason -> String? in

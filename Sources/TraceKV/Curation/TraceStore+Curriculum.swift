@@ -38,14 +38,19 @@ public struct CurriculumOptions: Sendable, Equatable {
   public func validate() throws(TraceKVError) {
     let runs = 1...Limits.maximumCurriculumRuns
     guard runs.contains(minClusterSize) else {
-      throw .invalid("the minimum cluster size must be 1 to \(Limits.maximumCurriculumRuns), not \(minClusterSize)")
+      throw .invalid(
+        "the minimum cluster size must be 1 to \(Limits.maximumCurriculumRuns), not \(minClusterSize)")
     }
     guard runs.contains(maximumRuns) else {
-      throw .invalid("the number of runs to cluster must be 1 to \(Limits.maximumCurriculumRuns), not \(maximumRuns)")
+      throw .invalid(
+        "the number of runs to cluster must be 1 to \(Limits.maximumCurriculumRuns), not \(maximumRuns)")
     }
-    guard (0...1).contains(similarity) else { throw .invalid("the similarity must be 0 to 1, not \(similarity)") }
+    guard (0...1).contains(similarity) else {
+      throw .invalid("the similarity must be 0 to 1, not \(similarity)")
+    }
     guard (0...Limits.maximumCurriculumExamples).contains(examples) else {
-      throw .invalid("the examples per cluster must be 0 to \(Limits.maximumCurriculumExamples), not \(examples)")
+      throw .invalid(
+        "the examples per cluster must be 0 to \(Limits.maximumCurriculumExamples), not \(examples)")
     }
   }
 }
@@ -101,7 +106,9 @@ extension TraceStore {
         guard !record.trace.failureReasons.isEmpty else { return true }
         failed += 1
         guard runs.count < options.maximumRuns else { return true }
-        if let run = FailedRun(trace: record.trace, eventTime: record.eventTime, spans: try spanViews(of: doc, in: transaction)) {
+        if let run = FailedRun(
+          trace: record.trace, eventTime: record.eventTime, spans: try spanViews(of: doc, in: transaction))
+        {
           runs.append(run)
           vectors.append(state.vectors?.vector(label: doc))
         }
@@ -109,7 +116,9 @@ extension TraceStore {
       }
       let clustering = FailureClustering(threshold: Float(options.similarity))
       let clusters = clustering.cluster(
-        zip(runs, vectors).map { FailureClustering.Run(errorType: $0.errorType, tool: $0.failingTool, vector: $1) })
+        zip(runs, vectors).map {
+          FailureClustering.Run(errorType: $0.errorType, tool: $0.failingTool, vector: $1)
+        })
       var kept: [FailureCluster] = []
       for cluster in clusters where cluster.members.count >= options.minClusterSize {
         let members = cluster.members.map { runs[$0] }
@@ -126,13 +135,15 @@ extension TraceStore {
             runs: members, representative: representative, errorType: errorType, failingTool: tool,
             commonError: RemediationTask.commonError(members, errorType: errorType), exampleTasks: examples,
             task: RemediationTask.make(
-              runs: members, representative: representative, errorType: errorType, tool: tool, examples: examples)))
+              runs: members, representative: representative, errorType: errorType, tool: tool,
+              examples: examples)))
       }
       // Largest first; ties keep the order of their newest run (input order).
       let order = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.traceID, $0) })
       kept.sort { ($0.size, order[$1.runs[0].traceID]!) > ($1.size, order[$0.runs[0].traceID]!) }
       return Curriculum(
-        failedRuns: failed, clusteredRuns: runs.count, clusters: kept, smallClusters: clusters.count - kept.count)
+        failedRuns: failed, clusteredRuns: runs.count, clusters: kept,
+        smallClusters: clusters.count - kept.count)
     }
   }
 }
@@ -159,7 +170,8 @@ extension Curriculum {
   public var json: JSONValue {
     .object(
       JSONObject([
-        "failed_runs": .int(failedRuns), "clustered_runs": .int(clusteredRuns), "small_clusters": .int(smallClusters),
+        "failed_runs": .int(failedRuns), "clustered_runs": .int(clusteredRuns),
+        "small_clusters": .int(smallClusters),
         "clusters": .array(clusters.map(\.json)),
       ]))
   }

@@ -32,7 +32,8 @@ extension TraceStore {
     _ filter: TraceFilter, limit: Int, options: TrainingExportOptions, to write: (String) throws -> Void
   ) throws -> Int {
     try read { transaction in
-      var episodes: [String: [(doc: UInt32, rating: Int, eventTime: Int64, traceID: String, system: String?)]] = [:]
+      var episodes:
+        [String: [(doc: UInt32, rating: Int, eventTime: Int64, traceID: String, system: String?)]] = [:]
       var order: [String] = []
       try forEachRecord(matching: filter, in: transaction) { doc, record in
         guard let episode = record.trace.episodeID, let rating = record.trace.rating else { return true }
@@ -49,13 +50,15 @@ extension TraceStore {
         var attempts: [PreferencePairs.Attempt] = []
         for run in runs {
           guard
-            let conversation = ChatConversation(systemPrompt: run.system, spans: try spanViews(of: run.doc, in: transaction)),
+            let conversation = ChatConversation(
+              systemPrompt: run.system, spans: try spanViews(of: run.doc, in: transaction)),
             let attempt = PreferencePairs.attempt(
               traceID: run.traceID, rating: run.rating, eventTime: run.eventTime, conversation)
           else { continue }
           attempts.append(attempt)
         }
-        for pair in PreferencePairs.pairs(attempts, minimumGap: options.minimumRatingGap) where count < limit {
+        for pair in PreferencePairs.pairs(attempts, minimumGap: options.minimumRatingGap) where count < limit
+        {
           let line = JSONWriter.compact(PreferencePairs.line(pair, style: options.preferenceStyle))
           guard seen.insert(LineFingerprint(line)).inserted else { continue }
           try write(line + "\n")

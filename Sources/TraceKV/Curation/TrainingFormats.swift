@@ -15,7 +15,9 @@ public struct TrainingExportOptions: Sendable, Equatable {
 
   public static let defaultRatingGap = 2
 
-  public init(preferenceStyle: PreferenceStyle = .openai, minimumRatingGap: Int = TrainingExportOptions.defaultRatingGap) {
+  public init(
+    preferenceStyle: PreferenceStyle = .openai, minimumRatingGap: Int = TrainingExportOptions.defaultRatingGap
+  ) {
     self.preferenceStyle = preferenceStyle
     self.minimumRatingGap = minimumRatingGap
   }
@@ -49,7 +51,8 @@ enum OpenAIChatFormat {
             .object(
               JSONObject([
                 "id": .string(call.id ?? ""), "type": .string("function"),
-                "function": .object(JSONObject(["name": .string(call.name), "arguments": .string(call.arguments)])),
+                "function": .object(
+                  JSONObject(["name": .string(call.name), "arguments": .string(call.arguments)])),
               ]))
           })
       }
@@ -57,7 +60,8 @@ enum OpenAIChatFormat {
     case "tool":
       return .object(
         JSONObject([
-          "role": .string("tool"), "tool_call_id": .string(message.toolCallID ?? ""), "content": .string(message.content),
+          "role": .string("tool"), "tool_call_id": .string(message.toolCallID ?? ""),
+          "content": .string(message.content),
         ]))
     default:
       return .object(JSONObject(["role": .string(message.role), "content": .string(message.content)]))
@@ -72,7 +76,9 @@ enum OpenAIChatFormat {
     for call in messages.flatMap({ $0.toolCalls ?? [] }) where seen.insert(call.name).inserted {
       var properties = JSONObject()
       if case .object(let arguments)? = try? JSONParser.parse(call.arguments) {
-        for (key, value) in arguments { properties[key] = .object(JSONObject(["type": .string(schemaType(value))])) }
+        for (key, value) in arguments {
+          properties[key] = .object(JSONObject(["type": .string(schemaType(value))]))
+        }
       }
       let parameters = JSONObject(["type": .string("object"), "properties": .object(properties)])
       tools.append(
@@ -116,7 +122,9 @@ enum PreferencePairs {
   }
 
   /// The prompt and final answer of a conversation, or nil without either.
-  static func attempt(traceID: String, rating: Int, eventTime: Int64, _ conversation: ChatConversation) -> Attempt? {
+  static func attempt(traceID: String, rating: Int, eventTime: Int64, _ conversation: ChatConversation)
+    -> Attempt?
+  {
     let messages = conversation.messages
     guard let firstAssistant = messages.firstIndex(where: { $0.role == "assistant" }) else { return nil }
     let prompt = Array(messages[..<firstAssistant])
