@@ -65,6 +65,7 @@ struct MCPTools: Sendable {
           "trace_id": ["type": "string"], "rating": ["type": "integer", "minimum": 1, "maximum": 5],
           "comment": ["type": "string"],
         ], required: ["trace_id", "rating"])),
+    curriculumDefinition,
   ] + usageDefinitions
 
   private static func schema(_ properties: [String: Value], required: [String]) -> Value {
@@ -146,6 +147,8 @@ struct MCPTools: Sendable {
         return .null
       }
       return ("Feedback recorded on trace \(traceID): rating \(rating).", TraceBrainShapes.acknowledgement(traceID, "Feedback added successfully"))
+    case "failure_curriculum":
+      return try await failureCurriculum(arguments)
     default:
       throw ToolArgumentError("unknown tool '\(name)'")
     }

@@ -28,6 +28,8 @@ struct TraceBrainRoutes: Sendable {
     api.post("traces/:trace_id/signal") { request, context in await answer { try await signal(request, context) } }
     api.post("ai_evaluate/:trace_id") { request, context in await answer { try await evaluate(request, context) } }
     api.get("export/traces") { request, _ in await answer { try exportTraces(request) } }
+    api.get("curriculum") { request, _ in await answer { try await curriculum(request) } }
+    api.get("curriculum/export") { request, _ in await answer { try await curriculumExport(request) } }
     api.get("episodes") { request, _ in await answer { try await episodes(request, withTraces: true) } }
     api.get("episodes/summary") { request, _ in await answer { try await episodes(request, withTraces: false) } }
     api.get("episodes/:episode_id") { _, context in await answer { try await episode(context, full: false) } }
@@ -174,21 +176,30 @@ struct TraceBrainRoutes: Sendable {
   }
 
   /// Streams the matching traces as JSON Lines (`format=jsonl`) or one JSON
-  /// array, from one read snapshot, holding at most a few traces in memory.
+  /// array, from one read snapshot, holding at most a few traces in memory;
+  /// `openai-chat` and `preference` (`preference_style`, `min_rating_gap`)
+  /// stream the training exports as JSON Lines.
   func exportTraces(_ request: Request) throws -> Response {
     let parameters = QueryParameters(request)
     let filter = try parameters.traceFilter()
     let limit = try parameters.int("limit", in: 1...5000) ?? Int.max
     let format = (parameters.string("format") ?? "json").lowercased()
-    guard format == "json" || format == "jsonl" else {
-      throw Refused(.badRequest, "Invalid format. Use 'json' or 'jsonl'.")
+    let formats: [String: ExportFormat] = ["json": .json, "jsonl": .jsonl, "openai-chat": .openAIChat, "preference": .preference]
+    guard let exportFormat = formats[format] else {
+      throw Refused(.badRequest, "Invalid format. Use 'json', 'jsonl', 'openai-chat' or 'preference'.")
     }
-    let chunks = ExportStream.start(store: store) { store, write in
-      try store.export(filter, format: format == "jsonl" ? .jsonl : .json, limit: limit, to: write)
+    var training = TrainingExportOptions()
+    if let style = parameters.string("preference_style") {
+      guard let value = PreferenceStyle(rawValue: style) else { throw Refused(.badRequest, "preference_style must be openai or trl") }
+      training.preferenceStyle = value
+    }
+    training.minimumRatingGap = try parameters.int("min_rating_gap", in: 1...4) ?? training.minimumRatingGap
+    let chunks = ExportStream.start(store: store) { [training] store, write in
+      try store.export(filter, format: exportFormat, limit: limit, training: training, to: write)
     }
     var headers: HTTPFields = [:]
-    headers[.contentType] = format == "jsonl" ? "application/x-jsonlines" : "application/json"
-    headers[.contentDisposition] = "attachment; filename=tracebrain_export.\(format)"
+    headers[.contentType] = format == "json" ? "application/json" : "application/x-jsonlines"
+    headers[.contentDisposition] = "attachment; filename=tracebrain_export.\(format == "json" ? "json" : "jsonl")"
     return Response(
       status: .ok, headers: headers,
       body: ResponseBody { writer in

@@ -5,13 +5,20 @@ import TraceKV
 
 struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "export", abstract: "Export traces (newest first): TraceBrain JSONL or JSON, or messages/turns for training.")
+    commandName: "export",
+    abstract: "Export traces (newest first): TraceBrain JSONL or JSON, or messages, turns, openai-chat or preference pairs for training.")
 
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var filterOptions: FilterOptions
 
-  @Option(help: "jsonl, json, messages or turns.")
+  @Option(help: "jsonl, json, messages, turns, openai-chat or preference.")
   var format = "jsonl"
+
+  @Option(help: "With --format preference: openai (input/preferred_output/non_preferred_output) or trl (prompt/chosen/rejected).")
+  var preferenceStyle = PreferenceStyle.openai.rawValue
+
+  @Option(help: "With --format preference: the preferred attempt's rating exceeds the rejected one's by at least N (1-4).")
+  var minRatingGap = TrainingExportOptions.defaultRatingGap
 
   @Option(parsing: .unconditional, help: "At most N traces.")
   var limit: Int?
@@ -20,7 +27,11 @@ struct ExportCommand: ParsableCommand {
   var output: String?
 
   func validate() throws {
-    guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be jsonl, json, messages or turns") }
+    guard ExportFormat(rawValue: format) != nil else {
+      throw ValidationError("--format must be jsonl, json, messages, turns, openai-chat or preference")
+    }
+    guard PreferenceStyle(rawValue: preferenceStyle) != nil else { throw ValidationError("--preference-style must be openai or trl") }
+    guard (1...4).contains(minRatingGap) else { throw ValidationError("--min-rating-gap must be 1 to 4, not \(minRatingGap)") }
   }
 
   func run() throws {
@@ -38,7 +49,10 @@ struct ExportCommand: ParsableCommand {
     var buffer = ""
     let total = output == nil ? 0 : try store.list(filter, limit: 0).total
     var progress = ProgressLine("export", total: max(total, 1))
-    let count = try store.export(filter, format: ExportFormat(rawValue: format)!, limit: limit ?? .max, to: { chunk in
+    let training = TrainingExportOptions(
+      preferenceStyle: PreferenceStyle(rawValue: preferenceStyle)!, minimumRatingGap: minRatingGap)
+    let count = try store.export(
+      filter, format: ExportFormat(rawValue: format)!, limit: limit ?? .max, training: training, to: { chunk in
       buffer += chunk
       if buffer.utf8.count >= 1 << 20 {
         try handle.write(contentsOf: Data(buffer.utf8))
@@ -49,7 +63,8 @@ struct ExportCommand: ParsableCommand {
     if let output {
       try handle.close()
       if total > 1000 { progress.finish() }
-      FileHandle.standardError.write(Data("exported \(count) traces to \(output)\n".utf8))
+      let unit = [ExportFormat.preference: "pairs", .openAIChat: "conversations"][ExportFormat(rawValue: format)!] ?? "traces"
+      FileHandle.standardError.write(Data("exported \(count) \(unit) to \(output)\n".utf8))
     }
   }
 }

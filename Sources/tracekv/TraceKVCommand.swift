@@ -15,7 +15,7 @@ struct TraceKVCommand: ParsableCommand {
       """,
     subcommands: [
       IngestCommand.self, SearchCommand.self, ExperiencesCommand.self, ShowCommand.self, ListCommand.self, EpisodesCommand.self, EpisodeCommand.self,
-      FeedbackCommand.self, SignalCommand.self, EvaluateCommand.self, ExportCommand.self, StatsCommand.self,
+      FeedbackCommand.self, SignalCommand.self, EvaluateCommand.self, ExportCommand.self, CurriculumCommand.self, StatsCommand.self,
       ToolsCommand.self, DeleteCommand.self, VerifyCommand.self, BackupCommand.self, RepairCommand.self,
       EmbedCommand.self, ModelCommand.self, ServeCommand.self, MCPCommand.self,
       UsageCommand.self, DiffCommand.self,

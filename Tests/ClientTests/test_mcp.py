@@ -9,7 +9,7 @@ from conftest import EXAMPLES, TRACEKV, cli, cli_json
 
 TOOLS = {
     "search_past_experiences", "search_similar_traces", "get_trace", "list_traces",
-    "request_human_intervention", "add_feedback", "usage_summary", "diff_runs",
+    "request_human_intervention", "add_feedback", "usage_summary", "diff_runs", "failure_curriculum",
 }
 FAILED_SAMPLE = json.loads((EXAMPLES / "sample_10_partial_failure.json").read_text())["trace_id"]
 
@@ -24,6 +24,13 @@ async def exercise(session, store):
     await session.initialize()
     listed = await session.list_tools()
     assert {tool.name for tool in listed.tools} == TOOLS
+
+    curriculum = await session.call_tool("failure_curriculum", {"min_cluster": 2})
+    assert not curriculum.is_error
+    expected_curriculum = cli_json(store, "curriculum", "--min-cluster", "2")
+    assert curriculum.structured_content == expected_curriculum and len(expected_curriculum["clusters"]) == 1
+    assert expected_curriculum["clusters"][0]["representative"] in curriculum.content[0].text
+    assert (await session.call_tool("failure_curriculum", {"min_cluster": 0})).is_error
 
     query = "find a company's stock price and do arithmetic with it"
     found = await session.call_tool("search_past_experiences", {"task_description": query})

@@ -8,22 +8,35 @@ public enum ExportFormat: String, Sendable, CaseIterable {
   case messages
   /// One `{"trace_id", "turns": [...]}` per line: prompt → completion pairs.
   case turns
+  /// One `{"messages", "tools"}` per run in OpenAI's chat fine-tuning format;
+  /// runs without an assistant turn are skipped, exact duplicates dropped.
+  case openAIChat = "openai-chat"
+  /// Preference pairs from episodes (`PreferencePairs`), one per line.
+  case preference
 }
 
 extension TraceStore {
   /// Streams the matching traces, newest first by event time, to `write` in
   /// chunks of text; nothing larger than one trace is held in memory. Runs
   /// in one read transaction, so the export is one consistent snapshot.
-  /// Returns the number of traces written.
+  /// Returns the number of lines (traces, or pairs) written; `limit` counts them too.
+  /// `training` shapes `preference` (and is checked for every format).
   /// - Throws: ``TraceKVError`` only (though declared `throws`): `.corrupted` for a damaged record, span or index
   ///   entry, `.storage` when LMDB fails. An error of `write` ends the export and comes back translated: a
   ///   ``TraceKVError`` unchanged, an error of another type as kind `.storage` (its description in `cause`).
   @discardableResult
   public func export(
     _ filter: TraceFilter = TraceFilter(), format: ExportFormat, limit: Int = .max,
+    training: TrainingExportOptions = TrainingExportOptions(),
     to write: (String) throws -> Void, progress: ((Int) -> Void)? = nil
   ) throws -> Int {
-    try read { transaction in
+    try training.validate()
+    switch format {
+    case .openAIChat: return try exportChats(filter, limit: limit, to: write, progress: progress)
+    case .preference: return try exportPreferences(filter, limit: limit, options: training, to: write)
+    default: break
+    }
+    return try read { transaction in
       var count = 0
       if format == .json { try write("[") }
       try forEachRecord(matching: filter, in: transaction) { doc, record in
@@ -34,6 +47,8 @@ extension TraceStore {
           var trace = record.trace
           trace.spans = try spans(of: doc, in: transaction)
           line = JSONWriter.compact(.object(TraceBrainFormat.encode(trace)))
+        case .openAIChat, .preference:
+          preconditionFailure("training formats are written by exportChats and exportPreferences")
         case .messages, .turns:
           let reconstruction = Reconstruction(
             systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))

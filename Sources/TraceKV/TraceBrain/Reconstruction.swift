@@ -217,9 +217,9 @@ struct Reconstruction<S: ReconstructableSpan> {
   /// the items with a non-empty role and content, as strings. A string that is
   /// not JSON gives nothing.
   ///
-  /// `extended` (spans OTLP ingest encoded): `tool_calls` (`[{id, name,
-  /// arguments}]`), `tool_call_id` and `reasoning` are read too, and a message
-  /// with tool calls is kept with empty content. TraceBrain's reference drops
+  /// `extended` (spans OTLP ingest encoded, and the training exports):
+  /// `tool_calls` (`[{id, name, arguments}]`), `tool_call_id` and `reasoning`
+  /// are read too, and a message with tool calls is kept with empty content. TraceBrain's reference drops
   /// those members, so plain TraceBrain spans never read them.
   static func normalize(_ newContent: String?, extended: Bool = false) -> [ChatMessage] {
     guard let newContent, let parsed = try? JSONParser.parse(newContent) else { return [] }
@@ -236,9 +236,13 @@ struct Reconstruction<S: ReconstructableSpan> {
       let content = message["content"] ?? .null
       guard extended else { return isEmpty(content) ? nil : ChatMessage(role: role, content: content.text) }
       let calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { call -> ChatMessage.ToolCall? in
-        guard let call = call.objectValue, let name = call["name"]?.stringValue else { return nil }
-        return ChatMessage.ToolCall(
-          id: call["id"]?.stringValue, name: name, arguments: call["arguments"]?.stringValue ?? "")
+        // TraceKV writes {id, name, arguments}; producers also write OpenAI's
+        // {id, function: {name, arguments}} and arguments as an object.
+        guard let call = call.objectValue else { return nil }
+        let function = call["function"]?.objectValue ?? call
+        guard let name = function["name"]?.stringValue else { return nil }
+        let arguments = function["arguments"].flatMap { $0.isNull ? nil : $0.text } ?? ""
+        return ChatMessage.ToolCall(id: call["id"]?.stringValue, name: name, arguments: arguments)
       }
       let normalized = ChatMessage(
         role: role, content: isEmpty(content) ? "" : content.text, toolCalls: calls.isEmpty ? nil : calls,
