@@ -3,7 +3,7 @@ extension TraceStore {
   /// newest first, exact duplicates (same line) written once.
   func exportChats(
     _ filter: TraceFilter, limit: Int, to write: (String) throws -> Void, progress: ((Int) -> Void)?
-  ) throws -> Int {
+  ) throws(TraceKVError) -> Int {
     try read { transaction in
       var count = 0
       var seen = Set<LineFingerprint>()
@@ -30,7 +30,7 @@ extension TraceStore {
   /// newest run; exact duplicates written once.
   func exportPreferences(
     _ filter: TraceFilter, limit: Int, options: TrainingExportOptions, to write: (String) throws -> Void
-  ) throws -> Int {
+  ) throws(TraceKVError) -> Int {
     try read { transaction in
       var episodes:
         [String: [(doc: UInt32, rating: Int, eventTime: Int64, traceID: String, system: String?)]] = [:]

@@ -21,7 +21,7 @@ extension TraceStore {
   /// in one read transaction, so the export is one consistent snapshot.
   /// Returns the number of lines (traces, or pairs) written; `limit` counts them too.
   /// `training` shapes `preference` (and is checked for every format).
-  /// - Throws: ``TraceKVError`` only (though declared `throws`): `.corrupted` for a damaged record, span or index
+  /// - Throws: ``TraceKVError``: `.invalidInput` for bad `training` options, `.corrupted` for a damaged record, span or index
   ///   entry, `.storage` when LMDB fails. An error of `write` ends the export and comes back translated: a
   ///   ``TraceKVError`` unchanged, an error of another type as kind `.storage` (its description in `cause`).
   @discardableResult
@@ -29,7 +29,7 @@ extension TraceStore {
     _ filter: TraceFilter = TraceFilter(), format: ExportFormat, limit: Int = .max,
     training: TrainingExportOptions = TrainingExportOptions(),
     to write: (String) throws -> Void, progress: ((Int) -> Void)? = nil
-  ) throws -> Int {
+  ) throws(TraceKVError) -> Int {
     try training.validate()
     switch format {
     case .openAIChat: return try exportChats(filter, limit: limit, to: write, progress: progress)
