@@ -22,11 +22,7 @@ extension MCPTools {
     annotations: .init(readOnlyHint: true))
 
   func failureCurriculum(_ arguments: Arguments) async throws -> (String, JSONValue) {
-    var filter = TraceFilter()
-    if let errorType = arguments.string("error_type") {
-      filter.errorTypes = [ErrorType(producerValue: errorType)]
-    }
-    filter.episodeID = arguments.string("episode_id")
+    let filter = try arguments.traceFilter()
     var options = CurriculumOptions()
     options.minClusterSize = try arguments.int("min_cluster", in: 1...Limits.maximumCurriculumRuns) ?? 1
     let limit = try arguments.int("limit", in: 1...50) ?? 10

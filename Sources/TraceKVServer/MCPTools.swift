@@ -113,16 +113,7 @@ struct MCPTools: Sendable {
       }
       return try await HTTPReplies.offload { [store] in try TraceViews.render(store, traceID: traceID, view: view) }
     case "list_traces":
-      var filter = TraceFilter()
-      if let status = arguments.string("status") {
-        guard let value = TraceStatus(rawValue: status) else {
-          throw ToolArgumentError("status must be running, completed, needs_review or failed")
-        }
-        filter.statuses = [value]
-      }
-      filter.minRating = try arguments.int("min_rating", in: 1...5)
-      if let errorType = arguments.string("error_type") { filter.errorTypes = [ErrorType(producerValue: errorType)] }
-      filter.episodeID = arguments.string("episode_id")
+      let filter = try arguments.traceFilter()
       let limit = try arguments.int("limit", in: 1...100) ?? 20
       let offset = try arguments.int("offset", in: 0...Int(Int32.max)) ?? 0
       let page = try await HTTPReplies.offload { [store, filter] in try store.list(filter, limit: limit, offset: offset) }
@@ -173,6 +164,22 @@ struct Arguments {
   func requiredString(_ name: String) throws -> String {
     guard let text = string(name) else { throw ToolArgumentError("\(name) is required (a non-empty string)") }
     return text
+  }
+
+  /// The list filters a tool takes (`status`, `min_rating`, `error_type`,
+  /// `episode_id`), each optional; what a tool's schema leaves out is absent.
+  func traceFilter() throws -> TraceFilter {
+    var filter = TraceFilter()
+    if let status = string("status") {
+      guard let value = TraceStatus(rawValue: status) else {
+        throw ToolArgumentError("status must be running, completed, needs_review or failed")
+      }
+      filter.statuses = [value]
+    }
+    filter.minRating = try int("min_rating", in: 1...5)
+    if let errorType = string("error_type") { filter.errorTypes = [ErrorType(producerValue: errorType)] }
+    filter.episodeID = string("episode_id")
+    return filter
   }
 
   func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

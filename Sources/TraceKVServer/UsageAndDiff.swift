@@ -131,15 +131,7 @@ extension MCPTools {
   func runUsageTool(_ name: String, _ arguments: Arguments) async throws -> (String, JSONValue)? {
     switch name {
     case "usage_summary":
-      var filter = TraceFilter()
-      if let status = arguments.string("status") {
-        guard let value = TraceStatus(rawValue: status) else {
-          throw ToolArgumentError("status must be running, completed, needs_review or failed")
-        }
-        filter.statuses = [value]
-      }
-      filter.minRating = try arguments.int("min_rating", in: 1...5)
-      filter.episodeID = arguments.string("episode_id")
+      let filter = try arguments.traceFilter()
       let report = try await UsageAndDiff.usage(
         store, filter, by: try UsageAndDiff.grouping(arguments.string("by")))
       return (UsageAndDiff.text(report), report.json)
