@@ -22,6 +22,8 @@ public enum Limits {
   /// side gathers that many candidates before paging. As Elasticsearch's
   /// `index.max_result_window`; page deeper with a narrower filter.
   public static let maximumSearchWindow = 10_000
+  /// Most threads one ingest prepares documents on (`TraceStore.IngestOptions.workers`).
+  public static let maximumIngestWorkers = 64
 }
 
 extension JSONValue {
