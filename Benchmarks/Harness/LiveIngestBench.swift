@@ -31,7 +31,12 @@ struct LiveIngestRates {
       print("  \(threads) thread(s): TraceKV \(fixed(tracekv, 1)) traces/s, peer "
         + "\(fixed((peer["traces_per_s"] as? Double) ?? .nan, 1)) traces/s")
     }
-    var report: [String: Any] = ["traces": traces, "embedder": "all-MiniLM-L6-v2", "by_threads": figures]
+    // The machine is shared: its load says how far thread counts above 1 could scale.
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init)
+    var report: [String: Any] = [
+      "traces": traces, "embedder": "all-MiniLM-L6-v2", "by_threads": figures, "load_average_1min_after": load ?? "?",
+    ]
+    print("  load average (1 min) after: \(load ?? "?")")
     if let one = rates[1], let most = workers.max(), most > 1, let many = rates[most] {
       report["speedup_\(most)_workers"] = many / one
       print("  TraceKV \(most) workers / 1 worker: \(fixed(many / one, 2))x")
