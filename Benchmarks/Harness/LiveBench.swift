@@ -1,4 +1,5 @@
 import ArgumentParser
+import Embeddings
 import Foundation
 import TraceKV
 import VectorIndex
@@ -24,6 +25,18 @@ struct LiveBenchCommand: ParsableCommand {
   @Option(help: "Working folder: the base store is built once per size and copied for each run.")
   var data = "bench-data/live"
 
+  @Option(help: "Traces for the MiniLM ingest rate on each worker count beside the peer (0: skip it).")
+  var ingestTraces = 0
+
+  @Option(help: "Worker counts (and the peer's torch threads) for the ingest rate, comma-separated.")
+  var ingestWorkers = "1,2"
+
+  @Option(help: "The Python of a venv with Benchmarks/peers/requirements-embed.txt, for the ingest peer.")
+  var python = "python3"
+
+  @Flag(help: "Only the ingest rate: no store of --traces, no timed writes.")
+  var ingestOnly = false
+
   @Option(help: "Write every figure here as JSON.")
   var json: String?
 
@@ -35,6 +48,20 @@ struct LiveBenchCommand: ParsableCommand {
     guard traces > 0, writes > 0 else { throw ValidationError("--traces and --writes must be at least 1") }
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
     let originals = try LiveTraces.samples(samples)
+    var ingest: [String: Any]?
+    if ingestTraces > 0 {
+      let workers = ingestWorkers.split(separator: ",").compactMap { Int($0) }
+      guard !workers.isEmpty, workers.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--ingest-workers: e.g. 1,2") }
+      print("MiniLM ingest of \(ingestTraces) traces, TraceKV beside the TraceBrain-shaped peer "
+        + "(OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")):")
+      ingest = try LiveIngestRates(
+        traces: ingestTraces, workers: workers, data: data, python: python, model: ModelFiles.defaultDirectory
+      ).measure(originals)
+    }
+    if ingestOnly {
+      if let json { try writeJSON(["ingest": ingest ?? [:], "context": runContext()], to: json) }
+      return
+    }
     let base = try baseStore(originals)
     let path = (data as NSString).appendingPathComponent("live-\(traces)-run.tkv")
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -90,7 +117,7 @@ struct LiveBenchCommand: ParsableCommand {
       "open_first_search_ms": opened.milliseconds,
       "reader_rss_anon_kb": opened.memory.anonKB, "reader_rss_file_kb": opened.memory.fileKB,
       "writer_rss_anon_kb": writerMemory.anonKB, "writer_rss_file_kb": writerMemory.fileKB,
-      "bytes_on_disk": bytes, "context": runContext(),
+      "bytes_on_disk": bytes, "context": runContext(), "ingest": ingest ?? [:],
     ]
     func line(_ name: String, _ samples: [Double]) {
       print("\(name): p50 \(fixed(percentile(samples, 50), 3)) ms, p99 \(fixed(percentile(samples, 99), 3)) ms")

@@ -222,13 +222,16 @@ public final class TraceStore: Sendable {
   /// `indexedWrite` whose errors, `body`'s own included, pass through as
   /// thrown: for an internal caller that catches errors of its own making
   /// (ingest's refused traces); a public caller translates what is left.
+  /// `embeddings` holds vectors embedded before the transaction opened, and
+  /// keeps what the body embeds should LMDB run it again.
   func indexedWriteUntranslated<R>(
-    _ operation: String = #function, _ body: (LMDBTransaction, inout IndexWriter) throws -> R
+    _ operation: String = #function, embeddings: PreparedEmbeddings = PreparedEmbeddings(),
+    _ body: (LMDBTransaction, inout IndexWriter) throws -> R
   ) throws -> R {
     try requireWritable(operation)
     return try search.writeLock.withLock {
       let (result, state) = try environment.write { transaction in
-        var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables)
+        var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables, embeddings: embeddings)
         let result = try body(transaction, &writer)
         return (result, try writer.finish())
       }

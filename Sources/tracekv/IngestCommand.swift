@@ -33,6 +33,14 @@ struct IngestCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Traces per write transaction.")
   var batchSize = 1000
 
+  @Option(
+    help: """
+      Threads that parse and embed ahead of the one writer, 1 to \(Limits.maximumIngestWorkers) (default: the \
+      processors this process may use, here \(TraceStore.IngestOptions.defaultWorkers)). The store's contents do \
+      not depend on it. With several, set OPENBLAS_NUM_THREADS=1 so each worker embeds on its own core.
+      """)
+  var workers = TraceStore.IngestOptions.defaultWorkers
+
   @Option(help: "For a new store: minilm, hashing or none (default: minilm when its model is present, else hashing).")
   var embedder: String?
 
@@ -44,6 +52,9 @@ struct IngestCommand: ParsableCommand {
       throw ValidationError("--format must be auto, tracebrain, otlp or otlp-protobuf")
     }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    guard (1...Limits.maximumIngestWorkers).contains(workers) else {
+      throw ValidationError("--workers must be between 1 and \(Limits.maximumIngestWorkers)")
+    }
     _ = try embedderChoice()
   }
 
@@ -61,7 +72,8 @@ struct IngestCommand: ParsableCommand {
     let files = try expand(paths)
     let store = try storeOptions.open(create: true, embedder: try embedderChoice())
     let options = TraceStore.IngestOptions(
-      strict: strict, batchSize: batchSize, format: TraceStore.IngestFormat(rawValue: format) ?? .auto)
+      strict: strict, batchSize: batchSize, format: TraceStore.IngestFormat(rawValue: format) ?? .auto,
+      workers: workers)
     let totalBytes = files.reduce(0) { $0 + ($1.size ?? 0) }
     var progress = ProgressLine("ingest", total: max(totalBytes, 1))
     var report = IngestReport()

@@ -30,38 +30,74 @@ enum TraceDocuments {
   static func forEach(
     in bytes: UnsafeRawBufferPointer, layout: TraceFileLayout, _ body: (Document, _ bytesDone: Int) throws -> Void
   ) rethrows {
-    switch layout {
-    case .json:
+    var splitter = Splitter(bytes, layout: layout)
+    while let (piece, done) = splitter.next() { try body(piece.parsed(in: bytes), done) }
+  }
+
+  /// A document found but not necessarily parsed yet: a JSONL line is
+  /// parsed by `parsed(in:)`, which ingest's workers call in parallel.
+  enum Piece {
+    case line(position: Int, range: Range<Int>)
+    case document(Document)
+
+    func parsed(in bytes: UnsafeRawBufferPointer) -> Document {
+      switch self {
+      case .document(let document): return document
+      case .line(let position, let range):
+        let line = UnsafeRawBufferPointer(rebasing: bytes[range])
+        let parsed: Result<JSONValue, JSONParseError> =
+          line.count > Limits.maximumDocumentBytes
+          ? .failure(JSONParseError(message: "line longer than \(Limits.maximumDocumentBytes) bytes", offset: 0))
+          : Result { () throws(JSONParseError) in try JSONParser.parse(line) }
+        return Document(position: position, value: parsed)
+      }
+    }
+  }
+
+  /// Finds the documents one at a time, in order: JSONL lines by their
+  /// newlines (unparsed), a JSON file by parsing it whole (an array yields
+  /// its items).
+  struct Splitter {
+    private let bytes: UnsafeRawBufferPointer
+    private var lineStart = 0
+    private var lineNumber = 0
+    private var documents: [Document]?  // a JSON file's, parsed at the start
+    private var documentIndex = 0
+
+    init(_ bytes: UnsafeRawBufferPointer, layout: TraceFileLayout) {
+      self.bytes = bytes
+      guard layout == .json else { return }
       // One trace (not an array of them) obeys the document limit.
       if bytes.count > Limits.maximumDocumentBytes, bytes.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{") {
         let tooLarge = JSONParseError(message: "a document longer than \(Limits.maximumDocumentBytes) bytes", offset: 0)
-        try body(Document(position: nil, value: .failure(tooLarge)), bytes.count)
+        documents = [Document(position: nil, value: .failure(tooLarge))]
         return
       }
       let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
       if case .success(.array(let items)) = parsed {
-        for (index, item) in items.enumerated() {
-          try body(Document(position: index + 1, value: .success(item)), bytes.count * (index + 1) / items.count)
-        }
+        documents = items.enumerated().map { Document(position: $0 + 1, value: .success($1)) }
       } else {
-        try body(Document(position: nil, value: parsed), bytes.count)
+        documents = [Document(position: nil, value: parsed)]
       }
-    case .jsonl:
-      var lineStart = 0
-      var lineNumber = 0
+    }
+
+    /// The next document and the bytes done once it is; nil at the end.
+    mutating func next() -> (Piece, bytesDone: Int)? {
+      if let documents {
+        guard documentIndex < documents.count else { return nil }
+        documentIndex += 1
+        return (.document(documents[documentIndex - 1]), bytes.count * documentIndex / documents.count)
+      }
       while lineStart < bytes.count {
         lineNumber += 1
         let lineEnd = newline(in: bytes, from: lineStart)
-        let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
-        if line.contains(where: { !isWhitespace($0) }) {
-          let parsed: Result<JSONValue, JSONParseError> =
-            line.count > Limits.maximumDocumentBytes
-            ? .failure(JSONParseError(message: "line longer than \(Limits.maximumDocumentBytes) bytes", offset: 0))
-            : Result { () throws(JSONParseError) in try JSONParser.parse(line) }
-          try body(Document(position: lineNumber, value: parsed), lineEnd)
-        }
+        let range = lineStart..<lineEnd
         lineStart = lineEnd + 1
+        if bytes[range].contains(where: { !isWhitespace($0) }) {
+          return (.line(position: lineNumber, range: range), lineEnd)
+        }
       }
+      return nil
     }
   }
 

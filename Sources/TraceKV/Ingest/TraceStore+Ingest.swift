@@ -1,5 +1,6 @@
-import LMDBKit
+import Embeddings
 import Foundation
+import LMDBKit
 
 extension TraceStore {
   /// The trace format of an input.
@@ -26,14 +27,29 @@ extension TraceStore {
     public var layout: TraceFileLayout?
     /// The trace format; `.auto` tells it per document.
     public var format: IngestFormat = .auto
+    /// Threads that parse, decode, build the search text and embed ahead of
+    /// the one writer, 1 through `Limits.maximumIngestWorkers`; 1 does it
+    /// all on the calling thread, between writes. The store's contents do
+    /// not depend on it. Each worker's matrix products run on the threads
+    /// OpenBLAS was given (`OPENBLAS_NUM_THREADS`, read when the library
+    /// loads): set it to 1 when ingesting with several workers.
+    public var workers = IngestOptions.defaultWorkers
+
+    /// One worker per processor this process may use: embedding is the
+    /// costly part and runs on the workers, while the writer mostly waits.
+    public static var defaultWorkers: Int {
+      min(ProcessInfo.processInfo.activeProcessorCount, Limits.maximumIngestWorkers)
+    }
 
     public init(
-      strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil, format: IngestFormat = .auto
+      strict: Bool = false, batchSize: Int = 1000, layout: TraceFileLayout? = nil, format: IngestFormat = .auto,
+      workers: Int = IngestOptions.defaultWorkers
     ) {
       self.strict = strict
       self.batchSize = max(1, batchSize)
       self.layout = layout
       self.format = format
+      self.workers = min(max(1, workers), Limits.maximumIngestWorkers)
     }
   }
 
@@ -47,7 +63,7 @@ extension TraceStore {
   ///   failure.
   @discardableResult
   public func ingest(json: String) throws(TraceKVError) -> IngestReport {
-    try ingest(data: Data(json.utf8), source: "input", options: IngestOptions(strict: true, layout: .json))
+    try ingest(data: Data(json.utf8), source: "input", options: IngestOptions(strict: true, layout: .json, workers: 1))
   }
 
   /// Ingests a file of traces: JSON (one trace or an array) or JSONL, each
@@ -129,43 +145,82 @@ extension TraceStore {
     var report = IngestReport()
     var batch: [IncomingTrace] = []
     var lines: [Int?] = []
+    var embeddings = PreparedEmbeddings()
     var documents = 0
     var bytesDone = 0
     // OTLP spans are gathered over the whole input: a trace may be spread over requests.
     var otlp = OTLPTraceAssembler()
     func flush() throws {
       guard !batch.isEmpty else { return }
-      report.absorb(try write(batch, source: source, lines: lines, skippingFailures: !options.strict))
+      report.absorb(
+        try write(batch, source: source, lines: lines, skippingFailures: !options.strict, embeddings: embeddings))
       batch.removeAll(keepingCapacity: true)
       lines.removeAll(keepingCapacity: true)
+      embeddings = PreparedEmbeddings()
       progress?(IngestProgress(documentsDone: documents, bytesDone: bytesDone, bytesTotal: bytes.count, committed: report))
     }
-    try TraceDocuments.forEach(in: bytes, layout: layout) { document, done in
-      documents += 1
-      bytesDone = done
-      switch Self.decode(document, source: source, format: options.format) {
-      case .traceBrain(let incoming):
-        batch.append(incoming)
-        lines.append(document.position)
-        if batch.count >= options.batchSize { try flush() }
-      case .otlp(let decoded):
-        report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
-        report.warnings += decoded.warnings.map { "\(source): \($0)" }
-        for span in decoded.spans { otlp.add(span) }
-        for log in decoded.logs { otlp.add(log) }
-      case .refused(let problem):
-        report.rejected.append(problem)
+    func append(_ incoming: IncomingTrace, line: Int?, embedded: PreparedVector?) throws {
+      batch.append(incoming)
+      lines.append(line)
+      if let embedded { embeddings.add(embedded.vector, for: embedded.text) }
+      if batch.count >= options.batchSize { try flush() }
+    }
+    // Workers parse, decode and embed chunks of documents; this thread writes
+    // them in input order.
+    let embedder = try? search.embedder()
+    var splitter = TraceDocuments.Splitter(bytes, layout: layout)
+    let pool = OrderedWorkers<[(TraceDocuments.Piece, bytesDone: Int)], [PreparedDocument]>(
+      workers: options.workers, ahead: Self.chunksAhead(options),
+      next: {
+        var chunk: [(TraceDocuments.Piece, bytesDone: Int)] = []
+        while chunk.count < Self.documentsPerChunk, let piece = splitter.next() { chunk.append(piece) }
+        return chunk.isEmpty ? nil : chunk
+      },
+      prepare: { chunk in
+        let parsed = chunk.map { piece, _ in piece.parsed(in: bytes) }
+        let decoded = parsed.map { Self.decode($0, source: source, format: options.format) }
+        let vectors = Self.embedAhead(decoded.map(\.traceBrain), with: embedder)
+        return chunk.indices.map { index in
+          PreparedDocument(
+            position: parsed[index].position, bytesDone: chunk[index].bytesDone, decoded: decoded[index],
+            embedded: vectors[index])
+        }
+      })
+    try pool.forEach { chunk in
+      for document in chunk {
+        documents += 1
+        bytesDone = document.bytesDone
+        switch document.decoded {
+        case .traceBrain(let incoming):
+          try append(incoming, line: document.position, embedded: document.embedded)
+        case .otlp(let decoded):
+          report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
+          report.warnings += decoded.warnings.map { "\(source): \($0)" }
+          for span in decoded.spans { otlp.add(span) }
+          for log in decoded.logs { otlp.add(log) }
+        case .refused(let problem):
+          report.rejected.append(problem)
+        }
       }
     }
     report.warnings += otlp.warnings
-    for assembled in otlp.traces() {
-      switch assembled {
-      case .success(let incoming):
-        batch.append(incoming)
-        lines.append(nil)
-        if batch.count >= options.batchSize { try flush() }
-      case .failure(let error):
-        report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
+    var assembled = otlp.traces().makeIterator()
+    let tail = OrderedWorkers<[Result<IncomingTrace, TraceKVError>], [(Result<IncomingTrace, TraceKVError>, PreparedVector?)]>(
+      workers: options.workers, ahead: Self.chunksAhead(options),
+      next: {
+        var chunk: [Result<IncomingTrace, TraceKVError>] = []
+        while chunk.count < Self.documentsPerChunk, let trace = assembled.next() { chunk.append(trace) }
+        return chunk.isEmpty ? nil : chunk
+      },
+      prepare: { chunk in
+        zip(chunk, Self.embedAhead(chunk.map { try? $0.get() }, with: embedder)).map { ($0, $1) }
+      })
+    try tail.forEach { chunk in
+      for (trace, embedded) in chunk {
+        switch trace {
+        case .success(let incoming): try append(incoming, line: nil, embedded: embedded)
+        case .failure(let error): report.rejected.append(IngestProblem(source: source, line: nil, message: error.message))
+        }
       }
     }
     bytesDone = bytes.count
@@ -174,12 +229,53 @@ extension TraceStore {
     return report
   }
 
+  /// Documents a worker takes at once: one embedding batch (MiniLM runs
+  /// 4,096 tokens a pass, 16 texts of its 256-token window).
+  static let documentsPerChunk = 16
+
+  /// Chunks prepared ahead of the writer: about one batch, at least two per
+  /// worker. With the batch being written, an ingest holds about two
+  /// batches of traces in memory whatever the input's size.
+  private static func chunksAhead(_ options: IngestOptions) -> Int {
+    max(2 * options.workers, options.batchSize / documentsPerChunk)
+  }
+
+  /// A vector embedded ahead of the write, with the text it embeds.
+  struct PreparedVector {
+    var text: String
+    var vector: [Float]
+  }
+
+  /// The vectors of the texts `traces` will have if new, in one batch; none
+  /// where there is no trace or no text, and none at all when embedding
+  /// fails (the write embeds them again and reports the failure in order).
+  private static func embedAhead(_ traces: [IncomingTrace?], with embedder: (any TextEmbedder)?) -> [PreparedVector?] {
+    let texts = traces.map { $0.map { SearchText.ofNew($0).semantic } ?? "" }
+    guard let embedder, embedder.dimension > 0, texts.contains(where: { !$0.isEmpty }),
+      let vectors = try? embedder.embed(texts.filter { !$0.isEmpty })
+    else { return Array(repeating: nil, count: traces.count) }
+    var next = vectors.makeIterator()
+    return texts.map { $0.isEmpty ? nil : PreparedVector(text: $0, vector: next.next()!) }
+  }
+
   /// A document read in its format: a TraceBrain trace, or the spans of an
   /// OTLP request; or refused, with the problem the report will show.
   private enum DecodedDocument {
     case traceBrain(IncomingTrace)
     case otlp(OTLPDecoder.Decoded)
     case refused(IngestProblem)
+
+    var traceBrain: IncomingTrace? {
+      if case .traceBrain(let trace) = self { trace } else { nil }
+    }
+  }
+
+  /// A document as a worker leaves it for the writer.
+  private struct PreparedDocument {
+    var position: Int?
+    var bytesDone: Int
+    var decoded: DecodedDocument
+    var embedded: PreparedVector?
   }
 
   private static func decode(_ document: TraceDocuments.Document, source: String, format: IngestFormat)
@@ -216,9 +312,14 @@ extension TraceStore {
   /// traces before it are written in one transaction, those after it in the
   /// next, so each trace is tried at most twice. Without, it is thrown and
   /// the batch is not written.
+  ///
+  /// The texts of traces new to the store are embedded before the
+  /// transaction opens, unless `embeddings` comes with them (ingest's workers).
   func write(
-    _ batch: [IncomingTrace], source: String = "input", lines: [Int?] = [], skippingFailures: Bool = false
+    _ batch: [IncomingTrace], source: String = "input", lines: [Int?] = [], skippingFailures: Bool = false,
+    embeddings prepared: PreparedEmbeddings? = nil
   ) throws -> IngestReport {
+    let embeddings = try prepared ?? embedNew(batch)
     var report = IngestReport()
     var start = 0
     var refused: Int?  // the batch is written up to it, then resumes after it
@@ -226,7 +327,7 @@ extension TraceStore {
     while start < batch.count {
       let end = refused ?? batch.count
       do {
-        if start < end { report.absorb(try writeAll(batch[start..<end])) }
+        if start < end { report.absorb(try writeAll(batch[start..<end], embeddings: embeddings)) }
         start = refused.map { $0 + 1 } ?? end
         refused = nil
       } catch let failure as RefusedTrace {
@@ -248,9 +349,22 @@ extension TraceStore {
     var error: TraceKVError
   }
 
+  /// The vectors of the traces of `batch` the store does not hold yet (a
+  /// merge's text depends on what is stored: it is embedded in the write).
+  private func embedNew(_ batch: [IncomingTrace]) throws -> PreparedEmbeddings {
+    let embeddings = PreparedEmbeddings()
+    let embedder = try search.embedder()
+    guard embedder.dimension > 0 else { return embeddings }
+    let new = try environment.read { transaction in
+      try batch.filter { try document(of: $0.trace.traceID, in: transaction) == nil }
+    }
+    try embeddings.embed(new.map { SearchText.ofNew($0).semantic }.filter { !$0.isEmpty }, with: embedder)
+    return embeddings
+  }
+
   /// Writes traces in one transaction, or none of them.
-  private func writeAll(_ batch: ArraySlice<IncomingTrace>) throws -> IngestReport {
-    try indexedWriteUntranslated { transaction, index in
+  private func writeAll(_ batch: ArraySlice<IncomingTrace>, embeddings: PreparedEmbeddings) throws -> IngestReport {
+    try indexedWriteUntranslated(embeddings: embeddings) { transaction, index in
       var report = IngestReport()
       var nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
         try Keys.document(in: $0)

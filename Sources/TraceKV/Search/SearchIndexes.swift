@@ -114,12 +114,18 @@ struct IndexWriter {
   /// Documents whose text must be (re)indexed, with whether they are new.
   private var pending: [(doc: UInt32, isNew: Bool)] = []
   private var pendingDocs = Set<UInt32>()
+  /// Vectors embedded before the transaction opened; what is embedded here is added.
+  private let embeddings: PreparedEmbeddings
 
   /// A writer over the current state, or with `rebuilding` over empty
   /// indexes (for `repair()`, which cleared their tables and must not load
   /// a possibly damaged graph).
-  init(indexes: SearchIndexes, transaction: LMDBTransaction, tables: StoreTables, rebuilding: Bool = false) throws {
+  init(
+    indexes: SearchIndexes, transaction: LMDBTransaction, tables: StoreTables, rebuilding: Bool = false,
+    embeddings: PreparedEmbeddings = PreparedEmbeddings()
+  ) throws {
     self.indexes = indexes
+    self.embeddings = embeddings
     self.transaction = transaction
     self.tables = tables
     if rebuilding { changes = nil }
@@ -178,16 +184,13 @@ struct IndexWriter {
       try indexes.lexical.update(id: entry.doc, text: entry.text.lexical, in: &storage)
     }
 
-    // Vectors: one embedding batch. A trace with no text has no vector.
+    // Vectors: those embedded before the transaction, the rest in one
+    // batch. A trace with no text has no vector.
     let embedder = try indexes.embedder()
     guard embedder.dimension > 0 else { return finishPending() }  // no vector index
     let embeddable = texts.filter { !$0.text.semantic.isEmpty }
-    let vectors: [[Float]]
-    do {
-      vectors = try embedder.embed(embeddable.map(\.text.semantic))
-    } catch {
-      throw TraceKVError.embedding(error, by: embedder.name, operation: "index")
-    }
+    try embeddings.embed(embeddable.map(\.text.semantic), with: embedder)
+    let vectors = embeddable.map { embeddings.vector(for: $0.text.semantic)! }
     if state.vectors == nil, !vectors.isEmpty {
       state.vectors = try HNSWIndex(
         dimension: embedder.dimension, metric: .cosine, m: SearchIndexes.hnswM,

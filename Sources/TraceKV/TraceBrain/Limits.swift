@@ -25,6 +25,9 @@ public enum Limits {
   /// Most step pairs (steps of one run × steps of the other) a run diff
   /// aligns: the alignment keeps one byte per pair (16 MiB here).
   public static let maximumDiffAlignmentCells = 4_096 * 4_096
+
+  /// Most threads one ingest prepares documents on (`TraceStore.IngestOptions.workers`).
+  public static let maximumIngestWorkers = 64
 }
 
 extension JSONValue {

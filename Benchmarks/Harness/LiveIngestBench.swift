@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import TraceKV
+
+/// The MiniLM ingest rate of `tracekv-bench live` on 1 and on N workers,
+/// beside the TraceBrain-shaped peer (`Benchmarks/peers/ingest_embed_sqlite.py`:
+/// sentence-transformers + SQLite) given the same number of threads.
+struct LiveIngestRates {
+  var traces: Int
+  var workers: [Int]
+  var data: String
+  var python: String
+  var model: String
+
+  /// One figure set per thread count: TraceKV's and the peer's traces per second.
+  func measure(_ originals: [JSONObject]) throws -> [String: Any] {
+    let input = (data as NSString).appendingPathComponent("ingest-\(traces).jsonl")
+    var text = ""
+    for number in 0..<traces { text += LiveTraces.trace(originals, number: number) + "\n" }
+    try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+    var figures: [[String: Any]] = []
+    var rates: [Int: Double] = [:]
+    for threads in workers {
+      let tracekv = try tracekvRate(input, workers: threads)
+      let peer = try peerRate(input, threads: threads)
+      rates[threads] = tracekv
+      figures.append([
+        "threads": threads, "tracekv_traces_per_s": tracekv, "peer_traces_per_s": peer["traces_per_s"] ?? 0,
+        "vs_peer": tracekv / ((peer["traces_per_s"] as? Double) ?? .nan), "peer": peer,
+      ])
+      print("  \(threads) thread(s): TraceKV \(fixed(tracekv, 1)) traces/s, peer "
+        + "\(fixed((peer["traces_per_s"] as? Double) ?? .nan, 1)) traces/s")
+    }
+    // The machine is shared: its load says how far thread counts above 1 could scale.
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init)
+    var report: [String: Any] = [
+      "traces": traces, "embedder": "all-MiniLM-L6-v2", "by_threads": figures, "load_average_1min_after": load ?? "?",
+    ]
+    print("  load average (1 min) after: \(load ?? "?")")
+    if let one = rates[1], let most = workers.max(), most > 1, let many = rates[most] {
+      report["speedup_\(most)_workers"] = many / one
+      print("  TraceKV \(most) workers / 1 worker: \(fixed(many / one, 2))x")
+    }
+    try? FileManager.default.removeItem(atPath: input)
+    return report
+  }
+
+  /// Traces per second into a fresh MiniLM store, the model loaded before timing.
+  private func tracekvRate(_ input: String, workers: Int) throws -> Double {
+    let path = (data as NSString).appendingPathComponent("ingest-minilm.tkv")
+    for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    defer { for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+    let store = try TraceStore(path: path, options: .init(embedder: .miniLM))
+    _ = try store.search(SearchQuery(text: "load the model", mode: .vector, limit: 1))
+    let start = nowNanoseconds()
+    let report = try store.ingest(contentsOf: URL(fileURLWithPath: input), options: .init(workers: workers))
+    let seconds = Double(nowNanoseconds() - start) / 1e9
+    guard report.added == traces else { throw ValidationError("TraceKV ingested \(report.added) of \(traces) traces") }
+    return Double(traces) / seconds
+  }
+
+  /// The peer's JSON report.
+  private func peerRate(_ input: String, threads: Int) throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    let database = (data as NSString).appendingPathComponent("ingest-peer.db")
+    process.arguments = [
+      python, "Benchmarks/peers/ingest_embed_sqlite.py", input, database, "--model", model, "--threads", "\(threads)",
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let bytes = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+    guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: bytes) as? [String: Any],
+      (object["traces"] as? Int) == traces
+    else { throw ValidationError("the ingest peer failed (exit \(process.terminationStatus)); is \(python) a venv with Benchmarks/peers/requirements-embed.txt?") }
+    return object
+  }
+}
