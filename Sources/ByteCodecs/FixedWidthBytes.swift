@@ -1,5 +1,11 @@
 /// Fixed-width unsigned integers as bytes, in either byte order.
 ///
+/// `public` in a target that is no product, so still invisible outside the
+/// package: `package` access would say so, but Swift 6.3 does not specialize
+/// a `package` `@inlinable` generic in the calling module, and unspecialized
+/// codecs made record decoding and search twice as slow (measured with
+/// `tracekv-bench ingest --traces 10000`).
+///
 /// Keys of the store's tables are big-endian, so that LMDB's byte-wise order
 /// is numeric order; record bodies read by the vector index are
 /// little-endian, the order of the machines it runs on. Every reader takes an
@@ -7,10 +13,10 @@
 /// the integer's width remain: a damaged record becomes an error, never an
 /// out-of-bounds read. No pointer is involved: the shifts compile to a load
 /// and a byte swap once specialized.
-package enum BigEndian {
+public enum BigEndian {
   /// Appends `value`, most significant byte first.
   @inlinable
-  package static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to bytes: inout [UInt8]) {
+  public static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to bytes: inout [UInt8]) {
     var shift = T.bitWidth - 8
     while shift >= 0 {
       bytes.append(UInt8(truncatingIfNeeded: value >> shift))
@@ -20,7 +26,7 @@ package enum BigEndian {
 
   /// `value`'s bytes, most significant first.
   @inlinable
-  package static func bytes<T: FixedWidthInteger & UnsignedInteger>(_ value: T) -> [UInt8] {
+  public static func bytes<T: FixedWidthInteger & UnsignedInteger>(_ value: T) -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(T.bitWidth / 8)
     append(value, to: &bytes)
@@ -29,7 +35,7 @@ package enum BigEndian {
 
   /// The `T` whose bytes start `offset` bytes into `bytes`, or nil when they run short.
   @inlinable
-  package static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
+  public static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
     _: T.Type, from bytes: Bytes, at offset: Int = 0
   ) -> T? {
     readFixedWidth(T.self, from: bytes, at: offset) { value, byte, _ in value << 8 | byte }
@@ -37,10 +43,10 @@ package enum BigEndian {
 }
 
 /// See `BigEndian`; the least significant byte first.
-package enum LittleEndian {
+public enum LittleEndian {
   /// Appends `value`, least significant byte first.
   @inlinable
-  package static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to bytes: inout [UInt8]) {
+  public static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to bytes: inout [UInt8]) {
     var shift = 0
     while shift < T.bitWidth {
       bytes.append(UInt8(truncatingIfNeeded: value >> shift))
@@ -50,7 +56,7 @@ package enum LittleEndian {
 
   /// The `T` whose bytes start `offset` bytes into `bytes`, or nil when they run short.
   @inlinable
-  package static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
+  public static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: Collection<UInt8>>(
     _: T.Type, from bytes: Bytes, at offset: Int = 0
   ) -> T? {
     readFixedWidth(T.self, from: bytes, at: offset) { value, byte, position in value | byte << (8 * position) }

@@ -2,10 +2,10 @@
 /// first, the high bit set on every byte but the last. The one varint of the
 /// package: doc-id deltas, term frequencies and document lengths in posting
 /// chunks, lengths and counts in the store's records.
-package enum LEB128 {
+public enum LEB128 {
   /// Appends `value` in as few bytes as it needs.
   @inlinable
-  package static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to bytes: inout [UInt8]) {
+  public static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to bytes: inout [UInt8]) {
     var rest = value
     while rest >= 0x80 {
       bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
@@ -18,7 +18,7 @@ package enum LEB128 {
   /// past it; nil (with `offset` unspecified) when the bytes end before the
   /// last byte of the integer or its value does not fit in `T`.
   @inlinable
-  package static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: RandomAccessCollection<UInt8>>(
+  public static func read<T: FixedWidthInteger & UnsignedInteger, Bytes: RandomAccessCollection<UInt8>>(
     _: T.Type, from bytes: Bytes, at offset: inout Int
   ) -> T? {
     // Most values (deltas, frequencies, short lengths) take one byte, and
