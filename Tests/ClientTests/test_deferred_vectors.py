@@ -140,3 +140,20 @@ def test_cli_writes_while_serve_runs_are_seen_by_both(store, tmp_path):
     finally:
         assert server.stop() == 0
     assert cli(store, "verify").returncode == 0
+
+
+def test_rest_search_mode_selects_one_index(server):
+    sample = json.loads((EXAMPLES / "sample_10_partial_failure.json").read_text())
+    assert requests.post(server.url + "/api/v1/traces", json=sample, timeout=60).status_code in (200, 201)
+
+    def search(mode):
+        response = requests.get(server.url + "/api/v1/traces/search", timeout=60,
+                                params={"text": "market cap of NVIDIA", "min_rating": 1, "mode": mode})
+        assert response.status_code == 200, response.text
+        return [hit["trace_id"] for hit in response.json()["results"]]
+
+    assert search("lexical") == [sample["trace_id"]]
+    poll(lambda: search("vector") == [sample["trace_id"]], "the vector side finds the trace")
+    assert search("hybrid") == [sample["trace_id"]]
+    bad = requests.get(server.url + "/api/v1/traces/search", params={"text": "x", "mode": "fuzzy"}, timeout=60)
+    assert bad.status_code == 422 and "mode must be" in bad.text
