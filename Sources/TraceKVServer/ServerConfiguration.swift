@@ -36,8 +36,10 @@ public struct ServerConfiguration: Sendable {
   /// A trace's vector is embedded once it has had no write for this long, or
   /// once its root span arrived (with a store opened `defersVectors`).
   public var vectorQuietSeconds = 1.0
-  /// At most this many traces are embedded in one batch and one write transaction.
-  public var embeddingBatchLimit = 64
+  /// At most this many traces are embedded in one batch and indexed in one write transaction, which
+  /// holds the writer's lock while it inserts their vectors into the graph: small enough that
+  /// requests do not wait long behind it, large enough to batch MiniLM.
+  public var embeddingBatchLimit = 16
 
   public init(host: String = "127.0.0.1", port: Int = 4318, token: String? = nil) {
     self.host = host

@@ -38,14 +38,19 @@ struct ServeCommand: ParsableCommand {
   @Flag(help: "Embed in each write, before acknowledging it, as `ingest` does (no background embedder lag).")
   var embedInWrite = false
 
+  @Option(help: "Traces the background embedder embeds and indexes per batch (one write transaction).")
+  var embedBatch = ServerConfiguration().embeddingBatchLimit
+
   func run() throws {
     guard maxQueuedRequests >= 0 else { throw ValidationError("--max-queued-requests must be 0 or more") }
     guard embedAfter >= 0, embedAfter.isFinite else { throw ValidationError("--embed-after must be 0 or more seconds") }
+    guard embedBatch >= 1 else { throw ValidationError("--embed-batch must be 1 or more") }
     let store = try storeOptions.open(create: true, defersVectors: !embedInWrite)
     var configuration = ServerConfiguration(
       host: host, port: port, token: token ?? ProcessInfo.processInfo.environment["TRACEKV_TOKEN"])
     configuration.maximumQueuedRequests = maxQueuedRequests
     configuration.vectorQuietSeconds = embedAfter
+    configuration.embeddingBatchLimit = embedBatch
     do {
       try TraceServer.runBlocking(store: store, configuration: configuration) { address in
         // Written straight to the file descriptor: nothing buffered, so a parent reading the pipe sees it now.

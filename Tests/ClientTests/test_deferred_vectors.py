@@ -95,9 +95,21 @@ def test_embed_in_write_gives_the_vector_before_the_acknowledgement(store):
         assert server.stop() == 0
 
 
-def test_a_bad_embed_after_is_refused(store):
-    result = cli(store, "serve", "--port", "0", "--embed-after", "-1", check=False)
-    assert result.returncode == 2 and "--embed-after" in result.stderr
+def test_bad_embedder_options_are_refused(store):
+    for option, value in (("--embed-after", "-1"), ("--embed-batch", "0")):
+        result = cli(store, "serve", "--port", "0", option, value, check=False)
+        assert result.returncode == 2 and option in result.stderr, result.stderr
+
+
+def test_an_embed_batch_of_one_embeds_every_waiting_trace(store):
+    server = Server(store, "--embed-after", "0", "--embed-batch", "1")
+    try:
+        ids = [uuid.uuid4().hex for _ in range(3)]
+        for trace_id in ids:
+            send_children(server.url, trace_id, count=1)
+        poll(lambda: set(found(store, "vector")) == set(ids), "every trace has its vector")
+    finally:
+        assert server.stop() == 0
 
 
 def test_cli_writes_while_serve_runs_are_seen_by_both(store, tmp_path):
