@@ -53,7 +53,8 @@ final class BackgroundEmbedder: @unchecked Sendable {
   }
 
   private func run() {
-    while true {
+    // A read-only store cannot take vectors: nothing to do but answer `finish()`.
+    while !store.isReadOnly {
       // A nudge from now on may bring traces this round does not see.
       condition.withLock { nudged = false }
       let wait: Double?
