@@ -110,7 +110,7 @@ def otlp_batch(rng, traces):
     return request.SerializeToString()
 
 
-def tracebrain_trace(rng, template, text=None):
+def tracebrain_trace(rng, template):
     """A copy of a TraceBrain sample with fresh trace and span ids (TraceBrain keys spans by id)."""
     trace = json.loads(json.dumps(template))
     trace["trace_id"] = rng.randbytes(16).hex()
@@ -119,10 +119,20 @@ def tracebrain_trace(rng, template, text=None):
         span["span_id"] = ids[span["span_id"]]
         if span.get("parent_id"):
             span["parent_id"] = ids.get(span["parent_id"], span["parent_id"])
-    if text is not None:
-        trace["attributes"]["system_prompt"] = text
-        trace["attributes"]["tracebrain.ai_evaluation"] = {"rating": 5, "confidence": 0.9, "status": "completed"}
     return trace
+
+
+def probe_trace(rng, text):
+    """A rated trace whose whole search text is `text` twice (system prompt and final answer), so that the
+    vector search for `text` passes the store's similarity floor: a probe of the index, not of ranking."""
+    return {
+        "trace_id": rng.randbytes(16).hex(),
+        "attributes": {"system_prompt": text,
+                       "tracebrain.ai_evaluation": {"rating": 5, "confidence": 0.9, "status": "completed"}},
+        "spans": [{"span_id": rng.randbytes(8).hex(), "parent_id": None, "name": "probe",
+                   "start_time": "2025-11-25T15:00:01.000Z", "end_time": "2025-11-25T15:00:02.000Z",
+                   "attributes": {"tracebrain.span.type": "llm_inference", "tracebrain.llm.final_answer": text}}],
+    }
 
 
 # --- servers --------------------------------------------------------------------------------------
@@ -217,13 +227,12 @@ def searcher(url, seed, go, stop, results):
 def prober(url, seed, limit_seconds, go, stop, results):
     """Posts a uniquely worded trace, then polls each index alone until it returns it; again until stopped."""
     rng, probes = random.Random(seed), []
-    template = json.loads(SAMPLES[0].read_text())
     with requests.Session() as session:
         go.wait()
         while not stop.is_set():
             token = "probe" + uuid.uuid4().hex[:12]
             text = f"{token} {sentence(rng, 16)}"
-            trace = tracebrain_trace(rng, template, text)
+            trace = probe_trace(rng, text)
             began = time.perf_counter()
             response = session.post(url + "/api/v1/traces", json=trace, timeout=600)
             acknowledged = time.perf_counter() - began
