@@ -18,6 +18,7 @@ struct TraceKVBench: ParsableCommand {
       ConcurrencyBenchCommand.self,
       LiveBenchCommand.self,
       ScalingBenchCommand.self,
+      ServeBenchCommand.self,
       ReportCommand.self,
       SubsetCommand.self,
     ])

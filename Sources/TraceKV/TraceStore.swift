@@ -25,6 +25,10 @@ public final class TraceStore: Sendable {
     /// Where the MiniLM model files are (default: `ModelFiles()`, which honours
     /// `TRACEKV_MODEL_DIR`).
     public var modelFiles = ModelFiles()
+    /// Writes index a trace for BM25 at once and leave its vector waiting for
+    /// `indexPendingVectors` (a server's background embedder), so that a write
+    /// costs no embedding. Off: the write embeds, as `ingest` always did.
+    public var defersVectors = false
 
     public init(readOnly: Bool = false, create: Bool = true, embedder: EmbedderChoice = .recorded) {
       self.readOnly = readOnly
@@ -120,7 +124,7 @@ public final class TraceStore: Sendable {
         }
       }
       let custom: (any TextEmbedder)? = if case .custom(let embedder) = options.embedder { embedder } else { nil }
-      return SearchIndexes(identity: recorded) {
+      return SearchIndexes(identity: recorded, defersVectors: options.defersVectors) {
         if let custom { return custom }
         if recorded == NoEmbedder().identity { return NoEmbedder() }
         do { return try Embedders.make(for: recorded, modelFiles: files) } catch { throw embeddingError(error) }
@@ -133,7 +137,7 @@ public final class TraceStore: Sendable {
           tables.meta, key: StoreSchema.MetaKey.embedder, value: try JSONEncoder().encode(embedder.identity))
       }
     }
-    return SearchIndexes(identity: embedder.identity) { embedder }
+    return SearchIndexes(identity: embedder.identity, defersVectors: options.defersVectors) { embedder }
   }
 
   /// Refuses, before LMDB touches it, a file that is not an LMDB environment:

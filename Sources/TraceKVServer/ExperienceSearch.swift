@@ -4,12 +4,13 @@ import TraceKV
 /// tools: hits in TraceBrain's `ExperienceSearchOut` shape, each with the
 /// conversation an agent can reuse.
 enum ExperienceSearch {
-  static func run(_ store: TraceStore, intent: String, keywords: String?, minRating: Int?, limit: Int) throws
-    -> [JSONValue]
-  {
+  static func run(
+    _ store: TraceStore, intent: String, keywords: String?, minRating: Int?, limit: Int, mode: SearchMode = .hybrid
+  ) throws -> [JSONValue] {
     let hits = try store.search(
       SearchQuery(
-        text: intent, keywords: keywords, filter: TraceFilter(minRating: minRating), limit: limit, withMessages: true)
+        text: intent, keywords: keywords, mode: mode, filter: TraceFilter(minRating: minRating), limit: limit,
+        withMessages: true)
     ).hits
     return try hits.map { hit in
       TraceBrainShapes.experience(hit, createdAt: try store.trace(id: hit.traceID)?.createdAt)

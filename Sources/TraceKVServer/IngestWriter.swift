@@ -46,10 +46,13 @@ final class IngestWriter: @unchecked Sendable {
   private var nextID: UInt64 = 0
   private var finished = false
   private var thread: Thread?
+  /// Called after each group's transaction, committed or not (the background embedder's cue).
+  private let afterGroup: @Sendable () -> Void
 
-  init(store: TraceStore, configuration: ServerConfiguration) {
+  init(store: TraceStore, configuration: ServerConfiguration, afterGroup: @escaping @Sendable () -> Void = {}) {
     self.store = store
     self.configuration = configuration
+    self.afterGroup = afterGroup
   }
 
   func start() {
@@ -117,6 +120,7 @@ final class IngestWriter: @unchecked Sendable {
   private func run() {
     while let group = nextGroup() {
       execute(group)
+      afterGroup()
     }
     condition.withLock {
       finished = true

@@ -33,6 +33,13 @@ public struct ServerConfiguration: Sendable {
   public var maximumGroupBytes = 32 << 20
   /// What `Retry-After` says when the writer is saturated.
   public var retryAfterSeconds = 1
+  /// A trace's vector is embedded once it has had no write for this long, or
+  /// once its root span arrived (with a store opened `defersVectors`).
+  public var vectorQuietSeconds = 1.0
+  /// At most this many traces are embedded in one batch and indexed in one write transaction, which
+  /// holds the writer's lock while it inserts their vectors into the graph: small enough that
+  /// requests do not wait long behind it, large enough to batch MiniLM.
+  public var embeddingBatchLimit = 16
 
   public init(host: String = "127.0.0.1", port: Int = 4318, token: String? = nil) {
     self.host = host
@@ -56,6 +63,12 @@ public struct ServerConfiguration: Sendable {
           + "give --token or set TRACEKV_TOKEN, or listen on 127.0.0.1")
     }
     guard (0...65535).contains(port) else { throw ServerConfigurationError("the port must be from 0 to 65535, not \(port)") }
+    guard vectorQuietSeconds >= 0, vectorQuietSeconds.isFinite else {
+      throw ServerConfigurationError("the quiet time before embedding must be 0 s or more, not \(vectorQuietSeconds)")
+    }
+    guard embeddingBatchLimit >= 1 else {
+      throw ServerConfigurationError("the embedding batch must hold 1 trace or more, not \(embeddingBatchLimit)")
+    }
   }
 }
 

@@ -120,11 +120,16 @@ struct TraceBrainRoutes: Sendable {
     let minRating = try parameters.int("min_rating", in: 1...5) ?? 4
     let limit = try parameters.int("limit", in: 1...50) ?? 3
     let keywords = parameters.string("exact_keywords")
+    // A TraceKV extension: one side of the search alone (how soon each index finds a trace).
+    let modeName = parameters.string("mode") ?? SearchMode.hybrid.rawValue
+    guard let mode = SearchMode(rawValue: modeName) else {
+      throw Refused(.unprocessableContent, "mode must be hybrid, vector or lexical, not '\(modeName)'")
+    }
     guard let intent = parameters.string("text") ?? parameters.string("semantic_query") ?? keywords else {
       throw Refused(.unprocessableContent, "give text, semantic_query or exact_keywords")
     }
     let results = try await HTTPReplies.offload { [store] in
-      try ExperienceSearch.run(store, intent: intent, keywords: keywords, minRating: minRating, limit: limit)
+      try ExperienceSearch.run(store, intent: intent, keywords: keywords, minRating: minRating, limit: limit, mode: mode)
     }
     return HTTPReplies.json(.ok, .object(JSONObject(["total": .int(results.count), "results": .array(results)])))
   }

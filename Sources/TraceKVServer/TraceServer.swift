@@ -14,7 +14,11 @@ public enum TraceServer {
     store: TraceStore, configuration: ServerConfiguration, onListening: @escaping @Sendable (String) -> Void
   ) async throws {
     try configuration.validate()
-    let writer = IngestWriter(store: store, configuration: configuration)
+    let embedder = BackgroundEmbedder(
+      store: store, quietPeriod: configuration.vectorQuietSeconds, batchLimit: configuration.embeddingBatchLimit)
+    embedder.start()
+    defer { embedder.finish() }
+    let writer = IngestWriter(store: store, configuration: configuration, afterGroup: embedder.nudge)
     writer.start()
     defer { writer.finish() }
 

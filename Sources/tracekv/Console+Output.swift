@@ -43,12 +43,13 @@ struct StoreOptions: ParsableArguments {
 
   /// Opens an existing store (commands that only read never create one).
   func open(
-    create: Bool = false, readOnly forceReadOnly: Bool = false, embedder: TraceStore.EmbedderChoice = .recorded
+    create: Bool = false, readOnly forceReadOnly: Bool = false, embedder: TraceStore.EmbedderChoice = .recorded,
+    defersVectors: Bool = false
   ) throws -> TraceStore {
-    try TraceStore(
-      path: path,
-      options: TraceStore.Options(
-        readOnly: readOnly || GlobalOptions.readOnly || forceReadOnly, create: create, embedder: embedder))
+    var options = TraceStore.Options(
+      readOnly: readOnly || GlobalOptions.readOnly || forceReadOnly, create: create, embedder: embedder)
+    options.defersVectors = defersVectors
+    return try TraceStore(path: path, options: options)
   }
 }
 

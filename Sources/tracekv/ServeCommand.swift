@@ -28,12 +28,29 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "Writes that may wait for the writer before the next gets 503 and Retry-After (0 refuses every write).")
   var maxQueuedRequests = ServerConfiguration().maximumQueuedRequests
 
+  @Option(
+    help: ArgumentHelp(
+      "Seconds a trace must go unwritten before its vector is embedded (at once when its root span arrives).",
+      discussion: "A write is acknowledged once committed and BM25 finds the trace at once; a background embedder gives it its vector.",
+      valueName: "seconds"))
+  var embedAfter = ServerConfiguration().vectorQuietSeconds
+
+  @Flag(help: "Embed in each write, before acknowledging it, as `ingest` does (no background embedder lag).")
+  var embedInWrite = false
+
+  @Option(help: "Traces the background embedder embeds and indexes per batch (one write transaction).")
+  var embedBatch = ServerConfiguration().embeddingBatchLimit
+
   func run() throws {
     guard maxQueuedRequests >= 0 else { throw ValidationError("--max-queued-requests must be 0 or more") }
-    let store = try storeOptions.open(create: true)
+    guard embedAfter >= 0, embedAfter.isFinite else { throw ValidationError("--embed-after must be 0 or more seconds") }
+    guard embedBatch >= 1 else { throw ValidationError("--embed-batch must be 1 or more") }
+    let store = try storeOptions.open(create: true, defersVectors: !embedInWrite)
     var configuration = ServerConfiguration(
       host: host, port: port, token: token ?? ProcessInfo.processInfo.environment["TRACEKV_TOKEN"])
     configuration.maximumQueuedRequests = maxQueuedRequests
+    configuration.vectorQuietSeconds = embedAfter
+    configuration.embeddingBatchLimit = embedBatch
     do {
       try TraceServer.runBlocking(store: store, configuration: configuration) { address in
         // Written straight to the file descriptor: nothing buffered, so a parent reading the pipe sees it now.

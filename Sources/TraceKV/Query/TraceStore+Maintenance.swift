@@ -363,12 +363,13 @@ extension TraceStore {
   }
 
   /// Every trace with text to embed (and a non-zero embedding) must be in
-  /// the vector index.
+  /// the vector index, unless its vector waits (`PendingVectors`).
   private func checkVectorMembership(
     labels: Set<UInt32>, in transaction: LMDBTransaction, traces: Set<UInt32>, problem: (String, String) -> Void
   ) throws {
     var missing: [(doc: UInt32, id: String, text: String)] = []
-    for doc in traces.sorted() where !labels.contains(doc) {
+    let waiting = Set(try PendingVectors.entries(tables: tables, in: transaction).map(\.doc))
+    for doc in traces.sorted() where !labels.contains(doc) && !waiting.contains(doc) {
       guard let record = try? record(doc, in: transaction, withAttributes: false),
         let text = try SearchText.stored(doc, tables: tables, in: transaction)?.semantic
       else { continue }

@@ -30,6 +30,8 @@ final class SearchIndexes: @unchecked Sendable {
 
   let identity: EmbedderIdentity
   let lexical = BM25Index()
+  /// Writes index text for BM25 only and leave the vector pending (`PendingVectors`).
+  let defersVectors: Bool
   private let makeEmbedder: @Sendable () throws -> any TextEmbedder
   private let lock = NSLock()
   /// Serializes this process's indexed writes (taken before LMDB's writer lock).
@@ -37,8 +39,12 @@ final class SearchIndexes: @unchecked Sendable {
   private var state: SearchState?
   private var embedderInstance: (any TextEmbedder)?
 
-  init(identity: EmbedderIdentity, makeEmbedder: @escaping @Sendable () throws -> any TextEmbedder) {
+  init(
+    identity: EmbedderIdentity, defersVectors: Bool = false,
+    makeEmbedder: @escaping @Sendable () throws -> any TextEmbedder
+  ) {
     self.identity = identity
+    self.defersVectors = defersVectors
     self.makeEmbedder = makeEmbedder
   }
 
@@ -116,6 +122,8 @@ struct IndexWriter {
   private var pendingDocs = Set<UInt32>()
   /// Vectors embedded before the transaction opened; what is embedded here is added.
   private let embeddings: PreparedEmbeddings
+  /// Whether vectors wait for `TraceStore.indexPendingVectors` (never while rebuilding).
+  private let defersVectors: Bool
 
   /// A writer over the current state, or with `rebuilding` over empty
   /// indexes (for `repair()`, which cleared their tables and must not load
@@ -129,6 +137,7 @@ struct IndexWriter {
     self.transaction = transaction
     self.tables = tables
     if rebuilding { changes = nil }
+    defersVectors = indexes.defersVectors && !rebuilding && indexes.identity.dimension > 0
     state =
       rebuilding
       ? SearchState(
@@ -158,6 +167,7 @@ struct IndexWriter {
     if state.vectors?.contains(label: doc) == true {
       try persist(try state.vectors!.delete(label: doc))
     }
+    try PendingVectors.clear(doc, tables: tables, in: transaction)
   }
 
   /// Indexes the pending texts and advances the generation.
@@ -184,27 +194,41 @@ struct IndexWriter {
       try indexes.lexical.update(id: entry.doc, text: entry.text.lexical, in: &storage)
     }
 
-    // Vectors: those embedded before the transaction, the rest in one
-    // batch. A trace with no text has no vector.
+    // Vectors: later (`PendingVectors`), or now: those embedded before the
+    // transaction, the rest in one batch. A trace with no text has no vector.
+    if defersVectors {
+      let generation = state.generation + 1
+      for entry in texts where !entry.text.semantic.isEmpty {
+        try PendingVectors.mark(entry.doc, generation: generation, tables: tables, in: transaction)
+      }
+      return finishPending()
+    }
     let embedder = try indexes.embedder()
     guard embedder.dimension > 0 else { return finishPending() }  // no vector index
     let embeddable = texts.filter { !$0.text.semantic.isEmpty }
     try embeddings.embed(embeddable.map(\.text.semantic), with: embedder)
-    let vectors = embeddable.map { embeddings.vector(for: $0.text.semantic)! }
-    if state.vectors == nil, !vectors.isEmpty {
+    for entry in embeddable {
+      try setVector(embeddings.vector(for: entry.text.semantic)!, of: entry.doc)
+      try PendingVectors.clear(entry.doc, tables: tables, in: transaction)
+    }
+    finishPending()
+  }
+
+  /// Inserts or replaces the vector of `doc`; an all-zero vector (text the
+  /// embedder has no features for) is not indexed.
+  mutating func setVector(_ vector: [Float], of doc: UInt32) throws {
+    guard vector.contains(where: { $0 != 0 }) else { return }
+    if state.vectors == nil {
       state.vectors = try HNSWIndex(
-        dimension: embedder.dimension, metric: .cosine, m: SearchIndexes.hnswM,
+        dimension: vector.count, metric: .cosine, m: SearchIndexes.hnswM,
         efConstruction: SearchIndexes.hnswEfConstruction)
     }
     // Each change set is written as it comes: a link list touched by several
     // inserts is simply put again (merging sets first costs more).
-    for (entry, vector) in zip(embeddable, vectors) where vector.contains(where: { $0 != 0 }) {
-      let change =
-        state.vectors!.contains(label: entry.doc)
-        ? try state.vectors!.update(vector, label: entry.doc) : try state.vectors!.insert(vector, label: entry.doc)
-      try persist(change)
-    }
-    finishPending()
+    let change =
+      state.vectors!.contains(label: doc)
+      ? try state.vectors!.update(vector, label: doc) : try state.vectors!.insert(vector, label: doc)
+    try persist(change)
   }
 
   private mutating func finishPending() {
