@@ -33,7 +33,8 @@ struct PostingCursor {
   let documentFrequency: UInt64
   /// The largest score any posting of the term can reach.
   private(set) var upperBound: Double = 0
-  /// The largest score any posting of each chunk can reach (block-max).
+  /// The largest score any posting of each chunk can reach (block-max): exact
+  /// for a chunk with impacts, the (max tf, min dl) corner's for an older one.
   private var chunkBounds: [Double] = []
 
   /// Parses every chunk header of a term (O(chunks), no decoding).
@@ -67,8 +68,8 @@ struct PostingCursor {
     // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
     let inflation = weight * (1 + 1e-9)
-    chunkBounds = headers.map {
-      inflation * scorer.tfNorm(termFrequency: $0.maxTermFrequency, documentLength: $0.minDocumentLength)
+    chunkBounds = zip(chunks, headers).map {
+      inflation * ChunkImpacts.maximumTFNorm($0, header: $1, scorer: scorer)
     }
     upperBound = chunkBounds.max() ?? 0
   }
