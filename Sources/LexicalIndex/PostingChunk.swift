@@ -132,6 +132,19 @@ extension PostingChunk {
   static func impacts(_ bytes: [UInt8]) -> [(frequency: UInt32, length: UInt32)]? {
     bytes.withUnsafeBytes { raw in PostingChunkHeader(raw).map { ChunkImpacts.stored(raw, header: $0) } }
   }
+
+  /// A chunk of the current format rewritten in the fixed-width format
+  /// without impacts (tag 0xB2), as stores written before the impacts hold
+  /// it: what tests of reading and repairing such stores start from. Nil
+  /// unless `bytes` is a chunk of the current format.
+  static func withoutImpacts(_ bytes: [UInt8]) -> [UInt8]? {
+    bytes.withUnsafeBytes { raw -> [UInt8]? in
+      guard let header = PostingChunkHeader(raw), header.impactCount > 0 else { return nil }
+      var old = Array(bytes[..<(header.impactsOffset - 1)])
+      old[0] = fixedWidthTag
+      return old + bytes[header.payloadOffset...]
+    }
+  }
 }
 
 /// A chunk's header: what a query reads before, or instead of, decoding it.

@@ -75,7 +75,7 @@ import Testing
     let postings = [
       Posting(document: 3, termFrequency: 4, documentLength: 90), Posting(document: 9, termFrequency: 1, documentLength: 4),
     ]
-    let old = withoutImpacts(PostingChunk.encode(postings))
+    let old = try #require(PostingChunk.withoutImpacts(PostingChunk.encode(postings)))
     // tag, count − 1, first, span, max tf, min length, widths, delta − 1, tfs − 1, lengths − 4
     #expect(old == [0xB2, 1, 3, 6, 4, 4, 1, 1, 1, 5, 3, 0, 86, 0])
     #expect(PostingChunk.decode(old) == postings)
@@ -99,7 +99,7 @@ import Testing
     for term in mixed.terms {
       for (number, first) in mixed.chunkFirstDocuments(of: term).enumerated() where number % 2 == 1 {
         let bytes = mixed.withPostingChunk(of: term, covering: first) { Array($0!.bytes) }
-        mixed.putPostingChunk(of: term, firstDocument: first, bytes: withoutImpacts(bytes))
+        mixed.putPostingChunk(of: term, firstDocument: first, bytes: try #require(PostingChunk.withoutImpacts(bytes)))
         rewritten += 1
       }
     }
@@ -143,16 +143,5 @@ import Testing
     atCapacity[9] = UInt8(ChunkImpacts.capacity)
     #expect(PostingChunk.decode(atCapacity) == postings, "zero-width impacts take no bytes, so any count fits")
     #expect(PostingChunk.decode(Array(bytes.dropLast())) == nil)
-  }
-}
-
-/// `bytes` (the current format) rewritten in the fixed-width format without
-/// impacts (tag 0xB2), as stores before the impacts hold them.
-func withoutImpacts(_ bytes: [UInt8]) -> [UInt8] {
-  bytes.withUnsafeBytes { raw in
-    let header = PostingChunkHeader(raw)!
-    var old = Array(bytes[..<(header.impactsOffset - 1)])
-    old[0] = PostingChunk.fixedWidthTag
-    return old + bytes[header.payloadOffset...]
   }
 }
