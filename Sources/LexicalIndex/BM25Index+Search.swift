@@ -157,6 +157,9 @@ extension BM25Index {
           terms: cursors.count, limit: limit, documents: statistics.documentCount,
           postings: cursors.reduce(0) { $0 + $1.documentFrequency })
         : strategy
+      if resolved != .termAtATime {
+        for index in cursors.indices { cursors[index].prepareBounds(scorer: scorer) }
+      }
       switch resolved {
       case .termAtATime:
         try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)

@@ -61,10 +61,16 @@ struct PostingCursor {
     documentFrequency = frequency
   }
 
-  /// Sets the idf and the score bounds from the collection's scorer.
+  /// Sets the idf from the collection's scorer.
   mutating func prepare(scorer: BM25Scorer) {
     idf = scorer.idf(documentFrequency: documentFrequency)
     weight = Double(queryFrequency) * idf
+  }
+
+  /// Sets the score bounds (after `prepare`, before `start`), for a strategy
+  /// that prunes: term at a time reads none, and skips their cost (a pass
+  /// over every chunk's impacts).
+  mutating func prepareBounds(scorer: BM25Scorer) {
     // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
     let inflation = weight * (1 + 1e-9)
@@ -247,7 +253,7 @@ struct PostingCursor {
       throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
     }
     document = decoded.documents[0]
-    currentChunkBound = chunkBounds[chunk]
+    currentChunkBound = chunk < chunkBounds.count ? chunkBounds[chunk] : 0
   }
 }
 
