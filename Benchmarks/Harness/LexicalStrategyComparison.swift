@@ -7,7 +7,7 @@ import LexicalIndex
 /// run one at a time on this thread, so the figures the automatic rule is
 /// set from come out of one run. Per query, the time of each strategy and
 /// the query's shape (distinct terms, the summed fraction of documents its
-/// terms occur in), written to the JSON report for fitting the rule.
+/// terms occur in, the rarest term's fraction), written to the JSON report for fitting the rule.
 struct LexicalStrategyComparison {
   struct Row {
     var strategy: String
@@ -45,18 +45,17 @@ struct LexicalStrategyComparison {
     return rows
   }
 
-  /// Each query's distinct terms and Σ df / N over them.
-  func shapes() -> [(terms: Int, documentFraction: Double)] {
+  /// Each query's distinct indexed terms, Σ df / N over them, and the rarest one's df / N.
+  func shapes() -> [(terms: Int, documentFraction: Double, rarestFraction: Double)] {
     let documents = Double(max(store.collectionStatistics().documentCount, 1))
     var frequencies: [Term: Int] = [:]
     return queries.map { query in
-      let terms = Set(index.queryTerms(query))
-      let fraction = terms.reduce(0.0) { sum, term in
+      let fractions = Set(index.queryTerms(query)).map { term -> Double in
         let df = frequencies[term] ?? (store.postings(of: term)?.count ?? 0)
         frequencies[term] = df
-        return sum + Double(df) / documents
-      }
-      return (terms.count, fraction)
+        return Double(df) / documents
+      }.filter { $0 > 0 }
+      return (fractions.count, fractions.reduce(0, +), fractions.min() ?? 0)
     }
   }
 
@@ -74,6 +73,7 @@ struct LexicalStrategyComparison {
       "rows": rows.map { ["strategy": $0.strategy, "depth": $0.depth, "qps_cpu": $0.cpuQPS, "p50_ms": $0.p50, "p99_ms": $0.p99] },
       "per_query": rows.map { ["strategy": $0.strategy, "depth": $0.depth, "ms": $0.milliseconds] },
       "query_terms": shapes.map(\.terms), "query_document_fraction": shapes.map(\.documentFraction),
+      "query_rarest_fraction": shapes.map(\.rarestFraction),
     ]
   }
 }

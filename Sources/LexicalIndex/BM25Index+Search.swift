@@ -78,26 +78,43 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// runs MaxScore for up to `densePostingsMaxScoreMaximumLimit` hits.
   ///
   /// With the chunks' impacts (exact block maxima), MaxScore pays where term
-  /// at a time has the most postings to scan. Measured per query on
-  /// traces-100k (2,000 synopsis queries, one index, `tracekv-bench lexical
-  /// --compare taat,maxscore --compare-depths 10,100`): MaxScore was faster
-  /// on 59 of the 64 queries at or above 0.8 (52 of 64 at k = 100), p50
-  /// 0.25 against 0.57 ms at k = 10, 0.44 against 0.63 ms at k = 100; below
-  /// 0.5 it lost on most queries (p50 up to 1.8× term at a time's at k = 100).
+  /// at a time has the most postings to scan, provided a term is selective
+  /// (`selectiveTermFraction`). Measured per query on traces-100k (2,000
+  /// synopsis queries, one index, `tracekv-bench lexical --compare
+  /// taat,automatic,maxscore --compare-depths 10,100`): of the 63 queries at
+  /// or above 0.8 with a selective term, MaxScore was faster on 59 at k = 10
+  /// (p50 0.20 against 0.48 ms) and on 45 at k = 100 (0.42 against 0.55 ms);
+  /// below 0.8 term at a time's p50 was 0.17 ms against 0.25 ms at k = 100.
+  /// Over all queries automatic served 6,644–6,694 CPU queries/s against
+  /// term at a time's 6,354–6,372 at k = 10, 4,899–5,020 against 4,691–4,847 at k = 100.
   public static let densePostingsPerDocument = 0.8
+
+  /// The dense-postings rule needs a selective term: one held by fewer than
+  /// this fraction of the documents. MaxScore then drives its candidates from
+  /// the selective lists and only probes the dense ones. Without one, every
+  /// document matches several query terms, scores bunch up under the bounds
+  /// and MaxScore drops no list: on the replicated samples (every query word
+  /// in ≥ 5 % of traces) it made `tracekv-bench search` 10–20 % slower at
+  /// 10k and 100k traces, while on 117,000 diverse traces (queries drawn from
+  /// the traces, holding rare words) it made lexical p50 1.0–1.2 ms against
+  /// term at a time's 1.7 ms.
+  public static let selectiveTermFraction = 0.05
 
   /// The most hits for which the dense-postings rule applies (the largest k measured).
   public static let densePostingsMaxScoreMaximumLimit = 100
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms,
-  /// `limit` hits, `documents` indexed documents and the terms' `postings`
-  /// (their document frequencies summed).
-  static func automatic(terms: Int, limit: Int, documents: UInt64, postings: UInt64) -> BM25SearchStrategy {
+  /// `limit` hits, `documents` indexed documents, the terms' `postings`
+  /// (their document frequencies summed) and the `rarest` term's frequency.
+  static func automatic(
+    terms: Int, limit: Int, documents: UInt64, postings: UInt64, rarest: UInt64
+  ) -> BM25SearchStrategy {
     if terms >= termAtATimeMinimumTerms { return .termAtATime }
     if limit <= maxScoreMaximumLimit { return .maxScore }
     if limit <= largeIndexMaxScoreMaximumLimit && documents >= largeIndexMinimumDocuments { return .maxScore }
     if limit <= densePostingsMaxScoreMaximumLimit, documents > 0,
-      Double(postings) >= densePostingsPerDocument * Double(documents)
+      Double(postings) >= densePostingsPerDocument * Double(documents),
+      Double(rarest) < selectiveTermFraction * Double(documents)
     {
       return .maxScore
     }
@@ -155,7 +172,8 @@ extension BM25Index {
         strategy == .automatic
         ? BM25SearchStrategy.automatic(
           terms: cursors.count, limit: limit, documents: statistics.documentCount,
-          postings: cursors.reduce(0) { $0 + $1.documentFrequency })
+          postings: cursors.reduce(0) { $0 + $1.documentFrequency },
+          rarest: cursors.map(\.documentFrequency).min() ?? 0)
         : strategy
       if resolved != .termAtATime {
         for index in cursors.indices { cursors[index].prepareBounds(scorer: scorer) }
