@@ -21,6 +21,9 @@ struct LexicalBenchCommand: ParsableCommand {
   var growTo = 100_000
   @Flag(help: "Skip the exhaustive-scoring pass that checks the results of the fast strategies.") var skipVerify = false
   @Option(help: "Query evaluation: automatic, maxscore, bmw (block-max WAND), wmaxscore (windowed MaxScore), taat (term at a time) or exhaustive.") var strategy = "automatic"
+  @Option(help: "Instead of the report: time these strategies (comma-separated, names as --strategy) at each of --compare-depths on one index.")
+  var compare: String?
+  @Option(help: "The depths --compare times, comma-separated.") var compareDepths = "10,100"
 
   func run() throws {
     let collection = try BEIRCollection.load(from: beir)
@@ -43,6 +46,20 @@ struct LexicalBenchCommand: ParsableCommand {
     let indexSeconds = secondsSince(indexStart)
     let indexCPUSeconds = threadCPUSeconds() - indexCPUStart
     let statistics = store.collectionStatistics()
+
+    if let compare {
+      let chosen = try compare.split(separator: ",").map { name -> (name: String, strategy: BM25SearchStrategy) in
+        guard let strategy = strategies[String(name)] else { throw ValidationError("--compare: unknown strategy \(name)") }
+        return (String(name), strategy)
+      }
+      let depths = compareDepths.split(separator: ",").compactMap { Int($0) }
+      let comparison = LexicalStrategyComparison(index: index, store: store, queries: collection.queries.map(\.text))
+      let rows = try comparison.run(strategies: chosen, depths: depths)
+      print("\(beir): \(collection.documents.count) docs, \(collection.queries.count) queries, index \(fixed(indexSeconds, 1)) s")
+      print(LexicalStrategyComparison.table(rows))
+      if let json { try writeJSON(comparison.json(rows).merging(["context": runContext()]) { $1 }, to: json) }
+      return
+    }
 
     // Queries, one at a time on this thread, tokenization included.
     for query in collection.queries.prefix(50) {

@@ -3,8 +3,9 @@
 /// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
   /// MaxScore for a short query asking for few hits (up to 10 in a large
-  /// index), term at a time otherwise (see `maxScoreMaximumLimit`,
-  /// `largeIndexMinimumDocuments` and `termAtATimeMinimumTerms`).
+  /// index) or whose terms hold many postings, term at a time otherwise (see
+  /// `maxScoreMaximumLimit`, `largeIndexMinimumDocuments`,
+  /// `densePostingsPerDocument` and `termAtATimeMinimumTerms`).
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
@@ -47,11 +48,15 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   ///     traces-1m (conversations)     100    644     472       422    640
   ///     traces-1m                      10    667     789       590   1096
   ///
-  /// The bounds are the chunk's (max tf, min length) corner; the probes of
-  /// common terms for the candidates that pass them decode a chunk each,
+  /// Those bounds were the chunk's (max tf, min length) corner; the probes
+  /// of common terms for the candidates that pass them decode a chunk each,
   /// and cost more than term at a time's scan of those lists saves, except
-  /// at 1M documents and k = 10. Tighter per-chunk bounds (impacts) are the
-  /// next step before pruning pays at k = 100.
+  /// at 1M documents and k = 10. With the chunks' impacts (exact block
+  /// maxima), on traces-100k, same run (`--compare`, CPU queries/s): k = 100
+  /// taat 4554, maxscore 3338, wmaxscore 3162, bmw 2644; k = 10 taat 5713,
+  /// maxscore 5173, wmaxscore 4583, bmw 3326. Over the whole query set term
+  /// at a time still wins; per query, MaxScore wins where the postings are
+  /// dense (`densePostingsPerDocument`).
   public static let maxScoreMaximumLimit = 3
 
   /// From this many indexed documents on, `.automatic` runs MaxScore for
@@ -68,12 +73,51 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// (at k = 100 on traces-1m it tied with term at a time: 640 against 644).
   public static let largeIndexMaxScoreMaximumLimit = 10
 
+  /// From this many postings per indexed document (the query terms'
+  /// document frequencies summed, over the document count) on, `.automatic`
+  /// runs MaxScore for up to `densePostingsMaxScoreMaximumLimit` hits.
+  ///
+  /// With the chunks' impacts (exact block maxima), MaxScore pays where term
+  /// at a time has the most postings to scan, provided a term is selective
+  /// (`selectiveTermFraction`). Measured per query on traces-100k (2,000
+  /// synopsis queries, one index, `tracekv-bench lexical --compare
+  /// taat,automatic,maxscore --compare-depths 10,100`): of the 63 queries at
+  /// or above 0.8 with a selective term, MaxScore was faster on 59 at k = 10
+  /// (p50 0.20 against 0.48 ms) and on 45 at k = 100 (0.42 against 0.55 ms);
+  /// below 0.8 term at a time's p50 was 0.17 ms against 0.25 ms at k = 100.
+  /// Over all queries automatic served 6,644–6,694 CPU queries/s against
+  /// term at a time's 6,354–6,372 at k = 10, 4,899–5,020 against 4,691–4,847 at k = 100.
+  public static let densePostingsPerDocument = 0.8
+
+  /// The dense-postings rule needs a selective term: one held by fewer than
+  /// this fraction of the documents. MaxScore then drives its candidates from
+  /// the selective lists and only probes the dense ones. Without one, every
+  /// document matches several query terms, scores bunch up under the bounds
+  /// and MaxScore drops no list: on the replicated samples (every query word
+  /// in ≥ 5 % of traces) it made `tracekv-bench search` 10–20 % slower at
+  /// 10k and 100k traces, while on 117,000 diverse traces (queries drawn from
+  /// the traces, holding rare words) it made lexical p50 1.0–1.2 ms against
+  /// term at a time's 1.7 ms.
+  public static let selectiveTermFraction = 0.05
+
+  /// The most hits for which the dense-postings rule applies (the largest k measured).
+  public static let densePostingsMaxScoreMaximumLimit = 100
+
   /// The strategy `.automatic` resolves to for `terms` distinct terms,
-  /// `limit` hits and `documents` indexed documents.
-  static func automatic(terms: Int, limit: Int, documents: UInt64) -> BM25SearchStrategy {
+  /// `limit` hits, `documents` indexed documents, the terms' `postings`
+  /// (their document frequencies summed) and the `rarest` term's frequency.
+  static func automatic(
+    terms: Int, limit: Int, documents: UInt64, postings: UInt64, rarest: UInt64
+  ) -> BM25SearchStrategy {
     if terms >= termAtATimeMinimumTerms { return .termAtATime }
     if limit <= maxScoreMaximumLimit { return .maxScore }
     if limit <= largeIndexMaxScoreMaximumLimit && documents >= largeIndexMinimumDocuments { return .maxScore }
+    if limit <= densePostingsMaxScoreMaximumLimit, documents > 0,
+      Double(postings) >= densePostingsPerDocument * Double(documents),
+      Double(rarest) < selectiveTermFraction * Double(documents)
+    {
+      return .maxScore
+    }
     return .termAtATime
   }
 }
@@ -128,7 +172,16 @@ extension BM25Index {
       // Explanations re-read postings from the start: keep unstarted cursors.
       let pristine = explain ? cursors : []
       var heap = TopKHeap(capacity: limit)
-      let resolved = strategy == .automatic ? BM25SearchStrategy.automatic(terms: cursors.count, limit: limit, documents: statistics.documentCount) : strategy
+      let resolved =
+        strategy == .automatic
+        ? BM25SearchStrategy.automatic(
+          terms: cursors.count, limit: limit, documents: statistics.documentCount,
+          postings: cursors.reduce(0) { $0 + $1.documentFrequency },
+          rarest: cursors.map(\.documentFrequency).min() ?? 0)
+        : strategy
+      if resolved != .termAtATime {
+        for index in cursors.indices { cursors[index].prepareBounds(scorer: scorer) }
+      }
       switch resolved {
       case .termAtATime:
         try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)

@@ -20,24 +20,29 @@ public struct Posting: Hashable, Sendable {
 /// The byte codec of a posting chunk: up to `capacity` postings of one term,
 /// in increasing document order, stored under `PostingChunkKey`.
 ///
-/// Layout, the fixed-width format every chunk is written in:
+/// Layout, the impacts format every chunk is written in:
 ///
-///     0xB2                       the format tag
+///     0xB3                       the format tag
 ///     count − 1                  one byte, 0...capacity − 1
 ///     firstDocument              LEB128 (`ByteCodecs.LEB128`)
 ///     lastDocument − firstDocument       LEB128
-///     maxTermFrequency           } block maximum, LEB128: with BM25 monotone in tf and
-///     minDocumentLength          } antitone in dl, these bound every score in the chunk
+///     maxTermFrequency           } LEB128: the chunk's largest tf and smallest
+///     minDocumentLength          } length, the bases of the fields below
 ///     three widths in bytes      one byte each, 0, 1, 2 or 4: deltas, frequencies, lengths
+///     impact count               one byte, 1...`ChunkImpacts.capacity`
+///     impacts                    (frequency − 1, length − minDocumentLength) pairs
+///                                at the frequency and length widths (see `ChunkImpacts`)
 ///     count − 1 (delta − 1)      at the delta width (see `FixedWidth`)
 ///     count (frequency − 1)      at the frequency width
 ///     count (length − minDocumentLength)  at the length width
 ///
 /// A field with nothing to tell takes no bytes: consecutive ids, every tf 1,
-/// equal lengths. The first store format wrote the same header and
-/// fields as LEB128 varints, without tag or widths (the chunk began with its
-/// count, 1...128); such chunks are still read, and a chunk is rewritten in
-/// the fixed-width format whenever a write touches it.
+/// equal lengths. Older formats are still read, their scores bounded by the
+/// (max tf, min dl) corner, looser than the impacts: the fixed-width format
+/// (tag 0xB2) is this one without impact count and impacts, and the first
+/// format wrote the same header and fields as LEB128 varints, without tag or
+/// widths (the chunk began with its count, 1...128). A chunk is rewritten in
+/// the current format whenever a write touches it, and `repair` rewrites all.
 ///
 /// The header lets a query skip a chunk, or bound its scores, without
 /// decoding it. Why store the document length in every posting rather than
@@ -45,16 +50,19 @@ public struct Posting: Hashable, Sendable {
 /// random read per candidate; a document's length never changes while it is
 /// indexed, so the copies never go stale.
 ///
-/// Why a bound from (max tf, min dl) rather than a stored maximum score: the
-/// score of a posting depends on the collection's average length, which moves
-/// with every insert; this bound stays valid whatever the statistics and the
-/// parameters k1 and b.
+/// Why impacts rather than a stored maximum score: the score of a posting
+/// depends on the collection's average length, which moves with every
+/// insert; the impacts give the exact maximum whatever the statistics and
+/// the parameters k1 and b.
 enum PostingChunk {
   /// The most postings one chunk holds.
   static let capacity = 128
 
-  /// The first byte of a fixed-width chunk; a LEB128 chunk begins with its
-  /// count, whose first byte is 0x01...0x80.
+  /// The first byte of a chunk with impacts, the format written.
+  static let impactsTag: UInt8 = 0xB3
+
+  /// The first byte of a fixed-width chunk without impacts; a LEB128 chunk
+  /// begins with its count, whose first byte is 0x01...0x80.
   static let fixedWidthTag: UInt8 = 0xB2
 
   /// The bytes of `postings`, which must be non-empty, at most `capacity`, and
@@ -83,15 +91,22 @@ enum PostingChunk {
     let widths = (
       delta: FixedWidth.width(of: maxDelta - 1), frequency: FixedWidth.width(of: maxTF - 1),
       length: FixedWidth.width(of: maxLength - minLength))
+    let impacts = ChunkImpacts.coarsened(ChunkImpacts.frontier(postings))
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(24 + postings.count * (widths.delta + widths.frequency + widths.length))
-    bytes.append(fixedWidthTag)
+    bytes.reserveCapacity(
+      25 + (postings.count + impacts.count) * (widths.delta + widths.frequency + widths.length))
+    bytes.append(impactsTag)
     bytes.append(UInt8(postings.count - 1))
     LEB128.append(first, to: &bytes)
     LEB128.append(last - first, to: &bytes)
     LEB128.append(maxTF, to: &bytes)
     LEB128.append(minLength, to: &bytes)
     bytes.append(contentsOf: [UInt8(widths.delta), UInt8(widths.frequency), UInt8(widths.length)])
+    bytes.append(UInt8(impacts.count))
+    for impact in impacts {
+      FixedWidth.append(CollectionOfOne(impact.frequency - 1), width: widths.frequency, to: &bytes)
+      FixedWidth.append(CollectionOfOne(impact.length - minLength), width: widths.length, to: &bytes)
+    }
     FixedWidth.append(
       zip(postings.dropFirst(), postings).lazy.map { $0.document - $1.document - 1 }, width: widths.delta, to: &bytes)
     FixedWidth.append(postings.lazy.map { $0.termFrequency - 1 }, width: widths.frequency, to: &bytes)
@@ -113,6 +128,27 @@ enum PostingChunk {
   }
 }
 
+extension PostingChunk {
+  /// The impacts stored in `bytes`: empty for a chunk of an older format,
+  /// nil when the chunk does not decode.
+  static func impacts(_ bytes: [UInt8]) -> [(frequency: UInt32, length: UInt32)]? {
+    bytes.withUnsafeBytes { raw in PostingChunkHeader(raw).map { ChunkImpacts.stored(raw, header: $0) } }
+  }
+
+  /// A chunk of the current format rewritten in the fixed-width format
+  /// without impacts (tag 0xB2), as stores written before the impacts hold
+  /// it: what tests of reading and repairing such stores start from. Nil
+  /// unless `bytes` is a chunk of the current format.
+  static func withoutImpacts(_ bytes: [UInt8]) -> [UInt8]? {
+    bytes.withUnsafeBytes { raw -> [UInt8]? in
+      guard let header = PostingChunkHeader(raw), header.impactCount > 0 else { return nil }
+      var old = Array(bytes[..<(header.impactsOffset - 1)])
+      old[0] = fixedWidthTag
+      return old + bytes[header.payloadOffset...]
+    }
+  }
+}
+
 /// A chunk's header: what a query reads before, or instead of, decoding it.
 struct PostingChunkHeader: Sendable {
   var count: Int
@@ -124,13 +160,17 @@ struct PostingChunkHeader: Sendable {
   var payloadOffset: Int
   /// The field widths in bytes, or nil for a LEB128 chunk.
   var widths: (delta: Int, frequency: Int, length: Int)?
+  /// The impacts stored (0 in the older formats, which store none) and where they begin.
+  var impactCount = 0
+  var impactsOffset = 0
 
   /// Parses and validates the header (and, for a fixed-width chunk, its size);
   /// nil when corrupted.
   /// - Complexity: O(1).
   init?(_ bytes: UnsafeRawBufferPointer) {
     var reader = ByteReader(bytes)
-    let fixedWidth = bytes.first == PostingChunk.fixedWidthTag
+    let hasImpacts = bytes.first == PostingChunk.impactsTag
+    let fixedWidth = hasImpacts || bytes.first == PostingChunk.fixedWidthTag
     let count: UInt32
     if fixedWidth {
       guard bytes.count > 2, Int(bytes[1]) < PostingChunk.capacity else { return nil }
@@ -160,6 +200,13 @@ struct PostingChunkHeader: Sendable {
         widths.frequency >= FixedWidth.width(of: maxTF - 1)
       else { return nil }
       payloadOffset = reader.offset + 3
+      if hasImpacts {
+        guard payloadOffset < bytes.count else { return nil }
+        impactCount = Int(bytes[payloadOffset])
+        guard (1...ChunkImpacts.capacity).contains(impactCount) else { return nil }
+        impactsOffset = payloadOffset + 1
+        payloadOffset = impactsOffset + impactCount * (widths.frequency + widths.length)
+      }
       guard bytes.count == payloadOffset + (self.count - 1) * widths.delta + self.count * (widths.frequency + widths.length)
       else { return nil }
       self.widths = widths

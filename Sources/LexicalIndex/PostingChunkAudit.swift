@@ -28,6 +28,12 @@ public struct PostingChunkAudit: Sendable {
       return Finding(name: name, violations: ["the \(name) does not decode (\(value.count) bytes)"], postings: [])
     }
     var violations: [String] = []
+    // A posting no impact covers could score above the chunk's bound, and
+    // block-max pruning would then skip a document of the top k.
+    let impacts = PostingChunk.impacts(Array(value)) ?? []
+    if !impacts.isEmpty, let uncovered = postings.first(where: { !ChunkImpacts.cover(impacts, $0) }) {
+      violations.append("the impacts of the \(name) do not bound its posting of document \(uncovered.document)")
+    }
     if head.document != first { violations.append("the \(name) starts at document \(head.document)") }
     if let previous, previous.term.elementsEqual(term.utf8), previous.last >= head.document {
       violations.append("the \(name) overlaps the chunk before it")

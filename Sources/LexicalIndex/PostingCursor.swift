@@ -33,7 +33,8 @@ struct PostingCursor {
   let documentFrequency: UInt64
   /// The largest score any posting of the term can reach.
   private(set) var upperBound: Double = 0
-  /// The largest score any posting of each chunk can reach (block-max).
+  /// The largest score any posting of each chunk can reach (block-max): exact
+  /// for a chunk with impacts, the (max tf, min dl) corner's for an older one.
   private var chunkBounds: [Double] = []
 
   /// Parses every chunk header of a term (O(chunks), no decoding).
@@ -60,15 +61,21 @@ struct PostingCursor {
     documentFrequency = frequency
   }
 
-  /// Sets the idf and the score bounds from the collection's scorer.
+  /// Sets the idf from the collection's scorer.
   mutating func prepare(scorer: BM25Scorer) {
     idf = scorer.idf(documentFrequency: documentFrequency)
     weight = Double(queryFrequency) * idf
+  }
+
+  /// Sets the score bounds (after `prepare`, before `start`), for a strategy
+  /// that prunes: term at a time reads none, and skips their cost (a pass
+  /// over every chunk's impacts).
+  mutating func prepareBounds(scorer: BM25Scorer) {
     // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
     let inflation = weight * (1 + 1e-9)
-    chunkBounds = headers.map {
-      inflation * scorer.tfNorm(termFrequency: $0.maxTermFrequency, documentLength: $0.minDocumentLength)
+    chunkBounds = zip(chunks, headers).map {
+      inflation * ChunkImpacts.maximumTFNorm($0, header: $1, scorer: scorer)
     }
     upperBound = chunkBounds.max() ?? 0
   }
@@ -246,7 +253,7 @@ struct PostingCursor {
       throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
     }
     document = decoded.documents[0]
-    currentChunkBound = chunkBounds[chunk]
+    currentChunkBound = chunk < chunkBounds.count ? chunkBounds[chunk] : 0
   }
 }
 

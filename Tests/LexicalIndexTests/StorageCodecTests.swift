@@ -89,12 +89,14 @@ import Testing
     }
     let bytes = postings.encodedChunk
     #expect(PostingChunk.decode(bytes) == postings)
-    // tag, count − 1, first, span, max tf, min length: the widths follow.
+    // tag, count − 1, first, span, max tf, min length: the widths follow,
+    // then the impact count and four impacts of two bytes each.
     let widths = 6
-    #expect(bytes[0] == 0xB2 && bytes[widths..<widths + 3] == [1, 1, 1])
+    let deltas = widths + 4 + 4 * 2
+    #expect(bytes[0] == 0xB3 && bytes[widths..<widths + 4] == [1, 1, 1, 4])
     var noFrequencyField = bytes
     noFrequencyField[widths + 1] = 0  // max tf 4 needs a frequency field
-    #expect(PostingChunk.decode(Array(noFrequencyField.dropLast(20))) == nil)
+    #expect(PostingChunk.decode(Array(noFrequencyField.dropLast(20 + 4))) == nil)
     var oddWidth = bytes
     oddWidth[widths + 2] = 3
     // Padded to the size three-byte lengths would take: only the width is wrong.
@@ -103,7 +105,7 @@ import Testing
     widerDeltas[widths] = 2
     #expect(PostingChunk.decode(widerDeltas) == nil, "the size no longer matches")
     var wrongSpan = bytes
-    wrongSpan[widths + 3] ^= 0x01  // the first delta
+    wrongSpan[deltas] ^= 0x01  // the first delta
     #expect(PostingChunk.decode(wrongSpan) == nil)
     // Max tf 3 still fits a one-byte field, but the chunk holds a tf of 4.
     var frequencyAboveMaximum = bytes
