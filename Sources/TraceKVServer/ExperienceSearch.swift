@@ -12,8 +12,6 @@ enum ExperienceSearch {
         text: intent, keywords: keywords, mode: mode, filter: TraceFilter(minRating: minRating), limit: limit,
         withMessages: true)
     ).hits
-    return try hits.map { hit in
-      TraceBrainShapes.experience(hit, createdAt: try store.trace(id: hit.traceID)?.createdAt)
-    }
+    return hits.map { TraceBrainShapes.experience($0, createdAt: $0.createdAt) }
   }
 }

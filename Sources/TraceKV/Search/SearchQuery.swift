@@ -113,6 +113,8 @@ public struct SearchHit: Sendable {
   public var rating: Int?
   public var status: TraceStatus
   public var episodeID: String?
+  /// When the trace was created (TraceBrain's `created_at`).
+  public var createdAt: Timestamp
   public var feedback: Feedback?
   public var aiEvaluation: AIEvaluation?
   /// Where the vector side ranked it, and the cosine similarity.

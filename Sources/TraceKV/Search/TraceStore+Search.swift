@@ -111,7 +111,7 @@ extension TraceStore {
     let lexical = candidates.lexicalRank[entry.doc]
     var hit = SearchHit(
       traceID: trace.traceID, score: entry.score, rating: trace.rating, status: trace.status,
-      episodeID: trace.episodeID, feedback: trace.feedback, aiEvaluation: trace.aiEvaluation,
+      episodeID: trace.episodeID, createdAt: trace.createdAt, feedback: trace.feedback, aiEvaluation: trace.aiEvaluation,
       vector: vector.map { VectorMatch(rank: $0.rank, similarity: $0.similarity) },
       lexical: lexical.map { LexicalMatch(rank: $0.rank, score: $0.hit.score) },
       lexicalExplanation: lexical?.hit.explanation, fusion: entry.fusion)
