@@ -89,6 +89,20 @@ struct LiveBenchCommand: ParsableCommand {
       feedbackMs.append(Double(nowNanoseconds() - start) / 1e6)
     }
 
+    // Deletes of base traces, one per transaction: the graph repairs the
+    // lists naming the node. CPU time too, as the synced commit dominates the wall.
+    var deleteMs: [Double] = []
+    var deleteCPUMs: [Double] = []
+    var deleted = Set<Int>()
+    while deleted.count < writes {
+      let number = Int(generator.next() % UInt64(traces))
+      guard deleted.insert(number).inserted else { continue }
+      let (start, cpuStart) = (nowNanoseconds(), threadCPUSeconds())
+      _ = try store.delete(traceIDs: [LiveTraces.id(number, originals.count)])
+      deleteMs.append(Double(nowNanoseconds() - start) / 1e6)
+      deleteCPUMs.append((threadCPUSeconds() - cpuStart) * 1e3)
+    }
+
     // A second instance has its own search state, as another process does.
     let reader = try TraceStore(path: path, options: .init(readOnly: true, create: false))
     _ = try reader.search(warmQuery)
@@ -113,6 +127,7 @@ struct LiveBenchCommand: ParsableCommand {
     let report: [String: Any] = [
       "traces": traces, "writes": writes,
       "trace_write": figures(writeMs), "trace_write_cpu_ms": writeCPUMs, "feedback": figures(feedbackMs),
+      "delete": figures(deleteMs), "delete_cpu": figures(deleteCPUMs),
       "catch_up_search": figures(catchUpMs), "warm_search": figures(warmMs),
       "open_first_search_ms": opened.milliseconds,
       "reader_rss_anon_kb": opened.memory.anonKB, "reader_rss_file_kb": opened.memory.fileKB,
@@ -126,6 +141,8 @@ struct LiveBenchCommand: ParsableCommand {
     line("durable single-trace write", writeMs)
     print("  CPU per write (all threads): \(fixed(writeCPUMs, 3)) ms")
     line("feedback", feedbackMs)
+    line("single-trace delete", deleteMs)
+    line("  its CPU (this thread)", deleteCPUMs)
     line("reader's first search after another writer's commit", catchUpMs)
     line("reader's warm search", warmMs)
     print("new process, open + first hybrid search: \(fixed(opened.milliseconds, 1)) ms; "
