@@ -109,11 +109,6 @@ extension TraceKVError {
       kind, error.message, lmdbCode: error.code, operation: error.operation, table: error.table, path: error.path)
   }
 
-  /// `LMDBError.lmdb` translated: LMDB's return code `code` during `operation`.
-  static func lmdb(_ code: Int32, _ operation: String, table: String? = nil, path: String? = nil) -> TraceKVError {
-    TraceKVError(LMDBError.lmdb(code, operation, table: table, path: path))
-  }
-
   /// A vector-index error: a damaged record is `corrupted`, anything a
   /// caller passed (a vector of the wrong shape, a bad parameter) `invalidInput`.
   public init(_ error: VectorIndexError, operation: String? = nil) {

@@ -95,7 +95,7 @@ import VectorIndex
   }
 
   @Test func lmdbErrorsCarryTheirContext() {
-    let error = TraceKVError.lmdb(MDB_CORRUPTED, "mdb_get", table: "traces", path: "/s.tkv")
+    let error = TraceKVError(LMDBError.lmdb(MDB_CORRUPTED, "mdb_get", table: "traces", path: "/s.tkv"))
     #expect(error.kind == .corrupted)
     #expect(error.lmdbCode == MDB_CORRUPTED)
     #expect(error.operation == "mdb_get" && error.table == "traces" && error.path == "/s.tkv")

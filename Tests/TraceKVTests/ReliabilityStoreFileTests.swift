@@ -1,4 +1,5 @@
 import Foundation
+import LMDBKit
 import TestSupport
 import Testing
 @testable import TraceKV
@@ -42,7 +43,7 @@ import Testing
   }
 
   @Test func fileSizeLimitMapsToStoreFull() {
-    let error = TraceKVError.lmdb(EFBIG, "commit", path: "/tmp/x.tkv")
+    let error = TraceKVError(LMDBError.lmdb(EFBIG, "commit", path: "/tmp/x.tkv"))
     #expect(error.kind == .storeFull && error.message.contains("size limit"))
   }
 

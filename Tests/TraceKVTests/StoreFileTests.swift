@@ -66,7 +66,7 @@ import Testing
     (MDB_READERS_FULL, .storage), (EIO, .storage),
   ])
   func lmdbCodeMapping(_ code: Int32, _ kind: TraceKVError.Kind) {
-    let error = TraceKVError.lmdb(code, "put", table: "spans", path: "/tmp/x.tkv")
+    let error = TraceKVError(LMDBError.lmdb(code, "put", table: "spans", path: "/tmp/x.tkv"))
     #expect(error.kind == kind)
     #expect(error.lmdbCode == code)
     #expect(!error.message.isEmpty)
@@ -74,7 +74,7 @@ import Testing
 
   @Test func lmdbErrorsCarryTheirContext() throws {
     let temporary = try TemporaryStore()
-    let error = TraceKVError.lmdb(MDB_READERS_FULL, "begin read", table: "traces")
+    let error = TraceKVError(LMDBError.lmdb(MDB_READERS_FULL, "begin read", table: "traces"))
     #expect(error.message.contains("begin read") && error.message.contains("traces") && error.message.contains("-30790"))
     // A real one: a key longer than LMDB's limit.
     do {

@@ -1,3 +1,5 @@
+import LMDBKit
+
 /// What an export writes.
 public enum ExportFormat: String, Sendable, CaseIterable {
   /// One trace per line in TraceBrain shape (re-ingestable).
@@ -31,34 +33,35 @@ extension TraceStore {
     to write: (String) throws -> Void, progress: ((Int) -> Void)? = nil
   ) throws(TraceKVError) -> Int {
     try training.validate()
+    // The line each trace becomes; the training formats pair or reshape runs and are written apart.
+    let line: (UInt32, TraceRecord, LMDBTransaction) throws -> String
     switch format {
     case .openAIChat: return try exportChats(filter, limit: limit, to: write, progress: progress)
     case .preference: return try exportPreferences(filter, limit: limit, options: training, to: write)
-    default: break
+    case .jsonl, .json:
+      line = { [self] doc, record, transaction in
+        var trace = record.trace
+        trace.spans = try spans(of: doc, in: transaction)
+        return JSONWriter.compact(.object(TraceBrainFormat.encode(trace)))
+      }
+    case .messages, .turns:
+      line = { [self] doc, record, transaction in
+        let reconstruction = Reconstruction(
+          systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))
+        var object = JSONObject()
+        object["trace_id"] = .string(record.trace.traceID)
+        object[format.rawValue] =
+          format == .messages
+          ? .array(reconstruction.messages().map(\.json)) : .array(reconstruction.turns().map(\.json))
+        return JSONWriter.compact(.object(object))
+      }
     }
     return try read { transaction in
       var count = 0
       if format == .json { try write("[") }
       try forEachRecord(matching: filter, in: transaction) { doc, record in
         guard count < limit else { return false }
-        let line: String
-        switch format {
-        case .jsonl, .json:
-          var trace = record.trace
-          trace.spans = try spans(of: doc, in: transaction)
-          line = JSONWriter.compact(.object(TraceBrainFormat.encode(trace)))
-        case .openAIChat, .preference:
-          preconditionFailure("training formats are written by exportChats and exportPreferences")
-        case .messages, .turns:
-          let reconstruction = Reconstruction(
-            systemPrompt: record.trace.systemPrompt, spans: try spanViews(of: doc, in: transaction))
-          var object = JSONObject()
-          object["trace_id"] = .string(record.trace.traceID)
-          object[format.rawValue] =
-            format == .messages
-            ? .array(reconstruction.messages().map(\.json)) : .array(reconstruction.turns().map(\.json))
-          line = JSONWriter.compact(.object(object))
-        }
+        let line = try line(doc, record, transaction)
         if format == .json {
           try write((count == 0 ? "\n" : ",\n") + line)
         } else {
