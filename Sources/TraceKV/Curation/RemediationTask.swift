@@ -75,9 +75,7 @@ enum RemediationTask {
       if counts[message] == nil { order.append(message) }
       counts[message, default: 0] += 1
     }
-    var best: String?
-    for message in order where best == nil || counts[message]! > counts[best!]! { best = message }
-    return best
+    return order.max { counts[$0, default: 0] < counts[$1, default: 0] }  // max(by:) keeps the first of a tie
   }
 
   /// `high` for a recurring (3 or more runs) or severe (status failed, or
