@@ -34,7 +34,7 @@ let package = Package(
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // Integers as bytes (big- and little-endian, LEB128), one codec for every index and table.
-    .target(name: "ByteCodecs", swiftSettings: swiftSettings),
+    .target(name: "ByteCodecs", swiftSettings: swiftSettings + [.strictMemorySafety()]),
     .target(name: "VectorIndex", dependencies: ["CBLAS", "ByteCodecs"], swiftSettings: swiftSettings),
     .target(name: "LexicalIndex", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .target(name: "RRF", swiftSettings: swiftSettings),
@@ -49,7 +49,8 @@ let package = Package(
       dependencies: ["LMDBKit", "ByteCodecs", "VectorIndex", "LexicalIndex", "RRF", "Embeddings"],
       // The dated price table `usage` prices calls with (PriceTable.builtIn).
       resources: [.copy("Curation/model-prices.json")],
-      swiftSettings: swiftSettings),
+      // Unsafe code is spelled `unsafe`; records are read from lent `RawSpan`s (lifetimes: ByteReader).
+      swiftSettings: swiftSettings + [.strictMemorySafety(), .enableExperimentalFeature("Lifetimes")]),
 
     // `tracekv serve` and `tracekv mcp`: HTTP (OTLP, TraceBrain's REST API, MCP) over the store.
     .target(

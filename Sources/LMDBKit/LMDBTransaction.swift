@@ -1,3 +1,4 @@
+import ByteCodecs
 import CLMDB
 import Foundation
 
@@ -43,9 +44,11 @@ struct OwnedTransaction: ~Copyable {
 
   // MARK: Reads
 
-  /// Lends the value stored under `key` to `body`; nil when the key is absent.
+  /// Lends the value stored under `key` to `body`, straight from the map; nil
+  /// when the key is absent. A `RawSpan` cannot outlive `body`, so the bytes
+  /// cannot outlive the transaction either.
   package func withValue<R>(
-    _ database: LMDBDatabase, key: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws -> R
+    _ database: LMDBDatabase, key: some ContiguousBytes, _ body: (RawSpan) throws -> R
   ) throws -> R? {
     var value = unsafe MDB_val()
     let code = unsafe key.withUnsafeBytes { keyBytes in
@@ -54,17 +57,17 @@ struct OwnedTransaction: ~Copyable {
     }
     if code == MDB_NOTFOUND { return nil }
     guard code == 0 else { throw LMDBError.lmdb(code, "get", table: database.name) }
-    return unsafe try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    return unsafe try body(RawSpan(_unsafeStart: value.mv_data, byteCount: value.mv_size))
   }
 
   /// A copy of the value stored under `key`.
   package func value(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> [UInt8]? {
-    unsafe try withValue(database, key: key) { unsafe Array($0) }
+    try withValue(database, key: key) { $0.copiedBytes }
   }
 
   /// Whether `key` is present.
   package func contains(_ database: LMDBDatabase, key: some ContiguousBytes) throws -> Bool {
-    unsafe try withValue(database, key: key) { _ in true } ?? false
+    try withValue(database, key: key) { _ in true } ?? false
   }
 
   /// The number of entries in `database`.
@@ -95,11 +98,12 @@ struct OwnedTransaction: ~Copyable {
   }
 
   /// Visits entries in key order, starting at the first key ≥ `start` (or the
-  /// first key), until `body` returns false. Keys and values are lent.
+  /// first key), until `body` returns false. Keys and values are lent, as in
+  /// `withValue`.
   /// - Complexity: O(log n + visited).
   package func scan(
     _ database: LMDBDatabase, from start: [UInt8]? = nil, reverse: Bool = false,
-    _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
+    _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool
   ) throws {
     var cursor: OpaquePointer?
     var code = unsafe mdb_cursor_open(handle, database.handle, &cursor)
@@ -119,9 +123,9 @@ struct OwnedTransaction: ~Copyable {
       return unsafe found == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : found
     }
     while code == 0 {
-      let keyBytes = unsafe UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
-      let valueBytes = unsafe UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-      guard unsafe try body(keyBytes, valueBytes) else { return }
+      let keyBytes = unsafe RawSpan(_unsafeStart: key.mv_data, byteCount: key.mv_size)
+      let valueBytes = unsafe RawSpan(_unsafeStart: value.mv_data, byteCount: value.mv_size)
+      guard try body(keyBytes, valueBytes) else { return }
       code = unsafe mdb_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT)
     }
     guard code == MDB_NOTFOUND else { throw LMDBError.lmdb(code, "cursor step", table: database.name) }
@@ -130,12 +134,26 @@ struct OwnedTransaction: ~Copyable {
   /// Visits the entries whose keys start with `prefix`, in key order.
   package func scan(
     _ database: LMDBDatabase, prefix: [UInt8],
-    _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
+    _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool
   ) throws {
-    unsafe try scan(database, from: prefix) { key, value in
-      guard unsafe key.starts(with: prefix) else { return false }
-      return unsafe try body(key, value)
+    try scan(database, from: prefix) { key, value in
+      guard key.starts(with: prefix) else { return false }
+      return try body(key, value)
     }
+  }
+
+  /// The values of every entry whose key starts with `prefix`, as pointers
+  /// into the map, for a reader that must hold many values at once (the
+  /// lexical index's posting cursors; Swift 6.3 has no array of spans).
+  /// Valid until this transaction writes or ends: the caller keeps that promise.
+  @unsafe package func unsafeValues(_ database: LMDBDatabase, prefix: [UInt8]) throws -> [UnsafeRawBufferPointer] {
+    var values: [UnsafeRawBufferPointer] = unsafe []
+    try scan(database, prefix: prefix) { _, value in
+      // Escapes the span on purpose: the map's pages stay put until the transaction writes or ends.
+      unsafe value.withUnsafeBytes { unsafe values.append($0) }
+      return true
+    }
+    return unsafe values
   }
 
   // MARK: Writes
@@ -179,8 +197,8 @@ struct OwnedTransaction: ~Copyable {
   @discardableResult
   package func deleteAll(_ database: LMDBDatabase, prefix: [UInt8]) throws -> Int {
     var keys: [[UInt8]] = []
-    unsafe try scan(database, prefix: prefix) { key, _ in
-      unsafe keys.append(Array(key))
+    try scan(database, prefix: prefix) { key, _ in
+      keys.append(key.copiedBytes)
       return true
     }
     for key in keys { try delete(database, key: key) }

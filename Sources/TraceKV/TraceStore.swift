@@ -73,7 +73,7 @@ public final class TraceStore: Sendable {
     } else if options.readOnly || !options.create {
       throw TraceKVError(.notFound, "no store at \(path)")
     }
-    let readOnly = options.readOnly || (exists && access(path, W_OK) != 0)
+    let readOnly = unsafe options.readOnly || (exists && access(path, W_OK) != 0)
     let environment = try translatingLMDB { () throws(LMDBError) in
       try LMDBEnvironment.shared(path: path, readOnly: readOnly, initialMapSize: options.initialMapSize)
     }
@@ -96,7 +96,7 @@ public final class TraceStore: Sendable {
     let files = options.modelFiles
     let recorded = try environment.read { transaction in
       try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.embedder) { bytes in
-        try JSONDecoder().decode(EmbedderIdentity.self, from: Data(bytes))
+        try JSONDecoder().decode(EmbedderIdentity.self, from: Data(bytes.copiedBytes))
       }
     }
     @Sendable func embeddingError(_ error: any Error) -> TraceKVError {

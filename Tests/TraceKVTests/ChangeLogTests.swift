@@ -95,7 +95,7 @@ import VectorIndex
     let keys = try store.read { transaction in
       var keys: [[UInt8]] = []
       try transaction.scan(store.tables.meta, prefix: ChangeLog.prefix) { key, _ in
-        keys.append(Array(key))
+        keys.append(key.copiedBytes)
         return true
       }
       return keys
@@ -104,7 +104,7 @@ import VectorIndex
     var entry = ChangeLogEntry()
     entry.documents = [0, 5, 4_000_000_000]
     entry.slots = [1, 2, 70_000]
-    let decoded = try entry.encoded().withUnsafeBytes { try ChangeLogEntry(decoding: $0) }
+    let decoded = try ChangeLogEntry(decoding: entry.encoded().span.bytes)
     #expect(decoded == entry)
   }
 

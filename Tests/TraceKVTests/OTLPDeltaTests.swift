@@ -79,7 +79,7 @@ import Testing
       let trace = try transaction.value(store.tables.traces, key: Keys.docID(doc))?.count ?? 0
       var spans = 0
       try transaction.scan(store.tables.spans, prefix: Keys.docID(doc)) { _, value in
-        spans += value.count
+        spans += value.byteCount
         return true
       }
       return (trace, spans)

@@ -57,7 +57,7 @@ import Testing
       try transaction.withValue(
         temporary.store.tables.meta, key: Array("otlp.pending-logs.\(Self.traceID)".utf8)
       ) {
-        $0.count
+        $0.byteCount
       }
     }
     #expect(waiting == nil)

@@ -12,7 +12,7 @@ import Testing
     var tags: [UInt8: Int] = [:]
     try store.read { transaction in
       try transaction.scan(store.tables.termPostings) { _, value in
-        tags[value.first!, default: 0] += 1
+        tags[value.byte(at: 0), default: 0] += 1
         return true
       }
     }
@@ -37,7 +37,7 @@ import Testing
     try store.write { transaction in
       var rewritten: [([UInt8], [UInt8])] = []
       try transaction.scan(store.tables.termPostings) { key, value in
-        rewritten.append((Array(key), try #require(PostingChunk.withoutImpacts(Array(value)))))
+        rewritten.append((key.copiedBytes, try #require(PostingChunk.withoutImpacts(value.copiedBytes))))
         return true
       }
       for (key, value) in rewritten { try transaction.put(store.tables.termPostings, key: key, value: value) }

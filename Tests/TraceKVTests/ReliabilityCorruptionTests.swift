@@ -1,3 +1,4 @@
+import ByteCodecs
 import Foundation
 import TestSupport
 import Testing
@@ -34,7 +35,7 @@ import Testing
       // A posting chunk: the first chunk of the first term.
       var chunkKey: [UInt8] = []
       try transaction.scan(store.tables.termPostings) { key, _ in
-        chunkKey = Array(key)
+        chunkKey = key.copiedBytes
         return false
       }
       damagedTerm = String(decoding: chunkKey.prefix(chunkKey.count - 5), as: UTF8.self)
@@ -42,7 +43,7 @@ import Testing
       // A link list on layer 0: point it at a slot that holds no node.
       var linkKey: [UInt8] = []
       try transaction.scan(store.tables.hnswLinks) { key, _ in
-        linkKey = Array(key)
+        linkKey = key.copiedBytes
         return false
       }
       damagedSlot = UInt32(linkKey[0]) << 24 | UInt32(linkKey[1]) << 16 | UInt32(linkKey[2]) << 8 | UInt32(linkKey[3])
@@ -93,7 +94,7 @@ import Testing
       try transaction.delete(store.tables.lexicalDocuments, key: Keys.docID(doc))
       var slot: [UInt8]?
       try transaction.scan(store.tables.hnswNodes) { key, value in
-        if value.count >= 4, value.loadUnaligned(as: UInt32.self) == doc.littleEndian { slot = Array(key) }
+        if LittleEndian.read(UInt32.self, from: value) == doc { slot = key.copiedBytes }
         return slot == nil
       }
       try transaction.delete(store.tables.hnswNodes, key: try #require(slot))
@@ -112,7 +113,7 @@ import Testing
     try temporary.store.write { transaction in
       var key: [UInt8] = []
       try transaction.scan(temporary.store.tables.termPostings) { found, _ in
-        key = Array(found)
+        key = found.copiedBytes
         return false
       }
       try transaction.put(temporary.store.tables.termPostings, key: key, value: [UInt8]([0]))

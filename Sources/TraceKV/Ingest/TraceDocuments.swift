@@ -22,16 +22,16 @@ enum TraceDocuments {
   /// whole-file parse at the end of its first line, so guessing is cheap.)
   static func layout(of bytes: UnsafeRawBufferPointer, fileName: String) -> TraceFileLayout {
     if fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson") { return .jsonl }
-    if bytes.first(where: { !isWhitespace($0) }) != UInt8(ascii: "{") { return .json }
-    return (try? JSONParser.parse(bytes)) != nil ? .json : .jsonl
+    if unsafe bytes.first(where: { !isWhitespace($0) }) != UInt8(ascii: "{") { return .json }
+    return unsafe (try? JSONParser.parse(bytes)) != nil ? .json : .jsonl
   }
 
   /// Calls `body` for each document, in order. A JSON array yields its items.
   static func forEach(
     in bytes: UnsafeRawBufferPointer, layout: TraceFileLayout, _ body: (Document, _ bytesDone: Int) throws -> Void
   ) rethrows {
-    var splitter = Splitter(bytes, layout: layout)
-    while let (piece, done) = splitter.next() { try body(piece.parsed(in: bytes), done) }
+    var splitter = unsafe Splitter(bytes, layout: layout)
+    while let (piece, done) = splitter.next() { unsafe try body(piece.parsed(in: bytes), done) }
   }
 
   /// A document found but not necessarily parsed yet: a JSONL line is
@@ -44,11 +44,11 @@ enum TraceDocuments {
       switch self {
       case .document(let document): return document
       case .line(let position, let range):
-        let line = UnsafeRawBufferPointer(rebasing: bytes[range])
+        let line = unsafe UnsafeRawBufferPointer(rebasing: bytes[range])
         let parsed: Result<JSONValue, JSONParseError> =
           line.count > Limits.maximumDocumentBytes
           ? .failure(JSONParseError(message: "line longer than \(Limits.maximumDocumentBytes) bytes", offset: 0))
-          : Result { () throws(JSONParseError) in try JSONParser.parse(line) }
+          : Result { () throws(JSONParseError) in unsafe try JSONParser.parse(line) }
         return Document(position: position, value: parsed)
       }
     }
@@ -57,7 +57,7 @@ enum TraceDocuments {
   /// Finds the documents one at a time, in order: JSONL lines by their
   /// newlines (unparsed), a JSON file by parsing it whole (an array yields
   /// its items).
-  struct Splitter {
+  @safe struct Splitter {
     private let bytes: UnsafeRawBufferPointer
     private var lineStart = 0
     private var lineNumber = 0
@@ -65,15 +65,15 @@ enum TraceDocuments {
     private var documentIndex = 0
 
     init(_ bytes: UnsafeRawBufferPointer, layout: TraceFileLayout) {
-      self.bytes = bytes
+      unsafe self.bytes = unsafe bytes
       guard layout == .json else { return }
       // One trace (not an array of them) obeys the document limit.
-      if bytes.count > Limits.maximumDocumentBytes, bytes.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{") {
+      if bytes.count > Limits.maximumDocumentBytes, unsafe bytes.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{") {
         let tooLarge = JSONParseError(message: "a document longer than \(Limits.maximumDocumentBytes) bytes", offset: 0)
         documents = [Document(position: nil, value: .failure(tooLarge))]
         return
       }
-      let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
+      let parsed = Result { () throws(JSONParseError) in unsafe try JSONParser.parse(bytes) }
       if case .success(.array(let items)) = parsed {
         documents = items.enumerated().map { Document(position: $0 + 1, value: .success($1)) }
       } else {
@@ -86,14 +86,14 @@ enum TraceDocuments {
       if let documents {
         guard documentIndex < documents.count else { return nil }
         documentIndex += 1
-        return (.document(documents[documentIndex - 1]), bytes.count * documentIndex / documents.count)
+        return unsafe (.document(documents[documentIndex - 1]), bytes.count * documentIndex / documents.count)
       }
-      while lineStart < bytes.count {
+      while unsafe lineStart < bytes.count {
         lineNumber += 1
-        let lineEnd = newline(in: bytes, from: lineStart)
+        let lineEnd = unsafe newline(in: bytes, from: lineStart)
         let range = lineStart..<lineEnd
         lineStart = lineEnd + 1
-        if bytes[range].contains(where: { !isWhitespace($0) }) {
+        if unsafe bytes[range].contains(where: { !isWhitespace($0) }) {
           return (.line(position: lineNumber, range: range), lineEnd)
         }
       }
@@ -104,9 +104,9 @@ enum TraceDocuments {
   /// The offset of the next newline at or after `start`, or the end.
   private static func newline(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
     guard let base = bytes.baseAddress, start < bytes.count,
-      let found = memchr(base + start, 0x0A, bytes.count - start)
+      let found = unsafe memchr(base + start, 0x0A, bytes.count - start)
     else { return bytes.count }
-    return base.distance(to: UnsafeRawPointer(found))
+    return unsafe base.distance(to: UnsafeRawPointer(found))
   }
 
   private static func isWhitespace(_ byte: UInt8) -> Bool {

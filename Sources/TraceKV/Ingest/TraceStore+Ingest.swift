@@ -106,8 +106,8 @@ extension TraceStore {
     progress: ((IngestProgress) -> Void)? = nil
   ) throws(TraceKVError) -> IngestReport {
     try translatingErrors("ingest") {
-      try data.withUnsafeBytes { bytes in
-        try ingestDocuments(bytes, source: source, options: options, progress: progress)
+      unsafe try data.withUnsafeBytes { bytes in
+        unsafe try ingestDocuments(bytes, source: source, options: options, progress: progress)
       }
     }
   }
@@ -117,20 +117,20 @@ extension TraceStore {
     _ bytes: UnsafeRawBufferPointer, source: String, options: IngestOptions,
     progress: ((IngestProgress) -> Void)?
   ) throws -> IngestReport {
-    if options.format == .otlpProtobuf
+    if unsafe options.format == .otlpProtobuf
       || (options.format != .tracebrain && options.layout == nil && OTLPInput.isProtobuf(bytes, fileName: source))
     {
-      return try ingestOTLPProtobuf(bytes, source: source, strict: options.strict)
+      return unsafe try ingestOTLPProtobuf(bytes, source: source, strict: options.strict)
     }
-    let layout = options.layout ?? TraceDocuments.layout(of: bytes, fileName: source)
+    let layout = unsafe options.layout ?? TraceDocuments.layout(of: bytes, fileName: source)
     if options.strict {
       var problems: [IngestProblem] = []
       var otlp = OTLPTraceAssembler()
-      TraceDocuments.forEach(in: bytes, layout: layout) { document, _ in
+      unsafe TraceDocuments.forEach(in: bytes, layout: layout) { document, _ in
         switch Self.decode(document, source: source, format: options.format) {
         case .refused(let problem): problems.append(problem)
         case .otlp(let decoded):
-          problems += decoded.problems(source: source, line: document.position, document: bytes)
+          unsafe problems += decoded.problems(source: source, line: document.position, document: bytes)
           for span in decoded.spans { otlp.add(span) }
           for log in decoded.logs { otlp.add(log) }
         case .traceBrain: break
@@ -168,7 +168,7 @@ extension TraceStore {
     // Workers parse, decode and embed chunks of documents; this thread writes
     // them in input order.
     let embedder = try? search.embedder()
-    var splitter = TraceDocuments.Splitter(bytes, layout: layout)
+    var splitter = unsafe TraceDocuments.Splitter(bytes, layout: layout)
     let pool = OrderedWorkers<[(TraceDocuments.Piece, bytesDone: Int)], [PreparedDocument]>(
       workers: options.workers, ahead: Self.chunksAhead(options),
       next: {
@@ -177,7 +177,7 @@ extension TraceStore {
         return chunk.isEmpty ? nil : chunk
       },
       prepare: { chunk in
-        let parsed = chunk.map { piece, _ in piece.parsed(in: bytes) }
+        let parsed = chunk.map { piece, _ in unsafe piece.parsed(in: bytes) }
         let decoded = parsed.map { Self.decode($0, source: source, format: options.format) }
         let vectors = Self.embedAhead(decoded.map(\.traceBrain), with: embedder)
         return chunk.indices.map { index in
@@ -194,7 +194,7 @@ extension TraceStore {
         case .traceBrain(let incoming):
           try append(incoming, line: document.position, embedded: document.embedded)
         case .otlp(let decoded):
-          report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
+          unsafe report.rejected += decoded.problems(source: source, line: document.position, document: bytes)
           report.warnings += decoded.warnings.map { "\(source): \($0)" }
           for span in decoded.spans { otlp.add(span) }
           for log in decoded.logs { otlp.add(log) }

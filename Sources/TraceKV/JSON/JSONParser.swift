@@ -3,7 +3,7 @@
 /// Hand-written rather than Foundation's because ingest needs what Foundation
 /// does not give: object key order, number literals kept as written, a nesting
 /// limit, rejection of invalid UTF-8, and errors that say where.
-public struct JSONParser {
+@safe public struct JSONParser {
   /// The deepest nesting of arrays and objects accepted (hostile input guard).
   public static let maximumDepth = 128
 
@@ -12,7 +12,7 @@ public struct JSONParser {
   /// - Throws: `invalidInput`, saying what is wrong and at which byte.
   public static func parse(_ bytes: some Collection<UInt8>) throws(TraceKVError) -> JSONValue {
     let array = Array(bytes)
-    return try array.withUnsafeBytes { buffer in Result { () throws(JSONParseError) in try parse(buffer) } }
+    return unsafe try array.withUnsafeBytes { buffer in Result { () throws(JSONParseError) in unsafe try parse(buffer) } }
       .mapError { TraceKVError($0) }.get()
   }
 
@@ -20,14 +20,19 @@ public struct JSONParser {
   /// - Throws: `invalidInput`, saying what is wrong and at which byte.
   public static func parse(_ text: String) throws(TraceKVError) -> JSONValue {
     var text = text
-    return try text.withUTF8 { utf8 in Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(utf8)) } }
+    return try text.withUTF8 { utf8 in Result { () throws(JSONParseError) in unsafe try parse(UnsafeRawBufferPointer(utf8)) } }
       .mapError { TraceKVError($0) }.get()
+  }
+
+  /// Parses one JSON document lent by a store's transaction, without copying it.
+  static func parse(_ bytes: RawSpan) throws(JSONParseError) -> JSONValue {
+    try unsafe bytes.withUnsafeBytes { buffer throws(JSONParseError) in try unsafe parse(buffer) }
   }
 
   /// Parses one JSON document from lent bytes, without copying them (ingest's path).
   static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
-    let buffer = bytes.bindMemory(to: UInt8.self)
-    var parser = JSONParser(buffer: buffer)
+    let buffer = unsafe bytes.bindMemory(to: UInt8.self)
+    var parser = unsafe JSONParser(buffer: buffer)
     parser.skipWhitespace()
     let value = try parser.parseValue(depth: 0)
     parser.skipWhitespace()
@@ -38,17 +43,17 @@ public struct JSONParser {
   private let buffer: UnsafeBufferPointer<UInt8>
   private var position = 0
 
-  private init(buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+  private init(buffer: UnsafeBufferPointer<UInt8>) { unsafe self.buffer = unsafe buffer }
 
   private func error(_ message: String) -> JSONParseError {
     JSONParseError(message: message, offset: position)
   }
 
-  private var current: UInt8? { position < buffer.count ? buffer[position] : nil }
+  private var current: UInt8? { unsafe position < buffer.count ? buffer[position] : nil }
 
   private mutating func skipWhitespace() {
-    while position < buffer.count {
-      switch buffer[position] {
+    while unsafe position < buffer.count {
+      switch unsafe buffer[position] {
       case 0x20, 0x0A, 0x0D, 0x09: position += 1
       default: return
       }
@@ -75,8 +80,8 @@ public struct JSONParser {
 
   private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
     let count = literal.utf8CodeUnitCount
-    guard position + count <= buffer.count else { throw error("unexpected end of input") }
-    for offset in 0..<count where buffer[position + offset] != literal.utf8Start[offset] {
+    guard unsafe position + count <= buffer.count else { throw error("unexpected end of input") }
+    for offset in 0..<count where unsafe buffer[position + offset] != literal.utf8Start[offset] {
       throw error("invalid literal, expected \(literal)")
     }
     position += count
@@ -159,7 +164,7 @@ public struct JSONParser {
       guard let digit = current, isDigit(digit) else { throw error("invalid number: exponent digits expected") }
       skipDigits()
     }
-    return String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+    return unsafe String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
   }
 
   private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
@@ -174,13 +179,13 @@ public struct JSONParser {
     // Fast path: no escapes, so the bytes are the string; plain ASCII needs
     // no UTF-8 validation.
     var isASCII = true
-    while position < buffer.count {
-      let byte = buffer[position]
+    while unsafe position < buffer.count {
+      let byte = unsafe buffer[position]
       if byte == UInt8(ascii: "\"") {
-        let slice = UnsafeBufferPointer(rebasing: buffer[start..<position])
+        let slice = unsafe UnsafeBufferPointer(rebasing: buffer[start..<position])
         position += 1
-        if isASCII { return String(decoding: slice, as: UTF8.self) }
-        guard let string = String(validating: slice, as: UTF8.self) else {
+        if isASCII { return unsafe String(decoding: slice, as: UTF8.self) }
+        guard let string = unsafe String(validating: slice, as: UTF8.self) else {
           throw JSONParseError(message: "invalid UTF-8 in a string", offset: start)
         }
         return string
@@ -191,10 +196,10 @@ public struct JSONParser {
       position += 1
     }
     // Slow path: decode escapes into a byte buffer.
-    var bytes = Array(UnsafeBufferPointer(rebasing: buffer[start..<position]))
+    var bytes = unsafe Array(UnsafeBufferPointer(rebasing: buffer[start..<position]))
     while true {
-      guard position < buffer.count else { throw error("unterminated string") }
-      let byte = buffer[position]
+      guard unsafe position < buffer.count else { throw error("unterminated string") }
+      let byte = unsafe buffer[position]
       switch byte {
       case UInt8(ascii: "\""):
         position += 1
@@ -229,7 +234,7 @@ public struct JSONParser {
   private mutating func parseUnicodeEscape() throws(JSONParseError) -> [UInt8] {
     var scalarValue = try parseHex4()
     if (0xD800...0xDBFF).contains(scalarValue) {
-      if position + 6 <= buffer.count, buffer[position] == UInt8(ascii: "\\"), buffer[position + 1] == UInt8(ascii: "u") {
+      if unsafe position + 6 <= buffer.count, unsafe buffer[position] == UInt8(ascii: "\\"), unsafe buffer[position + 1] == UInt8(ascii: "u") {
         let saved = position
         position += 2
         let low = try parseHex4()
@@ -249,10 +254,10 @@ public struct JSONParser {
   }
 
   private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
-    guard position + 4 <= buffer.count else { throw error("truncated \\u escape") }
+    guard unsafe position + 4 <= buffer.count else { throw error("truncated \\u escape") }
     var value: UInt32 = 0
     for _ in 0..<4 {
-      let byte = buffer[position]
+      let byte = unsafe buffer[position]
       let digit: UInt8
       switch byte {
       case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")

@@ -70,9 +70,9 @@ public enum JSONWriter {
     string.withUTF8 { utf8 in
       var runStart = 0
       for index in 0..<utf8.count {
-        let byte = utf8[index]
+        let byte = unsafe utf8[index]
         guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+        unsafe out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
         switch byte {
         case UInt8(ascii: "\""): out += "\\\"".utf8
         case UInt8(ascii: "\\"): out += "\\\\".utf8
@@ -86,7 +86,7 @@ public enum JSONWriter {
         }
         runStart = index + 1
       }
-      out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+      unsafe out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
     }
     out.append(UInt8(ascii: "\""))
   }

@@ -48,7 +48,7 @@ extension TraceStore {
     try read { transaction in
       var sizes: [Int] = []
       try transaction.scan(tables.spans) { _, value in
-        sizes.append(value.count)
+        sizes.append(value.byteCount)
         return true
       }
       return sizes

@@ -28,7 +28,7 @@ enum OTLPDecoder {
     func problems(source: String, line: Int?, document: UnsafeRawBufferPointer) -> [IngestProblem] {
       problems.map { problem in
         let path = problem.message.prefix { $0 != ":" }
-        return IngestProblem(
+        return unsafe IngestProblem(
           source: source, line: line ?? OTLPFieldLocator.line(of: String(path), in: document),
           message: problem.message)
       }

@@ -13,11 +13,11 @@ enum OTLPFieldLocator {
   /// does not lead anywhere in `bytes`.
   static func line(of path: String, in bytes: UnsafeRawBufferPointer) -> Int? {
     guard let steps = steps(path) else { return nil }
-    var scanner = Scanner(bytes: bytes)
+    var scanner = unsafe Scanner(bytes: bytes)
     for step in steps {
       guard scanner.enter(step) else { return nil }
     }
-    return 1 + bytes[..<scanner.position].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    return unsafe 1 + bytes[..<scanner.position].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
   }
 
   /// `a[0].b` → key a, index 0, key b.
@@ -44,11 +44,11 @@ enum OTLPFieldLocator {
   }
 
   /// A forward-only scan that skips values without building them.
-  private struct Scanner {
+  @safe private struct Scanner {
     let bytes: UnsafeRawBufferPointer
     var position = 0
 
-    private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+    private var current: UInt8? { unsafe position < bytes.count ? bytes[position] : nil }
 
     /// Moves to the start of the member or element `step` of the value here.
     mutating func enter(_ step: Step) -> Bool {
@@ -93,7 +93,7 @@ enum OTLPFieldLocator {
     private mutating func readString() -> String? {
       let start = position + 1
       guard skipString() else { return nil }
-      return String(decoding: bytes[start..<(position - 1)], as: UTF8.self)
+      return unsafe String(decoding: bytes[start..<(position - 1)], as: UTF8.self)
     }
 
     private mutating func skipString() -> Bool {

@@ -14,7 +14,7 @@ enum OTLPInput {
     switch encoding {
     case .json:
       do {
-        request = try body.withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        request = unsafe try body.withUnsafeBytes { bytes throws(JSONParseError) in unsafe try JSONParser.parse(bytes) }
       } catch {
         throw .invalid("malformed JSON: \(error)")
       }
@@ -34,37 +34,37 @@ enum OTLPInput {
     if fileName.hasSuffix(".json") || fileName.hasSuffix(".jsonl") || fileName.hasSuffix(".ndjson") {
       return false
     }
-    guard let first = bytes.first else { return false }
+    guard let first = unsafe bytes.first else { return false }
     if first == 0x00 { return true }
     guard first == 0x0A else { return false }
     let blank: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
-    guard let start = bytes.firstIndex(where: { !blank.contains($0) }),
-      bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[")
+    guard let start = unsafe bytes.firstIndex(where: { !blank.contains($0) }),
+      unsafe bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[")
     else { return true }
-    if (try? JSONParser.parse(bytes)) != nil { return false }
-    let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-    return (try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))) == nil
+    if unsafe (try? JSONParser.parse(bytes)) != nil { return false }
+    let end = unsafe bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+    return unsafe (try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))) == nil
   }
 
   /// The protobuf messages of a file, each with its 1-based position in a
   /// framed file (nil for a file that is one message), and its signal.
   static func messages(_ bytes: UnsafeRawBufferPointer) -> [(position: Int?, bytes: [UInt8])] {
-    if let frames = frames(bytes) { return frames.enumerated().map { ($0.offset + 1, $0.element) } }
-    return [(nil, Array(bytes))]
+    if let frames = unsafe frames(bytes) { return frames.enumerated().map { ($0.offset + 1, $0.element) } }
+    return unsafe [(nil, Array(bytes))]
   }
 
   /// The file exporter's frames, when the whole file parses as frames of
   /// at least one byte; nil otherwise (then it is one message).
   private static func frames(_ bytes: UnsafeRawBufferPointer) -> [[UInt8]]? {
-    guard bytes.first == 0x00 else { return nil }
+    guard unsafe bytes.first == 0x00 else { return nil }
     var frames: [[UInt8]] = []
     var offset = 0
     while offset < bytes.count {
       guard bytes.count - offset >= 4 else { return nil }
-      let length = (0..<4).reduce(0) { $0 << 8 | Int(bytes[offset + $1]) }
+      let length = (0..<4).reduce(0) { unsafe $0 << 8 | Int(bytes[offset + $1]) }
       offset += 4
       guard length > 0, length <= bytes.count - offset else { return nil }
-      frames.append(Array(bytes[offset..<offset + length]))
+      unsafe frames.append(Array(bytes[offset..<offset + length]))
       offset += length
     }
     return frames

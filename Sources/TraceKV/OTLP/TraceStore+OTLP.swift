@@ -87,9 +87,9 @@ extension TraceStore {
       for span in decoded.spans { assembler.add(span) }
       for log in decoded.logs { assembler.add(log) }
       var report = IngestReport()
-      report.rejected = body.bytes.withUnsafeBytes { bytes in
+      report.rejected = unsafe body.bytes.withUnsafeBytes { bytes in
         // Lines only mean something in JSON; a protobuf problem names its field path.
-        decoded.problems(
+        unsafe decoded.problems(
           source: source, line: nil,
           document: body.encoding == .json ? bytes : UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
       }
@@ -188,7 +188,7 @@ extension TraceStore {
   {
     var report = IngestReport()
     var assembler = OTLPTraceAssembler()
-    for message in OTLPInput.messages(bytes) {
+    for message in unsafe OTLPInput.messages(bytes) {
       do throws(TraceKVError) {
         guard let signal = OTLPProtobuf.signal(of: message.bytes) ?? (message.bytes.isEmpty ? nil : .traces)
         else {
@@ -234,7 +234,7 @@ extension TraceStore {
     var keys: [[UInt8]] = []
     var spans: [Span] = []
     try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { key, value in
-      keys.append(Array(key))
+      keys.append(key.copiedBytes)
       spans.append(try SpanRecord.decode(value))
       return true
     }

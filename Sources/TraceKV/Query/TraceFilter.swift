@@ -96,7 +96,7 @@ extension TraceStore {
     if let episode = filter.episodeID {
       var docs: [(UInt32, TraceRecord)] = []
       try transaction.scan(tables.byEpisode, prefix: Keys.episodePrefix(episode)) { key, _ in
-        let doc = try Keys.document(in: key, at: key.count - 4)
+        let doc = try Keys.document(in: key, at: key.byteCount - 4)
         if let record = try record(doc, in: transaction), filter.matches(record.trace, eventTime: record.eventTime) {
           docs.append((doc, record))
         }

@@ -102,14 +102,14 @@ extension TraceStore {
     in transaction: LMDBTransaction, problem: (String, String) -> Void
   ) throws -> [UInt32: VerifiedRecord] {
     let nextDocument = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
-      $0.count == 4 ? try Keys.document(in: $0) : nil
+      $0.byteCount == 4 ? try Keys.document(in: $0) : nil
     } ?? nil
     if nextDocument == nil { problem(tables.meta.name, "next-document is missing or malformed") }
 
     // traces → spans, by-time, by-episode, trace-ids
     var records: [UInt32: VerifiedRecord] = [:]
     try transaction.scan(tables.traces) { key, value in
-      guard key.count == 4 else { problem(tables.traces.name, "a key of \(key.count) bytes"); return true }
+      guard key.byteCount == 4 else { problem(tables.traces.name, "a key of \(key.byteCount) bytes"); return true }
       let doc = try Keys.document(in: key)
       let record: TraceRecord
       do { record = try TraceRecord.decode(value) } catch {
@@ -130,7 +130,7 @@ extension TraceStore {
       try transaction.scan(tables.spans, prefix: Keys.docID(doc)) { spanKey, spanValue in
         spanCount += 1
         guard let sequence = try? Keys.spanSequence(in: spanKey) else {
-          problem(tables.spans.name, "trace \(id): a span key of \(spanKey.count) bytes")
+          problem(tables.spans.name, "trace \(id): a span key of \(spanKey.byteCount) bytes")
           return true
         }
         if sequence >= record.nextSpanSequence { problem(tables.spans.name, "trace \(id): span sequence \(sequence) past the end") }
@@ -150,15 +150,15 @@ extension TraceStore {
     in transaction: LMDBTransaction, records: [UInt32: VerifiedRecord], problem: (String, String) -> Void
   ) throws {
     try transaction.scan(tables.traceIDs) { key, value in
-      let doc = value.count == 4 ? try Keys.document(in: value) : nil
+      let doc = value.byteCount == 4 ? try Keys.document(in: value) : nil
       if doc.flatMap({ records[$0] }) == nil {
-        problem(tables.traceIDs.name, "'\(String(decoding: key, as: UTF8.self))' names no trace record")
+        problem(tables.traceIDs.name, "'\(key.utf8String())' names no trace record")
       }
       return true
     }
     var lastOrphan: UInt32?
     try transaction.scan(tables.spans) { key, _ in
-      guard key.count == 8 else { problem(tables.spans.name, "a key of \(key.count) bytes"); return true }
+      guard key.byteCount == 8 else { problem(tables.spans.name, "a key of \(key.byteCount) bytes"); return true }
       let doc = try Keys.document(in: key)
       if records[doc] == nil, lastOrphan != doc {
         lastOrphan = doc
@@ -167,18 +167,18 @@ extension TraceStore {
       return true
     }
     try transaction.scan(tables.byTime) { key, _ in
-      guard key.count == 12 else { problem(tables.byTime.name, "a key of \(key.count) bytes"); return true }
+      guard key.byteCount == 12 else { problem(tables.byTime.name, "a key of \(key.byteCount) bytes"); return true }
       let doc = try Keys.document(in: key, at: 8)
-      guard let entry = records[doc], Keys.byTime(entry.eventTime, doc).elementsEqual(key) else {
+      guard let entry = records[doc], key.elementsEqual(Keys.byTime(entry.eventTime, doc)) else {
         problem(tables.byTime.name, "an entry for document \(doc) that does not match its trace")
         return true
       }
       return true
     }
     try transaction.scan(tables.byEpisode) { key, _ in
-      guard key.count > 5 else { problem(tables.byEpisode.name, "a key of \(key.count) bytes"); return true }
-      let doc = try Keys.document(in: key, at: key.count - 4)
-      let episode = String(decoding: key.prefix(key.count - 5), as: UTF8.self)
+      guard key.byteCount > 5 else { problem(tables.byEpisode.name, "a key of \(key.byteCount) bytes"); return true }
+      let doc = try Keys.document(in: key, at: key.byteCount - 4)
+      let episode = key.utf8String(0..<key.byteCount - 5)
       if records[doc]?.episode != episode {
         problem(tables.byEpisode.name, "an entry for document \(doc) in episode '\(episode)' that does not match its trace")
       }
@@ -238,7 +238,7 @@ extension TraceStore {
       var documents: [UInt32: (length: UInt32, terms: Int, postings: Int)] = [:]
       var totalLength: UInt64 = 0
       try transaction.scan(tables.lexicalDocuments) { key, _ in
-        guard key.count == 4 else { problem(docsTable, "a key of \(key.count) bytes"); return true }
+        guard key.byteCount == 4 else { problem(docsTable, "a key of \(key.byteCount) bytes"); return true }
         let doc = try Keys.document(in: key)
         if !traces.contains(doc) { problem(docsTable, "a record for document \(doc), which has no trace") }
         do {
@@ -261,7 +261,7 @@ extension TraceStore {
       // each posting must name an indexed trace with its length.
       var audit = PostingChunkAudit()
       try transaction.scan(tables.termPostings) { key, value in
-        let finding = audit.check(key: key, value: value)
+        let finding = audit.check(key: key.copiedBytes, value: value.copiedBytes)
         for violation in finding.violations { problem(postingsTable, violation) }
         let name = finding.name
         for posting in finding.postings {
@@ -305,7 +305,7 @@ extension TraceStore {
     let linksTable = tables.hnswLinks.name
     do {
       let header: HNSWHeader? = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader) { bytes in
-        do { return try HNSWHeader(decoding: bytes) } catch {
+        do { return try HNSWHeader(decoding: bytes.copiedBytes) } catch {
           problem(tables.meta.name, "the HNSW header is damaged: \(error)")
           return nil
         }
@@ -325,7 +325,7 @@ extension TraceStore {
       var audit = HNSWRecordAudit(header: header)
       var recordProblems = 0
       try transaction.scan(tables.hnswNodes) { key, value in
-        if let violation = audit.checkNode(key: key, value: value) {
+        if let violation = audit.checkNode(key: key.copiedBytes, value: value.copiedBytes) {
           recordProblems += 1
           problem(nodesTable, "\(violation)")
         }
@@ -339,7 +339,7 @@ extension TraceStore {
         problem(nodesTable, "\(violation)")
       }
       try transaction.scan(tables.hnswLinks) { key, value in
-        if let violation = audit.checkLinkList(key: key, value: value) {
+        if let violation = audit.checkLinkList(key: key.copiedBytes, value: value.copiedBytes) {
           recordProblems += 1
           problem(linksTable, "\(violation)")
         }

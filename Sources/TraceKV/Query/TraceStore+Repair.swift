@@ -96,8 +96,8 @@ private struct TraceTablesRebuild {
   private mutating func readRecords(_ report: inout RepairReport) throws {
     var strayKeys: [[UInt8]] = []
     try transaction.scan(tables.traces) { key, value in
-      guard key.count == 4 else {
-        strayKeys.append(Array(key))
+      guard key.byteCount == 4 else {
+        strayKeys.append(key.copiedBytes)
         return true
       }
       let doc = try Keys.document(in: key)
@@ -113,18 +113,18 @@ private struct TraceTablesRebuild {
   private mutating func reconcileIDs(_ report: inout RepairReport) throws {
     var strayIDs: [[UInt8]] = []
     try transaction.scan(tables.traceIDs) { key, value in
-      let id = String(decoding: key, as: UTF8.self)
-      guard value.count == 4 else {
-        strayIDs.append(Array(key))
+      let id = key.utf8String()
+      guard value.byteCount == 4 else {
+        strayIDs.append(key.copiedBytes)
         return true
       }
       let doc = try Keys.document(in: value)
       if let record = records[doc], record.trace.traceID == id { return true }
-      if damaged.contains(doc), idOfDamaged[doc] == nil, Array(id.utf8) == Array(key) {
+      if damaged.contains(doc), idOfDamaged[doc] == nil, key.elementsEqual(id.utf8) {
         idOfDamaged[doc] = id
         return true
       }
-      strayIDs.append(Array(key))
+      strayIDs.append(key.copiedBytes)
       return true
     }
     for key in strayIDs { try transaction.delete(tables.traceIDs, key: key) }
@@ -139,20 +139,20 @@ private struct TraceTablesRebuild {
   private mutating func collectSpans(_ report: inout RepairReport) throws {
     var doomedSpans: [[UInt8]] = []
     try transaction.scan(tables.spans) { key, value in
-      guard key.count == 8 else {
-        doomedSpans.append(Array(key))
+      guard key.byteCount == 8 else {
+        doomedSpans.append(key.copiedBytes)
         report.strayEntries += 1
         return true
       }
       let doc = try Keys.document(in: key)
       let sequence = try Keys.spanSequence(in: key)
       guard records[doc] != nil || idOfDamaged[doc] != nil else {
-        doomedSpans.append(Array(key))
+        doomedSpans.append(key.copiedBytes)
         report.strayEntries += 1
         return true
       }
       guard let span = try? SpanRecord.decode(value) else {
-        doomedSpans.append(Array(key))
+        doomedSpans.append(key.copiedBytes)
         report.damagedSpans += 1
         return true
       }
@@ -210,7 +210,7 @@ private struct TraceTablesRebuild {
       }
     }
     let next = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.nextDocument) {
-      $0.count == 4 ? try Keys.document(in: $0) : 0
+      $0.byteCount == 4 ? try Keys.document(in: $0) : 0
     } ?? 0
     let needed = (ordered.last.map { $0.key + 1 }) ?? 0
     if next < needed || next == 0 && needed == 0 {

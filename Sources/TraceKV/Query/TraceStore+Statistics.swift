@@ -76,7 +76,7 @@ extension TraceStore {
     try read { transaction in
       var byEpisode: [String: EpisodeSummary] = [:]
       try transaction.scan(tables.byEpisode) { key, _ in
-        let doc = try Keys.document(in: key, at: key.count - 4)
+        let doc = try Keys.document(in: key, at: key.byteCount - 4)
         guard let record = try record(doc, in: transaction), let episode = record.trace.episodeID else {
           throw TraceKVError(.corrupted, "by-episode names document \(doc), which has no episode record")
         }

@@ -38,13 +38,13 @@ struct ChangeLogEntry: Equatable {
 
   init() {}
 
-  init(decoding bytes: UnsafeRawBufferPointer) throws {
+  init(decoding bytes: RawSpan) throws {
     var reader = ByteReader(bytes, what: "change log")
     guard try reader.byte() == 1 else { throw TraceKVError(.corrupted, "a change log entry of an unknown version") }
     var sets: [Set<UInt32>] = []
     for _ in 0..<2 {
       let count = try reader.int()
-      guard count <= bytes.count else { throw TraceKVError(.corrupted, "a damaged change log entry") }
+      guard count <= bytes.byteCount else { throw TraceKVError(.corrupted, "a damaged change log entry") }
       var set = Set<UInt32>(minimumCapacity: count)
       var value: UInt64 = 0
       for _ in 0..<count {
@@ -112,18 +112,18 @@ enum ChangeLog {
     guard !changes.slots.isEmpty else { return next }
     // The first graph of a store is loaded whole.
     guard next.vectors != nil,
-      let header = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader, { try HNSWHeader(decoding: $0) })
+      let header = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader, { try HNSWHeader(decoding: $0.copiedBytes) })
     else { return nil }
     var stored: [HNSWStoredSlot] = []
     stored.reserveCapacity(changes.slots.count)
     for slot in changes.slots.sorted() {
       let node = try transaction.withValue(tables.hnswNodes, key: HNSWNodeRecord.key(slot: slot)) {
-        try HNSWNodeRecord(slot: slot, decoding: $0, dimension: header.dimension)
+        try HNSWNodeRecord(slot: slot, decoding: $0.copiedBytes, dimension: header.dimension)
       }
       var lists: [HNSWLinkListRecord] = []
       try transaction.scan(tables.hnswLinks, prefix: HNSWNodeRecord.key(slot: slot)) { key, value in
-        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
-        lists.append(try HNSWLinkListRecord(slot: slot, level: level, decoding: value))
+        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key.copiedBytes)
+        lists.append(try HNSWLinkListRecord(slot: slot, level: level, decoding: value.copiedBytes))
         return true
       }
       stored.append(HNSWStoredSlot(slot: slot, node: node, linkLists: lists))

@@ -10,7 +10,7 @@ struct LMDBLexicalStorage: LexicalStorage {
 
   func collectionStatistics() throws -> CollectionStatistics {
     try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.lexicalStatistics) { bytes in
-      guard let statistics = CollectionStatistics(encoded: bytes) else {
+      guard let statistics = CollectionStatistics(encoded: bytes.copiedBytes) else {
         throw TraceKVError(.corrupted, "the lexical statistics in 'meta' are damaged")
       }
       return statistics
@@ -18,30 +18,20 @@ struct LMDBLexicalStorage: LexicalStorage {
   }
 
   func withPostingChunks<Result>(of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result) throws -> Result {
-    var chunks: [UnsafeRawBufferPointer] = []
-    try transaction.scan(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)) { _, value in
-      chunks.append(value)
-      return true
-    }
-    // The pointers stay valid: nothing writes while `body` runs.
-    return try body(chunks)
+    // The pointers stay valid: nothing writes while `body` runs, and `body` keeps none.
+    try unsafe body(transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)))
   }
 
   func withPostingChunks<Result>(of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result) throws
     -> Result
   {
-    var lists: [[UnsafeRawBufferPointer]] = []
-    lists.reserveCapacity(terms.count)
+    var lists: [[UnsafeRawBufferPointer]] = unsafe []
+    unsafe lists.reserveCapacity(terms.count)
     for term in terms {
-      var chunks: [UnsafeRawBufferPointer] = []
-      try transaction.scan(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)) { _, value in
-        chunks.append(value)
-        return true
-      }
-      lists.append(chunks)
+      unsafe lists.append(try transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)))
     }
     // As above: values stay valid for the whole read, as nothing writes while `body` runs.
-    return try body(lists)
+    return try unsafe body(lists)
   }
 
   func documentRecord(_ document: UInt32) throws -> [UInt8]? {
@@ -55,18 +45,25 @@ struct LMDBLexicalStorage: LexicalStorage {
     let prefix = PostingChunkKey.prefix(of: term)
     let target = PostingChunkKey.encode(term: term, firstDocument: document)
     // The greatest key ≤ target with the term's prefix, else the term's first chunk.
-    var found: (UInt32, UnsafeRawBufferPointer)?
+    var result: Result?
+    var lent = false
+    func lend(_ key: RawSpan, _ value: RawSpan) throws {
+      guard let firstDocument = unsafe key.withUnsafeBytes({ unsafe PostingChunkKey.decode($0)?.firstDocument }) else { return }
+      lent = true
+      result = try unsafe value.withUnsafeBytes { bytes in try unsafe body((firstDocument: firstDocument, bytes: bytes)) }
+    }
     try transaction.scan(tables.termPostings, from: target, reverse: true) { key, value in
-      if key.starts(with: prefix), let decoded = PostingChunkKey.decode(key) { found = (decoded.firstDocument, value) }
+      if key.starts(with: prefix) { try lend(key, value) }
       return false
     }
-    if found == nil {
+    if !lent {
       try transaction.scan(tables.termPostings, prefix: prefix) { key, value in
-        if let decoded = PostingChunkKey.decode(key) { found = (decoded.firstDocument, value) }
+        try lend(key, value)
         return false
       }
     }
-    return try body(found.map { (firstDocument: $0.0, bytes: $0.1) })
+    if lent, let result { return result }
+    return try body(nil)
   }
 
   mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) throws {

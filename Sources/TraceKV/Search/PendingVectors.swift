@@ -1,3 +1,4 @@
+import ByteCodecs
 import LMDBKit
 import Embeddings
 
@@ -44,7 +45,7 @@ enum PendingVectors {
   static func entries(tables: StoreTables, in transaction: LMDBTransaction) throws -> [Entry] {
     var entries: [Entry] = []
     try transaction.scan(tables.meta, prefix: prefix) { key, value in
-      if key.count == prefix.count + 4,
+      if key.byteCount == prefix.count + 4,
         let entry = decode(try Keys.document(in: key, at: prefix.count), value)
       {
         entries.append(entry)
@@ -54,10 +55,10 @@ enum PendingVectors {
     return entries
   }
 
-  private static func decode(_ doc: UInt32, _ value: UnsafeRawBufferPointer) -> Entry? {
-    guard value.count == 16 else { return nil }
-    let generation = value[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    let time = value[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+  private static func decode(_ doc: UInt32, _ value: RawSpan) -> Entry? {
+    guard value.byteCount == 16, let generation = BigEndian.read(UInt64.self, from: value),
+      let time = BigEndian.read(UInt64.self, from: value, at: 8)
+    else { return nil }
     return Entry(doc: doc, generation: generation, writtenAt: Int64(bitPattern: time))
   }
 }

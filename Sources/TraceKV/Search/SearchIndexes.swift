@@ -1,4 +1,5 @@
 import LMDBKit
+import ByteCodecs
 import Embeddings
 import Foundation
 import LexicalIndex
@@ -83,7 +84,7 @@ final class SearchIndexes: @unchecked Sendable {
 
   static func generation(in transaction: LMDBTransaction, tables: StoreTables) throws -> UInt64 {
     try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.generation) { bytes in
-      bytes.count == 8 ? bytes.reduce(0) { $0 << 8 | UInt64($1) } : 0
+      bytes.byteCount == 8 ? BigEndian.read(UInt64.self, from: bytes) ?? 0 : 0
     } ?? 0
   }
 

@@ -19,18 +19,20 @@ enum VectorPersistence {
   static func load(tables: StoreTables, in transaction: LMDBTransaction) throws -> HNSWIndex? {
     guard
       let header = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader, {
-        try HNSWHeader(decoding: $0)
+        try HNSWHeader(decoding: $0.copiedBytes)
       })
     else { return nil }
     do {
       var loader = try HNSWIndex.Loader(header: header)
+      // The loader reads each record in place (the whole graph passes through it once).
       try transaction.scan(tables.hnswNodes) { key, value in
-        try loader.addNode(slot: try HNSWNodeRecord.slot(fromKey: key), bytes: value)
+        let slot = try unsafe key.withUnsafeBytes { bytes in try unsafe HNSWNodeRecord.slot(fromKey: bytes) }
+        try unsafe value.withUnsafeBytes { bytes in try unsafe loader.addNode(slot: slot, bytes: bytes) }
         return true
       }
       try transaction.scan(tables.hnswLinks) { key, value in
-        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
-        try loader.addLinkList(slot: slot, level: level, bytes: value)
+        let (slot, level) = try unsafe key.withUnsafeBytes { bytes in try unsafe HNSWLinkListRecord.slotAndLevel(fromKey: bytes) }
+        try unsafe value.withUnsafeBytes { bytes in try unsafe loader.addLinkList(slot: slot, level: level, bytes: bytes) }
         return true
       }
       return try loader.finish()

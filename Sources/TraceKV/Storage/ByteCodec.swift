@@ -22,7 +22,7 @@ struct ByteWriter {
     var value = value
     value.withUTF8 { utf8 in
       varint(utf8.count)
-      bytes.append(contentsOf: utf8)
+      unsafe bytes.append(contentsOf: utf8)
     }
   }
 
@@ -51,26 +51,31 @@ struct ByteWriter {
 }
 
 /// Reads what `ByteWriter` wrote; every read checks bounds and throws
-/// `corrupted` rather than trapping on a damaged record.
-struct ByteReader {
-  private let bytes: UnsafeRawBufferPointer
+/// `corrupted` rather than trapping on a damaged record. It reads lent bytes
+/// and is non-escapable itself, so neither it nor a slice it returns can
+/// outlive the lender (an LMDB transaction, an array).
+struct ByteReader: ~Escapable {
+  private let bytes: RawSpan
   private(set) var position = 0
   private let what: String
 
-  /// Reads `bytes`, which must stay valid while the reader is used.
-  init(_ bytes: UnsafeRawBufferPointer, what: String) {
+  @_lifetime(copy bytes)
+  init(_ bytes: RawSpan, what: String) {
     self.bytes = bytes
     self.what = what
   }
 
-  var isAtEnd: Bool { position == bytes.count }
+  var isAtEnd: Bool { position == bytes.byteCount }
+
+  /// The bytes not read yet.
+  var remaining: Int { bytes.byteCount - position }
 
   private func damaged() -> TraceKVError { TraceKVError(.corrupted, "a damaged \(what) record (at byte \(position))") }
 
   mutating func byte() throws(TraceKVError) -> UInt8 {
-    guard position < bytes.count else { throw damaged() }
+    guard position < bytes.byteCount else { throw damaged() }
     defer { position += 1 }
-    return bytes[position]
+    return bytes.byte(at: position)
   }
 
   mutating func varint() throws(TraceKVError) -> UInt64 {
@@ -92,13 +97,10 @@ struct ByteReader {
   }
 
   mutating func string() throws(TraceKVError) -> String {
-    let count = try int()
-    guard count <= bytes.count - position else { throw damaged() }
-    let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
-    position += count
+    let range = try skip(try int())
     // Written from valid Strings; a damaged byte decodes as U+FFFD rather
     // than trapping, and `verify` checks records in full.
-    return String(decoding: slice.bindMemory(to: UInt8.self), as: UTF8.self)
+    return bytes.utf8String(range)
   }
 
   mutating func optionalString() throws(TraceKVError) -> String? {
@@ -109,11 +111,19 @@ struct ByteReader {
     }
   }
 
-  /// The next `count` bytes, lent (valid as long as the reader's buffer).
-  mutating func slice(_ count: Int) throws(TraceKVError) -> UnsafeRawBufferPointer {
-    guard count <= bytes.count - position else { throw damaged() }
+  /// Steps over the next `count` bytes; returns where they are.
+  @discardableResult
+  mutating func skip(_ count: Int) throws(TraceKVError) -> Range<Int> {
+    guard count >= 0, count <= remaining else { throw damaged() }
     defer { position += count }
-    return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
+    return position..<position + count
+  }
+
+  /// The next `count` bytes, lent (valid as long as the reader's bytes).
+  @_lifetime(copy self)
+  mutating func slice(_ count: Int) throws(TraceKVError) -> RawSpan {
+    let range = try skip(count)
+    return bytes.extracting(range)
   }
 }
 
@@ -123,17 +133,17 @@ enum Keys {
 
   /// The document id written `offset` bytes into a key (or a value holding
   /// one); `corrupted` when the bytes are too short to hold it.
-  static func document(in bytes: some Collection<UInt8>, at offset: Int = 0) throws(TraceKVError) -> UInt32 {
+  static func document(in bytes: RawSpan, at offset: Int = 0) throws(TraceKVError) -> UInt32 {
     guard let doc = BigEndian.read(UInt32.self, from: bytes, at: offset) else {
-      throw TraceKVError(.corrupted, "a key of \(bytes.count) bytes, too short for a document id at byte \(offset)")
+      throw TraceKVError(.corrupted, "a key of \(bytes.byteCount) bytes, too short for a document id at byte \(offset)")
     }
     return doc
   }
 
   /// The sequence number of a span key (doc ‖ sequence); `corrupted` when the key is short.
-  static func spanSequence(in key: some Collection<UInt8>) throws(TraceKVError) -> UInt32 {
+  static func spanSequence(in key: RawSpan) throws(TraceKVError) -> UInt32 {
     guard let sequence = BigEndian.read(UInt32.self, from: key, at: 4) else {
-      throw TraceKVError(.corrupted, "a span key of \(key.count) bytes")
+      throw TraceKVError(.corrupted, "a span key of \(key.byteCount) bytes")
     }
     return sequence
   }

@@ -45,7 +45,7 @@ enum SpanRecord {
     return writer.bytes
   }
 
-  static func decode(_ bytes: UnsafeRawBufferPointer) throws(TraceKVError) -> Span {
+  static func decode(_ bytes: RawSpan) throws(TraceKVError) -> Span {
     var reader = ByteReader(bytes, what: "span")
     let head = try readHead(&reader)
     var attributes = JSONObject()
@@ -74,8 +74,8 @@ enum SpanRecord {
 
   /// The span's ids and its lifted attributes, decoded lazily: the record
   /// is copied once and fields become strings only when asked for.
-  static func decodeView(_ bytes: UnsafeRawBufferPointer) throws(TraceKVError) -> SpanView {
-    try SpanView(record: Array(bytes))
+  static func decodeView(_ bytes: RawSpan) throws(TraceKVError) -> SpanView {
+    try SpanView(record: bytes.copiedBytes)
   }
 
   private static func readHead(_ reader: inout ByteReader) throws(TraceKVError) -> SpanHead {
@@ -120,24 +120,14 @@ struct SpanView {
 
   init(record: [UInt8]) throws(TraceKVError) {
     self.record = record
-    let decoded = try record.withUnsafeBytes { bytes in
-      Result { () throws(TraceKVError) -> (String, String?, Range<Int>?, UInt64, Int) in
-      var reader = ByteReader(bytes, what: "span")
-      let spanID = try reader.string()
-      let parentID = try reader.optionalString()
-      _ = try reader.slice(try reader.int())  // name
-      var startRange: Range<Int>?
-      if try reader.byte() == 1 {
-        let count = try reader.int()
-        startRange = reader.position..<reader.position + count
-        _ = try reader.slice(count)
-      }
-      if try reader.byte() == 1 { _ = try reader.slice(try reader.int()) }  // end time
-      let mask = try reader.varint()
-      return (spanID, parentID, startRange, mask, reader.position)
-      }
-    }.get()
-    (spanID, parentID, startRange, mask, liftedStart) = decoded
+    var reader = unsafe ByteReader(record.span.bytes, what: "span")
+    spanID = try reader.string()
+    parentID = try reader.optionalString()
+    try reader.skip(try reader.int())  // name
+    startRange = try reader.byte() == 1 ? try reader.skip(try reader.int()) : nil
+    if try reader.byte() == 1 { try reader.skip(try reader.int()) }  // end time
+    mask = try reader.varint()
+    liftedStart = reader.position
   }
 
   var startTime: Timestamp? {
@@ -147,15 +137,13 @@ struct SpanView {
   /// The byte range of lifted attribute `index`, if present.
   private func liftedRange(_ index: Int) -> Range<Int>? {
     guard mask & (0b11 << UInt64(2 * index)) != 0 else { return nil }
-    return record.withUnsafeBytes { bytes -> Range<Int>? in
-      var reader = ByteReader(bytes, what: "span")
-      _ = try? reader.slice(liftedStart)
-      for earlier in 0..<index where mask & (0b11 << UInt64(2 * earlier)) != 0 {
-        guard let count = try? reader.int(), (try? reader.slice(count)) != nil else { return nil }
-      }
-      guard let count = try? reader.int(), count <= bytes.count - reader.position else { return nil }
-      return reader.position..<reader.position + count
+    var reader = unsafe ByteReader(record.span.bytes, what: "span")
+    guard (try? reader.skip(liftedStart)) != nil else { return nil }
+    for earlier in 0..<index where mask & (0b11 << UInt64(2 * earlier)) != 0 {
+      guard let count = try? reader.int(), (try? reader.skip(count)) != nil else { return nil }
     }
+    guard let count = try? reader.int() else { return nil }
+    return try? reader.skip(count)
   }
 
   /// Lifted attribute `index` as text (a non-string value as its compact JSON).
@@ -166,8 +154,7 @@ struct SpanView {
   /// Whether lifted attribute `index` is the string `value`, without making a String.
   private func lifted(_ index: Int, equals value: StaticString) -> Bool {
     guard mask & (1 << UInt64(2 * index)) != 0, let range = liftedRange(index) else { return false }
-    let expected = UnsafeBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount)
-    return record[range].elementsEqual(expected)
+    return value.withUTF8Buffer { unsafe record[range].elementsEqual($0) }
   }
 
   var type: SpanType {

@@ -32,7 +32,7 @@ struct TraceRecord {
 
   /// - Parameter withAttributes: false leaves `trace.attributes` empty,
   ///   their bytes neither read into a string nor parsed.
-  static func decode(_ bytes: UnsafeRawBufferPointer, withAttributes: Bool = true) throws(TraceKVError) -> TraceRecord {
+  static func decode(_ bytes: RawSpan, withAttributes: Bool = true) throws(TraceKVError) -> TraceRecord {
     var reader = ByteReader(bytes, what: "trace")
     let damaged = TraceKVError(.corrupted, "a damaged trace record")
     guard try reader.byte() == tag else { throw damaged }
