@@ -120,7 +120,7 @@ struct SpanView {
 
   init(record: [UInt8]) throws(TraceKVError) {
     self.record = record
-    var reader = unsafe ByteReader(record.span.bytes, what: "span")
+    var reader = ByteReader(RawSpan(_elements: record.span), what: "span")
     spanID = try reader.string()
     parentID = try reader.optionalString()
     try reader.skip(try reader.int())  // name
@@ -137,7 +137,7 @@ struct SpanView {
   /// The byte range of lifted attribute `index`, if present.
   private func liftedRange(_ index: Int) -> Range<Int>? {
     guard mask & (0b11 << UInt64(2 * index)) != 0 else { return nil }
-    var reader = unsafe ByteReader(record.span.bytes, what: "span")
+    var reader = ByteReader(RawSpan(_elements: record.span), what: "span")
     guard (try? reader.skip(liftedStart)) != nil else { return nil }
     for earlier in 0..<index where mask & (0b11 << UInt64(2 * earlier)) != 0 {
       guard let count = try? reader.int(), (try? reader.skip(count)) != nil else { return nil }
