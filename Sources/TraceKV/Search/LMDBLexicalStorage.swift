@@ -25,10 +25,8 @@ struct LMDBLexicalStorage: LexicalStorage {
   func withPostingChunks<Result>(of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result) throws
     -> Result
   {
-    var lists: [[UnsafeRawBufferPointer]] = unsafe []
-    unsafe lists.reserveCapacity(terms.count)
-    for term in terms {
-      unsafe lists.append(try transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)))
+    let lists = try unsafe terms.map { term in
+      try unsafe transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term))
     }
     // As above: values stay valid for the whole read, as nothing writes while `body` runs.
     return try unsafe body(lists)
