@@ -80,45 +80,33 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       readerProcesses.forEach { $0.0.terminate() }
       throw ValidationError("could not create \(path).stop to stop the readers")
     }
-    var results: [[String: Any]] = []
+    func decoded(_ data: Data) -> ConcurrencyReport.Process {
+      (try? JSONDecoder().decode(ConcurrencyReport.Process.self, from: data)) ?? .silent
+    }
+    var results: [ConcurrencyReport.Process] = []
     for (process, pipe) in readerProcesses {
       let data = pipe.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
-      results.append((try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? ["errors": 1, "first_error": "no report"])
+      results.append(decoded(data))
     }
     let elapsed = secondsSince(started)
-    let writerResult = (try? JSONSerialization.jsonObject(with: writerData) as? [String: Any]) ?? ["errors": 1, "first_error": "no report"]
     let problems = try store.verify()
     let finalTraces = try store.statistics().totalTraces
 
-    var table = TextTable(["process", "seconds", "ops (batches | searches+rebuilds+exports)", "ops/s", "errors", "traces seen first → last", "detail"])
-    func row(_ name: String, _ result: [String: Any]) {
-      let ops = result["ops"] as? Int ?? 0
-      let time = result["seconds"] as? Double ?? 0
-      table.add([name, fixed(time, 1), String(ops), fixed(Double(ops) / max(time, 1e-9), 1), String(result["errors"] as? Int ?? 0),
-                 "\(result["first_seen"] as? Int ?? 0) → \(result["last_seen"] as? Int ?? 0)",
-                 (result["first_error"] as? String) ?? (result["detail"] as? String ?? "")])
-    }
-    row("writer", writerResult)
-    for (index, result) in results.enumerated() { row("reader \(index + 1)", result) }
-    print(table.render())
-    let fileBytes = try store.fileSize()
-    print("final: \(finalTraces) traces, file \(fileBytes >> 20) MiB, verify: \(problems.isEmpty ? "ok" : "\(problems.count) problems")")
-    let errors = ((writerResult["errors"] as? Int) ?? 1) + results.reduce(0) { $0 + (($1["errors"] as? Int) ?? 1) }
-    if let json {
-      try writeJSON([
-        "writer": writerResult, "readers": results, "errors": errors, "verify_problems": problems.map(\.description),
-        "final_traces": finalTraces, "file_bytes": fileBytes, "seconds": elapsed, "batch": batch,
-        "pad_bytes": padBytes, "grow_to_mib": growToMib as Any, "context": runContext(),
-      ], to: json)
-    }
-    let stale = results.contains { ($0["last_seen"] as? Int ?? 0) <= ($0["first_seen"] as? Int ?? 0) }
-    if errors > 0 || !problems.isEmpty || stale { throw ExitCode.failure }
+    let report = ConcurrencyReport(
+      writer: decoded(writerData), readers: results, errors: decoded(writerData).errors + results.reduce(0) { $0 + $1.errors },
+      verifyProblems: problems.map(\.description), finalTraces: finalTraces, fileBytes: try store.fileSize(), seconds: elapsed,
+      batch: batch, padBytes: padBytes, growToMib: growToMib, context: .current())
+    print(report.table.text)
+    print("final: \(finalTraces) traces, file \(report.fileBytes >> 20) MiB, verify: \(problems.isEmpty ? "ok" : "\(problems.count) problems")")
+    if let json { try report.write(to: json) }
+    let stale = results.contains { $0.lastSeen <= $0.firstSeen }
+    if report.errors > 0 || !problems.isEmpty || stale { throw ExitCode.failure }
   }
 
-  private func report(_ object: [String: Any]) {
-    let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
-    FileHandle.standardOutput.write(data)
+  /// A child's report, on its standard output.
+  private func report(_ process: ConcurrencyReport.Process) {
+    FileHandle.standardOutput.write((try? JSONEncoder().encode(process)) ?? Data("{}".utf8))
   }
 
   private func runWriter(_ workload: TraceWorkload) throws {
@@ -157,12 +145,12 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       writeLatencies.append(secondsSince(begin) * 1000)
     }
     let elapsed = secondsSince(start)
-    report([
-      "ops": ops, "traces": next, "errors": errors, "seconds": elapsed, "first_error": firstError as Any,
-      "traces_per_second": Double(next) / elapsed, "p50_batch_ms": percentile(writeLatencies, 50),
-      "p99_batch_ms": percentile(writeLatencies, 99), "file_bytes": (try? opened.fileSize()) ?? 0,
-      "first_seen": 0, "last_seen": next, "detail": "\(next) traces, \(fixed(Double(next) / elapsed, 0)) traces/s",
-    ])
+    report(
+      ConcurrencyReport.Process(
+        ops: ops, errors: errors, firstError: firstError, seconds: elapsed, firstSeen: 0, lastSeen: next,
+        detail: "\(next) traces, \(fixed(Double(next) / elapsed, 0)) traces/s", traces: next,
+        tracesPerSecond: Double(next) / elapsed, batchP50Milliseconds: percentile(writeLatencies, 50),
+        batchP99Milliseconds: percentile(writeLatencies, 99), fileBytes: (try? opened.fileSize()) ?? 0))
   }
 
   private func runReader(_ workload: TraceWorkload) throws {
@@ -217,11 +205,10 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       }
     }
     let elapsed = secondsSince(start)
-    report([
-      "ops": ops[1] + ops[2] + ops[3], "counts": ops[0], "searches": ops[1], "reconstructions": ops[2], "exports": ops[3],
-      "errors": errors, "first_error": firstError as Any, "seconds": elapsed, "first_seen": firstSeen ?? 0,
-      "last_seen": lastSeen,
-      "detail": "\(ops[1]) searches, \(ops[2]) rebuilds, \(ops[3]) exports, \(ops[0]) counts",
-    ])
+    report(
+      ConcurrencyReport.Process(
+        ops: ops[1] + ops[2] + ops[3], errors: errors, firstError: firstError, seconds: elapsed, firstSeen: firstSeen ?? 0,
+        lastSeen: lastSeen, detail: "\(ops[1]) searches, \(ops[2]) rebuilds, \(ops[3]) exports, \(ops[0]) counts",
+        counts: ops[0], searches: ops[1], reconstructions: ops[2], exports: ops[3]))
   }
 }

@@ -111,18 +111,12 @@ struct CrashBenchCommand: ParsableCommand {
     let seconds = secondsSince(started)
     for failure in failures.prefix(20) { FileHandle.standardError.write(Data("crash: \(failure)\n".utf8)) }
 
-    var table = TextTable(["kills", "acknowledged", "present", "lost", "verify failures", "kills before any ack", "seconds"])
-    table.add([String(kills), String(acknowledged), String(present), String(lost), String(verifyFailures),
-               String(roundsWithoutAck), fixed(seconds, 1)])
-    print(table.render())
-    if let json {
-      try writeJSON([
-        "kills": kills, "acknowledged": acknowledged, "lost": lost, "verify_failures": verifyFailures,
-        "present": present, "rounds_without_ack": roundsWithoutAck, "failures": failures, "seed": seed,
-        "max_delay_ms": maxDelayMs, "batch": batch, "seconds": seconds, "map_bytes": try store.fileSize(),
-        "context": runContext(),
-      ], to: json)
-    }
+    let report = CrashReport(
+      kills: kills, acknowledged: acknowledged, present: present, lost: lost, verifyFailures: verifyFailures,
+      roundsWithoutAck: roundsWithoutAck, failures: failures, seed: seed, maxDelayMilliseconds: maxDelayMs, batch: batch,
+      seconds: seconds, mapBytes: try store.fileSize(), context: .current())
+    print(report.table.text)
+    if let json { try report.write(to: json) }
     if lost > 0 || verifyFailures > 0 || !failures.isEmpty { throw ExitCode.failure }
   }
 

@@ -118,22 +118,12 @@ struct FuzzBenchCommand: ParsableCommand {
     let seconds = secondsSince(started)
     for failure in failures.prefix(30) { FileHandle.standardError.write(Data("fuzz: \(failure)\n".utf8)) }
 
-    var table = TextTable([
-      "cases", "searches", "answered", "refused", "command lines", "damaged files", "stopped by LMDB on damaged pages",
-      "failures", "seconds",
-    ])
-    table.add([String(cases), String(counts["search"]!), String(outcomes["answered"]!), String(outcomes["refused"]!),
-               String(counts["command"]!), String(counts["damaged"]!), String(stoppedOnDamagedPages),
-               String(failures.count), fixed(seconds, 1)])
-    print(table.render())
-    if let json {
-      try writeJSON([
-        "cases": cases, "seed": seed, "searches": counts["search"]!, "answered": outcomes["answered"]!,
-        "refused": outcomes["refused"]!, "command_lines": counts["command"]!, "damaged_files": counts["damaged"]!,
-        "stopped_on_damaged_pages": stoppedOnDamagedPages,
-        "failures": failures, "seconds": seconds, "context": runContext(),
-      ], to: json)
-    }
+    let report = FuzzReport(
+      cases: cases, seed: seed, searches: counts["search"]!, answered: outcomes["answered"]!, refused: outcomes["refused"]!,
+      commandLines: counts["command"]!, damagedFiles: counts["damaged"]!, stoppedOnDamagedPages: stoppedOnDamagedPages,
+      failures: failures, seconds: seconds, context: .current())
+    print(report.table.text)
+    if let json { try report.write(to: json) }
     if !failures.isEmpty { throw ExitCode.failure }
   }
 

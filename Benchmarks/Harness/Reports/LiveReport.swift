@@ -1,0 +1,235 @@
+import Foundation
+
+/// `tracekv-bench live`: single-trace writes, feedback, deletes and
+/// catch-up at a store size, a new process's open + first search, memory;
+/// with --ingest-traces, the MiniLM ingest rate beside the peer.
+struct LiveReport: BenchReport {
+  static let benchmark = "live"
+  var benchmark: BenchmarkName<Self>? = .init()
+  /// Absent with --ingest-only.
+  var store: Store?
+  /// Absent without --ingest-traces.
+  var ingest: LiveIngestReport?
+  var context: RunContext
+
+  private enum CodingKeys: String, CodingKey {
+    case benchmark, ingest, context, traces
+  }
+
+  init(store: Store?, ingest: LiveIngestReport?, context: RunContext) {
+    (self.store, self.ingest, self.context) = (store, ingest, context)
+  }
+
+  // The store's figures sit at the top level, as `live` has always written them.
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    benchmark = try container.decodeIfPresent(BenchmarkName<Self>.self, forKey: .benchmark)
+    store = container.contains(.traces) ? try Store(from: decoder) : nil
+    ingest = try container.decodeIfPresent(LiveIngestReport.self, forKey: .ingest)
+    context = try container.decode(RunContext.self, forKey: .context)
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encodeIfPresent(benchmark, forKey: .benchmark)
+    try container.encodeIfPresent(ingest, forKey: .ingest)
+    try container.encode(context, forKey: .context)
+    try store?.encode(to: encoder)
+  }
+
+  /// The figures at one store size.
+  struct Store: Codable, Equatable {
+    var traces: Int
+    /// Timed operations of each kind.
+    var writes: Int
+    var traceWrite: Latency
+    /// CPU per write, all threads, ms.
+    var traceWriteCPUMilliseconds: Double
+    var feedback: Latency
+    /// Absent from reports written before deletes were timed.
+    var delete: Latency?
+    /// The delete's CPU on this thread.
+    var deleteCPU: Latency?
+    /// A second instance's first search after another's commit.
+    var catchUpSearch: Latency
+    var warmSearch: Latency
+    var openFirstSearchMilliseconds: Double
+    var reader: ProcessMemory
+    var writer: ProcessMemory
+    var bytesOnDisk: Int
+
+    enum CodingKeys: String, CodingKey {
+      case traces, writes, feedback, delete
+      case traceWrite = "trace_write"
+      case traceWriteCPUMilliseconds = "trace_write_cpu_ms"
+      case deleteCPU = "delete_cpu"
+      case catchUpSearch = "catch_up_search"
+      case warmSearch = "warm_search"
+      case openFirstSearchMilliseconds = "open_first_search_ms"
+      case readerAnon = "reader_rss_anon_kb"
+      case readerFile = "reader_rss_file_kb"
+      case writerAnon = "writer_rss_anon_kb"
+      case writerFile = "writer_rss_file_kb"
+      case bytesOnDisk = "bytes_on_disk"
+    }
+
+    init(
+      traces: Int, writes: Int, traceWrite: Latency, traceWriteCPUMilliseconds: Double, feedback: Latency, delete: Latency?,
+      deleteCPU: Latency?, catchUpSearch: Latency, warmSearch: Latency, openFirstSearchMilliseconds: Double,
+      reader: ProcessMemory, writer: ProcessMemory, bytesOnDisk: Int
+    ) {
+      (self.traces, self.writes, self.traceWrite, self.traceWriteCPUMilliseconds) = (traces, writes, traceWrite, traceWriteCPUMilliseconds)
+      (self.feedback, self.delete, self.deleteCPU, self.catchUpSearch) = (feedback, delete, deleteCPU, catchUpSearch)
+      (self.warmSearch, self.openFirstSearchMilliseconds) = (warmSearch, openFirstSearchMilliseconds)
+      (self.reader, self.writer, self.bytesOnDisk) = (reader, writer, bytesOnDisk)
+    }
+
+    // Memory as four flat kilobyte keys, as the report has always written them.
+    init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      traces = try container.decode(Int.self, forKey: .traces)
+      writes = try container.decode(Int.self, forKey: .writes)
+      traceWrite = try container.decode(Latency.self, forKey: .traceWrite)
+      traceWriteCPUMilliseconds = try container.decode(Double.self, forKey: .traceWriteCPUMilliseconds)
+      feedback = try container.decode(Latency.self, forKey: .feedback)
+      delete = try container.decodeIfPresent(Latency.self, forKey: .delete)
+      deleteCPU = try container.decodeIfPresent(Latency.self, forKey: .deleteCPU)
+      catchUpSearch = try container.decode(Latency.self, forKey: .catchUpSearch)
+      warmSearch = try container.decode(Latency.self, forKey: .warmSearch)
+      openFirstSearchMilliseconds = try container.decode(Double.self, forKey: .openFirstSearchMilliseconds)
+      reader = ProcessMemory(
+        anonKB: try container.decode(Int.self, forKey: .readerAnon), fileKB: try container.decode(Int.self, forKey: .readerFile))
+      writer = ProcessMemory(
+        anonKB: try container.decode(Int.self, forKey: .writerAnon), fileKB: try container.decode(Int.self, forKey: .writerFile))
+      bytesOnDisk = try container.decode(Int.self, forKey: .bytesOnDisk)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(traces, forKey: .traces)
+      try container.encode(writes, forKey: .writes)
+      try container.encode(traceWrite, forKey: .traceWrite)
+      try container.encode(traceWriteCPUMilliseconds, forKey: .traceWriteCPUMilliseconds)
+      try container.encode(feedback, forKey: .feedback)
+      try container.encodeIfPresent(delete, forKey: .delete)
+      try container.encodeIfPresent(deleteCPU, forKey: .deleteCPU)
+      try container.encode(catchUpSearch, forKey: .catchUpSearch)
+      try container.encode(warmSearch, forKey: .warmSearch)
+      try container.encode(openFirstSearchMilliseconds, forKey: .openFirstSearchMilliseconds)
+      try container.encode(reader.anonKB, forKey: .readerAnon)
+      try container.encode(reader.fileKB, forKey: .readerFile)
+      try container.encode(writer.anonKB, forKey: .writerAnon)
+      try container.encode(writer.fileKB, forKey: .writerFile)
+      try container.encode(bytesOnDisk, forKey: .bytesOnDisk)
+    }
+
+    /// The lines `live` prints.
+    var lines: [String] {
+      [
+        "live, \(traces) traces (hashing embedder), \(writes) of each:",
+        "durable single-trace write: \(traceWrite.text())",
+        "  CPU per write (all threads): \(fixed(traceWriteCPUMilliseconds, 3)) ms",
+        "feedback: \(feedback.text())",
+        "single-trace delete: \(delete?.text() ?? "-")",
+        "  its CPU (this thread): \(deleteCPU?.text() ?? "-")",
+        "reader's first search after another writer's commit: \(catchUpSearch.text())",
+        "reader's warm search: \(warmSearch.text())",
+        "new process, open + first hybrid search: \(fixed(openFirstSearchMilliseconds, 1)) ms; "
+          + "its RssAnon \(reader.anonKB / 1024) MB, RssFile \(reader.fileKB / 1024) MB",
+        "writer RssAnon \(writer.anonKB / 1024) MB, RssFile \(writer.fileKB / 1024) MB; \(bytesOnDisk / 1_048_576) MB on disk",
+      ]
+    }
+  }
+}
+
+/// The MiniLM ingest rate of `live --ingest-traces` per thread count, beside
+/// the TraceBrain-shaped peer (sentence-transformers + SQLite).
+struct LiveIngestReport: Codable, Equatable {
+  var traces: Int
+  var embedder: String
+  var byThreads: [Rate]
+  /// The machine is shared: its load says how far thread counts above 1 could scale.
+  var loadAverageAfter: String
+  /// TraceKV at the most workers / at 1 worker (absent unless both ran).
+  var speedup: Speedup?
+
+  struct Rate: Codable, Equatable {
+    var threads: Int
+    var tracekvTracesPerSecond: Double
+    var peerTracesPerSecond: Double?
+    /// TraceKV / the peer.
+    var versusPeer: Double?
+    var peer: Peer
+
+    init(threads: Int, tracekvTracesPerSecond: Double, peer: Peer) {
+      (self.threads, self.tracekvTracesPerSecond, self.peer) = (threads, tracekvTracesPerSecond, peer)
+      peerTracesPerSecond = peer.tracesPerSecond
+      versusPeer = peer.tracesPerSecond.map { tracekvTracesPerSecond / $0 }
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case threads, peer
+      case tracekvTracesPerSecond = "tracekv_traces_per_s"
+      case peerTracesPerSecond = "peer_traces_per_s"
+      case versusPeer = "vs_peer"
+    }
+  }
+
+  /// What `Benchmarks/peers/ingest_embed_sqlite.py` prints.
+  struct Peer: Codable, Equatable {
+    var traces: Int
+    var embedded: Int
+    var seconds: Double
+    var tracesPerSecond: Double?
+    var threads: Int
+    var bytesOnDisk: Int
+
+    enum CodingKeys: String, CodingKey {
+      case traces, embedded, seconds, threads
+      case tracesPerSecond = "traces_per_s"
+      case bytesOnDisk = "bytes_on_disk"
+    }
+  }
+
+  struct Speedup: Codable, Equatable {
+    var workers: Int
+    var ratio: Double
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case traces, embedder, speedup
+    case byThreads = "by_threads"
+    case loadAverageAfter = "load_average_1min_after"
+  }
+
+  var table: ReportTable {
+    ReportTable(
+      ["threads", "TraceKV traces/s", "peer traces/s", "TraceKV / peer"],
+      byThreads.map {
+        [
+          "\($0.threads)", fixed($0.tracekvTracesPerSecond, 1), fixed($0.peerTracesPerSecond, 1),
+          ratio($0.tracekvTracesPerSecond, $0.peerTracesPerSecond),
+        ]
+      })
+  }
+}
+
+/// Resident memory split as /proc/self/status reports it.
+struct ProcessMemory: Codable, Equatable {
+  var anonKB: Int
+  var fileKB: Int
+
+  enum CodingKeys: String, CodingKey {
+    case anonKB = "anon_kb"
+    case fileKB = "file_kb"
+  }
+
+  static func current() -> ProcessMemory {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    func field(_ name: String) -> Int {
+      guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+      return Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "") ?? 0
+    }
+    return ProcessMemory(anonKB: field("RssAnon"), fileKB: field("RssFile"))
+  }
+}

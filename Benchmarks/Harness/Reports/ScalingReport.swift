@@ -1,0 +1,153 @@
+import Foundation
+
+/// `tracekv-bench scaling`: `ann` and hybrid `retrieval` at growing sizes,
+/// each a child process, with the child's peak memory.
+struct ScalingReport: BenchReport {
+  static let benchmark = "scaling"
+  var benchmark: BenchmarkName<Self>? = .init()
+  /// Without --base: absent.
+  var vector: Vector?
+  /// Without --beir: absent.
+  var hybrid: Hybrid?
+  var context: RunContext
+
+  struct Vector: Codable, Equatable {
+    /// The base file's name.
+    var dataset: String
+    /// Vectors in the whole base.
+    var full: Int
+    var ef: Int
+    var queries: Int
+    var metric: String
+    var rows: [Row]
+
+    /// One size: the `ann` child's build and its first ef point.
+    struct Row: Codable, Equatable {
+      var n: Int
+      var peakRSSBytes: Int
+      var buildSeconds: Double
+      var buildCPUSeconds: Double
+      var memoryBytes: Int
+      var indexBytes: Int
+      var openSeconds: Double
+      var qps: Double?
+      var recall: Double?
+      var p50: Double?
+      var p99: Double?
+      var cpuQPS: Double?
+
+      enum CodingKeys: String, CodingKey {
+        case n, qps, recall
+        case peakRSSBytes = "peak_rss_bytes"
+        case buildSeconds = "build_seconds"
+        case buildCPUSeconds = "build_cpu_seconds"
+        case memoryBytes = "memory_bytes"
+        case indexBytes = "index_bytes"
+        case openSeconds = "open_seconds"
+        case p50 = "p50_us"
+        case p99 = "p99_us"
+        case cpuQPS = "cpu_qps"
+      }
+
+      init(n: Int, peakRSSBytes: Int, child: ANNReport) {
+        let point = child.points.first
+        (self.n, self.peakRSSBytes) = (n, peakRSSBytes)
+        (buildSeconds, buildCPUSeconds, memoryBytes) = (child.buildSeconds, child.buildCPUSeconds, child.memoryBytes)
+        (indexBytes, openSeconds) = (child.indexBytes, child.openSeconds)
+        (qps, recall, p50, p99, cpuQPS) = (point?.qps, point?.recall, point?.p50, point?.p99, point?.cpuQPS)
+      }
+    }
+
+    var table: ReportTable {
+      ReportTable(
+        ["vectors", "build s", "memory MB", "index MB", "QPS", "recall@10", "p50 µs", "peak RSS MB"],
+        rows.map { row in
+          [
+            count(row.n), fixed(row.buildSeconds, 2), megabytes(Double(row.memoryBytes)), megabytes(Double(row.indexBytes)),
+            fixed(row.qps, 0), fixed(row.recall, 4), fixed(row.p50, 1), megabytes(Double(row.peakRSSBytes)),
+          ]
+        })
+    }
+  }
+
+  struct Hybrid: Codable, Equatable {
+    /// The BEIR folder's name.
+    var dataset: String
+    /// Documents in the whole collection.
+    var full: Int
+    var embedder: String
+    var rows: [Row]
+
+    /// One size: the hybrid `retrieval` child over its first n documents.
+    struct Row: Codable, Equatable {
+      var n: Int
+      var peakRSSBytes: Int
+      var storeBytes: Int
+      /// The store's build (ingest with both indexes); nil if the child reused a store.
+      var buildSeconds: Double?
+      var queries: Int
+      var qps: Double
+      var p50: Double
+      var p99: Double
+      var embedP50: Double
+      var quality: RetrievalReport.Quality
+
+      enum CodingKeys: String, CodingKey {
+        case n, queries, qps
+        case peakRSSBytes = "peak_rss_bytes"
+        case storeBytes = "store_bytes"
+        case buildSeconds = "build_seconds"
+        case p50 = "p50_ms"
+        case p99 = "p99_ms"
+        case embedP50 = "embed_p50_ms"
+      }
+
+      init(n: Int, peakRSSBytes: Int, storeBytes: Int, child: RetrievalReport, mode: RetrievalReport.Mode) {
+        (self.n, self.peakRSSBytes, self.storeBytes) = (n, peakRSSBytes, storeBytes)
+        (buildSeconds, queries) = (child.indexSeconds, child.queries)
+        (qps, p50, p99, embedP50, quality) = (mode.qps, mode.p50, mode.p99, mode.embedP50, mode.quality)
+      }
+
+      // The quality figures sit beside the others (flat), as in the retrieval report's modes.
+      init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        n = try container.decode(Int.self, forKey: .n)
+        peakRSSBytes = try container.decode(Int.self, forKey: .peakRSSBytes)
+        storeBytes = try container.decode(Int.self, forKey: .storeBytes)
+        buildSeconds = try container.decodeIfPresent(Double.self, forKey: .buildSeconds)
+        queries = try container.decode(Int.self, forKey: .queries)
+        qps = try container.decode(Double.self, forKey: .qps)
+        p50 = try container.decode(Double.self, forKey: .p50)
+        p99 = try container.decode(Double.self, forKey: .p99)
+        embedP50 = try container.decode(Double.self, forKey: .embedP50)
+        quality = try RetrievalReport.Quality(from: decoder)
+      }
+
+      func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(n, forKey: .n)
+        try container.encode(peakRSSBytes, forKey: .peakRSSBytes)
+        try container.encode(storeBytes, forKey: .storeBytes)
+        try container.encodeIfPresent(buildSeconds, forKey: .buildSeconds)
+        try container.encode(queries, forKey: .queries)
+        try container.encode(qps, forKey: .qps)
+        try container.encode(p50, forKey: .p50)
+        try container.encode(p99, forKey: .p99)
+        try container.encode(embedP50, forKey: .embedP50)
+        try quality.encode(to: encoder)
+      }
+    }
+
+    var table: ReportTable {
+      ReportTable(
+        ["traces", "build s", "traces/s", "store MB", "peak RSS MB", "queries", "QPS", "p50 ms", "p99 ms", "nDCG@10"],
+        rows.map { row in
+          [
+            count(row.n), fixed(row.buildSeconds, 1), fixed(row.buildSeconds.map { Double(row.n) / $0 }, 0),
+            megabytes(Double(row.storeBytes)), megabytes(Double(row.peakRSSBytes)), count(row.queries), fixed(row.qps, 0),
+            fixed(row.p50, 3), fixed(row.p99, 3), fixed(row.quality.ndcg10, 4),
+          ]
+        })
+    }
+  }
+}
