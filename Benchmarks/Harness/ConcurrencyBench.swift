@@ -29,29 +29,24 @@ struct ConcurrencyBenchCommand: ParsableCommand {
   @Option(help: "Extra bytes of completion text per trace (makes a growth run reach its size sooner).")
   var padBytes = 0
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
-
-  @Option(help: "Working folder (default: a fresh temporary one, removed afterwards).")
-  var data: String?
-
-  @Option(help: "Write the figures here as JSON.")
-  var json: String?
+  @OptionGroup var samples: SampleTraces
+  @OptionGroup var data: ScratchFolder
+  @OptionGroup var output: ReportOutput
 
   @Option(help: .hidden) var role: String?
   @Option(help: .hidden) var store: String?
 
   func run() throws {
-    let workload = try TraceWorkload(samples: samples)
+    let workload = try TraceWorkload(samples: samples.load())
     switch role {
     case "writer": return try runWriter(workload)
     case "reader": return try runReader(workload)
-    case nil: break
+    case nil: try data.use(prefix: "tracekv-concurrency") { try run(in: $0) }
     default: throw ValidationError("unknown role")
     }
-    let directory = data ?? NSTemporaryDirectory() + "tracekv-concurrency-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { if data == nil { try? FileManager.default.removeItem(atPath: directory) } }
+  }
+
+  private func run(in directory: String) throws {
     let path = (directory as NSString).appendingPathComponent("concurrency.tkv")
     for suffix in ["", "-lock", ".stop"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     var options = TraceStore.Options(embedder: .hashing)
@@ -62,7 +57,7 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
       var arguments = ["concurrency", "--role", role, "--store", path, "--seconds", String(seconds),
-                       "--batch", String(batch), "--samples", samples, "--pad-bytes", String(padBytes)]
+                       "--batch", String(batch), "--samples", samples.folder, "--pad-bytes", String(padBytes)]
       if let growToMib { arguments += ["--grow-to-mib", String(growToMib)] }
       process.arguments = arguments
       let pipe = Pipe()
@@ -95,11 +90,11 @@ struct ConcurrencyBenchCommand: ParsableCommand {
 
     let report = ConcurrencyReport(
       writer: decoded(writerData), readers: results, errors: decoded(writerData).errors + results.reduce(0) { $0 + $1.errors },
-      verifyProblems: problems.map(\.description), finalTraces: finalTraces, fileBytes: try store.fileSize(), seconds: elapsed,
-      batch: batch, padBytes: padBytes, growToMib: growToMib, context: .current())
+      finalTraces: finalTraces, fileBytes: try store.fileSize(), batch: batch, padBytes: padBytes,
+      verifyProblems: problems.map(\.description), seconds: elapsed, growToMib: growToMib, context: .current())
     print(report.table.text)
     print("final: \(finalTraces) traces, file \(report.fileBytes >> 20) MiB, verify: \(problems.isEmpty ? "ok" : "\(problems.count) problems")")
-    if let json { try report.write(to: json) }
+    try output.write(report)
     let stale = results.contains { $0.lastSeen <= $0.firstSeen }
     if report.errors > 0 || !problems.isEmpty || stale { throw ExitCode.failure }
   }
@@ -147,10 +142,10 @@ struct ConcurrencyBenchCommand: ParsableCommand {
     let elapsed = secondsSince(start)
     report(
       ConcurrencyReport.Process(
-        ops: ops, errors: errors, firstError: firstError, seconds: elapsed, firstSeen: 0, lastSeen: next,
+        ops: ops, errors: errors, firstSeen: 0, lastSeen: next, seconds: elapsed, firstError: firstError,
         detail: "\(next) traces, \(fixed(Double(next) / elapsed, 0)) traces/s", traces: next,
-        tracesPerSecond: Double(next) / elapsed, batchP50Milliseconds: percentile(writeLatencies, 50),
-        batchP99Milliseconds: percentile(writeLatencies, 99), fileBytes: (try? opened.fileSize()) ?? 0))
+        fileBytes: (try? opened.fileSize()) ?? 0, tracesPerSecond: Double(next) / elapsed,
+        batchP50Milliseconds: percentile(writeLatencies, 50), batchP99Milliseconds: percentile(writeLatencies, 99)))
   }
 
   private func runReader(_ workload: TraceWorkload) throws {
@@ -207,8 +202,8 @@ struct ConcurrencyBenchCommand: ParsableCommand {
     let elapsed = secondsSince(start)
     report(
       ConcurrencyReport.Process(
-        ops: ops[1] + ops[2] + ops[3], errors: errors, firstError: firstError, seconds: elapsed, firstSeen: firstSeen ?? 0,
-        lastSeen: lastSeen, detail: "\(ops[1]) searches, \(ops[2]) rebuilds, \(ops[3]) exports, \(ops[0]) counts",
+        ops: ops[1] + ops[2] + ops[3], errors: errors, firstSeen: firstSeen ?? 0, lastSeen: lastSeen, seconds: elapsed,
+        firstError: firstError, detail: "\(ops[1]) searches, \(ops[2]) rebuilds, \(ops[3]) exports, \(ops[0]) counts",
         counts: ops[0], searches: ops[1], reconstructions: ops[2], exports: ops[3]))
   }
 }

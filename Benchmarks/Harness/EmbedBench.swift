@@ -35,8 +35,7 @@ struct EmbedBenchCommand: ParsableCommand {
   @Option(help: "Number of texts (the default file holds 2,000).")
   var limit = 2_000
 
-  @Option(name: .customLong("json"), help: "Write the report as JSON to this file.")
-  var jsonPath: String?
+  @OptionGroup var output: ReportOutput
 
   @Flag(inversion: .prefixedNo, help: "Run sentence-transformers on the same texts.")
   var peer = true
@@ -78,14 +77,11 @@ struct EmbedBenchCommand: ParsableCommand {
     var context = RunContext.current()
     context.openBLASCoreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
     let report = EmbedReport(
-      textsFile: textsPath, texts: texts.count, tokens: tokens, model: embedder.files.directory,
-      fingerprint: embedder.fingerprint, results: rows,
+      textsFile: textsPath, model: embedder.files.directory, fingerprint: embedder.fingerprint, texts: texts.count,
+      tokens: tokens, results: rows,
       hashingBatch32: try Self.measure(HashingEmbedder(), texts: texts, batch: 32), context: context)
     print(report.table.text)
-    if let jsonPath {
-      try report.write(to: jsonPath)
-      FileHandle.standardError.write(Data("wrote \(jsonPath)\n".utf8))
-    }
+    try output.write(report)
   }
 
   /// Embeds `texts` in batches of `batch` after one warm-up batch.
@@ -114,31 +110,19 @@ struct EmbedBenchCommand: ParsableCommand {
   /// Runs `Benchmarks/peers/embed.py` for one batch size; nil (with a note on stderr) if it fails.
   func runPeer(textsPath: String, count: Int, batch: Int) -> EmbedReport.Peer? {
     let interpreter = python ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "python3")
-    let script = "Benchmarks/peers/embed.py"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      interpreter, script, "--model", ModelFiles(directory: model).directory, "--input", textsPath,
-      "--batch", String(batch), "--threads", String(resolvedPeerThreads), "--limit", String(count),
-    ]
-    let output = Pipe()
-    process.standardOutput = output
     FileHandle.standardError.write(Data("peer: sentence-transformers batch \(batch) (\(interpreter))\n".utf8))
-    do { try process.run() } catch {
-      FileHandle.standardError.write(Data("peer failed to start: \(error)\n".utf8))
-      return nil
-    }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-      let line = data.split(separator: UInt8(ascii: "\n")).last,
-      let peer = try? JSONDecoder().decode(EmbedReport.Peer.self, from: Data(line))
-    else {
+    do {
+      return try DatasetTool.decode(
+        EmbedReport.Peer.self,
+        from: [
+          interpreter, "Benchmarks/peers/embed.py", "--model", ModelFiles(directory: model).directory, "--input", textsPath,
+          "--batch", String(batch), "--threads", String(resolvedPeerThreads), "--limit", String(count),
+        ], what: "the peer")
+    } catch {
       FileHandle.standardError.write(
-        Data("peer failed (exit \(process.terminationStatus)); install it with: python3 -m venv .venv && .venv/bin/pip install -r Benchmarks/peers/requirements-embed.txt\n".utf8))
+        Data("peer failed (\(error)); install it with: python3 -m venv .venv && .venv/bin/pip install -r Benchmarks/peers/requirements-embed.txt\n".utf8))
       return nil
     }
-    return peer
   }
 
   /// The `text` field of each JSONL line.
@@ -245,16 +229,5 @@ enum DebianDescriptions {
   }
 
   @discardableResult
-  static func run(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed") }
-    return String(decoding: data, as: UTF8.self)
-  }
+  static func run(_ arguments: [String]) throws -> String { String(decoding: try DatasetTool.run(arguments), as: UTF8.self) }
 }

@@ -14,8 +14,7 @@ struct IngestBenchCommand: ParsableCommand {
   @Option(help: "Traces to ingest (the 20 samples replicated with fresh ids).")
   var traces = 100_000
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
+  @OptionGroup var samples: SampleTraces
 
   @Option(help: "A JSONL file of traces to ingest instead of the replicated samples (e.g. `prepare traces-1m`).")
   var input: String?
@@ -35,8 +34,7 @@ struct IngestBenchCommand: ParsableCommand {
   @Flag(name: .customLong("skip-sqlite"), help: "Skip the SQLite peer.")
   var skipSQLite = false
 
-  @Option(help: "Write every figure here as JSON.")
-  var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -91,13 +89,13 @@ struct IngestBenchCommand: ParsableCommand {
     let raw = try LMDBProbe.timePuts(path: rawPath, valueSizes: sizes, batch: 1000)
 
     // SQLite, TraceBrain's development store shape.
-    var sqlite: IngestReport.SQLitePeer?
+    var sqlite: IngestBenchReport.SQLitePeer?
     if !skipSQLite {
       FileHandle.standardError.write(Data("sqlite ingest (Python sqlite3, WAL, synchronous=NORMAL)...\n".utf8))
       sqlite = try runSQLitePeer(input)
     }
 
-    let result = IngestReport(
+    let result = IngestBenchReport(
       traces: report.added, spans: spans, embedder: embedder, seconds: seconds,
       tracesPerSecond: Double(report.added) / seconds, spansPerSecond: Double(spans) / seconds,
       bytesPerSpan: Double(bytes) / Double(spans), reconstructP50: percentile(latencies, 50),
@@ -109,20 +107,14 @@ struct IngestBenchCommand: ParsableCommand {
       + (embedder == "none" ? " (no embedder)" : " and \(embedder) vectors") + " in the same transactions")
     print(result.table.text)
     SearchLatency.print(search, traces: report.added, limit: 10)
-    if let json { try result.write(to: json) }
+    try output.write(result)
   }
 
   /// The samples replicated with fresh trace ids, one per line (cached).
   private func generateInput() throws -> String {
     let path = (data as NSString).appendingPathComponent("traces-\(traces).jsonl")
     if FileManager.default.fileExists(atPath: path) { return path }
-    let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".json") }.sorted()
-    let originals = try files.map { file -> JSONObject in
-      let data = try Data(contentsOf: URL(fileURLWithPath: (samples as NSString).appendingPathComponent(file)))
-      guard case .object(let object) = try JSONParser.parse(data) else { throw ValidationError("\(file) is not a trace") }
-      return object
-    }
-    guard !originals.isEmpty else { throw ValidationError("no samples in \(samples)") }
+    let originals = try samples.load()
     guard FileManager.default.createFile(atPath: path + ".tmp", contents: nil) else {
       throw ValidationError("cannot create \(path).tmp")
     }
@@ -143,20 +135,11 @@ struct IngestBenchCommand: ParsableCommand {
     return path
   }
 
-  private func runSQLitePeer(_ input: String) throws -> IngestReport.SQLitePeer {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  private func runSQLitePeer(_ input: String) throws -> IngestBenchReport.SQLitePeer {
     let database = (data as NSString).appendingPathComponent("sqlite.db")
-    process.arguments = ["python3", "Benchmarks/peers/ingest_sqlite.py", input, database]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let peer = try? JSONDecoder().decode(IngestReport.SQLitePeer.self, from: bytes) else {
-      throw ValidationError("the SQLite peer failed (exit \(process.terminationStatus))")
-    }
-    return peer
+    return try DatasetTool.decode(
+      IngestBenchReport.SQLitePeer.self, from: ["python3", "Benchmarks/peers/ingest_sqlite.py", input, database],
+      what: "the SQLite peer")
   }
 
   /// A 10-step trace: 10 LLM spans, each after a tool span, each adding one

@@ -11,7 +11,7 @@ struct LexicalBenchCommand: ParsableCommand {
     abstract: "BM25: index seconds, queries/s, p50/p99, nDCG@10, recall@10/100, MRR@10 on a BEIR folder.")
 
   @Option(help: "BEIR folder (see `tracekv-bench prepare`).") var beir: String
-  @Option(help: "Write the report as JSON to this file.") var json: String?
+  @OptionGroup var output: ReportOutput
   @Option(help: "Hits per query (recall@100 needs at least 100).") var depth = 100
   @Option(help: "BM25 k1.") var k1 = 1.2
   @Option(help: "BM25 b.") var b = 0.75
@@ -58,7 +58,7 @@ struct LexicalBenchCommand: ParsableCommand {
       print("\(beir): \(collection.documents.count) docs, \(collection.queries.count) queries, index \(fixed(indexSeconds, 1)) s")
       let report = comparison.report(rows)
       print(report.table.text)
-      if let json { try report.write(to: json) }
+      try output.write(report)
       return
     }
 
@@ -116,7 +116,7 @@ struct LexicalBenchCommand: ParsableCommand {
       addMeanCPUMicroseconds: addReport.meanCPUMicroseconds, addMeanBytes: addReport.meanBytes,
       addMeanTokens: addReport.meanTokens, context: .current())
     print(report.table.text)
-    if let json { try report.write(to: json) }
+    try output.write(report)
   }
 
   struct AddReport {

@@ -19,8 +19,7 @@ struct LiveBenchCommand: ParsableCommand {
   @Option(help: "Timed single-trace writes, feedbacks and catch-ups (each).")
   var writes = 200
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
+  @OptionGroup var samples: SampleTraces
 
   @Option(help: "Working folder: the base store is built once per size and copied for each run.")
   var data = "bench-data/live"
@@ -37,8 +36,7 @@ struct LiveBenchCommand: ParsableCommand {
   @Flag(help: "Only the ingest rate: no store of --traces, no timed writes.")
   var ingestOnly = false
 
-  @Option(help: "Write every figure here as JSON.")
-  var json: String?
+  @OptionGroup var output: ReportOutput
 
   @Option(help: .hidden)
   var readerStore: String?
@@ -47,7 +45,7 @@ struct LiveBenchCommand: ParsableCommand {
     if let readerStore { return try Self.runReader(readerStore) }
     guard traces > 0, writes > 0 else { throw ValidationError("--traces and --writes must be at least 1") }
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-    let originals = try LiveTraces.samples(samples)
+    let originals = try samples.load()
     var ingest: LiveIngestReport?
     if ingestTraces > 0 {
       let workers = ingestWorkers.split(separator: ",").compactMap { Int($0) }
@@ -59,7 +57,7 @@ struct LiveBenchCommand: ParsableCommand {
       ).measure(originals)
     }
     if ingestOnly {
-      if let json { try LiveReport(store: nil, ingest: ingest, context: .current()).write(to: json) }
+      try output.write(LiveReport(store: nil, ingest: ingest, context: .current()))
       return
     }
     let base = try baseStore(originals)
@@ -128,7 +126,7 @@ struct LiveBenchCommand: ParsableCommand {
       warmSearch: Latency(milliseconds: warmMs), openFirstSearchMilliseconds: opened.milliseconds, reader: opened.memory,
       writer: writerMemory, bytesOnDisk: bytes)
     for line in figures.lines { print(line) }
-    if let json { try LiveReport(store: figures, ingest: ingest, context: .current()).write(to: json) }
+    try output.write(LiveReport(store: figures, ingest: ingest, context: .current()))
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
   }
 
@@ -156,17 +154,8 @@ struct LiveBenchCommand: ParsableCommand {
 
   /// Runs this executable on `path` as a fresh process: open + first search, and its memory.
   private static func openInChild(_ path: String) throws -> (milliseconds: Double, memory: ProcessMemory) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    process.arguments = ["live", "--reader-store", path]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let probe = try? JSONDecoder().decode(OpenProbe.self, from: bytes) else {
-      throw ValidationError("the reader process failed (exit \(process.terminationStatus))")
-    }
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    let probe = try DatasetTool.decode(OpenProbe.self, from: [executable, "live", "--reader-store", path], what: "the reader process")
     return (probe.milliseconds, probe.memory)
   }
 
@@ -193,17 +182,6 @@ struct LiveBenchCommand: ParsableCommand {
 
 /// The TraceBrain samples replicated under fresh ids, one JSON line each.
 enum LiveTraces {
-  static func samples(_ folder: String) throws -> [JSONObject] {
-    let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
-    let originals = try files.map { file -> JSONObject in
-      let data = try Data(contentsOf: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(file)))
-      guard case .object(let object) = try JSONParser.parse(data) else { throw ValidationError("\(file) is not a trace") }
-      return object
-    }
-    guard !originals.isEmpty else { throw ValidationError("no samples in \(folder)") }
-    return originals
-  }
-
   static func id(_ number: Int, _ sampleCount: Int) -> String {
     String(format: "live%012llx%016llx", UInt64(number), UInt64(number % sampleCount))
   }

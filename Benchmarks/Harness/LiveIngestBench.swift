@@ -56,22 +56,13 @@ struct LiveIngestRates {
 
   /// The peer's JSON report.
   private func peerRate(_ input: String, threads: Int) throws -> LiveIngestReport.Peer {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     let database = (data as NSString).appendingPathComponent("ingest-peer.db")
-    process.arguments = [
-      python, "Benchmarks/peers/ingest_embed_sqlite.py", input, database, "--model", model, "--threads", "\(threads)",
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-    guard process.terminationStatus == 0, let peer = try? JSONDecoder().decode(LiveIngestReport.Peer.self, from: bytes),
-      peer.traces == traces
-    else { throw ValidationError("the ingest peer failed (exit \(process.terminationStatus)); is \(python) a venv with Benchmarks/peers/requirements-embed.txt?") }
+    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
+    let peer = try DatasetTool.decode(
+      LiveIngestReport.Peer.self,
+      from: [python, "Benchmarks/peers/ingest_embed_sqlite.py", input, database, "--model", model, "--threads", "\(threads)"],
+      what: "the ingest peer (is \(python) a venv with Benchmarks/peers/requirements-embed.txt?)")
+    guard peer.traces == traces else { throw ValidationError("the ingest peer stored \(peer.traces) of \(traces) traces") }
     return peer
   }
 }

@@ -21,7 +21,7 @@ struct RetrievalBenchCommand: ParsableCommand {
   @Option(help: "The vector side's similarity floor (default: the embedder's; 0: none).") var minSimilarity: Double?
   @Option(help: "A second BEIR folder whose queries are about nothing in this one: reports the hits each returns (filler).")
   var foreignQueries: String?
-  @Option(help: "Write the report as JSON to this file (one object per mode under \"modes\").") var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     let collection = try BEIRCollection.load(from: beir)
@@ -99,8 +99,8 @@ struct RetrievalBenchCommand: ParsableCommand {
           foreignHitsAt10: foreignHits, metrics: metrics))
     }
     let report = RetrievalReport(
-      collection: beir, documents: collection.documents.count, queries: queries.count,
-      embedder: traceStore.embedderIdentity.name, indexSeconds: indexSeconds, storeReused: indexSeconds == nil,
+      collection: beir, embedder: traceStore.embedderIdentity.name, documents: collection.documents.count,
+      queries: queries.count, indexSeconds: indexSeconds, storeReused: indexSeconds == nil,
       weights: .init(lexical: lexicalWeight, vector: vectorWeight), modes: reports,
       verdict: RetrievalReport.hybridVerdict(reports), context: .current())
     print("\(beir): \(collection.documents.count) documents as traces, \(queries.count) queries, "
@@ -109,7 +109,7 @@ struct RetrievalBenchCommand: ParsableCommand {
       + "latency excludes the query embedding (timed apart)")
     print(report.table.text)
     if let verdict = report.verdict { print(verdict) }
-    if let json { try report.write(to: json) }
+    try output.write(report)
   }
 
   /// Each document becomes a trace: its title as the user's query and its

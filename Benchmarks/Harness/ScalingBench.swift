@@ -27,7 +27,7 @@ struct ScalingBenchCommand: ParsableCommand {
   @Option(help: "The store's embedder for the hybrid runs: minilm or hashing.") var embedder = "minilm"
   @Option(help: "Hybrid queries per size (at most).") var hybridQueries = 500
   @Option(help: "Working folder for subsets, stores and the per-run reports.") var work = "bench-data/scaling"
-  @Option(help: "Write the report as JSON to this file.") var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     guard base != nil || beir != nil else { throw ValidationError("give --base/--queries (vectors), --beir (traces), or both") }
@@ -49,7 +49,7 @@ struct ScalingBenchCommand: ParsableCommand {
         rows.append(.init(n: n, peakRSSBytes: peak, child: try ANNReport.read(from: out)))
       }
       report.vector = .init(
-        dataset: (base as NSString).lastPathComponent, full: full, ef: ef, queries: vectorQueries, metric: metric, rows: rows)
+        dataset: (base as NSString).lastPathComponent, metric: metric, full: full, ef: ef, queries: vectorQueries, rows: rows)
       print(report.vector!.table.text)
     }
 
@@ -72,10 +72,10 @@ struct ScalingBenchCommand: ParsableCommand {
         rows.append(.init(n: n, peakRSSBytes: peak, storeBytes: storeBytes, child: child, mode: hybrid))
       }
       report.hybrid = .init(
-        dataset: (beir as NSString).lastPathComponent, full: collection.documents.count, embedder: embedder, rows: rows)
+        dataset: (beir as NSString).lastPathComponent, embedder: embedder, full: collection.documents.count, rows: rows)
       print(report.hybrid!.table.text)
     }
-    if let json { try report.write(to: json) }
+    try output.write(report)
   }
 
   /// The sizes to run, ascending: numbers up to `full`, and `full` itself.

@@ -22,8 +22,7 @@ struct SearchLatencyBenchCommand: ParsableCommand {
   @Option(help: "Modes to time, comma-separated: lexical, vector, hybrid (default: every mode the store supports).")
   var modes: String?
 
-  @Option(help: "Write the figures as JSON.")
-  var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     guard searches > 0, limit > 0 else { throw ValidationError("--searches and --limit must be at least 1") }
@@ -38,9 +37,7 @@ struct SearchLatencyBenchCommand: ParsableCommand {
     }
     let figures = try SearchLatency.measure(opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen)
     SearchLatency.print(figures, traces: ids.count, limit: limit)
-    if let json {
-      try SearchLatencyReport(traces: ids.count, limit: limit, search: figures, context: .current()).write(to: json)
-    }
+    try output.write(SearchLatencyReport(traces: ids.count, limit: limit, search: figures, context: .current()))
   }
 }
 

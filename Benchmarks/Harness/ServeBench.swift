@@ -21,8 +21,7 @@ struct ServeBenchCommand: ParsableCommand {
   @Option(help: "Python with Benchmarks/peers/requirements-serve.txt installed (its venv's tracebrain is the peer).")
   var python = ".venv-serve/bin/python"
 
-  @Option(help: "The tracekv executable (default: the one beside this executable).")
-  var tracekv: String?
+  @OptionGroup var tracekv: TraceKVBinary
 
   @Option(help: "A store to copy and serve under the write load (e.g. 100k traces); default: a fresh one.")
   var baseStore: String?
@@ -38,11 +37,10 @@ struct ServeBenchCommand: ParsableCommand {
   @Option(help: "Writers (processes) posting them.") var restWriters = 4
   @Flag(help: "Skip TraceBrain's server.") var noPeer = false
   @Option(help: "Folder for the stores.") var work = "bench-data/serve"
-  @Option(name: .customLong("json"), help: "Write the report as JSON to this file.") var jsonPath: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
-    let binary = tracekv ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("tracekv").path
+    let binary = try tracekv.resolved()
     var arguments = [
       "Benchmarks/peers/serve_bench.py", "--tracekv", binary, "--embedder", embedder, "--work", work,
       "--writers", "\(writers)", "--searchers", "\(searchers)", "--requests", "\(requests)",
@@ -52,21 +50,17 @@ struct ServeBenchCommand: ParsableCommand {
     if !noPeer {
       arguments += ["--tracebrain", URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("tracebrain").path]
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, var report = try? JSONDecoder().decode(ServeReport.self, from: data) else {
+    var report: ServeReport
+    do {
+      // The client prints its report as one pretty JSON document.
+      report = try JSONDecoder().decode(ServeReport.self, from: DatasetTool.run([python] + arguments))
+    } catch {
       throw ValidationError(
-        "the client failed (exit \(process.terminationStatus)); install it with: python3 -m venv .venv-serve && "
+        "the client failed (\(error)); install it with: python3 -m venv .venv-serve && "
           + ".venv-serve/bin/pip install -r Benchmarks/peers/requirements-serve.txt")
     }
     print(report.tables.map(\.text).joined(separator: "\n\n"))
     report.context = .current()
-    if let jsonPath { try report.write(to: jsonPath) }
+    try output.write(report)
   }
 }

@@ -24,7 +24,7 @@ struct ANNBenchCommand: ParsableCommand {
   @Option(help: "Use only the first N base vectors (truth is recomputed exactly).") var limitBase: Int?
   @Option(help: "Use only the first N queries.") var limitQueries: Int?
   @Option(help: "Seed of the level generator and the filter.") var seed: UInt64 = 42
-  @Option(help: "Write the JSON report here.") var json: String?
+  @OptionGroup var output: ReportOutput
   @Option(help: "Also persist the graph in a TraceKV store at this path and time opening it + a first query.")
   var store: String?
 
@@ -92,7 +92,7 @@ struct ANNBenchCommand: ParsableCommand {
       parameters: .init(m: m, efConstruction: efConstruction, k: k, metric: metric.rawValue, threads: threads),
       points: points, filtered: filtered, context: .current())
     print("build \(fixed(buildSeconds, 1)) s (CPU \(fixed(buildCPUSeconds, 1)) s), memory +\(memoryBytes / 1_000_000) MB (index arrays \(index.memoryBytes / 1_000_000) MB), reopen \(fixed(openSeconds * 1000, 1)) ms (CPU \(fixed(openCPUSeconds * 1000, 1)) ms)")
-    if let json { try report.write(to: json) }
+    try output.write(report)
   }
 
   /// The truth file when it applies to this base; exact search otherwise

@@ -6,15 +6,11 @@ struct ANNReport: BenchReport {
   var benchmark: BenchmarkName<Self>? = .init()
   /// Always "tracekv" (the peers' reports name theirs).
   var engine = "tracekv"
-  var buildSeconds: Double
-  var buildCPUSeconds: Double
-  /// Resident bytes the build added.
-  var memoryBytes: Int
-  /// The index's own arrays.
-  var indexBytes: Int
+  var buildSeconds, buildCPUSeconds: Double
+  /// Resident bytes the build added, and the index's own arrays.
+  var memoryBytes, indexBytes: Int
   /// Restoring the index from its records, plus a first query.
-  var openSeconds: Double
-  var openCPUSeconds: Double
+  var openSeconds, openCPUSeconds: Double
   /// With --store: open a store, load the graph through LMDB, answer one query.
   var storeOpenFirstQueryMilliseconds: Double?
   var dataset: Dataset
@@ -26,13 +22,9 @@ struct ANNReport: BenchReport {
   var context: RunContext
 
   struct Dataset: Codable, Equatable {
-    var base: String
-    var queries: String
-    /// Base vectors.
-    var n: Int
-    /// Dimension.
-    var d: Int
-    var queryCount: Int
+    var base, queries: String
+    /// Base vectors, their dimension, queries.
+    var n, d, queryCount: Int
 
     enum CodingKeys: String, CodingKey {
       case base, queries, n, d
@@ -41,9 +33,7 @@ struct ANNReport: BenchReport {
   }
 
   struct Parameters: Codable, Equatable {
-    var m: Int
-    var efConstruction: Int
-    var k: Int
+    var m, efConstruction, k: Int
     var metric: String
     var threads: Int
 
@@ -62,14 +52,9 @@ struct ANNReport: BenchReport {
 
   enum CodingKeys: String, CodingKey {
     case benchmark, engine, dataset, points, filtered, context
-    case buildSeconds = "build_seconds"
-    case buildCPUSeconds = "build_cpu_seconds"
-    case memoryBytes = "memory_bytes"
-    case indexBytes = "index_bytes"
-    case openSeconds = "open_seconds"
-    case openCPUSeconds = "open_cpu_seconds"
-    case storeOpenFirstQueryMilliseconds = "store_open_first_query_ms"
-    case parameters = "params"
+    case buildSeconds = "build_seconds", buildCPUSeconds = "build_cpu_seconds", memoryBytes = "memory_bytes"
+    case indexBytes = "index_bytes", openSeconds = "open_seconds", openCPUSeconds = "open_cpu_seconds"
+    case storeOpenFirstQueryMilliseconds = "store_open_first_query_ms", parameters = "params"
   }
 
   /// One row per ef of a sweep.
@@ -85,20 +70,16 @@ struct ANNReport: BenchReport {
 /// One ef of a recall-QPS sweep (TraceKV's or a peer's: `Benchmarks/peers/ann.py` writes the same keys).
 struct CurvePoint: Codable, Equatable {
   var ef: Int
-  /// recall@k.
-  var recall: Double
-  var qps: Double
+  /// recall@k and queries/s.
+  var recall, qps: Double
   /// Per-query latency, µs.
-  var p50: Double
-  var p99: Double
+  var p50, p99: Double
   /// Queries per CPU second.
   var cpuQPS: Double?
 
   enum CodingKeys: String, CodingKey {
     case ef, recall, qps
-    case p50 = "p50_us"
-    case p99 = "p99_us"
-    case cpuQPS = "cpu_qps"
+    case p50 = "p50_us", p99 = "p99_us", cpuQPS = "cpu_qps"
   }
 
   /// Queries/s at `recall`, linear between the neighbouring points of the
@@ -123,14 +104,12 @@ struct ANNComparison: Codable, Equatable {
   /// A peer's build and sweep (hnswlib, faiss, usearch).
   struct Peer: Codable, Equatable {
     var engine: String
-    var buildSeconds: Double
-    var memoryBytes: Double
+    var buildSeconds, memoryBytes: Double
     var points: [CurvePoint]
 
     enum CodingKeys: String, CodingKey {
       case engine, points
-      case buildSeconds = "build_seconds"
-      case memoryBytes = "memory_bytes"
+      case buildSeconds = "build_seconds", memoryBytes = "memory_bytes"
     }
   }
 }

@@ -57,8 +57,7 @@ struct Latency: Codable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case p50 = "p50_ms"
-    case p99 = "p99_ms"
+    case p50 = "p50_ms", p99 = "p99_ms"
   }
 
   /// "p50 X ms, p99 Y ms" with `decimals` places.
@@ -133,8 +132,7 @@ struct RunContext: Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case cores, cpu, libblas, date, swift, command
-    case openBLASThreads = "openblas_num_threads"
-    case openBLASCoreType = "openblas_coretype"
+    case openBLASThreads = "openblas_num_threads", openBLASCoreType = "openblas_coretype"
     case datasetSHA256 = "dataset_sha256"
   }
 

@@ -5,12 +5,9 @@ import Foundation
 struct EmbedReport: BenchReport {
   static let benchmark = "embed"
   var benchmark: BenchmarkName<Self>? = .init()
-  var textsFile: String
-  var texts: Int
-  var tokens: Int
-  /// The model folder.
-  var model: String
-  var fingerprint: String
+  /// The texts' file, the model folder, the model's fingerprint.
+  var textsFile, model, fingerprint: String
+  var texts, tokens: Int
   var results: [Row]
   /// The hashing embedder at batch 32, for scale.
   var hashingBatch32: Figures
@@ -24,50 +21,35 @@ struct EmbedReport: BenchReport {
   }
 
   struct Figures: Codable, Equatable {
-    var batch: Int
-    var texts: Int
-    var seconds: Double
-    var textsPerSecond: Double
-    var tokensPerSecond: Double?
-    var batchP50: Double
-    var batchP99: Double
-    var peakRSSMegabytes: Double?
-    /// Ours / the peer's texts/s.
-    var ratioVersusPeer: Double?
+    var batch, texts: Int
+    /// Milliseconds per batch: `batchP50`, `batchP99`.
+    var seconds, textsPerSecond, batchP50, batchP99: Double
+    /// `ratioVersusPeer`: ours / the peer's texts/s.
+    var tokensPerSecond, peakRSSMegabytes, ratioVersusPeer: Double?
 
     enum CodingKeys: String, CodingKey {
       case batch, texts, seconds
-      case textsPerSecond = "texts_per_s"
-      case tokensPerSecond = "tokens_per_s"
-      case batchP50 = "ms_per_batch_p50"
-      case batchP99 = "ms_per_batch_p99"
-      case peakRSSMegabytes = "peak_rss_mb"
-      case ratioVersusPeer = "ratio_vs_peer"
+      case textsPerSecond = "texts_per_s", tokensPerSecond = "tokens_per_s", batchP50 = "ms_per_batch_p50"
+      case batchP99 = "ms_per_batch_p99", peakRSSMegabytes = "peak_rss_mb", ratioVersusPeer = "ratio_vs_peer"
     }
   }
 
   /// What `Benchmarks/peers/embed.py` prints.
   struct Peer: Codable, Equatable {
     var peer: String
-    var batch: Int
-    var threads: Int
-    var texts: Int
-    var seconds: Double
-    var textsPerSecond: Double
-    var peakRSSMegabytes: Double
+    var batch, threads, texts: Int
+    var seconds, textsPerSecond, peakRSSMegabytes: Double
     var versions: [String: String]?
 
     enum CodingKeys: String, CodingKey {
       case peer, batch, threads, texts, seconds, versions
-      case textsPerSecond = "texts_per_s"
-      case peakRSSMegabytes = "peak_rss_mb"
+      case textsPerSecond = "texts_per_s", peakRSSMegabytes = "peak_rss_mb"
     }
   }
 
   enum CodingKeys: String, CodingKey {
     case benchmark, texts, tokens, model, fingerprint, results, context
-    case textsFile = "texts_file"
-    case hashingBatch32 = "hashing_batch32"
+    case textsFile = "texts_file", hashingBatch32 = "hashing_batch32"
   }
 
   /// Every embedder at every batch size, the peer under ours.

@@ -7,29 +7,17 @@ struct LexicalReport: BenchReport {
   var benchmark: BenchmarkName<Self>? = .init()
   /// The BEIR folder (absent from reports written before it was recorded).
   var collection: String?
-  var documents: Int
-  var queries: Int
-  var terms: Int
-  var chunks: Int
-  var postingBytes: Int
+  var documents, queries, terms, chunks, postingBytes: Int
   /// Tokens.
   var averageDocumentLength: Double
   /// Hits per query.
   var depth: Int
-  var k1: Double
-  var b: Double
+  var k1, b: Double
   var strategy: String
-  var indexSeconds: Double
-  var indexCPUSeconds: Double
-  var qps: Double
-  var cpuQPS: Double
+  var indexSeconds, indexCPUSeconds, qps, cpuQPS: Double
   /// Per query, ms.
-  var p50: Double
-  var p99: Double
-  var ndcg10: Double
-  var recall10: Double
-  var recall100: Double
-  var mrr10: Double
+  var p50, p99: Double
+  var ndcg10, recall10, recall100, mrr10: Double
   var judgedQueries: Int
   /// Absent with --skip-verify.
   var exhaustiveQPS: Double?
@@ -37,34 +25,18 @@ struct LexicalReport: BenchReport {
   var exactQueries: Int?
   /// One document added to an index of `addIndexDocuments`, averaged over the adds.
   var addIndexDocuments: Int
-  var addMeanMicroseconds: Double
-  var addP99Microseconds: Double
-  var addMeanCPUMicroseconds: Double
-  var addMeanBytes: Double
-  var addMeanTokens: Double
+  var addMeanMicroseconds, addP99Microseconds, addMeanCPUMicroseconds, addMeanBytes, addMeanTokens: Double
   var context: RunContext
 
   enum CodingKeys: String, CodingKey {
     case benchmark, collection, documents, queries, terms, chunks, depth, k1, b, strategy, qps, context
-    case postingBytes = "posting_bytes"
-    case averageDocumentLength = "avg_doc_length"
-    case indexSeconds = "index_seconds"
-    case indexCPUSeconds = "index_cpu_seconds"
-    case cpuQPS = "qps_cpu"
-    case p50 = "p50_ms"
-    case p99 = "p99_ms"
-    case ndcg10 = "ndcg@10"
-    case recall10 = "recall@10"
-    case recall100 = "recall@100"
-    case mrr10 = "mrr@10"
-    case judgedQueries = "judged_queries"
-    case exhaustiveQPS = "exhaustive_qps"
-    case exactQueries = "exact_queries"
-    case addIndexDocuments = "add_one_index_documents"
-    case addMeanMicroseconds = "add_one_us_mean"
-    case addP99Microseconds = "add_one_us_p99"
-    case addMeanCPUMicroseconds = "add_one_cpu_us_mean"
-    case addMeanBytes = "add_one_bytes_mean"
+    case postingBytes = "posting_bytes", averageDocumentLength = "avg_doc_length"
+    case indexSeconds = "index_seconds", indexCPUSeconds = "index_cpu_seconds", cpuQPS = "qps_cpu"
+    case p50 = "p50_ms", p99 = "p99_ms", ndcg10 = "ndcg@10", recall10 = "recall@10", recall100 = "recall@100"
+    case mrr10 = "mrr@10", judgedQueries = "judged_queries", exhaustiveQPS = "exhaustive_qps"
+    case exactQueries = "exact_queries", addIndexDocuments = "add_one_index_documents"
+    case addMeanMicroseconds = "add_one_us_mean", addP99Microseconds = "add_one_us_p99"
+    case addMeanCPUMicroseconds = "add_one_cpu_us_mean", addMeanBytes = "add_one_bytes_mean"
     case addMeanTokens = "add_one_tokens_mean"
   }
 
@@ -105,22 +77,17 @@ struct LexicalStrategyReport: BenchReport {
   var perQuery: [PerQuery]
   /// Per query: distinct indexed terms, Σ df / N over them, the rarest one's df / N.
   var queryTerms: [Int]
-  var queryDocumentFraction: [Double]
-  var queryRarestFraction: [Double]
+  var queryDocumentFraction, queryRarestFraction: [Double]
   var context: RunContext
 
   struct Row: Codable, Equatable {
     var strategy: String
     var depth: Int
-    var cpuQPS: Double
-    var p50: Double
-    var p99: Double
+    var cpuQPS, p50, p99: Double
 
     enum CodingKeys: String, CodingKey {
       case strategy, depth
-      case cpuQPS = "qps_cpu"
-      case p50 = "p50_ms"
-      case p99 = "p99_ms"
+      case cpuQPS = "qps_cpu", p50 = "p50_ms", p99 = "p99_ms"
     }
   }
 
@@ -133,9 +100,7 @@ struct LexicalStrategyReport: BenchReport {
 
   enum CodingKeys: String, CodingKey {
     case benchmark, rows, context
-    case perQuery = "per_query"
-    case queryTerms = "query_terms"
-    case queryDocumentFraction = "query_document_fraction"
+    case perQuery = "per_query", queryTerms = "query_terms", queryDocumentFraction = "query_document_fraction"
     case queryRarestFraction = "query_rarest_fraction"
   }
 
@@ -158,50 +123,32 @@ struct LexicalComparison: Codable, Equatable {
 
   /// One system's figures (peers may lack some).
   struct Figures: Codable, Equatable {
-    var indexSeconds: Double?
-    var qps: Double?
-    var p50: Double?
-    var p99: Double?
-    var ndcg10: Double?
-    var recall10: Double?
-    var recall100: Double?
-    var mrr10: Double?
+    var indexSeconds, qps, p50, p99: Double?
+    var ndcg10, recall10, recall100, mrr10: Double?
 
     enum CodingKeys: String, CodingKey {
       case qps
-      case indexSeconds = "index_seconds"
-      case p50 = "p50_ms"
-      case p99 = "p99_ms"
-      case ndcg10 = "ndcg@10"
-      case recall10 = "recall@10"
-      case recall100 = "recall@100"
-      case mrr10 = "mrr@10"
+      case indexSeconds = "index_seconds", p50 = "p50_ms", p99 = "p99_ms", ndcg10 = "ndcg@10"
+      case recall10 = "recall@10", recall100 = "recall@100", mrr10 = "mrr@10"
     }
   }
 
   struct Ratios: Codable, Equatable {
-    var qps: Double?
-    var indexSeconds: Double?
-    var p50: Double?
+    var qps, indexSeconds, p50: Double?
 
     enum CodingKeys: String, CodingKey {
       case qps
-      case indexSeconds = "index_seconds"
-      case p50 = "p50_ms"
+      case indexSeconds = "index_seconds", p50 = "p50_ms"
     }
   }
 
   /// Top-10 scores equal to bm25s's (relative difference ≤ 1e-4).
   struct Agreement: Codable, Equatable {
-    var queries: Int
-    var queriesAllTop10ScoresEqual: Int
-    var rankPositions: Int
-    var rankPositionsEqual: Int
+    var queries, queriesAllTop10ScoresEqual, rankPositions, rankPositionsEqual: Int
 
     enum CodingKeys: String, CodingKey {
       case queries
-      case queriesAllTop10ScoresEqual = "queries_all_top10_scores_equal"
-      case rankPositions = "rank_positions"
+      case queriesAllTop10ScoresEqual = "queries_all_top10_scores_equal", rankPositions = "rank_positions"
       case rankPositionsEqual = "rank_positions_equal"
     }
   }

@@ -39,38 +39,23 @@ struct LiveReport: BenchReport {
 
   /// The figures at one store size.
   struct Store: Codable, Equatable {
-    var traces: Int
-    /// Timed operations of each kind.
-    var writes: Int
-    var traceWrite: Latency
+    /// Traces in the store; timed operations of each kind.
+    var traces, writes, bytesOnDisk: Int
+    /// A second instance's first search after another's commit (`catchUpSearch`), then warm.
+    var traceWrite, feedback, catchUpSearch, warmSearch: Latency
+    /// Absent from reports written before deletes were timed; `deleteCPU`: on this thread.
+    var delete, deleteCPU: Latency?
     /// CPU per write, all threads, ms.
-    var traceWriteCPUMilliseconds: Double
-    var feedback: Latency
-    /// Absent from reports written before deletes were timed.
-    var delete: Latency?
-    /// The delete's CPU on this thread.
-    var deleteCPU: Latency?
-    /// A second instance's first search after another's commit.
-    var catchUpSearch: Latency
-    var warmSearch: Latency
-    var openFirstSearchMilliseconds: Double
-    var reader: ProcessMemory
-    var writer: ProcessMemory
-    var bytesOnDisk: Int
+    var traceWriteCPUMilliseconds, openFirstSearchMilliseconds: Double
+    var reader, writer: ProcessMemory
 
     enum CodingKeys: String, CodingKey {
       case traces, writes, feedback, delete
-      case traceWrite = "trace_write"
-      case traceWriteCPUMilliseconds = "trace_write_cpu_ms"
-      case deleteCPU = "delete_cpu"
-      case catchUpSearch = "catch_up_search"
-      case warmSearch = "warm_search"
-      case openFirstSearchMilliseconds = "open_first_search_ms"
-      case readerAnon = "reader_rss_anon_kb"
-      case readerFile = "reader_rss_file_kb"
-      case writerAnon = "writer_rss_anon_kb"
-      case writerFile = "writer_rss_file_kb"
-      case bytesOnDisk = "bytes_on_disk"
+      case traceWrite = "trace_write", traceWriteCPUMilliseconds = "trace_write_cpu_ms"
+      case deleteCPU = "delete_cpu", catchUpSearch = "catch_up_search", warmSearch = "warm_search"
+      case openFirstSearchMilliseconds = "open_first_search_ms", readerAnon = "reader_rss_anon_kb"
+      case readerFile = "reader_rss_file_kb", writerAnon = "writer_rss_anon_kb"
+      case writerFile = "writer_rss_file_kb", bytesOnDisk = "bytes_on_disk"
     }
 
     init(
@@ -169,25 +154,20 @@ struct LiveIngestReport: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
       case threads, peer
-      case tracekvTracesPerSecond = "tracekv_traces_per_s"
-      case peerTracesPerSecond = "peer_traces_per_s"
+      case tracekvTracesPerSecond = "tracekv_traces_per_s", peerTracesPerSecond = "peer_traces_per_s"
       case versusPeer = "vs_peer"
     }
   }
 
   /// What `Benchmarks/peers/ingest_embed_sqlite.py` prints.
   struct Peer: Codable, Equatable {
-    var traces: Int
-    var embedded: Int
+    var traces, embedded, threads, bytesOnDisk: Int
     var seconds: Double
     var tracesPerSecond: Double?
-    var threads: Int
-    var bytesOnDisk: Int
 
     enum CodingKeys: String, CodingKey {
       case traces, embedded, seconds, threads
-      case tracesPerSecond = "traces_per_s"
-      case bytesOnDisk = "bytes_on_disk"
+      case tracesPerSecond = "traces_per_s", bytesOnDisk = "bytes_on_disk"
     }
   }
 
@@ -198,8 +178,7 @@ struct LiveIngestReport: Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case traces, embedder, speedup
-    case byThreads = "by_threads"
-    case loadAverageAfter = "load_average_1min_after"
+    case byThreads = "by_threads", loadAverageAfter = "load_average_1min_after"
   }
 
   var table: ReportTable {
@@ -216,12 +195,10 @@ struct LiveIngestReport: Codable, Equatable {
 
 /// Resident memory split as /proc/self/status reports it.
 struct ProcessMemory: Codable, Equatable {
-  var anonKB: Int
-  var fileKB: Int
+  var anonKB, fileKB: Int
 
   enum CodingKeys: String, CodingKey {
-    case anonKB = "anon_kb"
-    case fileKB = "file_kb"
+    case anonKB = "anon_kb", fileKB = "file_kb"
   }
 
   static func current() -> ProcessMemory {

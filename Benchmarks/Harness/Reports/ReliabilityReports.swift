@@ -4,30 +4,19 @@ import Foundation
 struct CrashReport: BenchReport {
   static let benchmark = "crash"
   var benchmark: BenchmarkName<Self>? = .init()
-  var kills: Int
-  /// Traces the children acknowledged, in all.
-  var acknowledged: Int
-  /// Traces in the store at the end.
-  var present: Int
-  /// Acknowledged traces missing after a kill.
-  var lost: Int
-  var verifyFailures: Int
-  /// Kills that came before the child acknowledged anything.
-  var roundsWithoutAck: Int
+  /// Kills; traces the children acknowledged in all; traces in the store at the end; acknowledged traces
+  /// missing after a kill; kills that came before the child acknowledged anything.
+  var kills, acknowledged, present, lost, verifyFailures, roundsWithoutAck: Int
   var failures: [String]
   var seed: UInt64
-  var maxDelayMilliseconds: Int
-  var batch: Int
+  var maxDelayMilliseconds, batch, mapBytes: Int
   var seconds: Double
-  var mapBytes: Int
   var context: RunContext
 
   enum CodingKeys: String, CodingKey {
     case benchmark, kills, acknowledged, present, lost, failures, seed, batch, seconds, context
-    case verifyFailures = "verify_failures"
-    case roundsWithoutAck = "rounds_without_ack"
-    case maxDelayMilliseconds = "max_delay_ms"
-    case mapBytes = "map_bytes"
+    case verifyFailures = "verify_failures", roundsWithoutAck = "rounds_without_ack"
+    case maxDelayMilliseconds = "max_delay_ms", mapBytes = "map_bytes"
   }
 
   var table: ReportTable {
@@ -46,24 +35,18 @@ struct CrashReport: BenchReport {
 struct FuzzReport: BenchReport {
   static let benchmark = "fuzz"
   var benchmark: BenchmarkName<Self>? = .init()
-  var cases: Int
+  /// Cases in all; the searches among them, answered or refused with a typed error; command lines;
+  /// damaged files; commands other than `verify` that LMDB stopped on pages `verify` names as damaged
+  /// (counted, not failed).
+  var cases, searches, answered, refused, commandLines, damagedFiles, stoppedOnDamagedPages: Int
   var seed: UInt64
-  var searches: Int
-  /// Searches answered, and refused with a typed error.
-  var answered: Int
-  var refused: Int
-  var commandLines: Int
-  var damagedFiles: Int
-  /// Commands other than `verify` that LMDB stopped on pages `verify` names as damaged (counted, not failed).
-  var stoppedOnDamagedPages: Int
   var failures: [String]
   var seconds: Double
   var context: RunContext
 
   enum CodingKeys: String, CodingKey {
     case benchmark, cases, seed, searches, answered, refused, failures, seconds, context
-    case commandLines = "command_lines"
-    case damagedFiles = "damaged_files"
+    case commandLines = "command_lines", damagedFiles = "damaged_files"
     case stoppedOnDamagedPages = "stopped_on_damaged_pages"
   }
 
@@ -88,64 +71,42 @@ struct ConcurrencyReport: BenchReport {
   var benchmark: BenchmarkName<Self>? = .init()
   var writer: Process
   var readers: [Process]
-  /// Every process's errors (a process that printed no report counts one).
-  var errors: Int
+  /// Every process's errors (a process that printed no report counts one); traces per write transaction.
+  var errors, finalTraces, fileBytes, batch, padBytes: Int
   var verifyProblems: [String]
-  var finalTraces: Int
-  var fileBytes: Int
   var seconds: Double
-  /// Traces per write transaction.
-  var batch: Int
-  var padBytes: Int
   var growToMib: Int?
   var context: RunContext
 
   /// What one writer or reader process prints on its standard output.
   struct Process: Codable, Equatable {
-    /// Batches written, or searches + reconstructions + exports.
-    var ops: Int
-    var errors: Int
-    var firstError: String?
+    /// Batches written, or searches + reconstructions + exports; the traces the process saw (the count of
+    /// its first and last snapshot; a writer: 0 and what it wrote).
+    var ops, errors, firstSeen, lastSeen: Int
     var seconds: Double
-    /// Traces the process saw (the count of its first and last snapshot; a writer: 0 and what it wrote).
-    var firstSeen: Int
-    var lastSeen: Int
+    var firstError: String?
     var detail: String
-    // The writer's.
-    var traces: Int?
-    var tracesPerSecond: Double?
-    var batchP50Milliseconds: Double?
-    var batchP99Milliseconds: Double?
-    var fileBytes: Int?
-    // A reader's.
-    var counts: Int?
-    var searches: Int?
-    var reconstructions: Int?
-    var exports: Int?
+    /// The writer's.
+    var traces, fileBytes: Int?
+    var tracesPerSecond, batchP50Milliseconds, batchP99Milliseconds: Double?
+    /// A reader's.
+    var counts, searches, reconstructions, exports: Int?
 
     enum CodingKeys: String, CodingKey {
       case ops, errors, seconds, detail, traces, counts, searches, reconstructions, exports
-      case firstError = "first_error"
-      case firstSeen = "first_seen"
-      case lastSeen = "last_seen"
-      case tracesPerSecond = "traces_per_second"
-      case batchP50Milliseconds = "p50_batch_ms"
-      case batchP99Milliseconds = "p99_batch_ms"
-      case fileBytes = "file_bytes"
+      case firstError = "first_error", firstSeen = "first_seen", lastSeen = "last_seen"
+      case tracesPerSecond = "traces_per_second", batchP50Milliseconds = "p50_batch_ms"
+      case batchP99Milliseconds = "p99_batch_ms", fileBytes = "file_bytes"
     }
 
     /// Stands for a process that printed no report.
-    static let silent = Process(
-      ops: 0, errors: 1, firstError: "no report", seconds: 0, firstSeen: 0, lastSeen: 0, detail: "")
+    static let silent = Process(ops: 0, errors: 1, firstSeen: 0, lastSeen: 0, seconds: 0, firstError: "no report", detail: "")
   }
 
   enum CodingKeys: String, CodingKey {
     case benchmark, writer, readers, errors, seconds, batch, context
-    case verifyProblems = "verify_problems"
-    case finalTraces = "final_traces"
-    case fileBytes = "file_bytes"
-    case padBytes = "pad_bytes"
-    case growToMib = "grow_to_mib"
+    case verifyProblems = "verify_problems", finalTraces = "final_traces", fileBytes = "file_bytes"
+    case padBytes = "pad_bytes", growToMib = "grow_to_mib"
   }
 
   var table: ReportTable {

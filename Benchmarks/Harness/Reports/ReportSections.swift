@@ -239,7 +239,7 @@ struct ReportSections {
 
   // MARK: ingest
 
-  private static func ingest(_ report: IngestReport) -> String {
+  private static func ingest(_ report: IngestBenchReport) -> String {
     "### Ingest\n\n"
       + "\(count(report.traces)) traces (the TraceBrain samples with fresh ids), \(count(report.spans)) spans, "
       + "embedder \(report.embedder); SQLite shaped like TraceBrain's store (WAL, one transaction per 1,000 "

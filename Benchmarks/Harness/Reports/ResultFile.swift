@@ -10,7 +10,7 @@ struct ResultFile {
     case ann(ANNReport), annComparison(ANNComparison)
     case lexical(LexicalReport), lexicalComparison(LexicalComparison), lexicalStrategies(LexicalStrategyReport)
     case retrieval(RetrievalReport), retrievalComparison(RetrievalComparison)
-    case embed(EmbedReport), ingest(IngestReport), searchLatency(SearchLatencyReport), scaling(ScalingReport)
+    case embed(EmbedReport), ingest(IngestBenchReport), searchLatency(SearchLatencyReport), scaling(ScalingReport)
     case crash(CrashReport), fuzz(FuzzReport), concurrency(ConcurrencyReport), live(LiveReport), serve(ServeReport)
     /// A JSON object of no known shape (listed, not rendered).
     case unknown
@@ -51,7 +51,7 @@ struct ResultFile {
     case RetrievalReport.benchmark: return .retrieval(try read(RetrievalReport.self))
     case "retrieval-comparison": return .retrievalComparison(try read(RetrievalComparison.self))
     case EmbedReport.benchmark: return .embed(try read(EmbedReport.self))
-    case IngestReport.benchmark: return .ingest(try read(IngestReport.self))
+    case IngestBenchReport.benchmark: return .ingest(try read(IngestBenchReport.self))
     case SearchLatencyReport.benchmark: return .searchLatency(try read(SearchLatencyReport.self))
     case ScalingReport.benchmark: return .scaling(try read(ScalingReport.self))
     case CrashReport.benchmark: return .crash(try read(CrashReport.self))
@@ -138,7 +138,7 @@ struct TopLevelKeys: Decodable {
     if keys.contains("points") { return ANNReport.benchmark }
     if keys.contains("posting_bytes") { return LexicalReport.benchmark }
     if keys.contains("modes") { return RetrievalReport.benchmark }
-    if keys.contains("traces_per_s") { return IngestReport.benchmark }
+    if keys.contains("traces_per_s") { return IngestBenchReport.benchmark }
     if keys.contains("search") && keys.contains("limit") { return SearchLatencyReport.benchmark }
     if keys.contains("kills") { return CrashReport.benchmark }
     if keys.contains("damaged_files") { return FuzzReport.benchmark }

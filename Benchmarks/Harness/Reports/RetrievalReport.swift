@@ -5,11 +5,9 @@ import Foundation
 struct RetrievalReport: BenchReport {
   static let benchmark = "retrieval"
   var benchmark: BenchmarkName<Self>? = .init()
-  /// The BEIR folder.
-  var collection: String
-  var documents: Int
-  var queries: Int
-  var embedder: String
+  /// The BEIR folder, and the store's embedder.
+  var collection, embedder: String
+  var documents, queries: Int
   /// The store's build; nil when an existing store was reused (not timed).
   var indexSeconds: Double?
   var storeReused: Bool
@@ -20,35 +18,25 @@ struct RetrievalReport: BenchReport {
   var context: RunContext
 
   struct Weights: Codable, Equatable {
-    var lexical: Double
-    var vector: Double
+    var lexical, vector: Double
   }
 
   /// One mode's quality and latency.
   struct Mode: Codable, Equatable {
     /// lexical, vector or hybrid.
     var mode: String
-    var qps: Double
-    /// Search latency, ms, the query embedding excluded.
-    var p50: Double
-    var p99: Double
-    /// The query embedding's p50, ms (0 for lexical).
-    var embedP50: Double
-    /// The vector side's similarity floor (absent from reports written before it existed).
-    var minSimilarity: Double?
-    /// Mean hits among the first 10 for queries about another collection; nil without --foreign-queries.
-    var foreignHitsAt10: Double?
+    /// Search latency (`p50`, `p99`), ms, the query embedding excluded; the embedding's p50 (0 for lexical).
+    var qps, p50, p99, embedP50: Double
+    /// The vector side's similarity floor (absent from reports written before it existed); the mean hits
+    /// among the first 10 for queries about another collection (nil without --foreign-queries).
+    var minSimilarity, foreignHitsAt10: Double?
     var quality: Quality
     var judgedQueries: Int
 
     enum CodingKeys: String, CodingKey {
       case mode, qps
-      case p50 = "p50_ms"
-      case p99 = "p99_ms"
-      case embedP50 = "embed_p50_ms"
-      case minSimilarity = "min_similarity"
-      case foreignHitsAt10 = "foreign_hits_at_10"
-      case judgedQueries = "judged_queries"
+      case p50 = "p50_ms", p99 = "p99_ms", embedP50 = "embed_p50_ms", minSimilarity = "min_similarity"
+      case foreignHitsAt10 = "foreign_hits_at_10", judgedQueries = "judged_queries"
     }
 
     init(
@@ -91,20 +79,14 @@ struct RetrievalReport: BenchReport {
 
   /// nDCG@10, recall@10/@100 and MRR@10 (`RetrievalMetrics`), under the keys every quality report uses.
   struct Quality: Codable, Equatable {
-    var ndcg10: Double
-    var recall10: Double
-    var recall100: Double
-    var mrr10: Double
+    var ndcg10, recall10, recall100, mrr10: Double
 
     init(_ metrics: RetrievalMetrics) {
       (ndcg10, recall10, recall100, mrr10) = (metrics.ndcg10, metrics.recall10, metrics.recall100, metrics.mrr10)
     }
 
     enum CodingKeys: String, CodingKey {
-      case ndcg10 = "ndcg@10"
-      case recall10 = "recall@10"
-      case recall100 = "recall@100"
-      case mrr10 = "mrr@10"
+      case ndcg10 = "ndcg@10", recall10 = "recall@10", recall100 = "recall@100", mrr10 = "mrr@10"
     }
 
     /// The four figures with 4 decimals, in the order of `headers`.
@@ -114,8 +96,7 @@ struct RetrievalReport: BenchReport {
 
   enum CodingKeys: String, CodingKey {
     case benchmark, collection, documents, queries, embedder, weights, modes, verdict, context
-    case indexSeconds = "index_seconds"
-    case storeReused = "store_reused"
+    case indexSeconds = "index_seconds", storeReused = "store_reused"
   }
 
   /// One row per mode.

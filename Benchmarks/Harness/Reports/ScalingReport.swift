@@ -12,41 +12,24 @@ struct ScalingReport: BenchReport {
   var context: RunContext
 
   struct Vector: Codable, Equatable {
-    /// The base file's name.
-    var dataset: String
+    /// The base file's name, the metric.
+    var dataset, metric: String
     /// Vectors in the whole base.
-    var full: Int
-    var ef: Int
-    var queries: Int
-    var metric: String
+    var full, ef, queries: Int
     var rows: [Row]
 
     /// One size: the `ann` child's build and its first ef point.
     struct Row: Codable, Equatable {
-      var n: Int
-      var peakRSSBytes: Int
-      var buildSeconds: Double
-      var buildCPUSeconds: Double
-      var memoryBytes: Int
-      var indexBytes: Int
-      var openSeconds: Double
-      var qps: Double?
-      var recall: Double?
-      var p50: Double?
-      var p99: Double?
-      var cpuQPS: Double?
+      var n, peakRSSBytes, memoryBytes, indexBytes: Int
+      var buildSeconds, buildCPUSeconds, openSeconds: Double
+      /// Of the first ef point.
+      var qps, recall, p50, p99, cpuQPS: Double?
 
       enum CodingKeys: String, CodingKey {
         case n, qps, recall
-        case peakRSSBytes = "peak_rss_bytes"
-        case buildSeconds = "build_seconds"
-        case buildCPUSeconds = "build_cpu_seconds"
-        case memoryBytes = "memory_bytes"
-        case indexBytes = "index_bytes"
-        case openSeconds = "open_seconds"
-        case p50 = "p50_us"
-        case p99 = "p99_us"
-        case cpuQPS = "cpu_qps"
+        case peakRSSBytes = "peak_rss_bytes", buildSeconds = "build_seconds"
+        case buildCPUSeconds = "build_cpu_seconds", memoryBytes = "memory_bytes", indexBytes = "index_bytes"
+        case openSeconds = "open_seconds", p50 = "p50_us", p99 = "p99_us", cpuQPS = "cpu_qps"
       }
 
       init(n: Int, peakRSSBytes: Int, child: ANNReport) {
@@ -71,35 +54,24 @@ struct ScalingReport: BenchReport {
   }
 
   struct Hybrid: Codable, Equatable {
-    /// The BEIR folder's name.
-    var dataset: String
+    /// The BEIR folder's name, the store's embedder.
+    var dataset, embedder: String
     /// Documents in the whole collection.
     var full: Int
-    var embedder: String
     var rows: [Row]
 
     /// One size: the hybrid `retrieval` child over its first n documents.
     struct Row: Codable, Equatable {
-      var n: Int
-      var peakRSSBytes: Int
-      var storeBytes: Int
+      var n, peakRSSBytes, storeBytes, queries: Int
       /// The store's build (ingest with both indexes); nil if the child reused a store.
       var buildSeconds: Double?
-      var queries: Int
-      var qps: Double
-      var p50: Double
-      var p99: Double
-      var embedP50: Double
+      var qps, p50, p99, embedP50: Double
       var quality: RetrievalReport.Quality
 
       enum CodingKeys: String, CodingKey {
         case n, queries, qps
-        case peakRSSBytes = "peak_rss_bytes"
-        case storeBytes = "store_bytes"
-        case buildSeconds = "build_seconds"
-        case p50 = "p50_ms"
-        case p99 = "p99_ms"
-        case embedP50 = "embed_p50_ms"
+        case peakRSSBytes = "peak_rss_bytes", storeBytes = "store_bytes", buildSeconds = "build_seconds"
+        case p50 = "p50_ms", p99 = "p99_ms", embedP50 = "embed_p50_ms"
       }
 
       init(n: Int, peakRSSBytes: Int, storeBytes: Int, child: RetrievalReport, mode: RetrievalReport.Mode) {

@@ -15,79 +15,52 @@ struct ServeReport: BenchReport {
 
   enum CodingKeys: String, CodingKey {
     case benchmark, embedder, rest, context
-    case embedInWrite = "embed_in_write"
-    case writeLoad = "write_load"
+    case embedInWrite = "embed_in_write", writeLoad = "write_load"
   }
 
   /// Latencies of one kind of request (ms; null when none were made).
   struct Summary: Codable, Equatable {
     var count: Int
-    var p50: Double?
-    var p99: Double?
+    var p50, p99: Double?
     /// Set on the export read: traces in one export.
     var traces: Int?
 
     enum CodingKeys: String, CodingKey {
       case count, traces
-      case p50 = "p50_ms"
-      case p99 = "p99_ms"
+      case p50 = "p50_ms", p99 = "p99_ms"
     }
   }
 
   /// How long after its acknowledgement a probe trace became findable.
   struct Lag: Codable, Equatable {
-    var found: Int
-    var of: Int
-    var p50: Double?
-    var max: Double?
+    var found, of: Int
+    var p50, max: Double?
 
     enum CodingKeys: String, CodingKey {
       case found, of
-      case p50 = "p50_ms"
-      case max = "max_ms"
+      case p50 = "p50_ms", max = "max_ms"
     }
   }
 
   /// OTLP writers and searchers at once against `tracekv serve`.
   struct WriteLoad: Codable, Equatable {
-    var writers: Int
-    var searchers: Int
-    var requests: Int
-    var tracesPerRequest: Int
-    var spansPerTrace: Int
-    var seconds: Double
-    var spansAcknowledged: Int
-    var spansPerSecond: Double
-    var tracesPerSecond: Double
-    var ack: Summary
-    var search: Summary
-    var errors: Int
+    var writers, searchers, requests, tracesPerRequest, spansPerTrace, spansAcknowledged, errors: Int
+    var seconds, spansPerSecond, tracesPerSecond: Double
+    var ack, search: Summary
     var firstErrors: [String]
-    var findableBM25: Lag
-    var findableVector: Lag
-    var serverCPUSeconds: Double?
+    var findableBM25, findableVector: Lag
+    var serverCPUSeconds, loadAverageAfter: Double?
     var searchWithoutWriters: Summary?
-    var loadAverageAfter: Double?
-    var exitCode: Int?
-    var spansStored: Int?
-    var tracesInStoreAfter: Int?
+    var exitCode, spansStored, tracesInStoreAfter: Int?
 
     enum CodingKeys: String, CodingKey {
       case writers, searchers, requests, seconds, ack, search, errors
-      case tracesPerRequest = "traces_per_request"
-      case spansPerTrace = "spans_per_trace"
-      case spansAcknowledged = "spans_acknowledged"
-      case spansPerSecond = "spans_per_second"
-      case tracesPerSecond = "traces_per_second"
-      case firstErrors = "first_errors"
-      case findableBM25 = "findable_bm25"
-      case findableVector = "findable_vector"
-      case serverCPUSeconds = "server_cpu_seconds"
-      case searchWithoutWriters = "search_without_writers"
-      case loadAverageAfter = "load_average_1min_after"
-      case exitCode = "exit_code"
-      case spansStored = "spans_stored"
-      case tracesInStoreAfter = "traces_in_store_after"
+      case tracesPerRequest = "traces_per_request", spansPerTrace = "spans_per_trace"
+      case spansAcknowledged = "spans_acknowledged", spansPerSecond = "spans_per_second"
+      case tracesPerSecond = "traces_per_second", firstErrors = "first_errors", findableBM25 = "findable_bm25"
+      case findableVector = "findable_vector", serverCPUSeconds = "server_cpu_seconds"
+      case searchWithoutWriters = "search_without_writers", loadAverageAfter = "load_average_1min_after"
+      case exitCode = "exit_code", spansStored = "spans_stored", tracesInStoreAfter = "traces_in_store_after"
     }
   }
 
@@ -99,22 +72,17 @@ struct ServeReport: BenchReport {
     var ratios: [String: Double]?
 
     struct Server: Codable, Equatable {
-      var traces: Int
-      var writers: Int
-      var seconds: Double
-      var tracesPerSecond: Double
+      var traces, writers, errors: Int
+      var seconds, tracesPerSecond: Double
       var ack: Summary
       /// get, list_20, feedback, export_min_rating_4.
       var reads: [String: Summary]
-      var errors: Int
       var firstErrors: [String]
       var exitCode: Int?
 
       enum CodingKeys: String, CodingKey {
         case traces, writers, seconds, ack, reads, errors
-        case tracesPerSecond = "traces_per_second"
-        case firstErrors = "first_errors"
-        case exitCode = "exit_code"
+        case tracesPerSecond = "traces_per_second", firstErrors = "first_errors", exitCode = "exit_code"
       }
     }
   }

@@ -1,25 +1,17 @@
 import Foundation
 
-/// `tracekv-bench ingest`: TraceKV's ingest rate, bytes per span and
+/// `tracekv-bench ingest` (named apart from TraceKV's own `IngestReport`): the ingest rate, bytes per span and
 /// reconstruction latency, beside SQLite (TraceBrain's store shape) and raw
 /// LMDB puts of the same record sizes.
-struct IngestReport: BenchReport {
+struct IngestBenchReport: BenchReport {
   static let benchmark = "ingest"
   var benchmark: BenchmarkName<Self>? = .init()
-  var traces: Int
-  var spans: Int
+  var traces, spans: Int
   /// none, hashing or minilm.
   var embedder: String
-  var seconds: Double
-  var tracesPerSecond: Double
-  var spansPerSecond: Double
-  var bytesPerSpan: Double
-  /// `messages(traceID:)` of random traces, µs.
-  var reconstructP50: Double
-  var reconstructP99: Double
-  /// `messages(traceID:)` of one 10-step trace, µs.
-  var reconstructTenStepP50: Double
-  var reconstructTenStepP99: Double
+  var seconds, tracesPerSecond, spansPerSecond, bytesPerSpan: Double
+  /// `messages(traceID:)` of random traces, and of one 10-step trace, µs.
+  var reconstructP50, reconstructP99, reconstructTenStepP50, reconstructTenStepP99: Double
   var rawLMDB: RawLMDB
   /// Absent with --skip-sqlite.
   var sqlite: SQLitePeer?
@@ -28,44 +20,32 @@ struct IngestReport: BenchReport {
   var context: RunContext
 
   struct RawLMDB: Codable, Equatable {
-    var putsPerSecond: Double
-    var bytesPerPut: Double
+    var putsPerSecond, bytesPerPut: Double
 
     enum CodingKeys: String, CodingKey {
-      case putsPerSecond = "puts_per_s"
-      case bytesPerPut = "bytes_per_put"
+      case putsPerSecond = "puts_per_s", bytesPerPut = "bytes_per_put"
     }
   }
 
   /// What `Benchmarks/peers/ingest_sqlite.py` prints (rates are null when it took no time).
   struct SQLitePeer: Codable, Equatable {
-    var traces: Int
-    var spans: Int
+    var traces, spans, bytesOnDisk: Int
     var seconds: Double
-    var tracesPerSecond: Double?
-    var spansPerSecond: Double?
-    var bytesOnDisk: Int
-    var bytesPerSpan: Double?
+    var tracesPerSecond, spansPerSecond, bytesPerSpan: Double?
 
     enum CodingKeys: String, CodingKey {
       case traces, spans, seconds
-      case tracesPerSecond = "traces_per_s"
-      case spansPerSecond = "spans_per_s"
-      case bytesOnDisk = "bytes_on_disk"
+      case tracesPerSecond = "traces_per_s", spansPerSecond = "spans_per_s", bytesOnDisk = "bytes_on_disk"
       case bytesPerSpan = "bytes_per_span"
     }
   }
 
   enum CodingKeys: String, CodingKey {
     case benchmark, traces, spans, embedder, seconds, sqlite, search, context
-    case tracesPerSecond = "traces_per_s"
-    case spansPerSecond = "spans_per_s"
-    case bytesPerSpan = "bytes_per_span"
-    case reconstructP50 = "reconstruct_p50_us"
-    case reconstructP99 = "reconstruct_p99_us"
+    case tracesPerSecond = "traces_per_s", spansPerSecond = "spans_per_s", bytesPerSpan = "bytes_per_span"
+    case reconstructP50 = "reconstruct_p50_us", reconstructP99 = "reconstruct_p99_us"
     case reconstructTenStepP50 = "reconstruct_10step_p50_us"
-    case reconstructTenStepP99 = "reconstruct_10step_p99_us"
-    case rawLMDB = "raw_lmdb"
+    case reconstructTenStepP99 = "reconstruct_10step_p99_us", rawLMDB = "raw_lmdb"
   }
 
   /// TraceKV beside SQLite and raw LMDB, figure by figure.
@@ -99,9 +79,8 @@ struct IngestReport: BenchReport {
 struct SearchLatencyReport: BenchReport {
   static let benchmark = "search"
   var benchmark: BenchmarkName<Self>? = .init()
-  var traces: Int
-  /// Hits per query.
-  var limit: Int
+  /// Traces in the store, hits per query.
+  var traces, limit: Int
   /// Per mode (lexical, vector, hybrid).
   var search: [String: Latency]
   var context: RunContext
