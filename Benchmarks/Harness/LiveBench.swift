@@ -120,11 +120,12 @@ struct LiveBenchCommand: ParsableCommand {
     let bytes = try store.fileSize()
 
     let figures = LiveReport.Store(
-      traces: traces, writes: writes, traceWrite: Latency(milliseconds: writeMs), traceWriteCPUMilliseconds: writeCPUMs,
-      feedback: Latency(milliseconds: feedbackMs), delete: Latency(milliseconds: deleteMs),
-      deleteCPU: Latency(milliseconds: deleteCPUMs), catchUpSearch: Latency(milliseconds: catchUpMs),
-      warmSearch: Latency(milliseconds: warmMs), openFirstSearchMilliseconds: opened.milliseconds, reader: opened.memory,
-      writer: writerMemory, bytesOnDisk: bytes)
+      traces: traces, writes: writes, bytesOnDisk: bytes, traceWrite: Latency(milliseconds: writeMs),
+      feedback: Latency(milliseconds: feedbackMs), catchUpSearch: Latency(milliseconds: catchUpMs),
+      warmSearch: Latency(milliseconds: warmMs), delete: Latency(milliseconds: deleteMs),
+      deleteCPU: Latency(milliseconds: deleteCPUMs), traceWriteCPUMilliseconds: writeCPUMs,
+      openFirstSearchMilliseconds: opened.milliseconds, readerAnonKB: opened.memory.anonKB,
+      readerFileKB: opened.memory.fileKB, writerAnonKB: writerMemory.anonKB, writerFileKB: writerMemory.fileKB)
     for line in figures.lines { print(line) }
     try output.write(LiveReport(store: figures, ingest: ingest, context: .current()))
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }

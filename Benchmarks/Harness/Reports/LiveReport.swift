@@ -47,65 +47,15 @@ struct LiveReport: BenchReport {
     var delete, deleteCPU: Latency?
     /// CPU per write, all threads, ms.
     var traceWriteCPUMilliseconds, openFirstSearchMilliseconds: Double
-    var reader, writer: ProcessMemory
+    /// RssAnon and RssFile of the new process after its first search, and of the writer.
+    var readerAnonKB, readerFileKB, writerAnonKB, writerFileKB: Int
 
     enum CodingKeys: String, CodingKey {
       case traces, writes, feedback, delete
-      case traceWrite = "trace_write", traceWriteCPUMilliseconds = "trace_write_cpu_ms"
-      case deleteCPU = "delete_cpu", catchUpSearch = "catch_up_search", warmSearch = "warm_search"
-      case openFirstSearchMilliseconds = "open_first_search_ms", readerAnon = "reader_rss_anon_kb"
-      case readerFile = "reader_rss_file_kb", writerAnon = "writer_rss_anon_kb"
-      case writerFile = "writer_rss_file_kb", bytesOnDisk = "bytes_on_disk"
-    }
-
-    init(
-      traces: Int, writes: Int, traceWrite: Latency, traceWriteCPUMilliseconds: Double, feedback: Latency, delete: Latency?,
-      deleteCPU: Latency?, catchUpSearch: Latency, warmSearch: Latency, openFirstSearchMilliseconds: Double,
-      reader: ProcessMemory, writer: ProcessMemory, bytesOnDisk: Int
-    ) {
-      (self.traces, self.writes, self.traceWrite, self.traceWriteCPUMilliseconds) = (traces, writes, traceWrite, traceWriteCPUMilliseconds)
-      (self.feedback, self.delete, self.deleteCPU, self.catchUpSearch) = (feedback, delete, deleteCPU, catchUpSearch)
-      (self.warmSearch, self.openFirstSearchMilliseconds) = (warmSearch, openFirstSearchMilliseconds)
-      (self.reader, self.writer, self.bytesOnDisk) = (reader, writer, bytesOnDisk)
-    }
-
-    // Memory as four flat kilobyte keys, as the report has always written them.
-    init(from decoder: any Decoder) throws {
-      let container = try decoder.container(keyedBy: CodingKeys.self)
-      traces = try container.decode(Int.self, forKey: .traces)
-      writes = try container.decode(Int.self, forKey: .writes)
-      traceWrite = try container.decode(Latency.self, forKey: .traceWrite)
-      traceWriteCPUMilliseconds = try container.decode(Double.self, forKey: .traceWriteCPUMilliseconds)
-      feedback = try container.decode(Latency.self, forKey: .feedback)
-      delete = try container.decodeIfPresent(Latency.self, forKey: .delete)
-      deleteCPU = try container.decodeIfPresent(Latency.self, forKey: .deleteCPU)
-      catchUpSearch = try container.decode(Latency.self, forKey: .catchUpSearch)
-      warmSearch = try container.decode(Latency.self, forKey: .warmSearch)
-      openFirstSearchMilliseconds = try container.decode(Double.self, forKey: .openFirstSearchMilliseconds)
-      reader = ProcessMemory(
-        anonKB: try container.decode(Int.self, forKey: .readerAnon), fileKB: try container.decode(Int.self, forKey: .readerFile))
-      writer = ProcessMemory(
-        anonKB: try container.decode(Int.self, forKey: .writerAnon), fileKB: try container.decode(Int.self, forKey: .writerFile))
-      bytesOnDisk = try container.decode(Int.self, forKey: .bytesOnDisk)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-      var container = encoder.container(keyedBy: CodingKeys.self)
-      try container.encode(traces, forKey: .traces)
-      try container.encode(writes, forKey: .writes)
-      try container.encode(traceWrite, forKey: .traceWrite)
-      try container.encode(traceWriteCPUMilliseconds, forKey: .traceWriteCPUMilliseconds)
-      try container.encode(feedback, forKey: .feedback)
-      try container.encodeIfPresent(delete, forKey: .delete)
-      try container.encodeIfPresent(deleteCPU, forKey: .deleteCPU)
-      try container.encode(catchUpSearch, forKey: .catchUpSearch)
-      try container.encode(warmSearch, forKey: .warmSearch)
-      try container.encode(openFirstSearchMilliseconds, forKey: .openFirstSearchMilliseconds)
-      try container.encode(reader.anonKB, forKey: .readerAnon)
-      try container.encode(reader.fileKB, forKey: .readerFile)
-      try container.encode(writer.anonKB, forKey: .writerAnon)
-      try container.encode(writer.fileKB, forKey: .writerFile)
-      try container.encode(bytesOnDisk, forKey: .bytesOnDisk)
+      case traceWrite = "trace_write", traceWriteCPUMilliseconds = "trace_write_cpu_ms", deleteCPU = "delete_cpu"
+      case catchUpSearch = "catch_up_search", warmSearch = "warm_search", openFirstSearchMilliseconds = "open_first_search_ms"
+      case readerAnonKB = "reader_rss_anon_kb", readerFileKB = "reader_rss_file_kb", writerAnonKB = "writer_rss_anon_kb"
+      case writerFileKB = "writer_rss_file_kb", bytesOnDisk = "bytes_on_disk"
     }
 
     /// The lines `live` prints.
@@ -120,8 +70,8 @@ struct LiveReport: BenchReport {
         "reader's first search after another writer's commit: \(catchUpSearch.text())",
         "reader's warm search: \(warmSearch.text())",
         "new process, open + first hybrid search: \(fixed(openFirstSearchMilliseconds, 1)) ms; "
-          + "its RssAnon \(reader.anonKB / 1024) MB, RssFile \(reader.fileKB / 1024) MB",
-        "writer RssAnon \(writer.anonKB / 1024) MB, RssFile \(writer.fileKB / 1024) MB; \(bytesOnDisk / 1_048_576) MB on disk",
+          + "its RssAnon \(readerAnonKB / 1024) MB, RssFile \(readerFileKB / 1024) MB",
+        "writer RssAnon \(writerAnonKB / 1024) MB, RssFile \(writerFileKB / 1024) MB; \(bytesOnDisk / 1_048_576) MB on disk",
       ]
     }
   }

@@ -46,7 +46,7 @@ extension ReportSections {
       text += hybrid.table.markdown
       growth("trace store build time", rows.map { ($0.n, $0.buildSeconds) })
       growth("trace store bytes", rows.map { ($0.n, Double($0.storeBytes)) })
-      growth("hybrid p50 latency", rows.map { ($0.n, $0.p50) })
+      growth("hybrid p50 latency", rows.map { ($0.n, $0.mode.p50) })
       growth("peak RSS (hybrid)", rows.map { ($0.n, Double($0.peakRSSBytes)) })
       if case let (bytes, _)? = extrapolate(rows.map { ($0.n, Double($0.storeBytes)) }) {
         extrapolations.append("a store of 10 M such traces ≈ \(fixed(bytes / 1e9, 1)) GB on disk")
@@ -62,7 +62,7 @@ extension ReportSections {
         }
         extrapolations.append(ingest)
       }
-      if case let (p50, slope)? = extrapolate(rows.map { ($0.n, $0.p50) }) {
+      if case let (p50, slope)? = extrapolate(rows.map { ($0.n, $0.mode.p50) }) {
         extrapolations.append("a hybrid query ≈ \(fixed(p50, 2)) ms p50 (n^\(fixed(slope)))")
       }
       text += "\n"

@@ -60,39 +60,32 @@ struct ScalingReport: BenchReport {
     var full: Int
     var rows: [Row]
 
-    /// One size: the hybrid `retrieval` child over its first n documents.
+    /// One size: the hybrid `retrieval` child over its first n documents, its
+    /// mode's figures beside the size's (flat, as the retrieval report's modes are).
     struct Row: Codable, Equatable {
       var n, peakRSSBytes, storeBytes, queries: Int
       /// The store's build (ingest with both indexes); nil if the child reused a store.
       var buildSeconds: Double?
-      var qps, p50, p99, embedP50: Double
-      var quality: RetrievalReport.Quality
+      var mode: RetrievalReport.Mode
 
       enum CodingKeys: String, CodingKey {
-        case n, queries, qps
+        case n, queries
         case peakRSSBytes = "peak_rss_bytes", storeBytes = "store_bytes", buildSeconds = "build_seconds"
-        case p50 = "p50_ms", p99 = "p99_ms", embedP50 = "embed_p50_ms"
       }
 
       init(n: Int, peakRSSBytes: Int, storeBytes: Int, child: RetrievalReport, mode: RetrievalReport.Mode) {
-        (self.n, self.peakRSSBytes, self.storeBytes) = (n, peakRSSBytes, storeBytes)
-        (buildSeconds, queries) = (child.indexSeconds, child.queries)
-        (qps, p50, p99, embedP50, quality) = (mode.qps, mode.p50, mode.p99, mode.embedP50, mode.quality)
+        (self.n, self.peakRSSBytes, self.storeBytes, queries) = (n, peakRSSBytes, storeBytes, child.queries)
+        (buildSeconds, self.mode) = (child.indexSeconds, mode)
       }
 
-      // The quality figures sit beside the others (flat), as in the retrieval report's modes.
       init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         n = try container.decode(Int.self, forKey: .n)
         peakRSSBytes = try container.decode(Int.self, forKey: .peakRSSBytes)
         storeBytes = try container.decode(Int.self, forKey: .storeBytes)
-        buildSeconds = try container.decodeIfPresent(Double.self, forKey: .buildSeconds)
         queries = try container.decode(Int.self, forKey: .queries)
-        qps = try container.decode(Double.self, forKey: .qps)
-        p50 = try container.decode(Double.self, forKey: .p50)
-        p99 = try container.decode(Double.self, forKey: .p99)
-        embedP50 = try container.decode(Double.self, forKey: .embedP50)
-        quality = try RetrievalReport.Quality(from: decoder)
+        buildSeconds = try container.decodeIfPresent(Double.self, forKey: .buildSeconds)
+        mode = try RetrievalReport.Mode(from: decoder)
       }
 
       func encode(to encoder: any Encoder) throws {
@@ -100,13 +93,9 @@ struct ScalingReport: BenchReport {
         try container.encode(n, forKey: .n)
         try container.encode(peakRSSBytes, forKey: .peakRSSBytes)
         try container.encode(storeBytes, forKey: .storeBytes)
-        try container.encodeIfPresent(buildSeconds, forKey: .buildSeconds)
         try container.encode(queries, forKey: .queries)
-        try container.encode(qps, forKey: .qps)
-        try container.encode(p50, forKey: .p50)
-        try container.encode(p99, forKey: .p99)
-        try container.encode(embedP50, forKey: .embedP50)
-        try quality.encode(to: encoder)
+        try container.encodeIfPresent(buildSeconds, forKey: .buildSeconds)
+        try mode.encode(to: encoder)
       }
     }
 
@@ -116,8 +105,8 @@ struct ScalingReport: BenchReport {
         rows.map { row in
           [
             count(row.n), fixed(row.buildSeconds, 1), fixed(row.buildSeconds.map { Double(row.n) / $0 }, 0),
-            megabytes(Double(row.storeBytes)), megabytes(Double(row.peakRSSBytes)), count(row.queries), fixed(row.qps, 0),
-            fixed(row.p50, 3), fixed(row.p99, 3), fixed(row.quality.ndcg10, 4),
+            megabytes(Double(row.storeBytes)), megabytes(Double(row.peakRSSBytes)), count(row.queries), fixed(row.mode.qps, 0),
+            fixed(row.mode.p50, 3), fixed(row.mode.p99, 3), fixed(row.mode.quality.ndcg10, 4),
           ]
         })
     }
