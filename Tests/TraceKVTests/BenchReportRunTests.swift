@@ -89,6 +89,16 @@ import Testing
       "fuzz", "--cases", "20", "--samples", samples, "--tracekv", Paths.product("tracekv").path, "--json", results + "/fuzz.json",
     ])
     try runBench(["concurrency", "--seconds", "1", "--readers", "1", "--samples", samples, "--json", results + "/concurrency.json"])
+    // MiniLM is required, as by the embedder's own tests (`make model` fetches it).
+    try """
+    {"text": "refund the customer order"}
+    {"text": "reset the password"}
+    {"text": "track the parcel"}
+
+    """.write(toFile: directory.path("texts.jsonl"), atomically: true, encoding: .utf8)
+    try runBench([
+      "embed", "--no-peer", "--batch", "2", "--input", directory.path("texts.jsonl"), "--json", results + "/embed.json",
+    ])
     try runBench([
       "live", "--traces", "40", "--writes", "3", "--samples", samples, "--data", directory.path("live"),
       "--json", results + "/live.json",
@@ -135,6 +145,13 @@ import Testing
     let concurrency = try Self.object(results + "/concurrency.json")
     #expect(concurrency["errors"] as? Int == 0)
     #expect((concurrency["readers"] as? [Any])?.count == 1)
+    let embed = try Self.object(results + "/embed.json")
+    #expect(embed["texts"] as? Int == 3)
+    let embedRows = try #require(embed["results"] as? [[String: Any]])
+    #expect(embedRows.map { $0["batch"] as? Int } == [2])
+    #expect(embedRows[0]["peer"] == nil)  // --no-peer
+    #expect(((embedRows[0]["tracekv"] as? [String: Any])?["texts"]) as? Int == 3)
+    #expect((embed["hashing_batch32"] as? [String: Any])?["batch"] as? Int == 32)
     let live = try Self.object(results + "/live.json")
     #expect([live["traces"], live["writes"]].map { $0 as? Int } == [40, 3])
     #expect(live["ingest"] == nil)
@@ -145,7 +162,7 @@ import Testing
     #expect(table.status == 0, "\(table.error)")
     let expected = [
       ("ann-tiny.json", "ann", "tiny"), ("concurrency.json", "concurrency", ""), ("crash.json", "crash", ""),
-      ("fuzz.json", "fuzz", ""), ("ingest.json", "ingest", ""), ("lexical-tiny.json", "lexical", "tiny"),
+      ("embed.json", "embed", ""), ("fuzz.json", "fuzz", ""), ("ingest.json", "ingest", ""), ("lexical-tiny.json", "lexical", "tiny"),
       ("live.json", "live", ""), ("retrieval-tiny.json", "retrieval", "tiny"), ("scaling.json", "scaling", ""),
       ("search-latency.json", "search latency", "latency"), ("strategies-tiny.json", "lexical strategies", "tiny"),
     ]
@@ -167,7 +184,7 @@ import Testing
     for heading in [
       "### ANN: tiny", "### BM25: tiny", "### BM25 strategies: tiny", "### Retrieval quality: tiny", "### Ingest",
       "### Search latency", "### Scaling", "### Live use", "### Crash safety", "### Hostile inputs",
-      "### Concurrent processes",
+      "### Concurrent processes", "### Embedding: all-MiniLM-L6-v2",
     ] {
       #expect(markdown.contains("\n" + heading + "\n"), "\(heading)")
     }
