@@ -127,10 +127,9 @@ struct EmbedBenchCommand: ParsableCommand {
 
   /// The `text` field of each JSONL line.
   static func readTexts(_ path: String) throws -> [String] {
+    struct Line: Decodable { var text: String }
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-      (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["text"] as? String
-    }
+    return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Line.self, from: Data($0)).text }
   }
 }
 
