@@ -29,29 +29,24 @@ struct ConcurrencyBenchCommand: ParsableCommand {
   @Option(help: "Extra bytes of completion text per trace (makes a growth run reach its size sooner).")
   var padBytes = 0
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
-
-  @Option(help: "Working folder (default: a fresh temporary one, removed afterwards).")
-  var data: String?
-
-  @Option(help: "Write the figures here as JSON.")
-  var json: String?
+  @OptionGroup var samples: SampleTraces
+  @OptionGroup var data: ScratchFolder
+  @OptionGroup var output: ReportOutput
 
   @Option(help: .hidden) var role: String?
   @Option(help: .hidden) var store: String?
 
   func run() throws {
-    let workload = try TraceWorkload(samples: samples)
+    let workload = try TraceWorkload(samples: samples.load())
     switch role {
     case "writer": return try runWriter(workload)
     case "reader": return try runReader(workload)
-    case nil: break
+    case nil: try data.use(prefix: "tracekv-concurrency") { try run(in: $0) }
     default: throw ValidationError("unknown role")
     }
-    let directory = data ?? NSTemporaryDirectory() + "tracekv-concurrency-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { if data == nil { try? FileManager.default.removeItem(atPath: directory) } }
+  }
+
+  private func run(in directory: String) throws {
     let path = (directory as NSString).appendingPathComponent("concurrency.tkv")
     for suffix in ["", "-lock", ".stop"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     var options = TraceStore.Options(embedder: .hashing)
@@ -62,7 +57,7 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
       var arguments = ["concurrency", "--role", role, "--store", path, "--seconds", String(seconds),
-                       "--batch", String(batch), "--samples", samples, "--pad-bytes", String(padBytes)]
+                       "--batch", String(batch), "--samples", samples.folder, "--pad-bytes", String(padBytes)]
       if let growToMib { arguments += ["--grow-to-mib", String(growToMib)] }
       process.arguments = arguments
       let pipe = Pipe()
@@ -80,45 +75,33 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       readerProcesses.forEach { $0.0.terminate() }
       throw ValidationError("could not create \(path).stop to stop the readers")
     }
-    var results: [[String: Any]] = []
+    func decoded(_ data: Data) -> ConcurrencyReport.Process {
+      (try? JSONDecoder().decode(ConcurrencyReport.Process.self, from: data)) ?? .silent
+    }
+    var results: [ConcurrencyReport.Process] = []
     for (process, pipe) in readerProcesses {
       let data = pipe.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
-      results.append((try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? ["errors": 1, "first_error": "no report"])
+      results.append(decoded(data))
     }
     let elapsed = secondsSince(started)
-    let writerResult = (try? JSONSerialization.jsonObject(with: writerData) as? [String: Any]) ?? ["errors": 1, "first_error": "no report"]
     let problems = try store.verify()
     let finalTraces = try store.statistics().totalTraces
 
-    var table = TextTable(["process", "seconds", "ops (batches | searches+rebuilds+exports)", "ops/s", "errors", "traces seen first → last", "detail"])
-    func row(_ name: String, _ result: [String: Any]) {
-      let ops = result["ops"] as? Int ?? 0
-      let time = result["seconds"] as? Double ?? 0
-      table.add([name, fixed(time, 1), String(ops), fixed(Double(ops) / max(time, 1e-9), 1), String(result["errors"] as? Int ?? 0),
-                 "\(result["first_seen"] as? Int ?? 0) → \(result["last_seen"] as? Int ?? 0)",
-                 (result["first_error"] as? String) ?? (result["detail"] as? String ?? "")])
-    }
-    row("writer", writerResult)
-    for (index, result) in results.enumerated() { row("reader \(index + 1)", result) }
-    print(table.render())
-    let fileBytes = try store.fileSize()
-    print("final: \(finalTraces) traces, file \(fileBytes >> 20) MiB, verify: \(problems.isEmpty ? "ok" : "\(problems.count) problems")")
-    let errors = ((writerResult["errors"] as? Int) ?? 1) + results.reduce(0) { $0 + (($1["errors"] as? Int) ?? 1) }
-    if let json {
-      try writeJSON([
-        "writer": writerResult, "readers": results, "errors": errors, "verify_problems": problems.map(\.description),
-        "final_traces": finalTraces, "file_bytes": fileBytes, "seconds": elapsed, "batch": batch,
-        "pad_bytes": padBytes, "grow_to_mib": growToMib as Any, "context": runContext(),
-      ], to: json)
-    }
-    let stale = results.contains { ($0["last_seen"] as? Int ?? 0) <= ($0["first_seen"] as? Int ?? 0) }
-    if errors > 0 || !problems.isEmpty || stale { throw ExitCode.failure }
+    let report = ConcurrencyReport(
+      writer: decoded(writerData), readers: results, errors: decoded(writerData).errors + results.reduce(0) { $0 + $1.errors },
+      finalTraces: finalTraces, fileBytes: try store.fileSize(), batch: batch, padBytes: padBytes,
+      verifyProblems: problems.map(\.description), seconds: elapsed, growToMib: growToMib, context: .current())
+    print(report.table.text)
+    print("final: \(finalTraces) traces, file \(report.fileBytes >> 20) MiB, verify: \(problems.isEmpty ? "ok" : "\(problems.count) problems")")
+    try output.write(report)
+    let stale = results.contains { $0.lastSeen <= $0.firstSeen }
+    if report.errors > 0 || !problems.isEmpty || stale { throw ExitCode.failure }
   }
 
-  private func report(_ object: [String: Any]) {
-    let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
-    FileHandle.standardOutput.write(data)
+  /// A child's report, on its standard output.
+  private func report(_ process: ConcurrencyReport.Process) {
+    FileHandle.standardOutput.write((try? JSONEncoder().encode(process)) ?? Data("{}".utf8))
   }
 
   private func runWriter(_ workload: TraceWorkload) throws {
@@ -157,12 +140,12 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       writeLatencies.append(secondsSince(begin) * 1000)
     }
     let elapsed = secondsSince(start)
-    report([
-      "ops": ops, "traces": next, "errors": errors, "seconds": elapsed, "first_error": firstError as Any,
-      "traces_per_second": Double(next) / elapsed, "p50_batch_ms": percentile(writeLatencies, 50),
-      "p99_batch_ms": percentile(writeLatencies, 99), "file_bytes": (try? opened.fileSize()) ?? 0,
-      "first_seen": 0, "last_seen": next, "detail": "\(next) traces, \(fixed(Double(next) / elapsed, 0)) traces/s",
-    ])
+    report(
+      ConcurrencyReport.Process(
+        ops: ops, errors: errors, firstSeen: 0, lastSeen: next, seconds: elapsed, firstError: firstError,
+        detail: "\(next) traces, \(fixed(Double(next) / elapsed, 0)) traces/s", traces: next,
+        fileBytes: (try? opened.fileSize()) ?? 0, tracesPerSecond: Double(next) / elapsed,
+        batchP50Milliseconds: percentile(writeLatencies, 50), batchP99Milliseconds: percentile(writeLatencies, 99)))
   }
 
   private func runReader(_ workload: TraceWorkload) throws {
@@ -217,11 +200,10 @@ struct ConcurrencyBenchCommand: ParsableCommand {
       }
     }
     let elapsed = secondsSince(start)
-    report([
-      "ops": ops[1] + ops[2] + ops[3], "counts": ops[0], "searches": ops[1], "reconstructions": ops[2], "exports": ops[3],
-      "errors": errors, "first_error": firstError as Any, "seconds": elapsed, "first_seen": firstSeen ?? 0,
-      "last_seen": lastSeen,
-      "detail": "\(ops[1]) searches, \(ops[2]) rebuilds, \(ops[3]) exports, \(ops[0]) counts",
-    ])
+    report(
+      ConcurrencyReport.Process(
+        ops: ops[1] + ops[2] + ops[3], errors: errors, firstSeen: firstSeen ?? 0, lastSeen: lastSeen, seconds: elapsed,
+        firstError: firstError, detail: "\(ops[1]) searches, \(ops[2]) rebuilds, \(ops[3]) exports, \(ops[0]) counts",
+        counts: ops[0], searches: ops[1], reconstructions: ops[2], exports: ops[3]))
   }
 }

@@ -24,28 +24,21 @@ struct CrashBenchCommand: ParsableCommand {
   @Option(help: "Traces per write transaction in the child.")
   var batch = 25
 
-  @Option(help: "The TraceBrain sample folder (the traces are its samples with fresh ids).")
-  var samples = "Examples/tracebrain"
-
-  @Option(help: "Working folder (default: a fresh temporary one, removed afterwards).")
-  var data: String?
-
-  @Option(help: "Write {kills, acknowledged, lost, verify_failures, …} here.")
-  var json: String?
+  @OptionGroup var samples: SampleTraces
+  @OptionGroup var data: ScratchFolder
+  @OptionGroup var output: ReportOutput
 
   @Flag(help: .hidden) var child = false
   @Option(help: .hidden) var store: String?
   @Option(help: .hidden) var start = 0
 
   func run() throws {
-    let workload = try TraceWorkload(samples: samples)
-    if child {
-      try runChild(workload)
-      return
-    }
-    let directory = data ?? NSTemporaryDirectory() + "tracekv-crash-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { if data == nil { try? FileManager.default.removeItem(atPath: directory) } }
+    let workload = try TraceWorkload(samples: samples.load())
+    if child { return try runChild(workload) }
+    try data.use(prefix: "tracekv-crash") { try run(workload, in: $0) }
+  }
+
+  private func run(_ workload: TraceWorkload, in directory: String) throws {
     let path = (directory as NSString).appendingPathComponent("crash.tkv")
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     // A tiny first map, so that kills also land while the map grows.
@@ -111,18 +104,12 @@ struct CrashBenchCommand: ParsableCommand {
     let seconds = secondsSince(started)
     for failure in failures.prefix(20) { FileHandle.standardError.write(Data("crash: \(failure)\n".utf8)) }
 
-    var table = TextTable(["kills", "acknowledged", "present", "lost", "verify failures", "kills before any ack", "seconds"])
-    table.add([String(kills), String(acknowledged), String(present), String(lost), String(verifyFailures),
-               String(roundsWithoutAck), fixed(seconds, 1)])
-    print(table.render())
-    if let json {
-      try writeJSON([
-        "kills": kills, "acknowledged": acknowledged, "lost": lost, "verify_failures": verifyFailures,
-        "present": present, "rounds_without_ack": roundsWithoutAck, "failures": failures, "seed": seed,
-        "max_delay_ms": maxDelayMs, "batch": batch, "seconds": seconds, "map_bytes": try store.fileSize(),
-        "context": runContext(),
-      ], to: json)
-    }
+    let report = CrashReport(
+      kills: kills, acknowledged: acknowledged, present: present, lost: lost, verifyFailures: verifyFailures,
+      roundsWithoutAck: roundsWithoutAck, failures: failures, seed: seed, maxDelayMilliseconds: maxDelayMs, batch: batch,
+      mapBytes: try store.fileSize(), seconds: seconds, context: .current())
+    print(report.table.text)
+    try output.write(report)
     if lost > 0 || verifyFailures > 0 || !failures.isEmpty { throw ExitCode.failure }
   }
 
@@ -137,7 +124,7 @@ struct CrashBenchCommand: ParsableCommand {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     process.arguments = ["crash", "--child", "--store", path, "--start", String(start), "--batch", String(batch),
-                         "--samples", samples]
+                         "--samples", samples.folder]
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output
@@ -206,23 +193,15 @@ final class LockedBytes: @unchecked Sendable {
 /// Traces for the reliability runs: the TraceBrain samples again and again,
 /// each copy with a fresh id and one span carrying a token unique to it.
 struct TraceWorkload {
-  private let templates: [[String: Any]]
+  private let templates: [JSONObject]
   private let spanCounts: [Int]
 
-  init(samples: String) throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".json") }.sorted()
-    var templates: [[String: Any]] = []
-    var counts: [Int] = []
-    for file in files {
-      let data = try Data(contentsOf: URL(fileURLWithPath: (samples as NSString).appendingPathComponent(file)))
-      guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-      templates.append(object)
-      let spans = object["spans"] as? [[String: Any]] ?? []
-      counts.append(Set(spans.compactMap { $0["span_id"] as? String }).count + 1)
+  init(samples: [JSONObject]) {
+    templates = samples
+    // The marker span adds one to each sample's distinct span ids.
+    spanCounts = samples.map { sample in
+      Set((sample["spans"]?.arrayValue ?? []).compactMap { $0.objectValue?["span_id"]?.stringValue }).count + 1
     }
-    guard !templates.isEmpty else { throw ValidationError("no TraceBrain samples in \(samples)") }
-    self.templates = templates
-    spanCounts = counts
   }
 
   func traceID(_ index: Int) -> String { "crash-\(index)" }
@@ -232,15 +211,14 @@ struct TraceWorkload {
   /// Trace `index` as one JSONL line.
   func line(_ index: Int) -> String {
     var object = templates[index % templates.count]
-    object["trace_id"] = traceID(index)
-    var spans = object["spans"] as? [[String: Any]] ?? []
-    spans.append([
-      "span_id": "marker", "name": "marker",
-      "attributes": ["tracebrain.llm.completion": "\(token(index)) copy \(index) of sample \(index % templates.count)"],
+    object["trace_id"] = .string(traceID(index))
+    let marker = JSONObject([
+      "span_id": .string("marker"), "name": .string("marker"),
+      "attributes": .object(JSONObject([
+        "tracebrain.llm.completion": .string("\(token(index)) copy \(index) of sample \(index % templates.count)")
+      ])),
     ])
-    object["spans"] = spans
-    let data = try! JSONSerialization.data(withJSONObject: object)
-    return String(decoding: data, as: UTF8.self)
+    object["spans"] = .array((object["spans"]?.arrayValue ?? []) + [.object(marker)])
+    return JSONWriter.compact(.object(object))
   }
 }
-

@@ -35,8 +35,7 @@ struct EmbedBenchCommand: ParsableCommand {
   @Option(help: "Number of texts (the default file holds 2,000).")
   var limit = 2_000
 
-  @Option(name: .customLong("json"), help: "Write the report as JSON to this file.")
-  var jsonPath: String?
+  @OptionGroup var output: ReportOutput
 
   @Flag(inversion: .prefixedNo, help: "Run sentence-transformers on the same texts.")
   var peer = true
@@ -67,52 +66,26 @@ struct EmbedBenchCommand: ParsableCommand {
     FileHandle.standardError.write(
       Data("\(texts.count) texts from \(textsPath), \(tokens) tokens (mean \(fixed(Double(tokens) / Double(texts.count), 1))); OPENBLAS_NUM_THREADS=\(blasThreads)\n".utf8))
 
-    var rows: [[String: Any]] = []
-    var table = TextTable(["embedder", "batch", "texts/s", "tokens/s", "ms/batch p50", "ms/batch p99", "peak RSS MB", "vs peer"])
+    var rows: [EmbedReport.Row] = []
     for size in batches {
       var ours = try Self.measure(embedder, texts: texts, batch: size)
-      ours["tokens_per_s"] = Double(tokens) / (ours["seconds"] as! Double)
-      var peerResult: [String: Any]?
-      if peer {
-        peerResult = runPeer(textsPath: textsPath, count: texts.count, batch: size)
-      }
-      let ratio = (peerResult?["texts_per_s"] as? Double).map { (ours["texts_per_s"] as! Double) / $0 }
-      if let ratio { ours["ratio_vs_peer"] = ratio }
-      table.add([
-        "tracekv MiniLM", "\(size)", fixed(ours["texts_per_s"] as! Double, 1), fixed(ours["tokens_per_s"] as! Double, 0),
-        fixed(ours["ms_per_batch_p50"] as! Double), fixed(ours["ms_per_batch_p99"] as! Double),
-        fixed(ours["peak_rss_mb"] as! Double, 0), ratio.map { fixed($0) + "×" } ?? "-",
-      ])
-      if let peerResult, let rate = peerResult["texts_per_s"] as? Double {
-        table.add([
-          "sentence-transformers", "\(size)", fixed(rate, 1), fixed(Double(tokens) / (peerResult["seconds"] as? Double ?? .nan), 0),
-          "-", "-", fixed(peerResult["peak_rss_mb"] as? Double ?? .nan, 0), "1.00×",
-        ])
-      }
-      rows.append(["batch": size, "tracekv": ours, "peer": peerResult ?? NSNull()])
+      ours.tokensPerSecond = Double(tokens) / ours.seconds
+      let peerResult = peer ? runPeer(textsPath: textsPath, count: texts.count, batch: size) : nil
+      ours.ratioVersusPeer = peerResult.map { ours.textsPerSecond / $0.textsPerSecond }
+      rows.append(.init(batch: size, tracekv: ours, peer: peerResult))
     }
-
-    let hashing = try Self.measure(HashingEmbedder(), texts: texts, batch: 32)
-    table.add([
-      "tracekv hashing", "32", fixed(hashing["texts_per_s"] as! Double, 1), "-",
-      fixed(hashing["ms_per_batch_p50"] as! Double), fixed(hashing["ms_per_batch_p99"] as! Double), "-", "-",
-    ])
-    print(table.render())
-
-    if let jsonPath {
-      var context = runContext()
-      context["openblas_coretype"] = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
-      try writeJSON(
-        [
-          "benchmark": "embed", "context": context, "texts_file": textsPath, "texts": texts.count, "tokens": tokens,
-          "model": embedder.files.directory, "fingerprint": embedder.fingerprint, "results": rows, "hashing_batch32": hashing,
-        ] as [String: Any], to: jsonPath)
-      FileHandle.standardError.write(Data("wrote \(jsonPath)\n".utf8))
-    }
+    var context = RunContext.current()
+    context.openBLASCoreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
+    let report = EmbedReport(
+      textsFile: textsPath, model: embedder.files.directory, fingerprint: embedder.fingerprint, texts: texts.count,
+      tokens: tokens, results: rows,
+      hashingBatch32: try Self.measure(HashingEmbedder(), texts: texts, batch: 32), context: context)
+    print(report.table.text)
+    try output.write(report)
   }
 
   /// Embeds `texts` in batches of `batch` after one warm-up batch.
-  static func measure(_ embedder: any TextEmbedder, texts: [String], batch: Int) throws -> [String: Any] {
+  static func measure(_ embedder: any TextEmbedder, texts: [String], batch: Int) throws -> EmbedReport.Figures {
     _ = try embedder.embed(Array(texts.prefix(batch)))
     PeakMemory.reset()
     var latencies: [Double] = []
@@ -121,11 +94,10 @@ struct EmbedBenchCommand: ParsableCommand {
       latencies.append(milliseconds)
     }
     let seconds = secondsSince(start)
-    return [
-      "batch": batch, "texts": texts.count, "seconds": seconds, "texts_per_s": Double(texts.count) / seconds,
-      "ms_per_batch_p50": percentile(latencies, 50), "ms_per_batch_p99": percentile(latencies, 99),
-      "peak_rss_mb": PeakMemory.megabytes(),
-    ]
+    let peak = PeakMemory.megabytes()
+    return EmbedReport.Figures(
+      batch: batch, texts: texts.count, seconds: seconds, textsPerSecond: Double(texts.count) / seconds,
+      batchP50: percentile(latencies, 50), batchP99: percentile(latencies, 99), peakRSSMegabytes: peak.isFinite ? peak : nil)
   }
 
   /// The peer's torch threads: as many as OpenBLAS gives TraceKV, so the
@@ -136,41 +108,28 @@ struct EmbedBenchCommand: ParsableCommand {
   }
 
   /// Runs `Benchmarks/peers/embed.py` for one batch size; nil (with a note on stderr) if it fails.
-  func runPeer(textsPath: String, count: Int, batch: Int) -> [String: Any]? {
+  func runPeer(textsPath: String, count: Int, batch: Int) -> EmbedReport.Peer? {
     let interpreter = python ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "python3")
-    let script = "Benchmarks/peers/embed.py"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      interpreter, script, "--model", ModelFiles(directory: model).directory, "--input", textsPath,
-      "--batch", String(batch), "--threads", String(resolvedPeerThreads), "--limit", String(count),
-    ]
-    let output = Pipe()
-    process.standardOutput = output
     FileHandle.standardError.write(Data("peer: sentence-transformers batch \(batch) (\(interpreter))\n".utf8))
-    do { try process.run() } catch {
-      FileHandle.standardError.write(Data("peer failed to start: \(error)\n".utf8))
-      return nil
-    }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-      let line = data.split(separator: UInt8(ascii: "\n")).last,
-      let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
-    else {
+    do {
+      return try DatasetTool.decode(
+        EmbedReport.Peer.self,
+        from: [
+          interpreter, "Benchmarks/peers/embed.py", "--model", ModelFiles(directory: model).directory, "--input", textsPath,
+          "--batch", String(batch), "--threads", String(resolvedPeerThreads), "--limit", String(count),
+        ], what: "the peer")
+    } catch {
       FileHandle.standardError.write(
-        Data("peer failed (exit \(process.terminationStatus)); install it with: python3 -m venv .venv && .venv/bin/pip install -r Benchmarks/peers/requirements-embed.txt\n".utf8))
+        Data("peer failed (\(error)); install it with: python3 -m venv .venv && .venv/bin/pip install -r Benchmarks/peers/requirements-embed.txt\n".utf8))
       return nil
     }
-    return object
   }
 
   /// The `text` field of each JSONL line.
   static func readTexts(_ path: String) throws -> [String] {
+    struct Line: Decodable { var text: String }
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-      (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["text"] as? String
-    }
+    return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Line.self, from: Data($0)).text }
   }
 }
 
@@ -269,16 +228,5 @@ enum DebianDescriptions {
   }
 
   @discardableResult
-  static func run(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed") }
-    return String(decoding: data, as: UTF8.self)
-  }
+  static func run(_ arguments: [String]) throws -> String { String(decoding: try DatasetTool.run(arguments), as: UTF8.self) }
 }

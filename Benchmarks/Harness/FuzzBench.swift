@@ -23,34 +23,21 @@ struct FuzzBenchCommand: ParsableCommand {
   @Option(help: "Seeds every case.")
   var seed: UInt64 = 1
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
-
-  @Option(help: "The tracekv binary (default: next to this one).")
-  var tracekv: String?
-
-  @Option(help: "Write {cases, failures, …} here.")
-  var json: String?
+  @OptionGroup var samples: SampleTraces
+  @OptionGroup var tracekv: TraceKVBinary
+  @OptionGroup var output: ReportOutput
 
   @Option(help: "Keep each damaged file that failed a case in this folder, to replay it.")
   var keep: String?
 
   func run() throws {
-    let binary = tracekv ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-      .deletingLastPathComponent().appendingPathComponent("tracekv").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-      throw BenchmarkDataError("no tracekv binary at \(binary): build it (swift build --product tracekv) or pass --tracekv")
-    }
+    let binary = try tracekv.resolved()
     let directory = NSTemporaryDirectory() + "tracekv-fuzz-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let path = (directory as NSString).appendingPathComponent("fuzz.tkv")
     let store = try TraceStore(path: path, options: TraceStore.Options(embedder: .hashing))
-    let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".json") }.sorted()
-    guard !files.isEmpty else { throw BenchmarkDataError("no TraceBrain samples in \(samples)") }
-    for file in files {
-      try store.ingest(contentsOf: URL(fileURLWithPath: (samples as NSString).appendingPathComponent(file)), options: .init(strict: true))
-    }
+    for sample in try samples.load() { _ = try store.ingest(json: JSONWriter.compact(.object(sample))) }
     let original = try Data(contentsOf: URL(fileURLWithPath: path))
     let pageSize = store.pageSize()
 
@@ -118,22 +105,12 @@ struct FuzzBenchCommand: ParsableCommand {
     let seconds = secondsSince(started)
     for failure in failures.prefix(30) { FileHandle.standardError.write(Data("fuzz: \(failure)\n".utf8)) }
 
-    var table = TextTable([
-      "cases", "searches", "answered", "refused", "command lines", "damaged files", "stopped by LMDB on damaged pages",
-      "failures", "seconds",
-    ])
-    table.add([String(cases), String(counts["search"]!), String(outcomes["answered"]!), String(outcomes["refused"]!),
-               String(counts["command"]!), String(counts["damaged"]!), String(stoppedOnDamagedPages),
-               String(failures.count), fixed(seconds, 1)])
-    print(table.render())
-    if let json {
-      try writeJSON([
-        "cases": cases, "seed": seed, "searches": counts["search"]!, "answered": outcomes["answered"]!,
-        "refused": outcomes["refused"]!, "command_lines": counts["command"]!, "damaged_files": counts["damaged"]!,
-        "stopped_on_damaged_pages": stoppedOnDamagedPages,
-        "failures": failures, "seconds": seconds, "context": runContext(),
-      ], to: json)
-    }
+    let report = FuzzReport(
+      cases: cases, searches: counts["search"]!, answered: outcomes["answered"]!, refused: outcomes["refused"]!,
+      commandLines: counts["command"]!, damagedFiles: counts["damaged"]!, stoppedOnDamagedPages: stoppedOnDamagedPages,
+      seed: seed, failures: failures, seconds: seconds, context: .current())
+    print(report.table.text)
+    try output.write(report)
     if !failures.isEmpty { throw ExitCode.failure }
   }
 

@@ -14,8 +14,7 @@ struct IngestBenchCommand: ParsableCommand {
   @Option(help: "Traces to ingest (the 20 samples replicated with fresh ids).")
   var traces = 100_000
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
+  @OptionGroup var samples: SampleTraces
 
   @Option(help: "A JSONL file of traces to ingest instead of the replicated samples (e.g. `prepare traces-1m`).")
   var input: String?
@@ -35,8 +34,7 @@ struct IngestBenchCommand: ParsableCommand {
   @Flag(name: .customLong("skip-sqlite"), help: "Skip the SQLite peer.")
   var skipSQLite = false
 
-  @Option(help: "Write every figure here as JSON.")
-  var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -89,67 +87,34 @@ struct IngestBenchCommand: ParsableCommand {
     let rawPath = (data as NSString).appendingPathComponent("raw.mdb")
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: rawPath + suffix) }
     let raw = try LMDBProbe.timePuts(path: rawPath, valueSizes: sizes, batch: 1000)
-    let rawPutsPerSecond = Double(sizes.count) / raw.seconds
 
     // SQLite, TraceBrain's development store shape.
-    var sqlite: [String: Any]?
+    var sqlite: IngestBenchReport.SQLitePeer?
     if !skipSQLite {
       FileHandle.standardError.write(Data("sqlite ingest (Python sqlite3, WAL, synchronous=NORMAL)...\n".utf8))
       sqlite = try runSQLitePeer(input)
     }
 
-    let tracesPerSecond = Double(report.added) / seconds
-    let spansPerSecond = Double(spans) / seconds
-    let bytesPerSpan = Double(bytes) / Double(spans)
-    var table = TextTable(["figure", "TraceKV", "SQLite", "TraceKV / SQLite", "raw LMDB", "TraceKV / raw"])
-    let sqliteTraces = sqlite?["traces_per_s"] as? Double
-    let sqliteBytes = sqlite?["bytes_per_span"] as? Double
-    table.add([
-      "traces/s", fixed(tracesPerSecond, 0), sqliteTraces.map { fixed($0, 0) } ?? "-",
-      sqliteTraces.map { fixed(tracesPerSecond / $0) + "x" } ?? "-", "", "",
-    ])
-    table.add([
-      "spans/s (puts/s)", fixed(spansPerSecond, 0), (sqlite?["spans_per_s"] as? Double).map { fixed($0, 0) } ?? "-", "",
-      fixed(rawPutsPerSecond, 0), fixed(spansPerSecond / rawPutsPerSecond) + "x",
-    ])
-    table.add([
-      "bytes on disk / span", fixed(bytesPerSpan, 0), sqliteBytes.map { fixed($0, 0) } ?? "-",
-      sqliteBytes.map { fixed(bytesPerSpan / $0) + "x" } ?? "-", fixed(Double(raw.bytes) / Double(sizes.count), 0), "",
-    ])
+    let result = IngestBenchReport(
+      traces: report.added, spans: spans, embedder: embedder, seconds: seconds,
+      tracesPerSecond: Double(report.added) / seconds, spansPerSecond: Double(spans) / seconds,
+      bytesPerSpan: Double(bytes) / Double(spans), reconstructP50: percentile(latencies, 50),
+      reconstructP99: percentile(latencies, 99), reconstructTenStepP50: percentile(tenStep, 50),
+      reconstructTenStepP99: percentile(tenStep, 99),
+      rawLMDB: .init(putsPerSecond: Double(sizes.count) / raw.seconds, bytesPerPut: Double(raw.bytes) / Double(sizes.count)),
+      sqlite: sqlite, search: search.isEmpty ? nil : search, context: .current())
     print("\(report.added) traces, \(spans) spans; input \(input); TraceKV indexes BM25"
       + (embedder == "none" ? " (no embedder)" : " and \(embedder) vectors") + " in the same transactions")
-    print(table.render())
-    print("messages() reconstruction: random trace p50 \(fixed(percentile(latencies, 50), 1)) µs, "
-      + "p99 \(fixed(percentile(latencies, 99), 1)) µs; 10-step trace p50 \(fixed(percentile(tenStep, 50), 1)) µs, "
-      + "p99 \(fixed(percentile(tenStep, 99), 1)) µs")
+    print(result.table.text)
     SearchLatency.print(search, traces: report.added, limit: 10)
-
-    if let json {
-      var object: [String: Any] = [
-        "traces": report.added, "spans": spans, "embedder": embedder, "seconds": seconds, "traces_per_s": tracesPerSecond,
-        "spans_per_s": spansPerSecond, "bytes_per_span": bytesPerSpan,
-        "reconstruct_p50_us": percentile(latencies, 50), "reconstruct_p99_us": percentile(latencies, 99),
-        "reconstruct_10step_p50_us": percentile(tenStep, 50), "reconstruct_10step_p99_us": percentile(tenStep, 99),
-        "raw_lmdb": ["puts_per_s": rawPutsPerSecond, "bytes_per_put": Double(raw.bytes) / Double(sizes.count)],
-        "context": runContext(),
-      ]
-      if let sqlite { object["sqlite"] = sqlite }
-      if !search.isEmpty { object["search"] = search }
-      try writeJSON(object, to: json)
-    }
+    try output.write(result)
   }
 
   /// The samples replicated with fresh trace ids, one per line (cached).
   private func generateInput() throws -> String {
     let path = (data as NSString).appendingPathComponent("traces-\(traces).jsonl")
     if FileManager.default.fileExists(atPath: path) { return path }
-    let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".json") }.sorted()
-    let originals = try files.map { file -> JSONObject in
-      let data = try Data(contentsOf: URL(fileURLWithPath: (samples as NSString).appendingPathComponent(file)))
-      guard case .object(let object) = try JSONParser.parse(data) else { throw ValidationError("\(file) is not a trace") }
-      return object
-    }
-    guard !originals.isEmpty else { throw ValidationError("no samples in \(samples)") }
+    let originals = try samples.load()
     guard FileManager.default.createFile(atPath: path + ".tmp", contents: nil) else {
       throw ValidationError("cannot create \(path).tmp")
     }
@@ -170,20 +135,11 @@ struct IngestBenchCommand: ParsableCommand {
     return path
   }
 
-  private func runSQLitePeer(_ input: String) throws -> [String: Any] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  private func runSQLitePeer(_ input: String) throws -> IngestBenchReport.SQLitePeer {
     let database = (data as NSString).appendingPathComponent("sqlite.db")
-    process.arguments = ["python3", "Benchmarks/peers/ingest_sqlite.py", input, database]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-      let object = try JSONSerialization.jsonObject(with: bytes) as? [String: Any]
-    else { throw ValidationError("the SQLite peer failed (exit \(process.terminationStatus))") }
-    return object
+    return try DatasetTool.decode(
+      IngestBenchReport.SQLitePeer.self, from: ["python3", "Benchmarks/peers/ingest_sqlite.py", input, database],
+      what: "the SQLite peer")
   }
 
   /// A 10-step trace: 10 LLM spans, each after a tool span, each adding one

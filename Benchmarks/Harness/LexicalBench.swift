@@ -11,7 +11,7 @@ struct LexicalBenchCommand: ParsableCommand {
     abstract: "BM25: index seconds, queries/s, p50/p99, nDCG@10, recall@10/100, MRR@10 on a BEIR folder.")
 
   @Option(help: "BEIR folder (see `tracekv-bench prepare`).") var beir: String
-  @Option(help: "Write the report as JSON to this file.") var json: String?
+  @OptionGroup var output: ReportOutput
   @Option(help: "Hits per query (recall@100 needs at least 100).") var depth = 100
   @Option(help: "BM25 k1.") var k1 = 1.2
   @Option(help: "BM25 b.") var b = 0.75
@@ -56,8 +56,9 @@ struct LexicalBenchCommand: ParsableCommand {
       let comparison = LexicalStrategyComparison(index: index, store: store, queries: collection.queries.map(\.text))
       let rows = try comparison.run(strategies: chosen, depths: depths)
       print("\(beir): \(collection.documents.count) docs, \(collection.queries.count) queries, index \(fixed(indexSeconds, 1)) s")
-      print(LexicalStrategyComparison.table(rows))
-      if let json { try writeJSON(comparison.json(rows).merging(["context": runContext()]) { $1 }, to: json) }
+      let report = comparison.report(rows)
+      print(report.table.text)
+      try output.write(report)
       return
     }
 
@@ -103,52 +104,19 @@ struct LexicalBenchCommand: ParsableCommand {
 
     let addReport = try measureSingleAdds(index: index, store: &store, texts: texts)
 
-    var table = TextTable(["lexical", "value"])
-    table.add(["collection", "\(beir) (\(collection.documents.count) docs, \(collection.queries.count) queries)"])
-    table.add(["terms / chunks / posting MB", "\(store.termCount) / \(store.chunkCount) / \(fixed(Double(store.postingBytes) / 1e6))"])
-    table.add(["avg doc length (tokens)", fixed(statistics.averageLength, 1)])
-    table.add(["index seconds (wall / thread CPU)", "\(fixed(indexSeconds, 3)) / \(fixed(indexCPUSeconds, 3))"])
-    table.add([
-      "queries/s, 1 thread (wall / CPU)",
-      "\(fixed(qps, 0)) / \(fixed(Double(collection.queries.count) / queriesCPUSeconds, 0))",
-    ])
-    table.add(["p50 / p99 ms", "\(fixed(percentile(latencies, 50), 3)) / \(fixed(percentile(latencies, 99), 3))"])
-    if !skipVerify {
-      table.add(["exhaustive queries/s", fixed(exhaustiveQPS, 0)])
-      table.add(["same hits as exhaustive", "\(exactQueries)/\(collection.queries.count) queries"])
-    }
-    table.add(["nDCG@10", fixed(metrics.ndcg10, 4)])
-    table.add(["recall@10 / @100", "\(fixed(metrics.recall10, 4)) / \(fixed(metrics.recall100, 4))"])
-    table.add(["MRR@10", fixed(metrics.mrr10, 4)])
-    table.add([
-      "single add at \(addReport.indexSize) docs",
-      "\(fixed(addReport.meanMicroseconds, 1)) µs mean (CPU \(fixed(addReport.meanCPUMicroseconds, 1))), \(fixed(addReport.p99Microseconds, 1)) µs p99",
-    ])
-    table.add([
-      "bytes written per add",
-      "\(fixed(addReport.meanBytes, 0)) for \(fixed(addReport.meanTokens, 1)) tokens (\(fixed(addReport.meanBytes / max(addReport.meanTokens, 1), 1)) B/token)",
-    ])
-    print(table.render())
-
-    if let json {
-      var report: [String: Any] = [
-        "index_seconds": indexSeconds, "qps": qps,
-        "index_cpu_seconds": indexCPUSeconds, "qps_cpu": Double(collection.queries.count) / queriesCPUSeconds,
-        "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
-        "documents": collection.documents.count, "queries": collection.queries.count,
-        "terms": store.termCount, "chunks": store.chunkCount, "posting_bytes": store.postingBytes,
-        "avg_doc_length": statistics.averageLength, "depth": depth, "k1": k1, "b": b, "strategy": self.strategy,
-        "add_one_index_documents": addReport.indexSize, "add_one_us_mean": addReport.meanMicroseconds,
-        "add_one_us_p99": addReport.p99Microseconds, "add_one_cpu_us_mean": addReport.meanCPUMicroseconds, "add_one_bytes_mean": addReport.meanBytes,
-        "add_one_tokens_mean": addReport.meanTokens, "context": runContext(),
-      ]
-      report.merge(metrics.jsonFields) { $1 }
-      if !skipVerify {
-        report["exhaustive_qps"] = exhaustiveQPS
-        report["exact_queries"] = exactQueries
-      }
-      try writeJSON(report, to: json)
-    }
+    let report = LexicalReport(
+      collection: beir, documents: collection.documents.count, queries: collection.queries.count, terms: store.termCount,
+      chunks: store.chunkCount, postingBytes: store.postingBytes, averageDocumentLength: statistics.averageLength,
+      depth: depth, k1: k1, b: b, strategy: self.strategy, indexSeconds: indexSeconds, indexCPUSeconds: indexCPUSeconds,
+      qps: qps, cpuQPS: Double(collection.queries.count) / queriesCPUSeconds, p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99), ndcg10: metrics.ndcg10, recall10: metrics.recall10, recall100: metrics.recall100,
+      mrr10: metrics.mrr10, judgedQueries: metrics.queryCount, exhaustiveQPS: skipVerify ? nil : exhaustiveQPS,
+      exactQueries: skipVerify ? nil : exactQueries, addIndexDocuments: addReport.indexSize,
+      addMeanMicroseconds: addReport.meanMicroseconds, addP99Microseconds: addReport.p99Microseconds,
+      addMeanCPUMicroseconds: addReport.meanCPUMicroseconds, addMeanBytes: addReport.meanBytes,
+      addMeanTokens: addReport.meanTokens, context: .current())
+    print(report.table.text)
+    try output.write(report)
   }
 
   struct AddReport {

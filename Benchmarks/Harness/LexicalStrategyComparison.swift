@@ -1,4 +1,3 @@
-import ConsoleSupport
 import Foundation
 import LexicalIndex
 
@@ -59,21 +58,13 @@ struct LexicalStrategyComparison {
     }
   }
 
-  static func table(_ rows: [Row]) -> String {
-    var table = TextTable(["strategy", "k", "queries/s (CPU)", "p50 ms", "p99 ms"])
-    for row in rows {
-      table.add([row.strategy, "\(row.depth)", fixed(row.cpuQPS, 0), fixed(row.p50, 3), fixed(row.p99, 3)])
-    }
-    return table.render()
-  }
-
-  func json(_ rows: [Row]) -> [String: Any] {
+  /// The report of `rows`, with each query's shape.
+  func report(_ rows: [Row]) -> LexicalStrategyReport {
     let shapes = shapes()
-    return [
-      "rows": rows.map { ["strategy": $0.strategy, "depth": $0.depth, "qps_cpu": $0.cpuQPS, "p50_ms": $0.p50, "p99_ms": $0.p99] },
-      "per_query": rows.map { ["strategy": $0.strategy, "depth": $0.depth, "ms": $0.milliseconds] },
-      "query_terms": shapes.map(\.terms), "query_document_fraction": shapes.map(\.documentFraction),
-      "query_rarest_fraction": shapes.map(\.rarestFraction),
-    ]
+    return LexicalStrategyReport(
+      rows: rows.map { .init(strategy: $0.strategy, depth: $0.depth, cpuQPS: $0.cpuQPS, p50: $0.p50, p99: $0.p99) },
+      perQuery: rows.map { .init(strategy: $0.strategy, depth: $0.depth, ms: $0.milliseconds) },
+      queryTerms: shapes.map(\.terms), queryDocumentFraction: shapes.map(\.documentFraction),
+      queryRarestFraction: shapes.map(\.rarestFraction), context: .current())
   }
 }

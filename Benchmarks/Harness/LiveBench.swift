@@ -19,8 +19,7 @@ struct LiveBenchCommand: ParsableCommand {
   @Option(help: "Timed single-trace writes, feedbacks and catch-ups (each).")
   var writes = 200
 
-  @Option(help: "The TraceBrain sample folder.")
-  var samples = "Examples/tracebrain"
+  @OptionGroup var samples: SampleTraces
 
   @Option(help: "Working folder: the base store is built once per size and copied for each run.")
   var data = "bench-data/live"
@@ -37,8 +36,7 @@ struct LiveBenchCommand: ParsableCommand {
   @Flag(help: "Only the ingest rate: no store of --traces, no timed writes.")
   var ingestOnly = false
 
-  @Option(help: "Write every figure here as JSON.")
-  var json: String?
+  @OptionGroup var output: ReportOutput
 
   @Option(help: .hidden)
   var readerStore: String?
@@ -47,8 +45,8 @@ struct LiveBenchCommand: ParsableCommand {
     if let readerStore { return try Self.runReader(readerStore) }
     guard traces > 0, writes > 0 else { throw ValidationError("--traces and --writes must be at least 1") }
     try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-    let originals = try LiveTraces.samples(samples)
-    var ingest: [String: Any]?
+    let originals = try samples.load()
+    var ingest: LiveIngestReport?
     if ingestTraces > 0 {
       let workers = ingestWorkers.split(separator: ",").compactMap { Int($0) }
       guard !workers.isEmpty, workers.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--ingest-workers: e.g. 1,2") }
@@ -59,7 +57,7 @@ struct LiveBenchCommand: ParsableCommand {
       ).measure(originals)
     }
     if ingestOnly {
-      if let json { try writeJSON(["ingest": ingest ?? [:], "context": runContext()], to: json) }
+      try output.write(LiveReport(store: nil, ingest: ingest, context: .current()))
       return
     }
     let base = try baseStore(originals)
@@ -121,35 +119,15 @@ struct LiveBenchCommand: ParsableCommand {
     let opened = try Self.openInChild(path)
     let bytes = try store.fileSize()
 
-    func figures(_ samples: [Double]) -> [String: Double] {
-      ["p50_ms": percentile(samples, 50), "p99_ms": percentile(samples, 99)]
-    }
-    let report: [String: Any] = [
-      "traces": traces, "writes": writes,
-      "trace_write": figures(writeMs), "trace_write_cpu_ms": writeCPUMs, "feedback": figures(feedbackMs),
-      "delete": figures(deleteMs), "delete_cpu": figures(deleteCPUMs),
-      "catch_up_search": figures(catchUpMs), "warm_search": figures(warmMs),
-      "open_first_search_ms": opened.milliseconds,
-      "reader_rss_anon_kb": opened.memory.anonKB, "reader_rss_file_kb": opened.memory.fileKB,
-      "writer_rss_anon_kb": writerMemory.anonKB, "writer_rss_file_kb": writerMemory.fileKB,
-      "bytes_on_disk": bytes, "context": runContext(), "ingest": ingest ?? [:],
-    ]
-    func line(_ name: String, _ samples: [Double]) {
-      print("\(name): p50 \(fixed(percentile(samples, 50), 3)) ms, p99 \(fixed(percentile(samples, 99), 3)) ms")
-    }
-    print("live, \(traces) traces (hashing embedder), \(writes) of each:")
-    line("durable single-trace write", writeMs)
-    print("  CPU per write (all threads): \(fixed(writeCPUMs, 3)) ms")
-    line("feedback", feedbackMs)
-    line("single-trace delete", deleteMs)
-    line("  its CPU (this thread)", deleteCPUMs)
-    line("reader's first search after another writer's commit", catchUpMs)
-    line("reader's warm search", warmMs)
-    print("new process, open + first hybrid search: \(fixed(opened.milliseconds, 1)) ms; "
-      + "its RssAnon \(opened.memory.anonKB / 1024) MB, RssFile \(opened.memory.fileKB / 1024) MB")
-    print("writer RssAnon \(writerMemory.anonKB / 1024) MB, RssFile \(writerMemory.fileKB / 1024) MB; "
-      + "\(bytes / 1_048_576) MB on disk")
-    if let json { try writeJSON(report, to: json) }
+    let figures = LiveReport.Store(
+      traces: traces, writes: writes, bytesOnDisk: bytes, traceWrite: Latency(milliseconds: writeMs),
+      feedback: Latency(milliseconds: feedbackMs), catchUpSearch: Latency(milliseconds: catchUpMs),
+      warmSearch: Latency(milliseconds: warmMs), delete: Latency(milliseconds: deleteMs),
+      deleteCPU: Latency(milliseconds: deleteCPUMs), traceWriteCPUMilliseconds: writeCPUMs,
+      openFirstSearchMilliseconds: opened.milliseconds, readerAnonKB: opened.memory.anonKB,
+      readerFileKB: opened.memory.fileKB, writerAnonKB: writerMemory.anonKB, writerFileKB: writerMemory.fileKB)
+    for line in figures.lines { print(line) }
+    try output.write(LiveReport(store: figures, ingest: ingest, context: .current()))
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
   }
 
@@ -177,19 +155,9 @@ struct LiveBenchCommand: ParsableCommand {
 
   /// Runs this executable on `path` as a fresh process: open + first search, and its memory.
   private static func openInChild(_ path: String) throws -> (milliseconds: Double, memory: ProcessMemory) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    process.arguments = ["live", "--reader-store", path]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-      let object = try JSONSerialization.jsonObject(with: bytes) as? [String: Any],
-      let milliseconds = object["ms"] as? Double, let anon = object["anon_kb"] as? Int, let file = object["file_kb"] as? Int
-    else { throw ValidationError("the reader process failed (exit \(process.terminationStatus))") }
-    return (milliseconds, ProcessMemory(anonKB: anon, fileKB: file))
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    let probe = try DatasetTool.decode(OpenProbe.self, from: [executable, "live", "--reader-store", path], what: "the reader process")
+    return (probe.milliseconds, probe.memory)
   }
 
   /// The child side of `openInChild`: prints one JSON line.
@@ -197,40 +165,24 @@ struct LiveBenchCommand: ParsableCommand {
     let start = nowNanoseconds()
     let store = try TraceStore(path: path, options: .init(readOnly: true, create: false))
     _ = try store.search(SearchQuery(text: "refund the customer order", mode: .hybrid, limit: 10))
-    let milliseconds = Double(nowNanoseconds() - start) / 1e6
-    let memory = ProcessMemory.current()
-    print(#"{"ms": \#(milliseconds), "anon_kb": \#(memory.anonKB), "file_kb": \#(memory.fileKB)}"#)
+    let probe = OpenProbe(milliseconds: Double(nowNanoseconds() - start) / 1e6, memory: .current())
+    FileHandle.standardOutput.write(try JSONEncoder().encode(probe))
   }
-}
 
-/// Resident memory split as /proc/self/status reports it.
-struct ProcessMemory {
-  var anonKB: Int
-  var fileKB: Int
+  /// What the child of `openInChild` prints: its open + first search, and its memory.
+  private struct OpenProbe: Codable {
+    var milliseconds: Double
+    var memory: ProcessMemory
 
-  static func current() -> ProcessMemory {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    func field(_ name: String) -> Int {
-      guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-      return Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "") ?? 0
+    enum CodingKeys: String, CodingKey {
+      case milliseconds = "ms"
+      case memory
     }
-    return ProcessMemory(anonKB: field("RssAnon"), fileKB: field("RssFile"))
   }
 }
 
 /// The TraceBrain samples replicated under fresh ids, one JSON line each.
 enum LiveTraces {
-  static func samples(_ folder: String) throws -> [JSONObject] {
-    let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
-    let originals = try files.map { file -> JSONObject in
-      let data = try Data(contentsOf: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(file)))
-      guard case .object(let object) = try JSONParser.parse(data) else { throw ValidationError("\(file) is not a trace") }
-      return object
-    }
-    guard !originals.isEmpty else { throw ValidationError("no samples in \(folder)") }
-    return originals
-  }
-
   static func id(_ number: Int, _ sampleCount: Int) -> String {
     String(format: "live%012llx%016llx", UInt64(number), UInt64(number % sampleCount))
   }

@@ -13,34 +13,29 @@ struct LiveIngestRates {
   var model: String
 
   /// One figure set per thread count: TraceKV's and the peer's traces per second.
-  func measure(_ originals: [JSONObject]) throws -> [String: Any] {
+  func measure(_ originals: [JSONObject]) throws -> LiveIngestReport {
     let input = (data as NSString).appendingPathComponent("ingest-\(traces).jsonl")
     var text = ""
     for number in 0..<traces { text += LiveTraces.trace(originals, number: number) + "\n" }
     try Data(text.utf8).write(to: URL(fileURLWithPath: input))
-    var figures: [[String: Any]] = []
+    var figures: [LiveIngestReport.Rate] = []
     var rates: [Int: Double] = [:]
     for threads in workers {
       let tracekv = try tracekvRate(input, workers: threads)
       let peer = try peerRate(input, threads: threads)
       rates[threads] = tracekv
-      figures.append([
-        "threads": threads, "tracekv_traces_per_s": tracekv, "peer_traces_per_s": peer["traces_per_s"] ?? 0,
-        "vs_peer": tracekv / ((peer["traces_per_s"] as? Double) ?? .nan), "peer": peer,
-      ])
-      print("  \(threads) thread(s): TraceKV \(fixed(tracekv, 1)) traces/s, peer "
-        + "\(fixed((peer["traces_per_s"] as? Double) ?? .nan, 1)) traces/s")
+      figures.append(.init(threads: threads, tracekvTracesPerSecond: tracekv, peer: peer))
     }
     // The machine is shared: its load says how far thread counts above 1 could scale.
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init)
-    var report: [String: Any] = [
-      "traces": traces, "embedder": "all-MiniLM-L6-v2", "by_threads": figures, "load_average_1min_after": load ?? "?",
-    ]
-    print("  load average (1 min) after: \(load ?? "?")")
+    var report = LiveIngestReport(
+      traces: traces, embedder: "all-MiniLM-L6-v2", byThreads: figures, loadAverageAfter: load ?? "?")
     if let one = rates[1], let most = workers.max(), most > 1, let many = rates[most] {
-      report["speedup_\(most)_workers"] = many / one
-      print("  TraceKV \(most) workers / 1 worker: \(fixed(many / one, 2))x")
+      report.speedup = .init(workers: most, ratio: many / one)
     }
+    print(report.table.text)
+    print("  load average (1 min) after: \(report.loadAverageAfter)"
+      + (report.speedup.map { "; TraceKV \($0.workers) workers / 1 worker: \(fixed($0.ratio, 2))x" } ?? ""))
     try? FileManager.default.removeItem(atPath: input)
     return report
   }
@@ -60,23 +55,14 @@ struct LiveIngestRates {
   }
 
   /// The peer's JSON report.
-  private func peerRate(_ input: String, threads: Int) throws -> [String: Any] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  private func peerRate(_ input: String, threads: Int) throws -> LiveIngestReport.Peer {
     let database = (data as NSString).appendingPathComponent("ingest-peer.db")
-    process.arguments = [
-      python, "Benchmarks/peers/ingest_embed_sqlite.py", input, database, "--model", model, "--threads", "\(threads)",
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-    guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: bytes) as? [String: Any],
-      (object["traces"] as? Int) == traces
-    else { throw ValidationError("the ingest peer failed (exit \(process.terminationStatus)); is \(python) a venv with Benchmarks/peers/requirements-embed.txt?") }
-    return object
+    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
+    let peer = try DatasetTool.decode(
+      LiveIngestReport.Peer.self,
+      from: [python, "Benchmarks/peers/ingest_embed_sqlite.py", input, database, "--model", model, "--threads", "\(threads)"],
+      what: "the ingest peer (is \(python) a venv with Benchmarks/peers/requirements-embed.txt?)")
+    guard peer.traces == traces else { throw ValidationError("the ingest peer stored \(peer.traces) of \(traces) traces") }
+    return peer
   }
 }

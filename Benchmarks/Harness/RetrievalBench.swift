@@ -21,7 +21,7 @@ struct RetrievalBenchCommand: ParsableCommand {
   @Option(help: "The vector side's similarity floor (default: the embedder's; 0: none).") var minSimilarity: Double?
   @Option(help: "A second BEIR folder whose queries are about nothing in this one: reports the hits each returns (filler).")
   var foreignQueries: String?
-  @Option(help: "Write the report as JSON to this file (one object per mode under \"modes\").") var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     let collection = try BEIRCollection.load(from: beir)
@@ -59,10 +59,7 @@ struct RetrievalBenchCommand: ParsableCommand {
     }
 
     let foreign = try foreignQueries.map { try BEIRCollection.load(from: $0).queries.prefix(queryLimit ?? .max) }
-    var table = TextTable([
-      "mode", "nDCG@10", "R@10", "R@100", "MRR@10", "qps", "p50 ms", "p99 ms", "embed p50 ms", "foreign hits@10",
-    ])
-    var reports: [[String: Any]] = []
+    var reports: [RetrievalReport.Mode] = []
     for mode in allModes {
       var rankings: [String: [String]] = [:]
       var latencies: [Double] = []
@@ -94,53 +91,25 @@ struct RetrievalBenchCommand: ParsableCommand {
       }
       let searchSeconds = latencies.reduce(0, +) / 1000
       let qps = Double(queries.count) / searchSeconds
-      table.add([
-        mode.rawValue, fixed(metrics.ndcg10, 4), fixed(metrics.recall10, 4), fixed(metrics.recall100, 4),
-        fixed(metrics.mrr10, 4), fixed(qps, 0), fixed(percentile(latencies, 50), 3), fixed(percentile(latencies, 99), 3),
-        mode == .lexical ? "-" : fixed(percentile(embedLatencies, 50), 2), foreignHits.map { fixed($0, 2) } ?? "-",
-      ])
-      var report: [String: Any] = [
-        "mode": mode.rawValue, "qps": qps, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
-        "embed_p50_ms": mode == .lexical ? 0 : percentile(embedLatencies, 50),
-        "min_similarity": minSimilarity ?? SearchQuery.defaultMinSimilarity(for: traceStore.embedderIdentity),
-        "foreign_hits_at_10": foreignHits ?? NSNull(),
-      ]
-      report.merge(metrics.jsonFields) { $1 }
-      reports.append(report)
+      reports.append(
+        RetrievalReport.Mode(
+          mode: mode.rawValue, qps: qps, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+          embedP50: mode == .lexical ? 0 : percentile(embedLatencies, 50),
+          minSimilarity: minSimilarity ?? SearchQuery.defaultMinSimilarity(for: traceStore.embedderIdentity),
+          foreignHitsAt10: foreignHits, metrics: metrics))
     }
+    let report = RetrievalReport(
+      collection: beir, embedder: traceStore.embedderIdentity.name, documents: collection.documents.count,
+      queries: queries.count, indexSeconds: indexSeconds, storeReused: indexSeconds == nil,
+      weights: .init(lexical: lexicalWeight, vector: vectorWeight), modes: reports,
+      verdict: RetrievalReport.hybridVerdict(reports), context: .current())
     print("\(beir): \(collection.documents.count) documents as traces, \(queries.count) queries, "
       + "embedder \(traceStore.embedderIdentity.name), "
       + (indexSeconds.map { "store built in \(fixed($0, 1)) s; " } ?? "existing store \(path) reused (not rebuilt, not timed); ")
       + "latency excludes the query embedding (timed apart)")
-    print(table.render())
-    var ndcgByMode: [String: Double] = [:]
-    for report in reports {
-      if let mode = report["mode"] as? String, let value = report["ndcg@10"] as? Double { ndcgByMode[mode] = value }
-    }
-    let verdict = Self.hybridVerdict(ndcgByMode: ndcgByMode)
-    if let verdict { print(verdict) }
-    if let json {
-      var object: [String: Any] = [
-        "collection": beir, "documents": collection.documents.count, "queries": queries.count,
-        "embedder": traceStore.embedderIdentity.name, "index_seconds": indexSeconds ?? NSNull(), "store_reused": indexSeconds == nil,
-        "weights": ["lexical": lexicalWeight, "vector": vectorWeight], "context": runContext(),
-        "modes": reports,
-      ]
-      if reports.count == 1 { object.merge(reports[0]) { $1 } }
-      if let verdict { object["verdict"] = verdict }
-      try writeJSON(object, to: json)
-    }
-  }
-
-  /// Whether fusion beat both of its sides on nDCG@10, or which side won and
-  /// by how much (nil unless all three modes ran).
-  static func hybridVerdict(ndcgByMode ndcg: [String: Double]) -> String? {
-    guard let hybrid = ndcg["hybrid"], let lexical = ndcg["lexical"], let vector = ndcg["vector"] else { return nil }
-    let (side, single) = lexical >= vector ? ("lexical", lexical) : ("vector", vector)
-    let margin = "\(fixed(abs(hybrid - single), 4)) nDCG@10"
-    return hybrid > single
-      ? "hybrid beats both single modes: +\(margin) over the better one (\(side))"
-      : "a single mode wins: \(side) by \(margin) over hybrid"
+    print(report.table.text)
+    if let verdict = report.verdict { print(verdict) }
+    try output.write(report)
   }
 
   /// Each document becomes a trace: its title as the user's query and its

@@ -27,18 +27,17 @@ struct ScalingBenchCommand: ParsableCommand {
   @Option(help: "The store's embedder for the hybrid runs: minilm or hashing.") var embedder = "minilm"
   @Option(help: "Hybrid queries per size (at most).") var hybridQueries = 500
   @Option(help: "Working folder for subsets, stores and the per-run reports.") var work = "bench-data/scaling"
-  @Option(help: "Write the report as JSON to this file.") var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     guard base != nil || beir != nil else { throw ValidationError("give --base/--queries (vectors), --beir (traces), or both") }
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    var report: [String: Any] = ["benchmark": "scaling"]
+    var report = ScalingReport(context: .current())
 
     if let base {
       guard let queries else { throw ValidationError("--base needs --queries") }
       let full = try vectorCount(base)
-      var rows: [[String: Any]] = []
-      var table = TextTable(["vectors", "build s", "memory MB", "index MB", "QPS", "recall@10", "peak RSS MB"])
+      var rows: [ScalingReport.Vector.Row] = []
       for n in try resolvedSizes(full: full) {
         let out = "\(work)/ann-\(n).json"
         var arguments = [
@@ -47,29 +46,16 @@ struct ScalingBenchCommand: ParsableCommand {
         ]
         if n < full { arguments += ["--limit-base", String(n)] } else if let truth { arguments += ["--truth", truth] }
         let peak = try runChild(arguments)
-        let child = try readReport(out)
-        let point = (child["points"] as? [[String: Any]])?.first ?? [:]
-        var row: [String: Any] = ["n": n, "peak_rss_bytes": peak]
-        for key in ["build_seconds", "build_cpu_seconds", "memory_bytes", "index_bytes", "open_seconds"] { row[key] = child[key] }
-        for key in ["qps", "recall", "p50_us", "p99_us", "cpu_qps"] { row[key] = point[key] }
-        rows.append(row)
-        table.add([
-          "\(n)", fixed(jsonNumber(row["build_seconds"]) ?? .nan, 2), fixed((jsonNumber(row["memory_bytes"]) ?? .nan) / 1e6, 1),
-          fixed((jsonNumber(row["index_bytes"]) ?? .nan) / 1e6, 1), fixed(jsonNumber(row["qps"]) ?? .nan, 0),
-          fixed(jsonNumber(row["recall"]) ?? .nan, 4), fixed(Double(peak) / 1e6, 0),
-        ])
+        rows.append(.init(n: n, peakRSSBytes: peak, child: try ANNReport.read(from: out)))
       }
-      print(table.render())
-      report["vector"] = [
-        "dataset": (base as NSString).lastPathComponent, "full": full, "ef": ef, "queries": vectorQueries, "metric": metric,
-        "rows": rows,
-      ]
+      report.vector = .init(
+        dataset: (base as NSString).lastPathComponent, metric: metric, full: full, ef: ef, queries: vectorQueries, rows: rows)
+      print(report.vector!.table.text)
     }
 
     if let beir {
       let collection = try BEIRCollection.load(from: beir)
-      var rows: [[String: Any]] = []
-      var table = TextTable(["traces", "build s", "store MB", "peak RSS MB", "queries", "QPS", "p50 ms", "nDCG@10"])
+      var rows: [ScalingReport.Hybrid.Row] = []
       for n in try resolvedSizes(full: collection.documents.count) {
         let folder = n < collection.documents.count ? "\(work)/beir-\(n)" : beir
         if n < collection.documents.count { try Self.subset(collection, documents: n).write(to: folder) }
@@ -80,30 +66,16 @@ struct ScalingBenchCommand: ParsableCommand {
           "retrieval", "--beir", folder, "--mode", "hybrid", "--embedder", embedder, "--store", store,
           "--query-limit", String(hybridQueries), "--json", out,
         ])
-        let child = try readReport(out)
+        let child = try RetrievalReport.read(from: out)
+        guard let hybrid = child.modes.first else { throw ValidationError("\(out) holds no mode") }
         let storeBytes = ((try? FileManager.default.attributesOfItem(atPath: store))?[.size] as? Int) ?? 0
-        var row: [String: Any] = [
-          "n": n, "peak_rss_bytes": peak, "store_bytes": storeBytes, "build_seconds": child["index_seconds"] ?? NSNull(),
-          "queries": child["queries"] ?? NSNull(),
-        ]
-        for key in ["qps", "p50_ms", "p99_ms", "embed_p50_ms", "ndcg@10", "recall@10", "recall@100", "mrr@10"] {
-          row[key] = child[key]
-        }
-        rows.append(row)
-        table.add([
-          "\(n)", fixed(jsonNumber(row["build_seconds"]) ?? .nan, 1), fixed(Double(storeBytes) / 1e6, 1),
-          fixed(Double(peak) / 1e6, 0), "\(row["queries"] ?? "-")", fixed(jsonNumber(row["qps"]) ?? .nan, 0),
-          fixed(jsonNumber(row["p50_ms"]) ?? .nan, 3), fixed(jsonNumber(row["ndcg@10"]) ?? .nan, 4),
-        ])
+        rows.append(.init(n: n, peakRSSBytes: peak, storeBytes: storeBytes, child: child, mode: hybrid))
       }
-      print(table.render())
-      report["hybrid"] = [
-        "dataset": (beir as NSString).lastPathComponent, "full": collection.documents.count, "embedder": embedder,
-        "rows": rows,
-      ]
+      report.hybrid = .init(
+        dataset: (beir as NSString).lastPathComponent, embedder: embedder, full: collection.documents.count, rows: rows)
+      print(report.hybrid!.table.text)
     }
-    report["context"] = runContext()
-    if let json { try writeJSON(report, to: json) }
+    try output.write(report)
   }
 
   /// The sizes to run, ascending: numbers up to `full`, and `full` itself.
@@ -140,14 +112,6 @@ struct ScalingBenchCommand: ParsableCommand {
     }
     try handle.close()
     return Int(head.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
-  }
-
-  private func readReport(_ path: String) throws -> [String: Any] {
-    let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      throw ValidationError("\(path) is not a JSON object")
-    }
-    return object
   }
 
   /// Runs this executable with `arguments` (its output goes to ours) and

@@ -22,8 +22,7 @@ struct SearchLatencyBenchCommand: ParsableCommand {
   @Option(help: "Modes to time, comma-separated: lexical, vector, hybrid (default: every mode the store supports).")
   var modes: String?
 
-  @Option(help: "Write the figures as JSON.")
-  var json: String?
+  @OptionGroup var output: ReportOutput
 
   func run() throws {
     guard searches > 0, limit > 0 else { throw ValidationError("--searches and --limit must be at least 1") }
@@ -38,9 +37,7 @@ struct SearchLatencyBenchCommand: ParsableCommand {
     }
     let figures = try SearchLatency.measure(opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen)
     SearchLatency.print(figures, traces: ids.count, limit: limit)
-    if let json {
-      try writeJSON(["traces": ids.count, "limit": limit, "search": figures, "context": runContext()], to: json)
-    }
+    try output.write(SearchLatencyReport(traces: ids.count, limit: limit, search: figures, context: .current()))
   }
 }
 
@@ -53,7 +50,7 @@ enum SearchLatency {
   /// are embedded before the clock starts.
   static func measure(
     _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil
-  ) throws -> [String: [String: Double]] {
+  ) throws -> [String: Latency] {
     guard searches > 0, !traceIDs.isEmpty else { return [:] }
     var generator = SplitMix64(seed: 7)
     var texts: [String] = []
@@ -71,7 +68,7 @@ enum SearchLatency {
     if let refused = modes.first(where: { !supported.contains($0) }) {
       throw ValidationError("this store has no vector index: \(refused.rawValue) search is not available")
     }
-    var figures: [String: [String: Double]] = [:]
+    var figures: [String: Latency] = [:]
     for mode in modes {
       var latencies: [Double] = []
       var progress = ProgressLine("\(mode.rawValue) searches", total: texts.count)
@@ -84,15 +81,14 @@ enum SearchLatency {
         progress.update(number + 1)
       }
       progress.finish()
-      figures[mode.rawValue] = ["p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)]
+      figures[mode.rawValue] = Latency(milliseconds: latencies)
     }
     return figures
   }
 
-  static func print(_ figures: [String: [String: Double]], traces: Int, limit: Int) {
-    for (mode, values) in figures.sorted(by: { $0.key < $1.key }) {
-      Swift.print("search (\(mode), limit \(limit), excluding the query embedding) over \(traces) traces: "
-        + "p50 \(fixed(values["p50_ms"] ?? .nan, 3)) ms, p99 \(fixed(values["p99_ms"] ?? .nan, 3)) ms")
-    }
+  static func print(_ figures: [String: Latency], traces: Int, limit: Int) {
+    guard !figures.isEmpty else { return }
+    Swift.print("search (limit \(limit), excluding the query embedding) over \(traces) traces:")
+    Swift.print(SearchLatencyReport.table(figures).text)
   }
 }

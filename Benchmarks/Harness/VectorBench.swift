@@ -24,7 +24,7 @@ struct ANNBenchCommand: ParsableCommand {
   @Option(help: "Use only the first N base vectors (truth is recomputed exactly).") var limitBase: Int?
   @Option(help: "Use only the first N queries.") var limitQueries: Int?
   @Option(help: "Seed of the level generator and the filter.") var seed: UInt64 = 42
-  @Option(help: "Write the JSON report here.") var json: String?
+  @OptionGroup var output: ReportOutput
   @Option(help: "Also persist the graph in a TraceKV store at this path and time opening it + a first query.")
   var store: String?
 
@@ -65,37 +65,34 @@ struct ANNBenchCommand: ParsableCommand {
       log("persisted store at \(store): open + load + first query \(fixed(storeOpenSeconds! * 1000, 1)) ms")
     }
 
-    var report: [String: Any] = [
-      "engine": "tracekv", "build_seconds": buildSeconds, "build_cpu_seconds": buildCPUSeconds,
-      "memory_bytes": memoryBytes,
-      "index_bytes": index.memoryBytes, "open_seconds": openSeconds, "open_cpu_seconds": openCPUSeconds,
-      "dataset": ["base": base, "queries": queries, "n": baseVectors.rows, "d": baseVectors.columns, "query_count": queryVectors.rows],
-      "params": ["m": m, "ef_construction": efConstruction, "k": k, "metric": metric.rawValue, "threads": threads],
-      "context": runContext(),
-    ]
-    if let storeOpenSeconds { report["store_open_first_query_ms"] = storeOpenSeconds * 1000 }
-
+    var points: [CurvePoint]
+    var filtered: [ANNReport.FilteredSweep]?
     if selectivities.isEmpty {
       let truthIds = try groundTruth(baseVectors, queryVectors, metric, allowed: nil)
-      let points = try sweep(index, queryVectors, truthIds, efs: efs, allowed: nil)
-      print(table(points, title: "unfiltered"))
-      report["points"] = points
+      points = try sweep(index, queryVectors, truthIds, efs: efs, allowed: nil)
+      print(ANNReport.table(points, title: "unfiltered", k: k).text)
     } else {
-      var filtered: [[String: Any]] = []
+      var sweeps: [ANNReport.FilteredSweep] = []
       for selectivity in selectivities {
         var generator = SplitMix64(seed: seed ^ UInt64(selectivity * 1e9))
         let allowedCount = max(1, Int((selectivity * Double(baseVectors.rows)).rounded()))
         let allowed = LabelSet((0..<UInt32(baseVectors.rows)).shuffled(using: &generator).prefix(allowedCount))
         let truthIds = try groundTruth(baseVectors, queryVectors, metric, allowed: allowed)
-        let points = try sweep(index, queryVectors, truthIds, efs: efs, allowed: allowed)
-        print(table(points, title: "filter selectivity \(selectivity) (\(allowedCount) allowed)"))
-        filtered.append(["selectivity": selectivity, "allowed": allowedCount, "points": points])
+        let sweep = try sweep(index, queryVectors, truthIds, efs: efs, allowed: allowed)
+        print(ANNReport.table(sweep, title: "filter selectivity \(selectivity) (\(allowedCount) allowed)", k: k).text)
+        sweeps.append(.init(selectivity: selectivity, allowed: allowedCount, points: sweep))
       }
-      report["points"] = filtered[0]["points"]
-      report["filtered"] = filtered
+      points = sweeps[0].points
+      filtered = sweeps
     }
+    let report = ANNReport(
+      buildSeconds: buildSeconds, buildCPUSeconds: buildCPUSeconds, memoryBytes: memoryBytes, indexBytes: index.memoryBytes,
+      openSeconds: openSeconds, openCPUSeconds: openCPUSeconds, storeOpenFirstQueryMilliseconds: storeOpenSeconds.map { $0 * 1000 },
+      dataset: .init(base: base, queries: queries, n: baseVectors.rows, d: baseVectors.columns, queryCount: queryVectors.rows),
+      parameters: .init(m: m, efConstruction: efConstruction, k: k, metric: metric.rawValue, threads: threads),
+      points: points, filtered: filtered, context: .current())
     print("build \(fixed(buildSeconds, 1)) s (CPU \(fixed(buildCPUSeconds, 1)) s), memory +\(memoryBytes / 1_000_000) MB (index arrays \(index.memoryBytes / 1_000_000) MB), reopen \(fixed(openSeconds * 1000, 1)) ms (CPU \(fixed(openCPUSeconds * 1000, 1)) ms)")
-    if let json { try writeJSON(report, to: json) }
+    try output.write(report)
   }
 
   /// The truth file when it applies to this base; exact search otherwise
@@ -114,7 +111,7 @@ struct ANNBenchCommand: ParsableCommand {
   /// One row per ef: recall@k, queries/s, p50/p99 latency in µs.
   private func sweep(
     _ index: HNSWIndex, _ queries: Matrix<Float>, _ truth: Matrix<Int32>, efs: [Int], allowed: LabelSet?
-  ) throws -> [[String: Any]] {
+  ) throws -> [CurvePoint] {
     let queryRows = (0..<queries.rows).map { Array(queries.row($0)) }
     let k = self.k
     @Sendable func search(_ query: [Float], _ ef: Int) throws -> [SearchResult] {
@@ -122,7 +119,7 @@ struct ANNBenchCommand: ParsableCommand {
       return try index.search(query, k: k, ef: ef)
     }
     for query in queryRows.prefix(200) { _ = try search(query, efs[0]) }  // warm caches and scratch
-    var points: [[String: Any]] = []
+    var points: [CurvePoint] = []
     for ef in efs {
       var latencies = [Double](repeating: 0, count: queryRows.count)
       var found = [[SearchResult]](repeating: [], count: queryRows.count)
@@ -155,25 +152,12 @@ struct ANNBenchCommand: ParsableCommand {
         if expected.count < k { hitsTotal += k - expected.count }  // fewer than k allowed: all found count as full
       }
       let recall = Double(hitsTotal) / Double(k * queryRows.count)
-      points.append([
-        "ef": ef, "recall": recall, "qps": Double(queryRows.count) / seconds,
-        "p50_us": percentile(latencies, 50), "p99_us": percentile(latencies, 99),
-        "cpu_qps": Double(queryRows.count) / cpu,
-      ])
+      points.append(
+        CurvePoint(
+          ef: ef, recall: recall, qps: Double(queryRows.count) / seconds, p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99), cpuQPS: Double(queryRows.count) / cpu))
     }
     return points
-  }
-
-  private func table(_ points: [[String: Any]], title: String) -> String {
-    var table = TextTable(["ef (\(title))", "recall@\(k)", "QPS", "p50 µs", "p99 µs", "QPS per CPU s"])
-    for point in points {
-      table.add([
-        "\(point["ef"]!)", fixed(point["recall"] as! Double, 4), fixed(point["qps"] as! Double, 0),
-        fixed(point["p50_us"] as! Double, 1), fixed(point["p99_us"] as! Double, 1),
-        fixed(point["cpu_qps"] as! Double, 0),
-      ])
-    }
-    return table.render()
   }
 
   /// Encodes every record as a store would hold it, then times the

@@ -21,11 +21,28 @@ enum Console {
   static func int(_ value: Int?) -> JSONValue { value.map(JSONValue.int) ?? .null }
   static func double(_ value: Double?) -> JSONValue { value.map(JSONValue.double) ?? .null }
 
+  /// `text` parsed as a JSON object; `what` names it in the usage error.
+  static func jsonObject(_ text: String, _ what: String) throws -> JSONObject {
+    guard case .object(let object)? = try? JSONParser.parse(text) else { throw ValidationError("\(what) must be a JSON object") }
+    return object
+  }
+
   /// Cuts `text` to one line of at most `width` characters.
   static func short(_ text: String?, _ width: Int = 60) -> String {
     guard let text else { return "" }
     let line = text.replacingOccurrences(of: "\n", with: " ")
     return line.count <= width ? line : String(line.prefix(width - 1)) + "…"
+  }
+}
+
+/// `--json`, shared by every command whose result is a table or a listing.
+struct OutputOptions: ParsableArguments {
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  /// Prints `records` as a JSON array, or as a table: both from the same fields.
+  func print(_ records: Records) {
+    if json { Console.printJSON(records.json) } else { Swift.print(records.table()) }
   }
 }
 

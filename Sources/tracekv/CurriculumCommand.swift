@@ -29,8 +29,7 @@ struct CurriculumCommand: ParsableCommand {
   @Option(help: "Cluster the newest N failed runs (1-\(Limits.maximumCurriculumRuns)).")
   var maxRuns = Limits.maximumCurriculumRuns
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var format: OutputOptions
 
   @Option(name: .shortAndLong, help: "Also write the tasks here as JSONL ({id, role, content, metadata}).")
   var output: String?
@@ -56,7 +55,7 @@ struct CurriculumCommand: ParsableCommand {
       }
       FileHandle.standardError.write(Data("wrote \(curriculum.clusters.count) tasks to \(output)\n".utf8))
     }
-    if json {
+    if format.json {
       Console.printJSON(curriculum.json)
       return
     }

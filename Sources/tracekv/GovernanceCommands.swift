@@ -27,13 +27,7 @@ struct FeedbackCommand: ParsableCommand {
   }
 
   func run() throws {
-    var object = JSONObject()
-    if let metadata {
-      guard case .object(let parsed)? = try? JSONParser.parse(metadata) else {
-        throw ValidationError("--metadata must be a JSON object")
-      }
-      object = parsed
-    }
+    let object = try metadata.map { try Console.jsonObject($0, "--metadata") } ?? JSONObject()
     try storeOptions.open().addFeedback(traceID: traceID, rating: rating, comment: comment, tags: tag, metadata: object)
     print("feedback recorded for \(traceID): \(rating)/5, status completed")
   }
@@ -81,9 +75,7 @@ struct EvaluateCommand: ParsableCommand {
   var evaluation: String
 
   func run() throws {
-    guard case .object(let object)? = try? JSONParser.parse(evaluation) else {
-      throw ValidationError("the evaluation must be a JSON object")
-    }
+    let object = try Console.jsonObject(evaluation, "the evaluation")
     let store = try storeOptions.open()
     try store.attachEvaluation(traceID: traceID, object)
     let status = try store.trace(id: traceID)?.status.rawValue ?? "?"

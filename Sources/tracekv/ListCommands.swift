@@ -14,8 +14,7 @@ struct ListCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Traces to skip.")
   var offset = 0
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func validate() throws {
     guard limit >= 0, offset >= 0 else { throw ValidationError("--limit and --offset must not be negative") }
@@ -24,7 +23,7 @@ struct ListCommand: ParsableCommand {
   func run() throws {
     let page = try storeOptions.open().list(try filterOptions.filter(), limit: limit, offset: offset)
     let records = Records(page.traces.map(TraceJSON.summaryFields), emptyHeaders: TraceJSON.summaryHeaders)
-    if json {
+    if output.json {
       Console.printJSON(.object(JSONObject(["total": .int(page.total), "traces": records.json])))
       return
     }
@@ -39,8 +38,7 @@ struct EpisodesCommand: ParsableCommand {
 
   @OptionGroup var storeOptions: StoreOptions
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let episodes = try storeOptions.open().episodes()
@@ -52,11 +50,7 @@ struct EpisodesCommand: ParsableCommand {
           Field("start_time", "start time", episode.startTime.text),
         ]
       }, emptyHeaders: ["episode", "traces", "min confidence", "start time"])
-    if json {
-      Console.printJSON(records.json)
-    } else {
-      print(records.table())
-    }
+    output.print(records)
   }
 }
 
@@ -68,18 +62,13 @@ struct EpisodeCommand: ParsableCommand {
   @Argument(help: "The episode id.")
   var episodeID: String
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let traces = try storeOptions.open().episode(episodeID)
     guard !traces.isEmpty else { throw CommandFailure("no episode '\(episodeID)' in the store") }
     let records = Records(traces.map(TraceJSON.summaryFields))
-    if json {
-      Console.printJSON(records.json)
-    } else {
-      print(records.table())
-    }
+    output.print(records)
   }
 }
 
@@ -88,8 +77,7 @@ struct StatsCommand: ParsableCommand {
 
   @OptionGroup var storeOptions: StoreOptions
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let store = try storeOptions.open()
@@ -102,7 +90,7 @@ struct StatsCommand: ParsableCommand {
       Field("traces_last_24h", "ingested in 24 h", stats.tracesLast24Hours),
       Field("avg_spans_per_trace", "spans per trace", stats.averageSpansPerTrace),
     ]
-    print(json ? JSONWriter.pretty(Records.object(fields)) : Records.listing(fields))
+    print(output.json ? JSONWriter.pretty(Records.object(fields)) : Records.listing(fields))
   }
 }
 
@@ -111,15 +99,14 @@ struct ToolsCommand: ParsableCommand {
 
   @OptionGroup var storeOptions: StoreOptions
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let usage = try storeOptions.open().toolUsage()
     let records = Records(
       usage.tools.map { [Field("tool", "tool", $0.tool), Field("count", "calls", $0.count)] },
       emptyHeaders: ["tool", "calls"])
-    if json {
+    if output.json {
       Console.printJSON(.object(JSONObject(["tools": records.json, "total_tool_calls": .int(usage.totalToolCalls)])))
       return
     }

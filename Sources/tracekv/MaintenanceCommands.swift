@@ -112,8 +112,7 @@ struct VerifyCommand: ParsableCommand {
 
   @OptionGroup var storeOptions: StoreOptions
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let problems: [(table: String, message: String)]
@@ -125,7 +124,7 @@ struct VerifyCommand: ParsableCommand {
       // Damage found before LMDB could read the file (e.g. truncation) is a finding, not a failure to verify.
       problems = [("file", error.message)]
     }
-    if json {
+    if output.json {
       Console.printJSON(.object(JSONObject([
         "ok": .bool(problems.isEmpty),
         "problems": .array(problems.map { .object(JSONObject(["table": .string($0.table), "message": .string($0.message)])) }),

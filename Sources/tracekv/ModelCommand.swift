@@ -43,15 +43,14 @@ struct ModelCommand: ParsableCommand {
     @Option(name: [.customLong("dir"), .customLong("model")], help: "Model directory (default: $TRACEKV_MODEL_DIR or the cache).")
     var directory: String?
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
       let files = ModelFiles(directory: directory)
       try EmbeddingsCLI.reportingErrors {
         let embedder = try MiniLMEmbedder(files: files)
         let listing = files.listing()
-        if json {
+        if output.json {
           let object: [String: Any] = [
             "name": embedder.name, "path": files.directory, "dimension": embedder.dimension,
             "fingerprint": embedder.fingerprint, "max_tokens": MiniLMEmbedder.maxTokens,

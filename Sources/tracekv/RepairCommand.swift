@@ -16,14 +16,13 @@ struct RepairCommand: ParsableCommand {
 
   @OptionGroup var storeOptions: StoreOptions
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let store = try storeOptions.open()
     let report = try store.repair()
     let problems = try store.verify()
-    if json {
+    if output.json {
       Console.printJSON(.object(JSONObject([
         "indexed": .int(report.tracesIndexed),
         "salvaged": .array(report.salvaged.map(JSONValue.string)),

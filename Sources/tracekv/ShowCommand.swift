@@ -18,15 +18,14 @@ struct ShowCommand: ParsableCommand {
   @Option(help: "tree, messages, turns or raw (default: tree; with --json, the trace).")
   var view: View?
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let store = try storeOptions.open()
     guard let trace = try store.trace(id: traceID) else {
       throw CommandFailure("no trace with id '\(traceID)' in \(store.path)")
     }
-    switch (view, json) {
+    switch (view, output.json) {
     case (.messages, true):
       Console.printJSON(.array((try store.messages(traceID: traceID) ?? []).map(\.json)))
     case (.messages, false):

@@ -22,8 +22,7 @@ struct UsageCommand: ParsableCommand {
   @Option(help: "A price table (JSON, as Curation/model-prices.json) used instead of the built-in one.")
   var prices: String?
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let table: PriceTable
@@ -38,7 +37,7 @@ struct UsageCommand: ParsableCommand {
     }
     let report = try storeOptions.open().usage(try filterOptions.filter(), by: by, prices: table)
     let value = report.json
-    if json {
+    if output.json {
       Console.printJSON(value)
       return
     }
@@ -96,8 +95,7 @@ struct DiffCommand: ParsableCommand {
   @Argument(help: "The second trace id (B).")
   var second: String
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
     let store = try storeOptions.open()
@@ -106,7 +104,7 @@ struct DiffCommand: ParsableCommand {
       throw CommandFailure("no trace with id '\(missing)' in \(store.path)")
     }
     let value = diff.json
-    if json {
+    if output.json {
       Console.printJSON(value)
       return
     }

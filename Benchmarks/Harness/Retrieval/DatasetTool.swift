@@ -23,6 +23,16 @@ enum DatasetTool {
     return data
   }
 
+  /// Runs `arguments` and decodes the last line of its standard output as `T`
+  /// (a child's or a peer's JSON report); `what` names it in the error.
+  static func decode<T: Decodable>(_ type: T.Type, from arguments: [String], what: String) throws -> T {
+    let output = try run(arguments)
+    let line = output.split(separator: UInt8(ascii: "\n")).last.map { Data($0) } ?? Data()
+    do { return try JSONDecoder().decode(type, from: line) } catch let error as DecodingError {
+      throw BenchmarkDataError("\(what) printed no report: \(describe(error))")
+    }
+  }
+
   /// Prints a progress note on stderr.
   static func note(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))

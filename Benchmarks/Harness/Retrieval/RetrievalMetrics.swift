@@ -49,11 +49,6 @@ struct RetrievalMetrics {
     }
     return metrics
   }
-
-  /// The four figures under the JSON keys every retrieval report uses.
-  var jsonFields: [String: Any] {
-    ["ndcg@10": ndcg10, "recall@10": recall10, "recall@100": recall100, "mrr@10": mrr10, "judged_queries": queryCount]
-  }
 }
 
 /// A TREC run file: `query Q0 document rank score tag` per line, the format

@@ -3,7 +3,8 @@ import Foundation
 @_exported import ConsoleSupport
 
 /// Shared pieces of every harness subcommand: a monotonic clock, latency
-/// percentiles, a progress line on stderr, a plain-text table and the JSON file.
+/// percentiles, a progress line on stderr and a plain-text table (the JSON
+/// reports are in `Reports/`).
 
 /// Monotonic nanoseconds.
 @inline(__always) func nowNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -42,28 +43,3 @@ func percentile(_ samples: [Double], _ p: Double) -> Double {
 
 /// Formats a number with a fixed count of decimals.
 func fixed(_ value: Double, _ decimals: Int = 2) -> String { String(format: "%.\(decimals)f", value) }
-
-/// Writes `object` (dictionaries, arrays, numbers, strings) as pretty JSON with sorted keys.
-func writeJSON(_ object: Any, to path: String) throws {
-  let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-  try data.write(to: URL(fileURLWithPath: path))
-}
-
-/// The run's context, recorded in every JSON report.
-func runContext() -> [String: Any] {
-  var context: [String: Any] = ["cores": ProcessInfo.processInfo.activeProcessorCount]
-  if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-    let model = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
-  {
-    context["cpu"] = model.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
-  }
-  if let blas = try? FileManager.default.destinationOfSymbolicLink(atPath: "/etc/alternatives/libblas.so.3-x86_64-linux-gnu") {
-    context["libblas"] = blas
-  }
-  context["openblas_num_threads"] = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset"
-  context["date"] = ISO8601DateFormatter().string(from: Date())
-  context["swift"] = RunInputs.swiftVersion
-  context["command"] = CommandLine.arguments  // every parameter given; the JSON's own fields hold the rest
-  context["dataset_sha256"] = RunInputs.checksums(of: CommandLine.arguments)
-  return context
-}

@@ -29,29 +29,36 @@ public enum JSONWriter {
     case .number(let literal): out += literal.utf8
     case .string(let string): writeString(string, into: &out)
     case .array(let items):
-      guard !items.isEmpty else { out += "[]".utf8; return }
-      out.append(UInt8(ascii: "["))
-      for (position, item) in items.enumerated() {
-        if position > 0 { out.append(UInt8(ascii: ",")) }
-        newline(&out, indent, level + 1)
+      writeList(items, "[", "]", into: &out, indent: indent, level: level) { item, out in
         write(item, into: &out, indent: indent, level: level + 1)
       }
-      newline(&out, indent, level)
-      out.append(UInt8(ascii: "]"))
     case .object(let object):
-      guard !object.isEmpty else { out += "{}".utf8; return }
-      out.append(UInt8(ascii: "{"))
-      for (position, member) in object.enumerated() {
-        if position > 0 { out.append(UInt8(ascii: ",")) }
-        newline(&out, indent, level + 1)
+      writeList(object, "{", "}", into: &out, indent: indent, level: level) { member, out in
         writeString(member.key, into: &out)
         out.append(UInt8(ascii: ":"))
         if indent != nil { out.append(UInt8(ascii: " ")) }
         write(member.value, into: &out, indent: indent, level: level + 1)
       }
-      newline(&out, indent, level)
-      out.append(UInt8(ascii: "}"))
     }
+  }
+
+  /// Writes `elements` between `open` and `close`, comma-separated, one a
+  /// line when indented (an empty list stays on its line: `[]`, `{}`).
+  @inline(__always)
+  private static func writeList<Elements: Sequence>(
+    _ elements: Elements, _ open: Unicode.Scalar, _ close: Unicode.Scalar, into out: inout [UInt8], indent: Int?,
+    level: Int, _ writeElement: (Elements.Element, inout [UInt8]) -> Void
+  ) {
+    out.append(UInt8(ascii: open))
+    var empty = true
+    for element in elements {
+      if !empty { out.append(UInt8(ascii: ",")) }
+      empty = false
+      newline(&out, indent, level + 1)
+      writeElement(element, &out)
+    }
+    if !empty { newline(&out, indent, level) }
+    out.append(UInt8(ascii: close))
   }
 
   private static func newline(_ out: inout [UInt8], _ indent: Int?, _ level: Int) {

@@ -59,16 +59,10 @@ enum OTLPDecoder {
     guard allResources != nil else {
       throw .invalid("resourceSpans: is missing; this is not an OTLP ExportTraceServiceRequest")
     }
-    for (r, resourceSpans) in try OTLPScalars.array(allResources, resourcesName).enumerated() {
-      let resourcePath = "\(resourcesName)[\(r)]"
-      let envelope = try OTLPScalars.object(resourceSpans, resourcePath)
-      let resource = try OTLPAnyValue.keyValues(
-        try OTLPScalars.object(envelope["resource"], "\(resourcePath).resource")["attributes"],
-        "\(resourcePath).resource.attributes")
+    for (resourcePath, envelope) in try OTLPScalars.objects(allResources, resourcesName) {
+      let resource = try OTLPScalars.resourceAttributes(envelope, resourcePath)
       let (allScopes, scopesName) = field(envelope, "scopeSpans", or: "instrumentationLibrarySpans")
-      for (s, scopeSpans) in try OTLPScalars.array(allScopes, "\(resourcePath).\(scopesName)").enumerated() {
-        let scopePath = "\(resourcePath).\(scopesName)[\(s)]"
-        let scopeEnvelope = try OTLPScalars.object(scopeSpans, scopePath)
+      for (scopePath, scopeEnvelope) in try OTLPScalars.objects(allScopes, "\(resourcePath).\(scopesName)") {
         let (scopeValue, scopeName) = field(scopeEnvelope, "scope", or: "instrumentationLibrary")
         let scope = try decodeScope(scopeValue, "\(scopePath).\(scopeName)")
         for (index, span) in try OTLPScalars.array(scopeEnvelope["spans"], "\(scopePath).spans").enumerated()

@@ -13,17 +13,9 @@ enum OTLPLogDecoder {
       throw .invalid("resourceLogs: is missing; this is not an OTLP ExportLogsServiceRequest")
     }
     var decoded = OTLPDecoder.Decoded()
-    for (r, resourceLogs) in try OTLPScalars.array(root["resourceLogs"], "resourceLogs").enumerated() {
-      let resourcePath = "resourceLogs[\(r)]"
-      let envelope = try OTLPScalars.object(resourceLogs, resourcePath)
-      let resource = try OTLPAnyValue.keyValues(
-        try OTLPScalars.object(envelope["resource"], "\(resourcePath).resource")["attributes"],
-        "\(resourcePath).resource.attributes")
-      for (s, scopeLogs) in try OTLPScalars.array(envelope["scopeLogs"], "\(resourcePath).scopeLogs")
-        .enumerated()
-      {
-        let scopePath = "\(resourcePath).scopeLogs[\(s)]"
-        let scopeEnvelope = try OTLPScalars.object(scopeLogs, scopePath)
+    for (resourcePath, envelope) in try OTLPScalars.objects(root["resourceLogs"], "resourceLogs") {
+      let resource = try OTLPScalars.resourceAttributes(envelope, resourcePath)
+      for (scopePath, scopeEnvelope) in try OTLPScalars.objects(envelope["scopeLogs"], "\(resourcePath).scopeLogs") {
         let scopeName = try OTLPScalars.string(
           try OTLPScalars.object(scopeEnvelope["scope"], "\(scopePath).scope")["name"],
           "\(scopePath).scope.name")

@@ -24,6 +24,22 @@ enum OTLPScalars {
     }
   }
 
+  /// The messages of a repeated field, each with its path (`path[i]`).
+  static func objects(_ value: JSONValue?, _ path: String) throws(TraceKVError) -> [(path: String, object: JSONObject)] {
+    var objects: [(path: String, object: JSONObject)] = []
+    for (index, item) in try array(value, path).enumerated() {
+      let itemPath = "\(path)[\(index)]"
+      objects.append((itemPath, try object(item, itemPath)))
+    }
+    return objects
+  }
+
+  /// The attributes of a resource envelope (`resource.attributes`).
+  static func resourceAttributes(_ envelope: JSONObject, _ path: String) throws(TraceKVError) -> JSONObject {
+    try OTLPAnyValue.keyValues(
+      try object(envelope["resource"], "\(path).resource")["attributes"], "\(path).resource.attributes")
+  }
+
   /// A string field; absent or `null` reads as "".
   static func string(_ value: JSONValue?, _ path: String) throws(TraceKVError) -> String {
     switch value {
