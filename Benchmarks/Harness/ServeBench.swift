@@ -92,6 +92,12 @@ struct ServeBenchCommand: ParsableCommand {
       table.add(["traces/s committed", number(load["traces_per_second"])])
       table.add(["ack p50 / p99 ms", "\(number(ack["p50_ms"])) / \(number(ack["p99_ms"]))"])
       table.add(["search p50 / p99 ms", "\(number(search["p50_ms"])) / \(number(search["p99_ms"]))"])
+      // What the server says of the same searches (Server-Timing): its wall time and its thread's CPU time.
+      let server = search["server"] as? [String: Any] ?? [:]
+      for (label, key) in [("server: search", "search"), ("server: search CPU", "cpu"), ("server: queue", "queue")] {
+        let metric = server[key] as? [String: Any] ?? [:]
+        table.add(["\(label) p50 / p99 ms", "\(number(metric["p50_ms"])) / \(number(metric["p99_ms"]))"])
+      }
       table.add(["searches", number(search["count"])])
       table.add(["errors", number(load["errors"])])
       table.add(["findable by BM25 p50 / max ms", "\(number(bm25["p50_ms"])) / \(number(bm25["max_ms"]))"])
@@ -103,7 +109,13 @@ struct ServeBenchCommand: ParsableCommand {
       var table = TextTable(["REST", "TraceKV", "TraceBrain", "ratio"], numericColumns: [false, true, true, true])
       let ratios = rest["ratios"] as? [String: Any] ?? [:]
       table.add(["traces/s", number(ours["traces_per_second"]), number(theirs?["traces_per_second"]), number(ratios["traces_per_second"])])
-      for name in ["get", "list_20", "feedback", "export_min_rating_4"] {
+      let feedback = (ours["concurrent_feedback"] as? [String: Any], theirs?["concurrent_feedback"] as? [String: Any])
+      table.add([
+        "feedback from \(number(feedback.0?["writers"])) clients, /s", number(feedback.0?["per_second"]),
+        number(feedback.1?["per_second"]), number(ratios["concurrent_feedback_per_second"]),
+      ])
+      // `health` is the client's own floor: its round trip to the cheapest route.
+      for name in ["health", "get", "list_20", "feedback", "export_min_rating_4"] {
         let a = (ours["reads"] as? [String: Any])?[name] as? [String: Any]
         let b = (theirs?["reads"] as? [String: Any])?[name] as? [String: Any]
         table.add(["\(name) p50 ms", number(a?["p50_ms"]), number(b?["p50_ms"]), number(ratios[name + "_p50"])])

@@ -196,12 +196,14 @@ def free_port():
 
 
 def poster(url, path, content_type, bodies, go, results):
+    """Posts each body to `path`, or each (path, body) pair when `path` is None."""
     latencies, errors = [], []
     with requests.Session() as session:
         go.wait()
         for body in bodies:
+            target, body = (path, body) if path is not None else body
             began = time.perf_counter()
-            response = session.post(url + path, data=body, headers={"Content-Type": content_type}, timeout=600)
+            response = session.post(url + target, data=body, headers={"Content-Type": content_type}, timeout=600)
             elapsed = time.perf_counter() - began
             if response.status_code in (200, 201):
                 latencies.append(elapsed)
@@ -210,8 +212,18 @@ def poster(url, path, content_type, bodies, go, results):
     results.put({"role": "writer", "latencies": latencies, "errors": errors})
 
 
+def server_timing(response):
+    """The `Server-Timing` header's metrics in seconds ({} when the server sends none)."""
+    metrics = {}
+    for part in response.headers.get("Server-Timing", "").split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if duration:
+            metrics[name] = float(duration) / 1000
+    return metrics
+
+
 def searcher(url, seed, go, stop, results):
-    rng, latencies, errors = random.Random(seed), [], []
+    rng, latencies, errors, timings = random.Random(seed), [], [], []
     with requests.Session() as session:
         go.wait()
         while not stop.is_set():
@@ -221,7 +233,16 @@ def searcher(url, seed, go, stop, results):
             elapsed = time.perf_counter() - began
             (latencies if response.status_code == 200 else errors).append(
                 elapsed if response.status_code == 200 else f"{response.status_code} {response.text[:200]}")
-    results.put({"role": "searcher", "latencies": latencies, "errors": errors})
+            if response.status_code == 200:
+                timings.append(server_timing(response))
+    results.put({"role": "searcher", "latencies": latencies, "errors": errors, "timings": timings})
+
+
+def server_side(results):
+    """What the server says of the searches (`Server-Timing`): waiting for a thread, the search's wall time,
+    and its thread's CPU time (wall well above CPU: the thread was preempted)."""
+    timings = [t for r in results if r["role"] == "searcher" for t in r.get("timings", [])]
+    return {name: summary([t[name] for t in timings if name in t]) for name in ("queue", "search", "cpu")}
 
 
 def prober(url, seed, limit_seconds, go, stop, results):
@@ -288,7 +309,8 @@ def search_alone(url, args, seed):
     search first loads the store's search state (a cold start is not what this measures)."""
     requests.get(url + "/api/v1/traces/search", params={"text": "warm up", "min_rating": 1}, timeout=600)
     _, results = run_processes([(idle, (args.idle_seconds,))], [(searcher, (url, seed + n)) for n in range(args.searchers)])
-    return summary([x for r in results if r["role"] == "searcher" for x in r["latencies"]])
+    return {**summary([x for r in results if r["role"] == "searcher" for x in r["latencies"]]),
+            "server": server_side(results)}
 
 
 def write_load(url, args, seed):
@@ -312,7 +334,8 @@ def write_load(url, args, seed):
         "traces_per_request": args.traces_per_request, "spans_per_trace": 3, "seconds": round(elapsed, 2),
         "spans_acknowledged": spans, "spans_per_second": round(spans / elapsed),
         "traces_per_second": round(len(acks) * args.traces_per_request / elapsed),
-        "ack": summary(acks), "search": summary(searches), "errors": len(errors), "first_errors": errors[:3],
+        "ack": summary(acks), "search": {**summary(searches), "server": server_side(results)},
+        "errors": len(errors), "first_errors": errors[:3],
         "findable_bm25": lag("lexical"), "findable_vector": lag("vector"),
     }
 
@@ -328,6 +351,16 @@ def rest(url, args, seed):
     acks = [x for r in results for x in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
     ids = [t["trace_id"] for t in traces]
+    # Feedback at the posting concurrency: W processes, each rating its own share of the traces.
+    rated = random.Random(seed + 2).sample(ids, args.concurrent_feedback)
+    feedbacks = [[(f"/api/v1/traces/{t}/feedback", json.dumps({"rating": 3 + n % 3, "comment": "bench"}))
+                  for n, t in enumerate(rated[w::args.rest_writers])] for w in range(args.rest_writers)]
+    feedback_elapsed, feedback_results = run_processes(
+        [(poster, (url, None, "application/json", chunk)) for chunk in feedbacks])
+    feedback_acks = [x for r in feedback_results for x in r["latencies"]]
+    errors += [e for r in feedback_results for e in r["errors"]]
+    concurrent_feedback = {"requests": len(rated), "writers": args.rest_writers,
+                           "per_second": round(len(feedback_acks) / feedback_elapsed, 1), **summary(feedback_acks)}
     reads = {}
     with requests.Session() as session:
         def timed(name, count, call):
@@ -341,6 +374,8 @@ def rest(url, args, seed):
                     errors.append(f"{name}: {response.status_code} {response.text[:200]}")
             reads[name] = summary(latencies)
         picks = random.Random(seed + 1).sample(ids, args.reads)
+        # The client's own floor: the same session's round trip to the cheapest route.
+        timed("health", args.reads, lambda n: session.get(f"{url}/api/v1/health", timeout=600))
         timed("get", args.reads, lambda n: session.get(f"{url}/api/v1/traces/{picks[n]}", timeout=600))
         timed("list_20", args.list_reads, lambda n: session.get(f"{url}/api/v1/traces", params={"limit": 20}, timeout=600))
         timed("feedback", args.reads, lambda n: session.post(
@@ -352,6 +387,7 @@ def rest(url, args, seed):
         reads["export_min_rating_4"]["traces"] = len([l for l in exported.text.splitlines() if l.strip()])
     return {"traces": len(traces), "writers": args.rest_writers, "seconds": round(elapsed, 2),
             "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks), "reads": reads,
+            "concurrent_feedback": concurrent_feedback,
             "errors": len(errors), "first_errors": errors[:3]}
 
 
@@ -377,6 +413,8 @@ def main():
     parser.add_argument("--rest-writers", type=int, default=4)
     parser.add_argument("--reads", type=int, default=200, help="gets and feedbacks")
     parser.add_argument("--list-reads", type=int, default=20, help="lists of 20 and exports")
+    parser.add_argument("--concurrent-feedback", type=int, default=1000,
+                        help="feedbacks posted by --rest-writers processes at once")
     parser.add_argument("--embed-in-write", action="store_true", help="serve with --embed-in-write (no deferral)")
     parser.add_argument("--skip", choices=["write-load", "rest"], action="append", default=[])
     args = parser.parse_args()
@@ -434,7 +472,9 @@ def main():
             finally:
                 peer.stop()
             ours, theirs = report["rest"]["tracekv"], report["rest"]["tracebrain"]
-            ratios = {"traces_per_second": round(ours["traces_per_second"] / theirs["traces_per_second"], 1)}
+            ratios = {"traces_per_second": round(ours["traces_per_second"] / theirs["traces_per_second"], 1),
+                      "concurrent_feedback_per_second": round(ours["concurrent_feedback"]["per_second"]
+                                                              / theirs["concurrent_feedback"]["per_second"], 1)}
             for name, read in ours["reads"].items():
                 ratios[name + "_p50"] = round(theirs["reads"][name]["p50_ms"] / read["p50_ms"], 1)
             report["rest"]["ratios"] = ratios

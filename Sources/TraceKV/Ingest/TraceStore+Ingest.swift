@@ -167,7 +167,8 @@ extension TraceStore {
     }
     // Workers parse, decode and embed chunks of documents; this thread writes
     // them in input order.
-    let embedder = try? search.embedder()
+    // None when vectors wait for a background embedder: the write would not use them.
+    let embedder = search.defersVectors ? nil : try? search.embedder()
     var splitter = TraceDocuments.Splitter(bytes, layout: layout)
     let pool = OrderedWorkers<[(TraceDocuments.Piece, bytesDone: Int)], [PreparedDocument]>(
       workers: options.workers, ahead: Self.chunksAhead(options),
