@@ -319,7 +319,11 @@ def write_load(url, args, seed):
     writers = [(poster, (url, "/v1/traces", "application/x-protobuf", bodies[n])) for n in range(args.writers)]
     readers = [(searcher, (url, seed + 1 + n)) for n in range(args.searchers)]
     readers.append((prober, (url, seed + 100, args.probe_limit)))
+    before = os.times()
     elapsed, results = run_processes(writers, readers)
+    after = os.times()
+    # The load generator shares the machine with the server: its own CPU, all its processes together.
+    client_cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
     acks = [x for r in results if r["role"] == "writer" for x in r["latencies"]]
     searches = [x for r in results if r["role"] == "searcher" for x in r["latencies"]]
     errors = [e for r in results for e in r.get("errors", [])]
@@ -337,6 +341,7 @@ def write_load(url, args, seed):
         "ack": summary(acks), "search": {**summary(searches), "server": server_side(results)},
         "errors": len(errors), "first_errors": errors[:3],
         "findable_bm25": lag("lexical"), "findable_vector": lag("vector"),
+        "client_processes": len(writers) + len(readers), "client_cpu_seconds": round(client_cpu, 1),
     }
 
 

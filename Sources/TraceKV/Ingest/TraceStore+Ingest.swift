@@ -251,8 +251,9 @@ extension TraceStore {
   /// where there is no trace or no text, and none at all when embedding
   /// fails (the write embeds them again and reports the failure in order).
   private static func embedAhead(_ traces: [IncomingTrace?], with embedder: (any TextEmbedder)?) -> [PreparedVector?] {
+    guard let embedder, embedder.dimension > 0 else { return Array(repeating: nil, count: traces.count) }
     let texts = traces.map { $0.map { SearchText.ofNew($0).semantic } ?? "" }
-    guard let embedder, embedder.dimension > 0, texts.contains(where: { !$0.isEmpty }),
+    guard texts.contains(where: { !$0.isEmpty }),
       let vectors = try? embedder.embed(texts.filter { !$0.isEmpty })
     else { return Array(repeating: nil, count: traces.count) }
     var next = vectors.makeIterator()
