@@ -345,8 +345,26 @@ def write_load(url, args, seed):
     }
 
 
-def rest(url, args, seed):
-    """The same TraceBrain traces and reads against one server."""
+def process_cpu(pid):
+    """User + system CPU seconds process `pid` has used."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid, limit=300):
+    """Waits until the server is idle (under 5 % of a core over half a second: TraceKV's background embedder
+    has caught up), so the timed reads do not share the processor with work left from the posts. Seconds waited."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < limit:
+        before = process_cpu(pid)
+        time.sleep(0.5)
+        if process_cpu(pid) - before < 0.025:
+            break
+    return round(time.perf_counter() - began, 1)
+
+
+def rest(url, args, seed, pid):
+    """The same TraceBrain traces and reads against one server (process `pid`)."""
     rng = random.Random(seed)
     templates = [json.loads(path.read_text()) for path in SAMPLES]
     traces = [tracebrain_trace(rng, templates[n % len(templates)]) for n in range(args.rest_traces)]
@@ -356,6 +374,7 @@ def rest(url, args, seed):
     acks = [x for r in results for x in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
     ids = [t["trace_id"] for t in traces]
+    settled_after_posts = settle(pid)
     # Feedback at the posting concurrency: W processes, each rating its own share of the traces.
     rated = random.Random(seed + 2).sample(ids, args.concurrent_feedback)
     feedbacks = [[(f"/api/v1/traces/{t}/feedback", json.dumps({"rating": 3 + n % 3, "comment": "bench"}))
@@ -366,6 +385,7 @@ def rest(url, args, seed):
     errors += [e for r in feedback_results for e in r["errors"]]
     concurrent_feedback = {"requests": len(rated), "writers": args.rest_writers,
                            "per_second": round(len(feedback_acks) / feedback_elapsed, 1), **summary(feedback_acks)}
+    settled_after_feedback = settle(pid)
     reads = {}
     with requests.Session() as session:
         def timed(name, count, call):
@@ -393,6 +413,7 @@ def rest(url, args, seed):
     return {"traces": len(traces), "writers": args.rest_writers, "seconds": round(elapsed, 2),
             "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks), "reads": reads,
             "concurrent_feedback": concurrent_feedback,
+            "idle_wait_seconds": {"after_posts": settled_after_posts, "after_feedback": settled_after_feedback},
             "errors": len(errors), "first_errors": errors[:3]}
 
 
@@ -426,7 +447,8 @@ def main():
     # The servers start in their own folders: executables by absolute path.
     args.tracekv = os.path.abspath(args.tracekv)
     args.tracebrain = args.tracebrain and os.path.abspath(args.tracebrain)
-    work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="serve-bench-"))
+    # Absolute: TraceBrain starts in a folder of its own and reads its database path from there.
+    work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="serve-bench-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     report = {"embedder": args.embedder, "embed_in_write": args.embed_in_write}
 
@@ -464,7 +486,7 @@ def main():
     if "rest" not in args.skip:
         report["rest"] = {}
         server = TraceKVServer(args.tracekv, fresh_store("rest.tkv"))
-        report["rest"]["tracekv"] = rest(server.url, args, 2)
+        report["rest"]["tracekv"] = rest(server.url, args, 2, server.process.pid)
         report["rest"]["tracekv"]["exit_code"] = server.stop()
         print(json.dumps({"rest.tracekv": report["rest"]["tracekv"]}), file=sys.stderr)
         if args.tracebrain:
@@ -473,7 +495,7 @@ def main():
             folder.mkdir()
             peer = TraceBrainServer(args.tracebrain, folder)
             try:
-                report["rest"]["tracebrain"] = rest(peer.url, args, 2)
+                report["rest"]["tracebrain"] = rest(peer.url, args, 2, peer.process.pid)
             finally:
                 peer.stop()
             ours, theirs = report["rest"]["tracekv"], report["rest"]["tracebrain"]
