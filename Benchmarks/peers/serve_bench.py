@@ -400,7 +400,7 @@ def rest(url, args, seed, pid):
             reads[name] = summary(latencies)
         picks = random.Random(seed + 1).sample(ids, args.reads)
         # The client's own floor: the same session's round trip to the cheapest route.
-        timed("health", args.reads, lambda n: session.get(f"{url}/api/v1/health", timeout=600))
+        timed("health", args.list_reads, lambda n: session.get(f"{url}/api/v1/health", timeout=600))
         timed("get", args.reads, lambda n: session.get(f"{url}/api/v1/traces/{picks[n]}", timeout=600))
         timed("list_20", args.list_reads, lambda n: session.get(f"{url}/api/v1/traces", params={"limit": 20}, timeout=600))
         timed("feedback", args.reads, lambda n: session.post(

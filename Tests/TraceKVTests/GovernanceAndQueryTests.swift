@@ -150,6 +150,13 @@ import Testing
     }
     #expect(paged == all)
     #expect(try temporary.store.list(limit: 5, offset: 40).traces.isEmpty)
+    #expect(try temporary.store.list(limit: 5, offset: 40).total == 20)
+    let none = try temporary.store.list(limit: 0)
+    #expect(none.total == 20 && none.traces.isEmpty)
+    // The total without a filter is the table's count: it follows a delete.
+    #expect(try temporary.store.delete(traceIDs: [all[3]]).deleted == 1)
+    let after = try temporary.store.list(limit: 100)
+    #expect(after.total == 19 && after.traces.map(\.traceID) == all.filter { $0 != all[3] })
   }
 
   @Test func statisticsToolsAndEpisodes() throws {
