@@ -196,12 +196,14 @@ def free_port():
 
 
 def poster(url, path, content_type, bodies, go, results):
+    """Posts each body to `path`, or each (path, body) pair when `path` is None."""
     latencies, errors = [], []
     with requests.Session() as session:
         go.wait()
         for body in bodies:
+            target, body = (path, body) if path is not None else body
             began = time.perf_counter()
-            response = session.post(url + path, data=body, headers={"Content-Type": content_type}, timeout=600)
+            response = session.post(url + target, data=body, headers={"Content-Type": content_type}, timeout=600)
             elapsed = time.perf_counter() - began
             if response.status_code in (200, 201):
                 latencies.append(elapsed)
@@ -210,8 +212,18 @@ def poster(url, path, content_type, bodies, go, results):
     results.put({"role": "writer", "latencies": latencies, "errors": errors})
 
 
+def server_timing(response):
+    """The `Server-Timing` header's metrics in seconds ({} when the server sends none)."""
+    metrics = {}
+    for part in response.headers.get("Server-Timing", "").split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if duration:
+            metrics[name] = float(duration) / 1000
+    return metrics
+
+
 def searcher(url, seed, go, stop, results):
-    rng, latencies, errors = random.Random(seed), [], []
+    rng, latencies, errors, timings = random.Random(seed), [], [], []
     with requests.Session() as session:
         go.wait()
         while not stop.is_set():
@@ -221,7 +233,16 @@ def searcher(url, seed, go, stop, results):
             elapsed = time.perf_counter() - began
             (latencies if response.status_code == 200 else errors).append(
                 elapsed if response.status_code == 200 else f"{response.status_code} {response.text[:200]}")
-    results.put({"role": "searcher", "latencies": latencies, "errors": errors})
+            if response.status_code == 200:
+                timings.append(server_timing(response))
+    results.put({"role": "searcher", "latencies": latencies, "errors": errors, "timings": timings})
+
+
+def server_side(results):
+    """What the server says of the searches (`Server-Timing`): waiting for a thread, the search's wall time,
+    and its thread's CPU time (wall well above CPU: the thread was preempted)."""
+    timings = [t for r in results if r["role"] == "searcher" for t in r.get("timings", [])]
+    return {name: summary([t[name] for t in timings if name in t]) for name in ("queue", "search", "cpu")}
 
 
 def prober(url, seed, limit_seconds, go, stop, results):
@@ -288,7 +309,8 @@ def search_alone(url, args, seed):
     search first loads the store's search state (a cold start is not what this measures)."""
     requests.get(url + "/api/v1/traces/search", params={"text": "warm up", "min_rating": 1}, timeout=600)
     _, results = run_processes([(idle, (args.idle_seconds,))], [(searcher, (url, seed + n)) for n in range(args.searchers)])
-    return summary([x for r in results if r["role"] == "searcher" for x in r["latencies"]])
+    return {**summary([x for r in results if r["role"] == "searcher" for x in r["latencies"]]),
+            "server": server_side(results)}
 
 
 def write_load(url, args, seed):
@@ -297,7 +319,11 @@ def write_load(url, args, seed):
     writers = [(poster, (url, "/v1/traces", "application/x-protobuf", bodies[n])) for n in range(args.writers)]
     readers = [(searcher, (url, seed + 1 + n)) for n in range(args.searchers)]
     readers.append((prober, (url, seed + 100, args.probe_limit)))
+    before = os.times()
     elapsed, results = run_processes(writers, readers)
+    after = os.times()
+    # The load generator shares the machine with the server: its own CPU, all its processes together.
+    client_cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
     acks = [x for r in results if r["role"] == "writer" for x in r["latencies"]]
     searches = [x for r in results if r["role"] == "searcher" for x in r["latencies"]]
     errors = [e for r in results for e in r.get("errors", [])]
@@ -312,13 +338,33 @@ def write_load(url, args, seed):
         "traces_per_request": args.traces_per_request, "spans_per_trace": 3, "seconds": round(elapsed, 2),
         "spans_acknowledged": spans, "spans_per_second": round(spans / elapsed),
         "traces_per_second": round(len(acks) * args.traces_per_request / elapsed),
-        "ack": summary(acks), "search": summary(searches), "errors": len(errors), "first_errors": errors[:3],
+        "ack": summary(acks), "search": {**summary(searches), "server": server_side(results)},
+        "errors": len(errors), "first_errors": errors[:3],
         "findable_bm25": lag("lexical"), "findable_vector": lag("vector"),
+        "client_processes": len(writers) + len(readers), "client_cpu_seconds": round(client_cpu, 1),
     }
 
 
-def rest(url, args, seed):
-    """The same TraceBrain traces and reads against one server."""
+def process_cpu(pid):
+    """User + system CPU seconds process `pid` has used."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid, limit=300):
+    """Waits until the server is idle (under 5 % of a core over half a second: TraceKV's background embedder
+    has caught up), so the timed reads do not share the processor with work left from the posts. Seconds waited."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < limit:
+        before = process_cpu(pid)
+        time.sleep(0.5)
+        if process_cpu(pid) - before < 0.025:
+            break
+    return round(time.perf_counter() - began, 1)
+
+
+def rest(url, args, seed, pid):
+    """The same TraceBrain traces and reads against one server (process `pid`)."""
     rng = random.Random(seed)
     templates = [json.loads(path.read_text()) for path in SAMPLES]
     traces = [tracebrain_trace(rng, templates[n % len(templates)]) for n in range(args.rest_traces)]
@@ -328,6 +374,18 @@ def rest(url, args, seed):
     acks = [x for r in results for x in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
     ids = [t["trace_id"] for t in traces]
+    settled_after_posts = settle(pid)
+    # Feedback at the posting concurrency: W processes, each rating its own share of the traces.
+    rated = random.Random(seed + 2).sample(ids, args.concurrent_feedback)
+    feedbacks = [[(f"/api/v1/traces/{t}/feedback", json.dumps({"rating": 3 + n % 3, "comment": "bench"}))
+                  for n, t in enumerate(rated[w::args.rest_writers])] for w in range(args.rest_writers)]
+    feedback_elapsed, feedback_results = run_processes(
+        [(poster, (url, None, "application/json", chunk)) for chunk in feedbacks])
+    feedback_acks = [x for r in feedback_results for x in r["latencies"]]
+    errors += [e for r in feedback_results for e in r["errors"]]
+    concurrent_feedback = {"requests": len(rated), "writers": args.rest_writers,
+                           "per_second": round(len(feedback_acks) / feedback_elapsed, 1), **summary(feedback_acks)}
+    settled_after_feedback = settle(pid)
     reads = {}
     with requests.Session() as session:
         def timed(name, count, call):
@@ -341,6 +399,8 @@ def rest(url, args, seed):
                     errors.append(f"{name}: {response.status_code} {response.text[:200]}")
             reads[name] = summary(latencies)
         picks = random.Random(seed + 1).sample(ids, args.reads)
+        # The client's own floor: the same session's round trip to the cheapest route.
+        timed("health", args.list_reads, lambda n: session.get(f"{url}/api/v1/health", timeout=600))
         timed("get", args.reads, lambda n: session.get(f"{url}/api/v1/traces/{picks[n]}", timeout=600))
         timed("list_20", args.list_reads, lambda n: session.get(f"{url}/api/v1/traces", params={"limit": 20}, timeout=600))
         timed("feedback", args.reads, lambda n: session.post(
@@ -352,6 +412,8 @@ def rest(url, args, seed):
         reads["export_min_rating_4"]["traces"] = len([l for l in exported.text.splitlines() if l.strip()])
     return {"traces": len(traces), "writers": args.rest_writers, "seconds": round(elapsed, 2),
             "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks), "reads": reads,
+            "concurrent_feedback": concurrent_feedback,
+            "idle_wait_seconds": {"after_posts": settled_after_posts, "after_feedback": settled_after_feedback},
             "errors": len(errors), "first_errors": errors[:3]}
 
 
@@ -377,13 +439,16 @@ def main():
     parser.add_argument("--rest-writers", type=int, default=4)
     parser.add_argument("--reads", type=int, default=200, help="gets and feedbacks")
     parser.add_argument("--list-reads", type=int, default=20, help="lists of 20 and exports")
+    parser.add_argument("--concurrent-feedback", type=int, default=1000,
+                        help="feedbacks posted by --rest-writers processes at once")
     parser.add_argument("--embed-in-write", action="store_true", help="serve with --embed-in-write (no deferral)")
     parser.add_argument("--skip", choices=["write-load", "rest"], action="append", default=[])
     args = parser.parse_args()
     # The servers start in their own folders: executables by absolute path.
     args.tracekv = os.path.abspath(args.tracekv)
     args.tracebrain = args.tracebrain and os.path.abspath(args.tracebrain)
-    work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="serve-bench-"))
+    # Absolute: TraceBrain starts in a folder of its own and reads its database path from there.
+    work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="serve-bench-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     report = {"embedder": args.embedder, "embed_in_write": args.embed_in_write}
 
@@ -421,7 +486,7 @@ def main():
     if "rest" not in args.skip:
         report["rest"] = {}
         server = TraceKVServer(args.tracekv, fresh_store("rest.tkv"))
-        report["rest"]["tracekv"] = rest(server.url, args, 2)
+        report["rest"]["tracekv"] = rest(server.url, args, 2, server.process.pid)
         report["rest"]["tracekv"]["exit_code"] = server.stop()
         print(json.dumps({"rest.tracekv": report["rest"]["tracekv"]}), file=sys.stderr)
         if args.tracebrain:
@@ -430,11 +495,13 @@ def main():
             folder.mkdir()
             peer = TraceBrainServer(args.tracebrain, folder)
             try:
-                report["rest"]["tracebrain"] = rest(peer.url, args, 2)
+                report["rest"]["tracebrain"] = rest(peer.url, args, 2, peer.process.pid)
             finally:
                 peer.stop()
             ours, theirs = report["rest"]["tracekv"], report["rest"]["tracebrain"]
-            ratios = {"traces_per_second": round(ours["traces_per_second"] / theirs["traces_per_second"], 1)}
+            ratios = {"traces_per_second": round(ours["traces_per_second"] / theirs["traces_per_second"], 1),
+                      "concurrent_feedback_per_second": round(ours["concurrent_feedback"]["per_second"]
+                                                              / theirs["concurrent_feedback"]["per_second"], 1)}
             for name, read in ours["reads"].items():
                 ratios[name + "_p50"] = round(theirs["reads"][name]["p50_ms"] / read["p50_ms"], 1)
             report["rest"]["ratios"] = ratios

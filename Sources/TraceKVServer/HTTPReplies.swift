@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TraceKV
 
@@ -43,6 +44,45 @@ enum HTTPReplies {
       collected += chunk.readBytes(length: chunk.readableBytes) ?? []
     }
     return collected
+  }
+
+  /// `offload`, also saying how long the work waited for a thread, how long
+  /// it ran and how much of that its thread was on a processor (for a
+  /// `Server-Timing` header: a wall time well above the CPU time is time
+  /// the thread was preempted).
+  static func offloadTimed<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> Timed<T> {
+    let queued = ContinuousClock.now
+    return try await offload {
+      let began = ContinuousClock.now
+      let cpuBefore = threadCPUTime()
+      let value = try work()
+      return Timed(value: value, waited: began - queued, ran: .now - began, cpu: threadCPUTime() - cpuBefore)
+    }
+  }
+
+  struct Timed<T: Sendable>: Sendable {
+    let value: T
+    let waited: Duration
+    let ran: Duration
+    let cpu: Duration
+  }
+
+  /// The calling thread's CPU time so far.
+  private static func threadCPUTime() -> Duration {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+  }
+
+  static let serverTimingField = HTTPField.Name("Server-Timing")!
+
+  /// A `Server-Timing` value (W3C Server Timing): each metric with its duration in milliseconds.
+  static func serverTiming(_ metrics: KeyValuePairs<String, Duration>) -> String {
+    metrics.map { name, duration in
+      let (seconds, attoseconds) = duration.components
+      let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+      return "\(name);dur=\((milliseconds * 1000).rounded() / 1000)"
+    }.joined(separator: ", ")
   }
 
   /// Runs blocking store work (LMDB reads, query embedding) off the

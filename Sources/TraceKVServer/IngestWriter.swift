@@ -11,7 +11,9 @@ final class IngestWriter: @unchecked Sendable {
   enum Job: Sendable {
     /// A body to ingest, grouped with others of the same kind (`StoreIngest`).
     case ingest(IngestBody)
-    /// Any other write (feedback, signal, evaluation, delete), run alone.
+    /// A governance change (feedback, signal, evaluation), grouped with the other changes waiting.
+    case change(TraceChange)
+    /// Any other write (delete, cleanup), run alone.
     case operation(@Sendable (TraceStore) throws -> JSONValue)
   }
 
@@ -135,14 +137,11 @@ final class IngestWriter: @unchecked Sendable {
       guard let first = queue.first else { return nil }
       var count = 1
       var bytes = first.bytes
-      if case .ingest(let head) = first.job {
-        while count < queue.count, count < configuration.maximumGroupRequests,
-          case .ingest(let next) = queue[count].job, next.kind == head.kind,
-          bytes + queue[count].bytes <= configuration.maximumGroupBytes
-        {
-          bytes += queue[count].bytes
-          count += 1
-        }
+      while count < queue.count, count < configuration.maximumGroupRequests,
+        Self.groupable(first.job, queue[count].job), bytes + queue[count].bytes <= configuration.maximumGroupBytes
+      {
+        bytes += queue[count].bytes
+        count += 1
       }
       let group = Array(queue.prefix(count))
       queue.removeFirst(count)
@@ -151,8 +150,32 @@ final class IngestWriter: @unchecked Sendable {
     }
   }
 
+  /// Whether `next` may join a group that `head` opened: bodies of one kind, or changes.
+  private static func groupable(_ head: Job, _ next: Job) -> Bool {
+    switch (head, next) {
+    case (.ingest(let head), .ingest(let next)): head.kind == next.kind
+    case (.change, .change): true
+    default: false
+    }
+  }
+
   private func execute(_ group: [Pending]) {
     switch group[0].job {
+    case .change:
+      let changes = group.compactMap { pending -> TraceChange? in
+        if case .change(let change) = pending.job { return change }
+        return nil
+      }
+      do {
+        for (pending, result) in zip(group, try store.apply(changes)) {
+          switch result {
+          case .success: pending.answer(.operated(.null))
+          case .failure(let error): pending.answer(.failed(error))
+          }
+        }
+      } catch {
+        for pending in group { pending.answer(.failed(ServerErrors.storeError(error))) }
+      }
     case .operation(let operation):
       do {
         group[0].answer(.operated(try operation(store)))

@@ -83,7 +83,9 @@ enum StoreIngest {
     do {
       report = try store.ingest(
         data: Data(combined), source: "request",
-        options: TraceStore.IngestOptions(strict: false, batchSize: 1 << 20, layout: .json, format: .tracebrain))
+        // One worker: the writer thread parses a group this small faster than it could start threads for it.
+        options: TraceStore.IngestOptions(
+          strict: false, batchSize: 1 << 20, layout: .json, format: .tracebrain, workers: 1))
     } catch {
       let failure = ServerErrors.storeError(error)
       for index in items { results[index] = .failure(failure) }

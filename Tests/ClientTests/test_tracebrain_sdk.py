@@ -138,3 +138,51 @@ def test_rest_endpoints_beside_the_sdk(client, server):
 
     spec = requests.get(api + "/openapi.json", timeout=10).json()
     assert spec["openapi"].startswith("3.") and "/api/v1/traces/search" in spec["paths"]
+
+
+def test_concurrent_feedback_is_answered_each_on_its_own(client, server):
+    """Feedback from many clients at once commits in groups: each good one lands, and an unknown trace or a
+    rating out of range fails alone (its status), not the requests committed with it."""
+    import threading
+
+    from tracebrain import TraceClient
+
+    samples = [json.loads(path.read_text()) for path in SAMPLES]
+    for sample in samples:
+        assert client.log_trace(sample)
+    outcomes, lock = {}, threading.Lock()
+
+    def rater(worker):
+        with TraceClient(base_url=server.url) as own, requests.Session() as raw:
+            for n, sample in enumerate(samples[worker::4]):
+                good = own.add_feedback(sample["trace_id"], rating=1 + (worker + n) % 5, comment=f"w{worker}")
+                unknown = own.add_feedback(f"{worker:02d}{n:02d}" + "0" * 28, rating=3)
+                bad = raw.post(f"{server.url}/api/v1/traces/{sample['trace_id']}/feedback", json={"rating": 9},
+                               timeout=60)
+                with lock:
+                    outcomes[sample["trace_id"]] = (good, unknown, bad.status_code, 1 + (worker + n) % 5, worker)
+
+    threads = [threading.Thread(target=rater, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == len(samples)
+    for trace_id, (good, unknown, bad, rating, worker) in outcomes.items():
+        assert good is True and unknown is False and bad == 400
+        shown = cli_json(server.store, "show", trace_id)
+        assert shown["feedback"]["rating"] == rating and shown["feedback"]["comment"] == f"w{worker}"
+        assert shown["status"] == "completed"
+
+
+def test_search_answers_with_its_server_timing(client, server):
+    """`Server-Timing` (W3C) on a search: how long it waited for a thread, ran and was on a processor, so a
+    load client can tell the server's time from its own."""
+    for path in SAMPLES:
+        assert client.log_trace(json.loads(path.read_text()))
+    response = requests.get(server.url + "/api/v1/traces/search", params={"text": "stock price", "min_rating": 1},
+                            timeout=60)
+    assert response.status_code == 200 and response.json()["total"] > 0
+    metrics = [part.strip().split(";dur=") for part in response.headers["Server-Timing"].split(",")]
+    assert [name for name, _ in metrics] == ["queue", "search", "cpu"]
+    assert all(float(duration) >= 0 for _, duration in metrics)

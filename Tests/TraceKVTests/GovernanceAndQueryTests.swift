@@ -49,6 +49,66 @@ import Testing
   }
 }
 
+@Suite struct GroupedChangesTests {
+  let reviewID = "7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"  // needs_review, AI rating 3
+  let runningID = "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8"  // running
+
+  private func generation(_ store: TraceStore) throws -> UInt64 {
+    try store.read { try SearchIndexes.generation(in: $0, tables: store.tables) }
+  }
+
+  @Test("one transaction for the group; a refused change fails alone and the others are applied")
+  func aRefusedChangeFailsAlone() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let store = temporary.store
+    let before = try generation(store)
+    let results = try store.apply([
+      .feedback(traceID: reviewID, rating: 5, comment: "good", priority: 2),
+      .feedback(traceID: "no-such-trace", rating: 4),
+      .feedback(traceID: runningID, rating: 9),
+      .signal(traceID: runningID, status: .failed, priority: 0),
+      .signal(traceID: runningID, reason: "stuck"),
+      .evaluation(traceID: runningID, JSONObject(["rating": .int(2), "confidence": .double(2)])),
+      // Sees the signal above: needs_review becomes completed.
+      .feedback(traceID: runningID, rating: 1),
+    ])
+    #expect(results.count == 7)
+    let kinds = results.map { result -> TraceKVError.Kind? in
+      if case .failure(let error) = result { return error.kind }
+      return nil
+    }
+    #expect(kinds == [nil, .notFound, .invalidInput, .invalidInput, nil, .invalidInput, nil])
+    #expect(try generation(store) == before + 1)
+
+    let reviewed = try #require(try store.trace(id: reviewID))
+    #expect(reviewed.feedback?.rating == 5 && reviewed.feedback?.comment == "good")
+    #expect(reviewed.status == .completed && reviewed.priority == 2)
+    let running = try #require(try store.trace(id: runningID))
+    #expect(running.governanceReason == "stuck" && running.status == .completed && running.feedback?.rating == 1)
+    // The filter columns follow the commit.
+    #expect(Set(try store.list(TraceFilter(minRating: 5), limit: 100).traces.map(\.traceID)).contains(reviewID))
+    #expect(Set(try store.list(TraceFilter(statuses: [.completed]), limit: 100).traces.map(\.traceID)).contains(runningID))
+  }
+
+  @Test("a group whose every change is refused writes nothing")
+  func everyChangeRefusedWritesNothing() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let before = try generation(temporary.store)
+    let results = try temporary.store.apply([.feedback(traceID: reviewID, rating: 0), .signal(traceID: reviewID, priority: 6)])
+    #expect(results.allSatisfy { (try? $0.get()) == nil })
+    #expect(try generation(temporary.store) == before)
+    #expect(try temporary.store.trace(id: reviewID)?.feedback == nil)
+  }
+
+  @Test("an empty group is no write")
+  func emptyGroup() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let before = try generation(temporary.store)
+    #expect(try temporary.store.apply([]).isEmpty)
+    #expect(try generation(temporary.store) == before)
+  }
+}
+
 @Suite struct QueryTests {
   @Test("every filter", arguments: [
     (TraceFilter(statuses: [.needsReview]), 11),
@@ -90,6 +150,13 @@ import Testing
     }
     #expect(paged == all)
     #expect(try temporary.store.list(limit: 5, offset: 40).traces.isEmpty)
+    #expect(try temporary.store.list(limit: 5, offset: 40).total == 20)
+    let none = try temporary.store.list(limit: 0)
+    #expect(none.total == 20 && none.traces.isEmpty)
+    // The total without a filter is the table's count: it follows a delete.
+    #expect(try temporary.store.delete(traceIDs: [all[3]]).deleted == 1)
+    let after = try temporary.store.list(limit: 100)
+    #expect(after.total == 19 && after.traces.map(\.traceID) == all.filter { $0 != all[3] })
   }
 
   @Test func statisticsToolsAndEpisodes() throws {

@@ -24,10 +24,26 @@ struct ServeReport: BenchReport {
     var p50, p99: Double?
     /// Set on the export read: traces in one export.
     var traces: Int?
+    /// Set on searches: what the server's Server-Timing header said of the
+    /// same requests (`search`: its wall time, `cpu`: its thread's CPU, `queue`: waiting for a thread).
+    var server: [String: Summary]?
 
     enum CodingKeys: String, CodingKey {
-      case count, traces
+      case count, traces, server
       case p50 = "p50_ms", p99 = "p99_ms"
+    }
+  }
+
+  /// Feedback posted by several clients at once.
+  struct ConcurrentFeedback: Codable, Equatable {
+    var requests, writers: Int
+    var perSecond: Double
+    var count: Int
+    var p50, p99: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case requests, writers, count
+      case perSecond = "per_second", p50 = "p50_ms", p99 = "p99_ms"
     }
   }
 
@@ -52,6 +68,9 @@ struct ServeReport: BenchReport {
     var serverCPUSeconds, loadAverageAfter: Double?
     var searchWithoutWriters: Summary?
     var exitCode, spansStored, tracesInStoreAfter: Int?
+    /// The load generator's own processes and CPU, on the same cores as the server.
+    var clientProcesses: Int?
+    var clientCPUSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
       case writers, searchers, requests, seconds, ack, search, errors
@@ -61,6 +80,7 @@ struct ServeReport: BenchReport {
       case findableVector = "findable_vector", serverCPUSeconds = "server_cpu_seconds"
       case searchWithoutWriters = "search_without_writers", loadAverageAfter = "load_average_1min_after"
       case exitCode = "exit_code", spansStored = "spans_stored", tracesInStoreAfter = "traces_in_store_after"
+      case clientProcesses = "client_processes", clientCPUSeconds = "client_cpu_seconds"
     }
   }
 
@@ -75,24 +95,35 @@ struct ServeReport: BenchReport {
       var traces, writers, errors: Int
       var seconds, tracesPerSecond: Double
       var ack: Summary
-      /// get, list_20, feedback, export_min_rating_4.
+      /// health, get, list_20, feedback, export_min_rating_4.
       var reads: [String: Summary]
+      var concurrentFeedback: ConcurrentFeedback?
+      /// How long the client waited for the server to go idle before timing reads.
+      var idleWaitSeconds: [String: Double]?
       var firstErrors: [String]
       var exitCode: Int?
 
       enum CodingKeys: String, CodingKey {
         case traces, writers, seconds, ack, reads, errors
         case tracesPerSecond = "traces_per_second", firstErrors = "first_errors", exitCode = "exit_code"
+        case concurrentFeedback = "concurrent_feedback", idleWaitSeconds = "idle_wait_seconds"
       }
     }
   }
 
-  /// The reads the REST table shows, in order.
-  static let reads = ["get", "list_20", "feedback", "export_min_rating_4"]
+  /// The reads the REST table shows, in order; `health` is the client's own
+  /// floor, its round trip to the cheapest route.
+  static let reads = ["health", "get", "list_20", "feedback", "export_min_rating_4"]
+
+  /// The Server-Timing metrics the write-load table shows.
+  static let serverMetrics = [("server: search", "search"), ("server: search CPU", "cpu"), ("server: queue", "queue")]
 
   var tables: [ReportTable] {
     var tables: [ReportTable] = []
     if let load = writeLoad {
+      let server = Self.serverMetrics.map { label, key in
+        ["\(label) p50 / p99 ms", "\(number(load.search.server?[key]?.p50)) / \(number(load.search.server?[key]?.p99))"]
+      }
       tables.append(
         ReportTable(
           ["write load", "value"],
@@ -100,6 +131,7 @@ struct ServeReport: BenchReport {
             ["spans/s committed", number(load.spansPerSecond)], ["traces/s committed", number(load.tracesPerSecond)],
             ["ack p50 / p99 ms", "\(number(load.ack.p50)) / \(number(load.ack.p99))"],
             ["search p50 / p99 ms", "\(number(load.search.p50)) / \(number(load.search.p99))"],
+          ] + server + [
             ["searches", "\(load.search.count)"], ["errors", "\(load.errors)"],
             ["findable by BM25 p50 / max ms", "\(number(load.findableBM25.p50)) / \(number(load.findableBM25.max))"],
             ["findable by vector p50 / max ms", "\(number(load.findableVector.p50)) / \(number(load.findableVector.max))"],
@@ -111,6 +143,13 @@ struct ServeReport: BenchReport {
         "traces/s", number(rest.tracekv.tracesPerSecond), number(rest.tracebrain?.tracesPerSecond),
         number(rest.ratios?["traces_per_second"]),
       ])
+      let feedback = (rest.tracekv.concurrentFeedback, rest.tracebrain?.concurrentFeedback)
+      if let ours = feedback.0 {
+        table.add([
+          "feedback from \(ours.writers) clients, /s", number(ours.perSecond), number(feedback.1?.perSecond),
+          number(rest.ratios?["concurrent_feedback_per_second"]),
+        ])
+      }
       for name in Self.reads {
         table.add([
           "\(name) p50 ms", number(rest.tracekv.reads[name]?.p50), number(rest.tracebrain?.reads[name]?.p50),

@@ -167,7 +167,8 @@ extension TraceStore {
     }
     // Workers parse, decode and embed chunks of documents; this thread writes
     // them in input order.
-    let embedder = try? search.embedder()
+    // None when vectors wait for a background embedder: the write would not use them.
+    let embedder = search.defersVectors ? nil : try? search.embedder()
     var splitter = unsafe TraceDocuments.Splitter(bytes, layout: layout)
     let pool = OrderedWorkers<[(TraceDocuments.Piece, bytesDone: Int)], [PreparedDocument]>(
       workers: options.workers, ahead: Self.chunksAhead(options),
@@ -250,8 +251,9 @@ extension TraceStore {
   /// where there is no trace or no text, and none at all when embedding
   /// fails (the write embeds them again and reports the failure in order).
   private static func embedAhead(_ traces: [IncomingTrace?], with embedder: (any TextEmbedder)?) -> [PreparedVector?] {
+    guard let embedder, embedder.dimension > 0 else { return Array(repeating: nil, count: traces.count) }
     let texts = traces.map { $0.map { SearchText.ofNew($0).semantic } ?? "" }
-    guard let embedder, embedder.dimension > 0, texts.contains(where: { !$0.isEmpty }),
+    guard texts.contains(where: { !$0.isEmpty }),
       let vectors = try? embedder.embed(texts.filter { !$0.isEmpty })
     else { return Array(repeating: nil, count: traces.count) }
     var next = vectors.makeIterator()

@@ -124,8 +124,18 @@ extension TraceStore {
   ///   trace without a record, `.storage` when LMDB fails.
   public func list(_ filter: TraceFilter = TraceFilter(), limit: Int = 20, offset: Int = 0) throws(TraceKVError) -> TracePage {
     try read { transaction in
-      var total = 0
       var page: [TraceSummary] = []
+      if filter.isEmpty {
+        // Every trace matches: the total is the table's count, and only the records up to the page's end are read.
+        var seen = 0
+        try forEachRecord(matching: filter, in: transaction) { _, record in
+          if seen >= offset && page.count < limit { page.append(TraceSummary(record)) }
+          seen += 1
+          return page.count < limit
+        }
+        return TracePage(total: try transaction.count(tables.traces), traces: page)
+      }
+      var total = 0
       try forEachRecord(matching: filter, in: transaction) { _, record in
         if total >= offset && page.count < limit { page.append(TraceSummary(record)) }
         total += 1
