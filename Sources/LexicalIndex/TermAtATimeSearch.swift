@@ -14,7 +14,7 @@
 /// additions `MaxScoreSearch` performs (adding the 0 of an absent term
 /// changes no bit); results are identical.
 enum TermAtATimeSearch {
-  /// Documents per window: 4,096 scores (32 KB) and a 512-byte bitmap stay in L1/L2.
+  /// Documents per window: 4,096 scores (32 KB) stay in L1/L2, and one bitmap word marks their blocks of 64.
   static let windowSize = 4_096
 
   /// Fills `heap` with the best documents over `cursors`, which must be in query order.
