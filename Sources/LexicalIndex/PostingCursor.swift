@@ -67,6 +67,10 @@ struct PostingCursor {
     weight = Double(queryFrequency) * idf
   }
 
+  /// Whether every posting of the term scores above 0: tfNorm is, so the
+  /// weight decides (not so only for statistics that make the idf ≤ 0 or NaN).
+  var hasPositiveWeight: Bool { weight > 0 }
+
   /// Sets the score bounds (after `prepare`, before `start`), for a strategy
   /// that prunes: term at a time reads none, and skips their cost (a pass
   /// over every chunk's impacts).
@@ -120,7 +124,7 @@ struct PostingCursor {
   }
 
   /// Adds the score of every posting before document `end` into
-  /// `window.scores[document − window.start]`, marks those documents in
+  /// `window.scores[document − window.start]`, marks their blocks of 64 in
   /// `window.touched`, and moves to the first posting at or after `end`.
   ///
   /// Term-at-a-time's inner loop, run over a decoded chunk at a time: no
@@ -147,20 +151,21 @@ struct PostingCursor {
           contributions[index] = scorer.score(
             idf: weight, termFrequency: frequencies[index], documentLength: lengths[index])
         }
-        // The touched bits of one bitmap word are gathered in a register and
-        // stored once the postings leave the word: on a dense list, a
-        // read-modify-write per posting chains every posting through the
-        // same word in memory (store-to-load forwarding latency each time).
+        // The touched blocks' bits are gathered in a register and stored
+        // once the postings leave the bitmap word (one word spans a default
+        // window): a read-modify-write in memory per posting would chain
+        // every posting through the same word (store-to-load forwarding).
         var word = -1
         var bits: UInt64 = 0
         for index in position..<stop {
           let offset = Int(documents[index] &- start)
-          if offset &>> 6 != word {
+          let block = offset &>> 6
+          if block &>> 6 != word {
             if word >= 0 { window.touched[word] |= bits }
-            word = offset &>> 6
+            word = block &>> 6
             bits = 0
           }
-          bits |= 1 &<< UInt64(offset & 63)
+          bits |= 1 &<< UInt64(block & 63)
           window.scores[offset] += contributions[index]
         }
         if word >= 0 { window.touched[word] |= bits }

@@ -14,7 +14,7 @@
 /// additions `MaxScoreSearch` performs (adding the 0 of an absent term
 /// changes no bit); results are identical.
 enum TermAtATimeSearch {
-  /// Documents per window: 4,096 scores (32 KB) and a 512-byte bitmap stay in L1/L2.
+  /// Documents per window: 4,096 scores (32 KB) stay in L1/L2, and one bitmap word marks their blocks of 64.
   static let windowSize = 4_096
 
   /// Fills `heap` with the best documents over `cursors`, which must be in query order.
@@ -22,21 +22,25 @@ enum TermAtATimeSearch {
   static func run(
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
+    // The window's drain finds the touched documents by their scores, which
+    // is sound only while every contribution is positive; a weight that is
+    // not (statistics that make an idf ≤ 0 or NaN) takes the exhaustive path.
+    guard cursors.allSatisfy(\.hasPositiveWeight) else {
+      return try MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
+    }
     try cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
-      try accumulate(cursors, scorer: scorer, heap: &heap, filter: filter)
+      var best = TopKBuffer(capacity: heap.capacity)
+      try accumulate(cursors, scorer: scorer, best: &best, filter: filter)
+      best.drain(into: &heap)
     }
   }
 
   private static func accumulate(
-    _ cursors: UnsafeMutableBufferPointer<PostingCursor>, scorer: BM25Scorer, heap: inout TopKHeap,
+    _ cursors: UnsafeMutableBufferPointer<PostingCursor>, scorer: BM25Scorer, best: inout TopKBuffer,
     filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
     var window = ScoreWindow(capacity: windowSize)
     defer { window.deallocate() }
-    // Documents arrive in increasing id order, so a tie with the kept worst
-    // never replaces it: once the heap is full, `score > threshold` is the
-    // exact admission test, checked here without a call.
-    var threshold = heap.threshold
 
     while true {
       var windowStart = PostingCursor.exhausted
@@ -50,27 +54,41 @@ enum TermAtATimeSearch {
         try cursors[index].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
 
-      window.drain { document, score in
-        guard score > threshold else { return }
-        if let filter, !filter(document) { return }
-        if heap.offer(score, document) { threshold = heap.threshold }
+      // Documents arrive in increasing id order, so a tie with the kept
+      // worst never replaces it: `score > threshold` is the exact admission
+      // test (`TopKBuffer`), and the drain skips, 64 scores at a time, the
+      // blocks where nothing passes it.
+      window.drain(above: max(best.threshold, 0)) { document, score in
+        if score > best.threshold, filter?(document) ?? true { best.offer(score, document) }
+        return max(best.threshold, 0)
       }
     }
   }
 }
 
 /// The accumulators of one term-at-a-time window: a score per document id
-/// in `start ..< start + capacity` and a bitmap of the ids that received one.
+/// in `start ..< start + capacity`, 0 where no posting added one, and a
+/// bitmap of the blocks of 64 ids that received a score.
 ///
-/// Raw memory rather than arrays: the inner loop writes both for every
+/// Raw memory rather than arrays: the inner loop writes the scores for every
 /// posting, and must pay neither uniqueness nor bounds checks there.
+///
+/// Why a bit per block of 64 rather than per document: the inner loop sets
+/// it in a register (one bitmap word covers the whole window), and the drain
+/// compares a block's 64 scores with the threshold as vectors, instead of
+/// visiting every touched document one branch at a time. A touched document
+/// is one with a positive score, since every contribution is positive.
 struct ScoreWindow {
   let capacity: Int
   var start: UInt32 = 0
   let scores: UnsafeMutablePointer<Double>
+  /// Bit `b % 64` of word `b / 64`: block `b` (ids `start + 64 b ..< start + 64 (b + 1)`) holds a score.
   let touched: UnsafeMutablePointer<UInt64>
   /// Scratch for one chunk's contributions, by position in the chunk.
   let contributions: UnsafeMutablePointer<Double>
+
+  /// The bitmap words: one per 64 blocks.
+  var touchedWords: Int { (capacity / 64 + 63) / 64 }
 
   /// Zeroed accumulators; `capacity` must be a multiple of 64. Free with `deallocate()`.
   init(capacity: Int) {
@@ -78,8 +96,8 @@ struct ScoreWindow {
     self.capacity = capacity
     scores = .allocate(capacity: capacity)
     scores.initialize(repeating: 0, count: capacity)
-    touched = .allocate(capacity: capacity / 64)
-    touched.initialize(repeating: 0, count: capacity / 64)
+    touched = .allocate(capacity: (capacity / 64 + 63) / 64)
+    touched.initialize(repeating: 0, count: (capacity / 64 + 63) / 64)
     contributions = .allocate(capacity: PostingChunk.capacity)
   }
 
@@ -89,20 +107,32 @@ struct ScoreWindow {
     contributions.deallocate()
   }
 
-  /// Hands every touched document with its score to `body` in id order and
-  /// resets the accumulators for the next window.
-  /// - Complexity: O(capacity / 64 + touched documents).
+  /// Hands every document whose score is above `floor` (≥ 0) with its score
+  /// to `body` in id order, and resets the accumulators for the next window.
+  /// `body` returns the floor for the documents after it (≥ 0; a threshold
+  /// that rose as it kept documents), which applies from the next block of 64 on.
+  /// - Complexity: O(capacity / 4096 + touched blocks · 64 / vector width + documents above the floor).
   @inline(__always)
-  func drain(_ body: (UInt32, Double) -> Void) {
-    for word in 0..<capacity / 64 where touched[word] != 0 {
+  func drain(above floor: Double, _ body: (UInt32, Double) -> Double) {
+    var limit = floor
+    for word in 0..<touchedWords where touched[word] != 0 {
       var bits = touched[word]
       touched[word] = 0
       while bits != 0 {
-        let offset = word << 6 | bits.trailingZeroBitCount
+        let block = word << 6 | bits.trailingZeroBitCount
         bits &= bits - 1
-        let score = scores[offset]
-        scores[offset] = 0
-        body(start + UInt32(offset), score)
+        let base = scores + block << 6
+        // A mask of the block's scores above the floor: compares, shifts and
+        // ors the compiler turns into vector code, then one step per set bit.
+        let blockLimit = limit
+        var above: UInt64 = 0
+        for offset in 0..<64 { above |= (base[offset] > blockLimit ? 1 : 0) &<< UInt64(offset) }
+        while above != 0 {
+          let offset = above.trailingZeroBitCount
+          above &= above &- 1
+          limit = body(start + UInt32(block << 6 | offset), base[offset])
+        }
+        base.update(repeating: 0, count: 64)
       }
     }
   }

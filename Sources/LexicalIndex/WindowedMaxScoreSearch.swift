@@ -28,6 +28,10 @@ enum WindowedMaxScoreSearch {
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
     guard !cursors.isEmpty, heap.capacity > 0 else { return }
+    // The window's drain sees only positive sums (see `TermAtATimeSearch.run`).
+    guard cursors.allSatisfy(\.hasPositiveWeight) else {
+      return try MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
+    }
     for index in cursors.indices { try cursors[index].start() }
     var probes = cursors
     // Rank order: increasing bound (ties by query order).
@@ -75,10 +79,9 @@ enum WindowedMaxScoreSearch {
         // Nothing to prune yet (the heap is filling): plain term at a time,
         // terms in query order, so each sum already is the exact score.
         for term in 0..<count { try cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
-        window.drain { document, score in
-          guard score > threshold else { return }
-          if let filter, !filter(document) { return }
-          if heap.offer(score, document) { threshold = heap.threshold }
+        window.drain(above: max(threshold, 0)) { document, score in
+          if score > threshold, filter?(document) ?? true, heap.offer(score, document) { threshold = heap.threshold }
+          return max(threshold, 0)
         }
         continue
       }
@@ -88,15 +91,18 @@ enum WindowedMaxScoreSearch {
       }
 
       let essential = firstEssential
-      window.drain { document, partial in
-        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return }
-        if let filter, !filter(document) { return }
+      // Below this floor a partial sum fails the test below: a margin of
+      // 1e-9 of the threshold covers the rounding of the two forms.
+      let floor = max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack)
+      window.drain(above: floor) { document, partial in
+        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor }
+        if let filter, !filter(document) { return floor }
         do throws(LexicalIndexError) {
           if essential > 0 {
             // The non-essential terms' block maxima at the document: headers only.
             var bound = 0.0
             for position in 0..<essential { bound += probes[rank[position]].blockBound(at: document) }
-            guard partial * slack + bound > threshold else { return }
+            guard partial * slack + bound > threshold else { return floor }
           }
           var score = 0.0
           for term in 0..<count {
@@ -107,6 +113,7 @@ enum WindowedMaxScoreSearch {
         } catch {
           failure = error
         }
+        return floor
       }
       if let failure { throw failure }
     }
