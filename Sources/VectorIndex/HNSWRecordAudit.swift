@@ -7,6 +7,7 @@ public struct HNSWRecordAudit: Sendable {
   /// The sound nodes: slot → (label, level).
   public private(set) var nodes: [UInt32: (label: UInt32, level: Int)] = [:]
   private var slotOfLabel: [UInt32: UInt32] = [:]
+  private var tombstones = 0
 
   public init(header: HNSWHeader) { self.header = header }
 
@@ -20,10 +21,12 @@ public struct HNSWRecordAudit: Sendable {
         throw .corruptRecord("node \(slot) has level \(node.level) > \(header.maxLevel)")
       }
       guard node.vector.allSatisfy(\.isFinite) else { throw .corruptRecord("node \(slot) has a non-finite vector") }
-      if let other = slotOfLabel.updateValue(slot, forKey: node.label) {
+      // A tombstone's label may belong to a live node now.
+      if !node.isTombstone, let other = slotOfLabel.updateValue(slot, forKey: node.label) {
         throw .corruptRecord("nodes \(other) and \(slot) both hold label \(node.label)")
       }
       nodes[slot] = (node.label, node.level)
+      if node.isTombstone { tombstones += 1 }
       return nil
     } catch {
       return error
@@ -32,8 +35,9 @@ public struct HNSWRecordAudit: Sendable {
 
   /// After the nodes: whether the header counts as many as were sound.
   public func nodeCountViolation() -> VectorIndexError? {
-    nodes.count == Int(header.count)
-      ? nil : .corruptRecord("the header counts \(header.count) nodes, the table holds \(nodes.count)")
+    nodes.count - tombstones == Int(header.count)
+      ? nil
+      : .corruptRecord("the header counts \(header.count) nodes, the table holds \(nodes.count - tombstones)")
   }
 
   /// Checks one link-list record against the nodes seen; nil when sound.
