@@ -94,10 +94,15 @@ extension HNSWIndex {
         throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
       }
       let vector = graph.writableVector(slot)
-      for index in 0..<dimension {
-        vector[index] = Float(
-          bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
-      }
+      #if _endian(little)
+        // The stored floats are this machine's: one copy, not d loads.
+        UnsafeMutableRawPointer(vector).copyMemory(from: raw.baseAddress! + 5, byteCount: 4 * dimension)
+      #else
+        for index in 0..<dimension {
+          vector[index] = Float(
+            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
+        }
+      #endif
       graph.refreshSquaredNorm(slot)
     }
 

@@ -331,7 +331,8 @@ extension TraceStore {
         }
         return true
       }
-      for (slot, node) in audit.nodes.sorted(by: { $0.key < $1.key }) where !traces.contains(node.label) {
+      let searchable = audit.nodes.filter { !audit.tombstones.contains($0.key) }
+      for (slot, node) in searchable.sorted(by: { $0.key < $1.key }) where !traces.contains(node.label) {
         problem(nodesTable, "node \(slot) indexes document \(node.label), which has no trace")
       }
       if let violation = audit.nodeCountViolation() {
@@ -356,7 +357,7 @@ extension TraceStore {
           problem(linksTable, "\(error)")
         }
       }
-      if dimension > 0 { try checkVectorMembership(labels: Set(audit.nodes.values.map(\.label)), in: transaction, traces: traces, problem: problem) }
+      if dimension > 0 { try checkVectorMembership(labels: Set(searchable.values.map(\.label)), in: transaction, traces: traces, problem: problem) }
     } catch {
       problem(nodesTable, "the vector index could not be read: \(error)")
     }
