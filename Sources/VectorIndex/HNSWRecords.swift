@@ -128,6 +128,15 @@ public struct HNSWNodeRecord: Sendable, Equatable {
     return slot
   }
 
+  /// `slot(fromKey:)` for lent bytes, non-generic: a generic call from
+  /// another module is not specialized, and on a load of a million records
+  /// its byte reads cost more than the copy of the vectors.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 4 bytes long.
+  package static func slot(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> UInt32 {
+    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
+    return UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3])
+  }
+
   /// The value: label u32, level u8 (bit 7: tombstone), then the d float32
   /// components (5 + 4·d bytes).
   public func encoded() -> [UInt8] {
@@ -187,6 +196,13 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
       throw .corruptRecord("link list key of \(key.count) bytes")
     }
     return (slot, Int(level))
+  }
+
+  /// `slotAndLevel(fromKey:)` for lent bytes, non-generic (see `HNSWNodeRecord.slot(fromKey:)`).
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 5 bytes long.
+  package static func slotAndLevel(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
+    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
+    return (UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3]), Int(key[4]))
   }
 
   /// The value: the neighbour slots as u32 (4·count bytes; the count is the
