@@ -136,3 +136,25 @@ import Testing
     #expect(throws: TraceKVError.self) { try badStatus.withUnsafeBytes { try restored.setBlock(0, from: $0) } }
   }
 }
+
+/// `verify` checks current blocks against the records; `repair` rewrites them.
+@Suite struct FilterColumnBlockVerifyTests {
+  @Test("a block that disagrees with the records is damage that verify names and repair mends")
+  func damagedBlock() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let store = temporary.store
+    try FilterColumnBlocksTests.writeSome(store)
+    #expect(try store.verify().isEmpty)
+    // Document 3's status byte changed to another valid status: searches would filter it wrongly.
+    try store.write { transaction in
+      var block = try #require(try transaction.value(store.tables.meta, key: FilterColumnBlocks.key(0)))
+      block[3 * 19] = block[3 * 19] == 3 ? 1 : 3
+      try transaction.put(store.tables.meta, key: FilterColumnBlocks.key(0), value: block)
+    }
+    let problems = try store.verify()
+    #expect(problems.map(\.message) == ["filter column block 0 disagrees with the trace records; `repair` rewrites it"])
+    _ = try store.repair()
+    #expect(try store.verify().isEmpty)
+    FilterColumnBlocksTests.expectSame(try #require(try FilterColumnBlocksTests.blocks(store)), try FilterColumnBlocksTests.decoded(store))
+  }
+}

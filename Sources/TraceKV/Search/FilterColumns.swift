@@ -71,7 +71,8 @@ struct FilterColumns: Sendable {
     bytes.reserveCapacity(Self.blockBytes)
     let first = block * Self.blockSize
     for index in first..<(first + Self.blockSize) {
-      guard index < status.count else {
+      // A deleted document keeps its old values in memory; its block says only "absent".
+      guard index < status.count, status[index] != Self.absent else {
         bytes += [Self.absent, UInt8(bitPattern: -1), Self.absent]
         LittleEndian.append(UInt64(0), to: &bytes)
         LittleEndian.append(Double.nan.bitPattern, to: &bytes)
@@ -107,6 +108,11 @@ struct FilterColumns: Sendable {
       eventTime[index] = Int64(bitPattern: LittleEndian.read(UInt64.self, from: bytes, at: at + 3)!)
       confidence[index] = Double(bitPattern: LittleEndian.read(UInt64.self, from: bytes, at: at + 11)!)
     }
+  }
+
+  /// The first block whose encoding differs from `other`'s, or nil.
+  func firstDifferentBlock(from other: FilterColumns) -> Int? {
+    (0..<max(blockCount, other.blockCount)).first { encodedBlock($0) != other.encodedBlock($0) }
   }
 
   /// Sets the episode of a document already set (from `by-episode`).
