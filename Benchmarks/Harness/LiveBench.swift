@@ -136,9 +136,7 @@ struct LiveBenchCommand: ParsableCommand {
     let path = (data as NSString).appendingPathComponent("live-\(traces).tkv")
     if FileManager.default.fileExists(atPath: path) { return path }
     let input = path + ".jsonl"
-    var text = ""
-    for number in 0..<traces { text += LiveTraces.trace(originals, number: number) + "\n" }
-    try Data(text.utf8).write(to: URL(fileURLWithPath: input))
+    try LiveTraces.writeLines(originals, count: traces, to: input)
     let building = path + ".building"
     for suffix in ["", "-lock"] { try? FileManager.default.removeItem(atPath: building + suffix) }
     do {
@@ -185,6 +183,26 @@ struct LiveBenchCommand: ParsableCommand {
 enum LiveTraces {
   static func id(_ number: Int, _ sampleCount: Int) -> String {
     String(format: "live%012llx%016llx", UInt64(number), UInt64(number % sampleCount))
+  }
+
+  /// Writes traces 0..<count as JSONL, a few megabytes at a time. (One
+  /// `Data(String.utf8)` of the whole file is wrong past 2 GiB on this
+  /// toolchain: the bytes after 2³¹ repeat the start, so the 1 M input
+  /// held duplicate ids, whose merges replaced vectors; see BENCHMARKS.md.)
+  static func writeLines(_ originals: [JSONObject], count: Int, to path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+      throw ValidationError("cannot create \(path)")
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    var text = ""
+    for number in 0..<count {
+      text += trace(originals, number: number) + "\n"
+      if text.utf8.count >= 4 << 20 || number == count - 1 {
+        try handle.write(contentsOf: Data(text.utf8))
+        text = ""
+      }
+    }
   }
 
   static func trace(_ originals: [JSONObject], number: Int) -> String {

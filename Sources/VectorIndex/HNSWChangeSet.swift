@@ -84,7 +84,7 @@ extension HNSWGraph {
   func nodeRecord(_ slot: UInt32) -> HNSWNodeRecord {
     HNSWNodeRecord(
       slot: slot, label: label(slot), level: level(slot),
-      vector: Array(UnsafeBufferPointer(start: vector(slot), count: dimension)))
+      vector: Array(UnsafeBufferPointer(start: vector(slot), count: dimension)), isTombstone: isTombstone(slot))
   }
 
   var header: HNSWHeader {

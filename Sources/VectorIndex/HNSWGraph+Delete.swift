@@ -1,17 +1,34 @@
 extension HNSWGraph {
-  /// Removes the nodes in `doomed` from the graph for good: every live node
-  /// that links to one of them gets its list rebuilt from its remaining
-  /// neighbours plus the removed nodes' neighbours (the 2-hop detour the edge
-  /// used to provide), pruned by `selectNeighborsHeuristic`; then the slots
-  /// are freed for reuse. Unlike hnswlib's `markDelete`, nothing stays behind,
-  /// so deletes leak neither memory nor search time.
+  /// Deletes the nodes in `doomed` (live, not tombstones) as hnswlib's
+  /// `markDelete` does: each becomes a tombstone, out of the label map and
+  /// out of every result, but still a node that searches route through, so
+  /// no link changes and no node can become unreachable. The next insert
+  /// takes a tombstone's slot (`insert`, hnswlib's `replace_deleted`).
+  ///
+  /// Tombstones that no insert takes are purged (`purgeTombstones`) once
+  /// they outnumber the searchable nodes, so they never hold more than
+  /// half the graph's memory and search time.
+  /// - Complexity: O(doomed · log tombstones), plus, amortized over the
+  ///   deletes since the last purge, O(M³) distance computations per delete.
+  func delete(_ doomed: [UInt32]) {
+    guard !doomed.isEmpty else { return }
+    for slot in doomed { markTombstone(slot) }
+    changes.headerChanged = true
+    if tombstones.count > count { purgeTombstones() }
+  }
+
+  /// Removes every tombstone for good: every node that links to one gets its
+  /// list rebuilt from its remaining neighbours plus the removed nodes'
+  /// neighbours (the 2-hop detour the edge used to provide), pruned by
+  /// `selectNeighborsHeuristic`; then the slots are freed for reuse.
   ///
   /// The graph keeps no reverse edges (they would double link memory), so the
   /// nodes pointing at the removed ones are found by one scan of the link
-  /// tables, shared by the whole batch.
+  /// tables, shared by all of them.
   /// - Complexity: O(n · M) link reads for the scan plus
   ///   O(affected · M² · M) distance computations for the repairs.
-  func delete(_ doomed: [UInt32]) {
+  func purgeTombstones() {
+    let doomed = tombstones
     guard !doomed.isEmpty else { return }
     var isDoomed = [Bool](repeating: false, count: slotCount)
     var topLevel = 0
@@ -37,7 +54,7 @@ extension HNSWGraph {
       }
     }
     for slot in doomed { releaseSlot(slot) }
-    if isDoomed[Int(entryPoint)] { chooseEntryPoint() }
+    if entryPoint != HNSWGraph.noSlot && isDoomed[Int(entryPoint)] { chooseEntryPoint() }
     changes.headerChanged = true
     // A node whose every neighbour (and their neighbours) went away would be
     // unreachable; link it again as if it were new.
@@ -80,33 +97,7 @@ extension HNSWGraph {
   /// Links an existing node that lost all its neighbours, the way `insert`
   /// links a new one.
   private func relink(_ slot: UInt32) {
-    let query = UnsafePointer(vector(slot))
-    let querySquaredNorm = squaredNorm(slot)
-    let notSelf = ExcludingSlot(excluded: slot)
-    var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
-    var layer = maxLevel
-    let nodeLevel = level(slot)
-    while layer > nodeLevel {
-      closest = greedyClosest(
-        query, querySquaredNorm, from: closest.slot, distance: closest.distance, level: layer, scratch: writeScratch)
-      layer -= 1
-    }
-    let scratch = writeScratch
-    while layer >= 0 {
-      searchLayer(
-        query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: efConstruction, level: layer,
-        filter: notSelf, scratch: scratch)
-      let found = sortedAscending(&scratch.results)
-      if !found.isEmpty {
-        let selected = selectNeighborsHeuristic(found, limit: m)
-        setLinks(slot, layer, selected)
-        for neighbour in selected where !neighbours(neighbour, layer).contains(slot) {
-          connect(neighbour, to: slot, level: layer)
-        }
-        closest = (found[0].slot, found[0].key)
-      }
-      layer -= 1
-    }
+    link(slot, filter: ExcludingSlot(excluded: slot))
   }
 }
 

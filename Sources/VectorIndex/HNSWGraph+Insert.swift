@@ -14,9 +14,16 @@ extension HNSWGraph {
   /// keeps M diverse neighbours (`selectNeighborsHeuristic`), and links both
   /// ways, pruning a neighbour's list when it overflows.
   /// `vector` is already validated (and normalized for cosine).
+  ///
+  /// When no slot is free but a tombstone is, the new node takes it at the
+  /// tombstone's level (hnswlib's `replace_deleted`; see `reuseTombstone`).
   /// - Complexity: O(efConstruction · M · log n) distance computations.
   @discardableResult
   func insert(label: UInt32, vector source: UnsafePointer<Float>, level drawnLevel: Int? = nil) -> UInt32 {
+    if freeSlots.isEmpty, drawnLevel == nil, let tombstone = tombstones.last {
+      reuseTombstone(tombstone, label: label, vector: source)
+      return tombstone
+    }
     let level = drawnLevel ?? randomLevel()
     let slot = occupySlot(label: label, level: level, vector: source)
     changes.headerChanged = true
@@ -25,7 +32,37 @@ extension HNSWGraph {
       maxLevel = level
       return slot
     }
-    // The graph does not grow again during this insert, so these stay valid.
+    // The new node has no in-link yet, so no search can meet it: no filter.
+    link(slot, filter: AllSlots())
+    if level > maxLevel {
+      entryPoint = slot
+      maxLevel = level
+    }
+    return slot
+  }
+
+  /// Puts a new node into the tombstone in `slot`: the tombstone's in-links
+  /// now lead to the new node (so it is reachable at once) and its own lists
+  /// are chosen again where the new vector lies, keeping any node whose
+  /// only in-link they were (`keepingLastInLinks`).
+  private func reuseTombstone(_ slot: UInt32, label: UInt32, vector source: UnsafePointer<Float>) {
+    reviveTombstone(slot, label: label)
+    writableVector(slot).update(from: source, count: dimension)
+    refreshSquaredNorm(slot)
+    changes.nodeWritten(slot, level: level(slot))
+    changes.headerChanged = true
+    // Searches may meet the node itself through its old in-links.
+    link(slot, filter: ExcludingSlot(excluded: slot))
+  }
+
+  /// Links the node in `slot` (holding its vector; the graph has an entry
+  /// point) on each of its layers up to the graph's top: descends greedily
+  /// from the entry point, then per layer runs a beam of efConstruction,
+  /// keeps M diverse neighbours and links both ways. Links that already
+  /// exist (a reused tombstone, a relinked orphan) are not added twice.
+  func link<Filter: SlotFilter>(_ slot: UInt32, filter: Filter) {
+    let level = self.level(slot)
+    // The graph does not grow during this, so these stay valid.
     let query = UnsafePointer(vector(slot))
     let querySquaredNorm = squaredNorm(slot)
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
@@ -38,31 +75,31 @@ extension HNSWGraph {
     let scratch = writeScratch
     layer = min(level, maxLevel)
     while layer >= 0 {
+      defer { layer -= 1 }
       searchLayer(
         query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: efConstruction, level: layer,
-        filter: AllSlots(), scratch: scratch)
+        filter: filter, scratch: scratch)
       let found = sortedAscending(&scratch.results)
+      guard !found.isEmpty else { continue }  // nothing else on this layer
       let selected = selectNeighborsHeuristic(found, limit: m)
-      if layer == 0 && coincide(found[0].key, squaredNorm(slot)) {
+      if layer == 0 && coincide(found[0].key, squaredNorm(slot)) && !neighbours(selected[0], 0).contains(slot) {
         // A duplicate of an existing node (always selected first) joins that
         // node's ring of copies instead of competing for its link list.
         let next = spliceDuplicate(slot, after: selected[0])
         let others = selected.dropFirst().filter { $0 != next }
-        setLinks(slot, layer, [next] + others)
-        for neighbour in others { connect(neighbour, to: slot, level: layer) }
+        setLinks(slot, layer, keepingLastInLinks([next] + others, of: slot, limit: maxM0))
+        for neighbour in others where !neighbours(neighbour, layer).contains(slot) {
+          connect(neighbour, to: slot, level: layer)
+        }
       } else {
-        setLinks(slot, layer, selected)
-        for neighbour in selected { connect(neighbour, to: slot, level: layer) }
+        setLinks(slot, layer, layer == 0 ? keepingLastInLinks(selected, of: slot, limit: maxM0) : selected)
+        for neighbour in selected where !neighbours(neighbour, layer).contains(slot) {
+          connect(neighbour, to: slot, level: layer)
+        }
         if layer == 0 { ensureInLink(slot, from: selected) }
       }
       closest = (found[0].slot, found[0].key)
-      layer -= 1
     }
-    if level > maxLevel {
-      entryPoint = slot
-      maxLevel = level
-    }
-    return slot
   }
 
   /// Adds the edge `from → to` on `level`; when `from`'s list is full, keeps

@@ -16,6 +16,14 @@ struct AllSlots: SlotFilter {
   var isFiltering: Bool { false }
 }
 
+/// `Base`'s nodes less the tombstones (deleted nodes that only route).
+struct SkippingTombstones<Base: SlotFilter>: SlotFilter {
+  let base: Base
+  let flags: ChunkedRows<UInt8>
+  @inline(__always) func allows(_ slot: UInt32) -> Bool { flags.row(Int(slot)).pointee == 0 && base.allows(slot) }
+  var isFiltering: Bool { true }
+}
+
 /// Nodes whose label passes a predicate.
 struct LabelPredicateFilter: SlotFilter {
   let labels: ChunkedRows<UInt32>
@@ -208,7 +216,7 @@ extension HNSWGraph {
     _ query: UnsafePointer<Float>, _ querySquaredNorm: Float, k: Int, ef: Int, filter: Filter,
     scratch: SearchScratch
   ) -> [SearchResult] {
-    guard entryPoint != HNSWGraph.noSlot, k > 0 else { return [] }
+    guard entryPoint != HNSWGraph.noSlot, k > 0, count > 0 else { return [] }
     var closest = (slot: entryPoint, distance: distance(query, querySquaredNorm, entryPoint))
     var level = maxLevel
     while level > 0 {
@@ -216,9 +224,15 @@ extension HNSWGraph {
         query, querySquaredNorm, from: closest.slot, distance: closest.distance, level: level, scratch: scratch)
       level -= 1
     }
-    searchLayer(
-      query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: max(ef, k), level: 0,
-      filter: filter, scratch: scratch)
+    if tombstones.isEmpty {
+      searchLayer(
+        query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: max(ef, k), level: 0,
+        filter: filter, scratch: scratch)
+    } else {
+      searchLayer(
+        query, querySquaredNorm, from: closest.slot, distance: closest.distance, ef: max(ef, k), level: 0,
+        filter: SkippingTombstones(base: filter, flags: tombstoneFlags), scratch: scratch)
+    }
     while scratch.results.count > k { scratch.results.pop() }
     var hits = [SearchResult](repeating: SearchResult(label: 0, distance: 0), count: scratch.results.count)
     var index = hits.count - 1

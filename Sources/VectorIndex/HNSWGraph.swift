@@ -61,6 +61,10 @@ final class HNSWGraph: @unchecked Sendable {
   private var inDegree: ChunkedRows<UInt32>
   /// Runs of upper rows given back by freed nodes, by length, for reuse.
   private var freeUpperRuns: [Int: [UInt32]] = [:]
+  /// 1 for a deleted node kept as a routing node (a tombstone), else 0.
+  private(set) var tombstoneFlags: ChunkedRows<UInt8>
+  /// The tombstones, in descending order (the lowest is reused first).
+  var tombstones: [UInt32] = []
 
   var labelToSlot = LabelMap()
   /// Free slots below `slotCount`, in descending order (the lowest is reused first).
@@ -97,6 +101,7 @@ final class HNSWGraph: @unchecked Sendable {
     upperStart = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: HNSWGraph.noSlot)
     upperRows = ChunkedRows(stride: 1 + m, shift: HNSWGraph.wideShift, fill: 0)
     inDegree = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
+    tombstoneFlags = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
     self.scratchPool = scratchPool ?? ScratchPool(dimension: dimension, maxLinks: 2 * m)
   }
 
@@ -125,6 +130,8 @@ final class HNSWGraph: @unchecked Sendable {
     other.upperRowCount = upperRowCount
     other.inDegree = inDegree
     other.freeUpperRuns = freeUpperRuns
+    other.tombstoneFlags = tombstoneFlags
+    other.tombstones = tombstones
     other.slotCount = slotCount
     other.labelToSlot = labelToSlot
     other.freeSlots = freeSlots
@@ -148,7 +155,7 @@ final class HNSWGraph: @unchecked Sendable {
     return lentWriteScratch
   }
 
-  /// Live nodes.
+  /// Searchable nodes (tombstones excluded).
   var count: Int { labelToSlot.count }
 
   /// Makes room for at least `capacity` slots.
@@ -162,6 +169,7 @@ final class HNSWGraph: @unchecked Sendable {
     links0.reserve(rows: capacity)
     upperStart.reserve(rows: capacity)
     inDegree.reserve(rows: capacity)
+    tombstoneFlags.reserve(rows: capacity)
   }
 
   // MARK: Node memory
@@ -193,8 +201,35 @@ final class HNSWGraph: @unchecked Sendable {
   @inline(__always)
   func rawLevel(_ index: Int) -> UInt8 { levels.row(index).pointee }
 
+  /// Whether `slot` holds a node of the graph (searchable or a tombstone).
   @inline(__always)
   func isLive(_ slot: UInt32) -> Bool { Int(slot) < slotCount && rawLevel(Int(slot)) != HNSWGraph.freeLevel }
+
+  /// Whether the node in `slot` was deleted and stays only to route searches.
+  @inline(__always)
+  func isTombstone(_ slot: UInt32) -> Bool { tombstoneFlags.row(Int(slot)).pointee != 0 }
+
+  /// Whether `slot` holds a node a search may return.
+  @inline(__always)
+  func isSearchable(_ slot: UInt32) -> Bool { isLive(slot) && !isTombstone(slot) }
+
+  /// Turns the live node in `slot` into a tombstone: its label leaves the
+  /// label map (a later insert may take the label), its vector and links stay.
+  func markTombstone(_ slot: UInt32) {
+    labelToSlot.remove(label(slot))
+    tombstoneFlags.writableRow(Int(slot)).pointee = 1
+    insertSorted(slot, into: &tombstones)
+    changes.nodes.insert(slot)
+  }
+
+  /// Makes the tombstone in `slot` a node again under `label`.
+  func reviveTombstone(_ slot: UInt32, label: UInt32) {
+    tombstoneFlags.writableRow(Int(slot)).pointee = 0
+    let position = descendingPosition(slot, in: tombstones)
+    if position < tombstones.count && tombstones[position] == slot { tombstones.remove(at: position) }
+    labels.writableRow(Int(slot)).pointee = label
+    labelToSlot.set(label, slot)
+  }
 
   @inline(__always)
   func level(_ slot: UInt32) -> Int { Int(rawLevel(Int(slot))) }
@@ -263,9 +298,11 @@ final class HNSWGraph: @unchecked Sendable {
 
   /// Marks `slot` live with its label and level and empty link lists; its
   /// vector is written next.
-  func writeNode(_ slot: UInt32, label: UInt32, level: Int) {
+  /// A tombstone (`isTombstone`) is written without taking its label.
+  func writeNode(_ slot: UInt32, label: UInt32, level: Int, isTombstone: Bool = false) {
     let index = Int(slot)
     levels.writableRow(index).pointee = UInt8(level)
+    if isTombstone || self.isTombstone(slot) { tombstoneFlags.writableRow(index).pointee = isTombstone ? 1 : 0 }
     labels.writableRow(index).pointee = label
     links0.writableRow(index).pointee = 0
     if level > 0 {
@@ -280,7 +317,8 @@ final class HNSWGraph: @unchecked Sendable {
       upperStart.writableRow(index).pointee = start
       for row in 0..<level { upperRows.writableRow(Int(start) + row).pointee = 0 }
     }
-    labelToSlot.set(label, slot)
+    // The caller lists a tombstone (a load lists them all at once).
+    if !isTombstone { labelToSlot.set(label, slot) }
   }
 
   /// The vector of `slot`, for writing.
@@ -290,7 +328,13 @@ final class HNSWGraph: @unchecked Sendable {
   /// removed every link to it.
   func releaseSlot(_ slot: UInt32) {
     let index = Int(slot)
-    labelToSlot.remove(label(slot))
+    if isTombstone(slot) {
+      tombstoneFlags.writableRow(index).pointee = 0
+      let position = descendingPosition(slot, in: tombstones)
+      if position < tombstones.count && tombstones[position] == slot { tombstones.remove(at: position) }
+    } else if labelToSlot[label(slot)] == slot {
+      labelToSlot.remove(label(slot))
+    }
     let level = self.level(slot)
     if level > 0 {
       freeUpperRuns[level, default: []].append(upperStart.row(index).pointee)
@@ -314,16 +358,24 @@ final class HNSWGraph: @unchecked Sendable {
   /// the order they were freed in, so a restored index (which only knows the
   /// gaps) assigns the same slots as one that never closed.
   func insertFreeSlot(_ slot: UInt32) {
-    freeSlots.insert(slot, at: freeSlotPosition(slot))
+    insertSorted(slot, into: &freeSlots)
   }
 
   /// Where `slot` stands, or would stand, in the descending `freeSlots`.
-  func freeSlotPosition(_ slot: UInt32) -> Int {
+  func freeSlotPosition(_ slot: UInt32) -> Int { descendingPosition(slot, in: freeSlots) }
+
+  /// Inserts `slot` into a descending list (free slots, tombstones).
+  func insertSorted(_ slot: UInt32, into list: inout [UInt32]) {
+    list.insert(slot, at: descendingPosition(slot, in: list))
+  }
+
+  /// Where `slot` stands, or would stand, in a descending list.
+  func descendingPosition(_ slot: UInt32, in list: [UInt32]) -> Int {
     var low = 0
-    var high = freeSlots.count
+    var high = list.count
     while low < high {
       let middle = (low + high) / 2
-      if freeSlots[middle] > slot { low = middle + 1 } else { high = middle }
+      if list[middle] > slot { low = middle + 1 } else { high = middle }
     }
     return low
   }
@@ -350,7 +402,7 @@ final class HNSWGraph: @unchecked Sendable {
   var memoryBytes: Int {
     var bytes = vectors.memoryBytes + squaredNorms.memoryBytes + levels.memoryBytes + labels.memoryBytes
     bytes += links0.memoryBytes + upperStart.memoryBytes + upperRows.memoryBytes
-    bytes += labelToSlot.memoryBytes + freeSlots.capacity * 4
+    bytes += labelToSlot.memoryBytes + freeSlots.capacity * 4 + tombstoneFlags.memoryBytes + tombstones.capacity * 4
     return bytes
   }
 }

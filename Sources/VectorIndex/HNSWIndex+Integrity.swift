@@ -14,9 +14,12 @@ public enum IntegrityViolation: Hashable, Sendable, CustomStringConvertible {
   case labelMismatch(label: UInt32, slot: UInt32)
   /// The free list and the slots disagree.
   case freeListMismatch(slot: UInt32)
+  /// The list of tombstones and the nodes' marks disagree.
+  case tombstoneListMismatch(slot: UInt32)
   /// A stored vector has a non-finite component, or is not unit length under cosine.
   case badVector(slot: UInt32)
-  /// A live node cannot be reached from the entry point on layer 0.
+  /// A searchable node cannot be reached from the entry point on layer 0
+  /// (searches route through tombstones, so the walk does too).
   case unreachable(slot: UInt32)
 
   public var description: String {
@@ -28,6 +31,7 @@ public enum IntegrityViolation: Hashable, Sendable, CustomStringConvertible {
     case .duplicateLink(let slot, let to, let level): "slot \(slot) links to \(to) twice on level \(level)"
     case .labelMismatch(let label, let slot): "label \(label) and slot \(slot) disagree"
     case .freeListMismatch(let slot): "slot \(slot): free list and slot state disagree"
+    case .tombstoneListMismatch(let slot): "slot \(slot): tombstone list and node mark disagree"
     case .badVector(let slot): "slot \(slot): vector not finite or not normalized"
     case .unreachable(let slot): "slot \(slot) is unreachable from the entry point"
     }
@@ -36,13 +40,14 @@ public enum IntegrityViolation: Hashable, Sendable, CustomStringConvertible {
 
 extension HNSWIndex {
   /// Every broken invariant of the graph, empty when it is sound: entry
-  /// point, link capacities and targets, label map, free list, stored vectors,
-  /// and reachability of every node on layer 0.
+  /// point, link capacities and targets, label map, free list, tombstone list,
+  /// stored vectors, and reachability of every searchable node on layer 0.
   /// - Complexity: O(n · (d + M)).
   public func checkIntegrity() -> [IntegrityViolation] {
     let graph = self.graph
     var violations: [IntegrityViolation] = []
     var live = 0
+    var searchable = 0
     var topLevel = -1
     for index in 0..<graph.slotCount {
       let slot = UInt32(index)
@@ -50,7 +55,8 @@ extension HNSWIndex {
       live += 1
       let level = graph.level(slot)
       topLevel = max(topLevel, level)
-      if graph.labelToSlot[graph.label(slot)] != slot {
+      if !graph.isTombstone(slot) { searchable += 1 }
+      if !graph.isTombstone(slot) && graph.labelToSlot[graph.label(slot)] != slot {
         violations.append(.labelMismatch(label: graph.label(slot), slot: slot))
       }
       let vector = UnsafeBufferPointer(start: graph.vector(slot), count: graph.dimension)
@@ -74,8 +80,17 @@ extension HNSWIndex {
         }
       }
     }
-    for (label, slot) in graph.labelToSlot.pairs where !graph.isLive(slot) || graph.label(slot) != label {
+    for (label, slot) in graph.labelToSlot.pairs where !graph.isSearchable(slot) || graph.label(slot) != label {
       violations.append(.labelMismatch(label: label, slot: slot))
+    }
+    if graph.labelToSlot.count != searchable { violations.append(.labelMismatch(label: .max, slot: HNSWGraph.noSlot)) }
+    let tombstones = Set(graph.tombstones)
+    for index in 0..<graph.slotCount
+    where (graph.isLive(UInt32(index)) && graph.isTombstone(UInt32(index))) != tombstones.contains(UInt32(index)) {
+      violations.append(.tombstoneListMismatch(slot: UInt32(index)))
+    }
+    if tombstones.count != graph.tombstones.count || graph.tombstones != graph.tombstones.sorted(by: >) {
+      violations.append(.tombstoneListMismatch(slot: HNSWGraph.noSlot))
     }
     let free = Set(graph.freeSlots)
     for index in 0..<graph.slotCount where graph.isLive(UInt32(index)) == free.contains(UInt32(index)) {
@@ -104,7 +119,7 @@ extension HNSWIndex {
         stack.append(neighbour)
       }
     }
-    for index in 0..<graph.slotCount where graph.isLive(UInt32(index)) && !reached[index] {
+    for index in 0..<graph.slotCount where graph.isSearchable(UInt32(index)) && !reached[index] {
       violations.append(.unreachable(slot: UInt32(index)))
     }
     return violations

@@ -19,22 +19,22 @@ extension HNSWIndex {
     return graph.takeChanges()
   }
 
-  /// Removes `label`: it stops appearing in results at once, its slot is
-  /// reused by a later insert, and the nodes that linked to it are relinked
-  /// to its neighbours.
+  /// Removes `label`: it stops appearing in results at once; its node stays
+  /// as a tombstone that searches route through until a later insert takes
+  /// its slot, or until tombstones outnumber the searchable nodes and are
+  /// purged (the nodes that linked to them relinked to their neighbours).
   /// - Throws: `VectorIndexError.unknownLabel` when absent, before anything changes.
-  /// - Complexity: O(n · M) to find the nodes linking to it (no reverse edges
-  ///   are kept), plus O(M³) distance computations per repaired list.
+  /// - Complexity: O(log tombstones); amortized with the purge, O(M³)
+  ///   distance computations. Independent of the index's size.
   @discardableResult
   public mutating func delete(label: UInt32) throws(VectorIndexError) -> HNSWChangeSet {
     try delete(labels: [label])
   }
 
-  /// Removes every label in `labels` with one scan of the graph (much faster
-  /// than one `delete(label:)` each for large batches).
+  /// Removes every label in `labels`, as `delete(label:)` each.
   /// - Throws: `VectorIndexError.unknownLabel` for the first absent label,
   ///   before anything changes.
-  /// - Complexity: O(n · M) plus O(M³) per repaired list.
+  /// - Complexity: that of `delete(label:)` per label.
   @discardableResult
   public mutating func delete<Labels: Sequence<UInt32>>(labels: Labels) throws(VectorIndexError) -> HNSWChangeSet {
     var slots: [UInt32] = []
@@ -50,7 +50,8 @@ extension HNSWIndex {
   }
 
   /// Replaces the vector of `label` (a delete then an insert, so the node is
-  /// linked where its new vector belongs; it usually gets its old slot back).
+  /// linked where its new vector belongs; it usually gets its old slot back,
+  /// the tombstone the delete left).
   /// - Throws: `VectorIndexError` for an unknown label or an invalid vector,
   ///   before anything changes.
   /// - Complexity: that of `delete(label:)` plus `insert(_:label:)`.

@@ -88,14 +88,21 @@ extension HNSWIndex {
         throw .corruptRecord("node \(slot): \(raw.count) bytes, expected \(5 + 4 * dimension)")
       }
       let label = UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))
-      guard placeNode(slot: slot, label: label, level: Int(raw[4])) else {
+      let isTombstone = raw[4] & HNSWNodeRecord.tombstoneBit != 0
+      guard placeNode(slot: slot, label: label, level: Int(raw[4] & ~HNSWNodeRecord.tombstoneBit), isTombstone: isTombstone)
+      else {
         throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
       }
       let vector = graph.writableVector(slot)
-      for index in 0..<dimension {
-        vector[index] = Float(
-          bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
-      }
+      #if _endian(little)
+        // The stored floats are this machine's: one copy, not d loads.
+        UnsafeMutableRawPointer(vector).copyMemory(from: raw.baseAddress! + 5, byteCount: 4 * dimension)
+      #else
+        for index in 0..<dimension {
+          vector[index] = Float(
+            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
+        }
+      #endif
       graph.refreshSquaredNorm(slot)
     }
 
@@ -107,19 +114,20 @@ extension HNSWIndex {
       guard record.vector.count == graph.dimension else {
         throw .dimensionMismatch(expected: graph.dimension, actual: record.vector.count)
       }
-      guard placeNode(slot: record.slot, label: record.label, level: record.level) else {
+      guard placeNode(slot: record.slot, label: record.label, level: record.level, isTombstone: record.isTombstone) else {
         throw .corruptRecord("node \(record.slot): slot out of range, duplicate, or level too high")
       }
       record.vector.withUnsafeBufferPointer { graph.writableVector(record.slot).update(from: $0.baseAddress!, count: graph.dimension) }
       graph.refreshSquaredNorm(record.slot)
     }
 
-    /// Marks `slot` live with its label and level; false when it does not fit.
-    private func placeNode(slot: UInt32, label: UInt32, level: Int) -> Bool {
+    /// Marks `slot` live with its label and level (a tombstone without
+    /// taking the label); false when it does not fit.
+    private func placeNode(slot: UInt32, label: UInt32, level: Int, isTombstone: Bool) -> Bool {
       guard Int(slot) < graph.slotCount, !graph.isLive(slot), level <= expected.maxLevel,
-        graph.labelToSlot[label] == nil
+        isTombstone || graph.labelToSlot[label] == nil
       else { return false }
-      graph.writeNode(slot, label: label, level: level)
+      graph.writeNode(slot, label: label, level: level, isTombstone: isTombstone)
       return true
     }
 
@@ -189,12 +197,14 @@ extension HNSWIndex {
         throw .corruptRecord("nodes but no entry point")
       }
       var free: [UInt32] = []
+      var tombstones: [UInt32] = []
       for index in stride(from: graph.slotCount - 1, through: 0, by: -1) {
         let slot = UInt32(index)
         guard graph.isLive(slot) else {
           free.append(slot)
           continue
         }
+        if graph.isTombstone(slot) { tombstones.append(slot) }
         for level in 0...graph.level(slot) {
           let list = graph.links(slot, level)
           for index in 0..<Int(list[0]) {
@@ -206,6 +216,7 @@ extension HNSWIndex {
         }
       }
       graph.freeSlots = free
+      graph.tombstones = tombstones
       graph.recountInLinks()
       graph.changes.reset()
       return HNSWIndex(graph: graph)
@@ -270,7 +281,11 @@ extension HNSWIndex {
     for stored in slots {
       guard let node = stored.node else { continue }
       graph.removeFreeSlot(stored.slot)
-      graph.writeNode(stored.slot, label: node.label, level: node.level)
+      guard node.isTombstone || graph.labelToSlot[node.label] == nil else {
+        throw .corruptRecord("node \(stored.slot): label \(node.label) is already placed")
+      }
+      graph.writeNode(stored.slot, label: node.label, level: node.level, isTombstone: node.isTombstone)
+      if node.isTombstone { graph.insertSorted(stored.slot, into: &graph.tombstones) }
       node.vector.withUnsafeBufferPointer { graph.writableVector(stored.slot).update(from: $0.baseAddress!, count: dimension) }
       graph.refreshSquaredNorm(stored.slot)
       for list in stored.linkLists { graph.setLinks(stored.slot, list.level, list.neighbours) }

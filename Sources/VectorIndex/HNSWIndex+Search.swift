@@ -62,7 +62,7 @@ extension HNSWIndex {
           scratch.query, squaredNorm, k: k, ef: ef ?? max(k, 64),
           filter: LabelPredicateFilter(labels: graph.labels, predicate: isAllowed), scratch: scratch)
         guard hits.count < k else { return hits }
-        let slots = (0..<UInt32(graph.slotCount)).filter { graph.isLive($0) && isAllowed(graph.label($0)) }
+        let slots = (0..<UInt32(graph.slotCount)).filter { graph.isSearchable($0) && isAllowed(graph.label($0)) }
         return graph.exactSearch(scratch.query, squaredNorm, k: k, slots: slots, scratch: scratch)
       }
     }

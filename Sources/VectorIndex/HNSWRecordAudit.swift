@@ -6,6 +6,9 @@ public struct HNSWRecordAudit: Sendable {
   public let header: HNSWHeader
   /// The sound nodes: slot → (label, level).
   public private(set) var nodes: [UInt32: (label: UInt32, level: Int)] = [:]
+  /// The sound nodes that are tombstones (deleted, kept to route searches;
+  /// their labels belong to nothing).
+  public private(set) var tombstones: Set<UInt32> = []
   private var slotOfLabel: [UInt32: UInt32] = [:]
 
   public init(header: HNSWHeader) { self.header = header }
@@ -20,10 +23,12 @@ public struct HNSWRecordAudit: Sendable {
         throw .corruptRecord("node \(slot) has level \(node.level) > \(header.maxLevel)")
       }
       guard node.vector.allSatisfy(\.isFinite) else { throw .corruptRecord("node \(slot) has a non-finite vector") }
-      if let other = slotOfLabel.updateValue(slot, forKey: node.label) {
+      // A tombstone's label may belong to a live node now.
+      if !node.isTombstone, let other = slotOfLabel.updateValue(slot, forKey: node.label) {
         throw .corruptRecord("nodes \(other) and \(slot) both hold label \(node.label)")
       }
       nodes[slot] = (node.label, node.level)
+      if node.isTombstone { tombstones.insert(slot) }
       return nil
     } catch {
       return error
@@ -32,8 +37,9 @@ public struct HNSWRecordAudit: Sendable {
 
   /// After the nodes: whether the header counts as many as were sound.
   public func nodeCountViolation() -> VectorIndexError? {
-    nodes.count == Int(header.count)
-      ? nil : .corruptRecord("the header counts \(header.count) nodes, the table holds \(nodes.count)")
+    nodes.count - tombstones.count == Int(header.count)
+      ? nil
+      : .corruptRecord("the header counts \(header.count) nodes, the table holds \(nodes.count - tombstones.count)")
   }
 
   /// Checks one link-list record against the nodes seen; nil when sound.

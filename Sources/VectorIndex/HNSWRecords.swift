@@ -8,8 +8,11 @@ import ByteCodecs
 /// generator's random state (so a restored index keeps drawing the same
 /// levels as one that never closed).
 public struct HNSWHeader: Sendable, Equatable {
-  /// The version of the record layout this header was written with.
-  public static let formatVersion: UInt16 = 1
+  /// The version of the record layout this header was written with:
+  /// 2 adds tombstones (a node record's level byte with bit 7 set).
+  public static let formatVersion: UInt16 = 2
+  /// The oldest layout this build reads (version 1 stores hold no tombstones).
+  public static let oldestReadableVersion: UInt16 = 1
   /// Bytes in an encoded header.
   public static let encodedCount = 52
 
@@ -54,8 +57,9 @@ public struct HNSWHeader: Sendable, Equatable {
     let reader = try LittleEndianReader(bytes, exactly: HNSWHeader.encodedCount, what: "header")
     guard reader.bytes.prefix(4).elementsEqual("HNSW".utf8) else { throw .corruptRecord("header: bad magic") }
     let version = reader.uint16(at: 4)
-    guard version == HNSWHeader.formatVersion else {
-      throw .corruptRecord("header: format version \(version), this build reads \(HNSWHeader.formatVersion)")
+    guard (HNSWHeader.oldestReadableVersion...HNSWHeader.formatVersion).contains(version) else {
+      throw .corruptRecord(
+        "header: format version \(version), this build reads \(HNSWHeader.oldestReadableVersion)–\(HNSWHeader.formatVersion)")
     }
     guard let metric = VectorMetric(code: reader.bytes[6]) else { throw .corruptRecord("header: unknown metric") }
     self.metric = metric
@@ -89,19 +93,25 @@ public struct HNSWHeader: Sendable, Equatable {
 }
 
 /// One node: its slot, external label, top level and stored vector (already
-/// normalized under cosine).
+/// normalized under cosine), and whether it is a tombstone: a deleted node
+/// kept to route searches (its label no longer belongs to it).
 public struct HNSWNodeRecord: Sendable, Equatable {
   public var slot: UInt32
   public var label: UInt32
   public var level: Int
   public var vector: [Float]
+  public var isTombstone: Bool
 
-  public init(slot: UInt32, label: UInt32, level: Int, vector: [Float]) {
+  public init(slot: UInt32, label: UInt32, level: Int, vector: [Float], isTombstone: Bool = false) {
     self.slot = slot
     self.label = label
     self.level = level
     self.vector = vector
+    self.isTombstone = isTombstone
   }
+
+  /// Bit 7 of the level byte marks a tombstone (levels stop at 30).
+  static let tombstoneBit: UInt8 = 0x80
 
   /// The key: the slot as 4 big-endian bytes.
   public var key: [UInt8] { HNSWNodeRecord.key(slot: slot) }
@@ -118,12 +128,22 @@ public struct HNSWNodeRecord: Sendable, Equatable {
     return slot
   }
 
-  /// The value: label u32, level u8, then the d float32 components (5 + 4·d bytes).
+  /// `slot(fromKey:)` for lent bytes, non-generic: a generic call from
+  /// another module is not specialized, and on a load of a million records
+  /// its byte reads cost more than the copy of the vectors.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 4 bytes long.
+  package static func slot(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> UInt32 {
+    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
+    return UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3])
+  }
+
+  /// The value: label u32, level u8 (bit 7: tombstone), then the d float32
+  /// components (5 + 4·d bytes).
   public func encoded() -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(5 + 4 * vector.count)
     LittleEndian.append(label, to: &bytes)
-    bytes.append(UInt8(level))
+    bytes.append(UInt8(level) | (isTombstone ? HNSWNodeRecord.tombstoneBit : 0))
     for component in vector { LittleEndian.append(component.bitPattern, to: &bytes) }
     return bytes
   }
@@ -134,7 +154,8 @@ public struct HNSWNodeRecord: Sendable, Equatable {
     let reader = try LittleEndianReader(bytes, exactly: 5 + 4 * dimension, what: "node \(slot)")
     self.slot = slot
     label = reader.uint32(at: 0)
-    level = Int(reader.bytes[4])
+    level = Int(reader.bytes[4] & ~HNSWNodeRecord.tombstoneBit)
+    isTombstone = reader.bytes[4] & HNSWNodeRecord.tombstoneBit != 0
     vector = (0..<dimension).map { Float(bitPattern: reader.uint32(at: 5 + 4 * $0)) }
   }
 }
@@ -175,6 +196,13 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
       throw .corruptRecord("link list key of \(key.count) bytes")
     }
     return (slot, Int(level))
+  }
+
+  /// `slotAndLevel(fromKey:)` for lent bytes, non-generic (see `HNSWNodeRecord.slot(fromKey:)`).
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 5 bytes long.
+  package static func slotAndLevel(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
+    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
+    return (UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3]), Int(key[4]))
   }
 
   /// The value: the neighbour slots as u32 (4·count bytes; the count is the

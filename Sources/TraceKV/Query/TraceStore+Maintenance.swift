@@ -93,6 +93,25 @@ extension TraceStore {
     }
   }
 
+  /// The filter column blocks, when current (`FilterColumnBlocks`), against
+  /// the columns of the trace records: a wrong block would filter searches
+  /// wrongly with nothing else failing.
+  private func verifyFilterColumnBlocks(
+    against columns: FilterColumns, in transaction: LMDBTransaction, problem: (String, String) -> Void
+  ) throws {
+    let generation = try SearchIndexes.generation(in: transaction, tables: tables)
+    let stored: FilterColumns?
+    do {
+      stored = try FilterColumnBlocks.load(generation: generation, tables: tables, in: transaction)
+    } catch {
+      problem(tables.meta.name, "the filter column blocks do not read: \(error); `repair` rewrites them")
+      return
+    }
+    if let stored, let block = stored.firstDifferentBlock(from: columns) {
+      problem(tables.meta.name, "filter column block \(block) disagrees with the trace records; `repair` rewrites it")
+    }
+  }
+
   /// What `verify` keeps of each sound trace record, to check the entries pointing back at it.
   private typealias VerifiedRecord = (eventTime: Int64, episode: String?)
 
@@ -108,6 +127,7 @@ extension TraceStore {
 
     // traces → spans, by-time, by-episode, trace-ids
     var records: [UInt32: VerifiedRecord] = [:]
+    var columns = FilterColumns()
     try transaction.scan(tables.traces) { key, value in
       guard key.byteCount == 4 else { problem(tables.traces.name, "a key of \(key.byteCount) bytes"); return true }
       let doc = try Keys.document(in: key)
@@ -118,6 +138,7 @@ extension TraceStore {
       }
       let id = record.trace.traceID
       records[doc] = (record.eventTime, record.trace.episodeID)
+      columns.set(doc, record)
       if let next = nextDocument, doc >= next { problem(tables.traces.name, "trace \(id): document \(doc) ≥ next-document") }
       if try document(of: id, in: transaction) != doc { problem(tables.traceIDs.name, "trace \(id) does not map to document \(doc)") }
       if try !transaction.contains(tables.byTime, key: Keys.byTime(record.eventTime, doc)) {
@@ -142,6 +163,7 @@ extension TraceStore {
       }
       return true
     }
+    try verifyFilterColumnBlocks(against: columns, in: transaction, problem: problem)
     return records
   }
 
@@ -331,7 +353,8 @@ extension TraceStore {
         }
         return true
       }
-      for (slot, node) in audit.nodes.sorted(by: { $0.key < $1.key }) where !traces.contains(node.label) {
+      let searchable = audit.nodes.filter { !audit.tombstones.contains($0.key) }
+      for (slot, node) in searchable.sorted(by: { $0.key < $1.key }) where !traces.contains(node.label) {
         problem(nodesTable, "node \(slot) indexes document \(node.label), which has no trace")
       }
       if let violation = audit.nodeCountViolation() {
@@ -356,7 +379,7 @@ extension TraceStore {
           problem(linksTable, "\(error)")
         }
       }
-      if dimension > 0 { try checkVectorMembership(labels: Set(audit.nodes.values.map(\.label)), in: transaction, traces: traces, problem: problem) }
+      if dimension > 0 { try checkVectorMembership(labels: Set(searchable.values.map(\.label)), in: transaction, traces: traces, problem: problem) }
     } catch {
       problem(nodesTable, "the vector index could not be read: \(error)")
     }

@@ -1,3 +1,4 @@
+import ByteCodecs
 import Foundation
 import VectorIndex
 
@@ -26,14 +27,7 @@ struct FilterColumns: Sendable {
   /// Records (or replaces) a trace's fields.
   mutating func set(_ doc: UInt32, _ record: TraceRecord) {
     let index = Int(doc)
-    if index >= status.count {
-      status.grow(to: index + 1)
-      rating.grow(to: index + 1)
-      errorType.grow(to: index + 1)
-      eventTime.grow(to: index + 1)
-      confidence.grow(to: index + 1)
-      episode.grow(to: index + 1)
-    }
+    if index >= status.count { grow(to: index + 1) }
     if status[index] == Self.absent { liveCount += 1 }
     let trace = record.trace
     status[index] = Self.statusCodes[trace.status]!
@@ -57,6 +51,84 @@ struct FilterColumns: Sendable {
   }
 
   func contains(_ doc: UInt32) -> Bool { Int(doc) < status.count && status[Int(doc)] != Self.absent }
+
+  // MARK: Blocks (persisted by `FilterColumnBlocks`)
+
+  /// Documents per persisted block.
+  static let blockSize = 256
+  /// Bytes of one encoded block: for each document in turn, status, rating
+  /// and error type (a byte each), then event time (i64) and confidence
+  /// (f64 bits), little-endian; 19 bytes a document.
+  static let blockBytes = blockSize * 19
+
+  /// Blocks covering every document id seen.
+  var blockCount: Int { (status.count + Self.blockSize - 1) / Self.blockSize }
+
+  /// The block of documents `block · blockSize ..< (block + 1) · blockSize`
+  /// (the episode column is not in it: it is rebuilt from `by-episode`).
+  func encodedBlock(_ block: Int) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Self.blockBytes)
+    let first = block * Self.blockSize
+    for index in first..<(first + Self.blockSize) {
+      // A deleted document keeps its old values in memory; its block says only "absent".
+      guard index < status.count, status[index] != Self.absent else {
+        bytes += [Self.absent, UInt8(bitPattern: -1), Self.absent]
+        LittleEndian.append(UInt64(0), to: &bytes)
+        LittleEndian.append(Double.nan.bitPattern, to: &bytes)
+        continue
+      }
+      bytes += [status[index], UInt8(bitPattern: rating[index]), errorType[index]]
+      LittleEndian.append(UInt64(bitPattern: eventTime[index]), to: &bytes)
+      LittleEndian.append(confidence[index].bitPattern, to: &bytes)
+    }
+    return bytes
+  }
+
+  /// Sets the documents of `block` from `encodedBlock`'s bytes.
+  /// - Throws: `TraceKVError` `.corrupted` for bytes of another length or an
+  ///   unknown status or error code.
+  mutating func setBlock(_ block: Int, from bytes: UnsafeRawBufferPointer) throws(TraceKVError) {
+    guard bytes.count == Self.blockBytes else {
+      throw TraceKVError(.corrupted, "filter column block \(block) has \(bytes.count) bytes, expected \(Self.blockBytes)")
+    }
+    let first = block * Self.blockSize
+    for offset in 0..<Self.blockSize {
+      let at = offset * 19
+      let code = bytes[at]
+      guard code != Self.absent else { continue }
+      guard code < UInt8(Self.statusCodes.count), bytes[at + 2] == Self.absent || Int(bytes[at + 2]) < Self.errorCodes.count
+      else { throw TraceKVError(.corrupted, "filter column block \(block): bad code for document \(first + offset)") }
+      let index = first + offset
+      if index >= status.count { grow(to: index + 1) }
+      if status[index] == Self.absent { liveCount += 1 }
+      status[index] = code
+      rating[index] = Int8(bitPattern: bytes[at + 1])
+      errorType[index] = bytes[at + 2]
+      eventTime[index] = Int64(bitPattern: LittleEndian.read(UInt64.self, from: bytes, at: at + 3)!)
+      confidence[index] = Double(bitPattern: LittleEndian.read(UInt64.self, from: bytes, at: at + 11)!)
+    }
+  }
+
+  /// The first block whose encoding differs from `other`'s, or nil.
+  func firstDifferentBlock(from other: FilterColumns) -> Int? {
+    (0..<max(blockCount, other.blockCount)).first { encodedBlock($0) != other.encodedBlock($0) }
+  }
+
+  /// Sets the episode of a document already set (from `by-episode`).
+  mutating func setEpisode(_ doc: UInt32, _ episodeID: String) {
+    guard contains(doc) else { return }
+    episode[Int(doc)] = episodeCodes.code(for: episodeID)
+  }
+
+  private mutating func grow(to count: Int) {
+    status.grow(to: count)
+    rating.grow(to: count)
+    errorType.grow(to: count)
+    eventTime.grow(to: count)
+    confidence.grow(to: count)
+    episode.grow(to: count)
+  }
 
   /// The documents a filter allows, or nil when it allows every trace.
   /// - Complexity: O(documents), a few array reads each.

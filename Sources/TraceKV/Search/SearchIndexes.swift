@@ -95,6 +95,11 @@ final class SearchIndexes: @unchecked Sendable {
   }
 
   private static func load(generation: UInt64, in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
+    if let columns = try FilterColumnBlocks.load(generation: generation, tables: tables, in: transaction) {
+      return SearchState(
+        generation: generation, vectors: try VectorPersistence.load(tables: tables, in: transaction), columns: columns)
+    }
+    // No current blocks (an older store): decode every trace record.
     var columns = FilterColumns()
     try transaction.scan(tables.traces) { key, value in
       columns.set(try Keys.document(in: key), try TraceRecord.decode(value, withAttributes: false))
@@ -176,6 +181,9 @@ struct IndexWriter {
     if !pending.isEmpty { try indexPending() }
     state.generation += 1
     try SearchIndexes.setGeneration(state.generation, in: transaction, tables: tables)
+    // A rebuild (no change log) rewrites every block.
+    try FilterColumnBlocks.write(
+      state.columns, documents: changes?.documents, generation: state.generation, tables: tables, in: transaction)
     if let changes { try ChangeLog.write(changes, generation: state.generation, tables: tables, in: transaction) }
     return state
   }

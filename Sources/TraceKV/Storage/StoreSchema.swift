@@ -16,8 +16,12 @@ import LMDBKit
 /// | `lexical-docs` | document id | the lexical index's per-document record (length, terms) |
 ///
 /// `meta` also holds the embedder (`EmbedderIdentity`), the HNSW header, the
-/// BM25 collection statistics, and a generation number that every write
-/// transaction advances, so that a process notices another's writes.
+/// BM25 collection statistics, a generation number that every write
+/// transaction advances, so that a process notices another's writes, the
+/// change log (`ChangeLog`), and the filter columns in blocks of 256
+/// documents (`FilterColumnBlocks`: `filter-columns/` ‖ block u32 BE, and the
+/// generation they are current at). A store without current blocks (written
+/// before them) opens by decoding every trace record; its next write adds them.
 enum StoreSchema {
   /// The format this build writes. A store with another version is refused.
   static let formatVersion: UInt32 = 1
