@@ -125,15 +125,15 @@ import Testing
     let first = columns.encodedBlock(0)
     #expect(first.count == FilterColumns.blockBytes && FilterColumns.blockBytes == 256 * 19)
     var restored = FilterColumns()
-    try first.withUnsafeBytes { try restored.setBlock(0, from: $0) }
-    try columns.encodedBlock(1).withUnsafeBytes { try restored.setBlock(1, from: $0) }
+    try restored.setBlock(0, from: first.span.bytes)
+    try restored.setBlock(1, from: columns.encodedBlock(1).span.bytes)
     Self.expectSame(restored, columns)
     #expect(restored.liveCount == 3 && restored.contains(256) && !restored.contains(257) && !restored.contains(1))
     #expect(ChangeLogTests.members(restored.allowed(by: TraceFilter(minRating: 4))) == [0, 255, 256])
-    #expect(throws: TraceKVError.self) { try Array(first.dropLast()).withUnsafeBytes { try restored.setBlock(0, from: $0) } }
+    #expect(throws: TraceKVError.self) { try restored.setBlock(0, from: Array(first.dropLast()).span.bytes) }
     var badStatus = first
     badStatus[0] = 9
-    #expect(throws: TraceKVError.self) { try badStatus.withUnsafeBytes { try restored.setBlock(0, from: $0) } }
+    #expect(throws: TraceKVError.self) { try restored.setBlock(0, from: badStatus.span.bytes) }
   }
 }
 

@@ -20,7 +20,7 @@ enum FilterColumnBlocks {
   /// The generation the blocks were last written at, or nil.
   static func stamp(tables: StoreTables, in transaction: LMDBTransaction) throws -> UInt64? {
     try transaction.withValue(tables.meta, key: stampKey) { bytes in
-      bytes.count == 8 ? BigEndian.read(UInt64.self, from: bytes) : nil
+      bytes.byteCount == 8 ? BigEndian.read(UInt64.self, from: bytes) : nil
     } ?? nil
   }
 
@@ -31,17 +31,18 @@ enum FilterColumnBlocks {
     guard try stamp(tables: tables, in: transaction) == generation else { return nil }
     var columns = FilterColumns()
     try transaction.scan(tables.meta, prefix: keyPrefix) { key, value in
-      guard key.count == keyPrefix.count + 4, let block = BigEndian.read(UInt32.self, from: key, at: keyPrefix.count)
-      else { throw TraceKVError(.corrupted, "a filter column block key of \(key.count) bytes") }
+      guard key.byteCount == keyPrefix.count + 4, let block = BigEndian.read(UInt32.self, from: key, at: keyPrefix.count)
+      else { throw TraceKVError(.corrupted, "a filter column block key of \(key.byteCount) bytes") }
       try columns.setBlock(Int(block), from: value)
       return true
     }
     // Episode ids are kept as codes local to this process: rebuilt from the
     // episode index (episode ‖ 0x00 ‖ document), one entry per trace that has one.
     try transaction.scan(tables.byEpisode) { key, _ in
-      guard key.count >= 5, key[key.count - 5] == 0, let doc = BigEndian.read(UInt32.self, from: key, at: key.count - 4)
-      else { throw TraceKVError(.corrupted, "an episode index key of \(key.count) bytes") }
-      columns.setEpisode(doc, String(decoding: key.prefix(key.count - 5), as: UTF8.self))
+      guard key.byteCount >= 5, key.byte(at: key.byteCount - 5) == 0,
+        let doc = BigEndian.read(UInt32.self, from: key, at: key.byteCount - 4)
+      else { throw TraceKVError(.corrupted, "an episode index key of \(key.byteCount) bytes") }
+      columns.setEpisode(doc, key.utf8String(0..<key.byteCount - 5))
       return true
     }
     return columns

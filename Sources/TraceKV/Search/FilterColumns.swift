@@ -88,23 +88,23 @@ struct FilterColumns: Sendable {
   /// Sets the documents of `block` from `encodedBlock`'s bytes.
   /// - Throws: `TraceKVError` `.corrupted` for bytes of another length or an
   ///   unknown status or error code.
-  mutating func setBlock(_ block: Int, from bytes: UnsafeRawBufferPointer) throws(TraceKVError) {
-    guard bytes.count == Self.blockBytes else {
-      throw TraceKVError(.corrupted, "filter column block \(block) has \(bytes.count) bytes, expected \(Self.blockBytes)")
+  mutating func setBlock(_ block: Int, from bytes: RawSpan) throws(TraceKVError) {
+    guard bytes.byteCount == Self.blockBytes else {
+      throw TraceKVError(.corrupted, "filter column block \(block) has \(bytes.byteCount) bytes, expected \(Self.blockBytes)")
     }
     let first = block * Self.blockSize
     for offset in 0..<Self.blockSize {
       let at = offset * 19
-      let code = bytes[at]
+      let code = bytes.byte(at: at)
       guard code != Self.absent else { continue }
-      guard code < UInt8(Self.statusCodes.count), bytes[at + 2] == Self.absent || Int(bytes[at + 2]) < Self.errorCodes.count
+      guard code < UInt8(Self.statusCodes.count), bytes.byte(at: at + 2) == Self.absent || Int(bytes.byte(at: at + 2)) < Self.errorCodes.count
       else { throw TraceKVError(.corrupted, "filter column block \(block): bad code for document \(first + offset)") }
       let index = first + offset
       if index >= status.count { grow(to: index + 1) }
       if status[index] == Self.absent { liveCount += 1 }
       status[index] = code
-      rating[index] = Int8(bitPattern: bytes[at + 1])
-      errorType[index] = bytes[at + 2]
+      rating[index] = Int8(bitPattern: bytes.byte(at: at + 1))
+      errorType[index] = bytes.byte(at: at + 2)
       eventTime[index] = Int64(bitPattern: LittleEndian.read(UInt64.self, from: bytes, at: at + 3)!)
       confidence[index] = Double(bitPattern: LittleEndian.read(UInt64.self, from: bytes, at: at + 11)!)
     }
