@@ -12,10 +12,10 @@ final class BackgroundEmbedder: @unchecked Sendable {
   private let store: TraceStore
   private let quietPeriod: Double
   private let batchLimit: Int
-  private let condition = NSCondition()
+  private let service = ServiceThread()
+  private var condition: NSCondition { service.condition }
+  /// Under `condition`.
   private var nudged = true
-  private var stopping = false
-  private var finished = false
 
   /// Rounds with nothing due wait at least this long, so a flood of commits
   /// does not turn into a flood of scans of the waiting set.
@@ -30,9 +30,7 @@ final class BackgroundEmbedder: @unchecked Sendable {
   }
 
   func start() {
-    let thread = Thread { [self] in run() }
-    thread.name = "tracekv-embedder"
-    thread.start()
+    service.start(name: "tracekv-embedder") { [self] in run() }
   }
 
   /// A write committed: there may be new traces to embed.
@@ -44,13 +42,7 @@ final class BackgroundEmbedder: @unchecked Sendable {
   }
 
   /// Stops after the round in flight (whose write commits); what still waits stays in the store.
-  func finish() {
-    condition.withLock {
-      stopping = true
-      condition.broadcast()
-      while !finished { condition.wait() }
-    }
-  }
+  func finish() { service.stop() }
 
   private func run() {
     // A read-only store cannot take vectors: nothing to do but answer `finish()`.
@@ -66,11 +58,7 @@ final class BackgroundEmbedder: @unchecked Sendable {
         wait = Self.failureBackoff
       }
       if wait != 0 && !waitForWork(upTo: wait) { break }
-      if condition.withLock({ stopping }) { break }
-    }
-    condition.withLock {
-      finished = true
-      condition.broadcast()
+      if condition.withLock({ service.isStopping }) { break }
     }
   }
 
@@ -82,7 +70,7 @@ final class BackgroundEmbedder: @unchecked Sendable {
       // No deadline is a plain wait: Foundation on Linux traps on `wait(until: .distantFuture)`.
       let deadline = seconds.map { began.addingTimeInterval(max($0, Self.minimumIdleWait)) }
       let earliest = began.addingTimeInterval(Self.minimumIdleWait)
-      while !stopping {
+      while !service.isStopping {
         let now = Date()
         if let deadline, now >= deadline { break }
         if nudged && now >= earliest { break }
@@ -94,7 +82,7 @@ final class BackgroundEmbedder: @unchecked Sendable {
           condition.wait()
         }
       }
-      return !stopping
+      return !service.isStopping
     }
   }
 }

@@ -41,13 +41,12 @@ final class IngestWriter: @unchecked Sendable {
 
   private let store: TraceStore
   private let configuration: ServerConfiguration
-  private let condition = NSCondition()
+  private let service = ServiceThread()
+  private var condition: NSCondition { service.condition }
+  /// Under `condition`.
   private var queue: [Pending] = []
   private var queuedBytes = 0
-  private var stopping = false
   private var nextID: UInt64 = 0
-  private var finished = false
-  private var thread: Thread?
   /// Called after each group's transaction, committed or not (the background embedder's cue).
   private let afterGroup: @Sendable () -> Void
 
@@ -58,10 +57,7 @@ final class IngestWriter: @unchecked Sendable {
   }
 
   func start() {
-    let thread = Thread { [self] in run() }
-    thread.name = "tracekv-writer"
-    self.thread = thread
-    thread.start()
+    service.start(name: "tracekv-writer") { [self] in run() }
   }
 
   /// Queues `job` and waits until it is committed (or failed).
@@ -69,7 +65,7 @@ final class IngestWriter: @unchecked Sendable {
     let bytes: Int
     if case .ingest(let body) = job { bytes = body.bytes.count } else { bytes = 0 }
     let refusal: Refusal? = condition.withLock {
-      if stopping { return .stopping }
+      if service.isStopping { return .stopping }
       // One request larger than the byte budget still gets in when it waits alone.
       if queue.count >= configuration.maximumQueuedRequests
         || (!queue.isEmpty && queuedBytes + bytes > configuration.maximumQueuedBytes)
@@ -112,11 +108,7 @@ final class IngestWriter: @unchecked Sendable {
   /// Takes no new jobs, commits every queued one, and returns once the
   /// thread has finished.
   func finish() {
-    condition.withLock {
-      stopping = true
-      condition.broadcast()
-      while !finished { condition.wait() }
-    }
+    service.stop()
   }
 
   private func run() {
@@ -124,16 +116,12 @@ final class IngestWriter: @unchecked Sendable {
       execute(group)
       afterGroup()
     }
-    condition.withLock {
-      finished = true
-      condition.broadcast()
-    }
   }
 
   /// Waits for work; nil once stopping and drained.
   private func nextGroup() -> [Pending]? {
     condition.withLock {
-      while queue.isEmpty && !stopping { condition.wait() }
+      while queue.isEmpty && !service.isStopping { condition.wait() }
       guard let first = queue.first else { return nil }
       var count = 1
       var bytes = first.bytes
