@@ -19,6 +19,9 @@
 /// LMDB reads at most a 16-bit node offset plus a 16-bit key size past a
 /// page: a fault this far past the map's end is still a read of the map.
 #define TKV_SLACK ((size_t)256 << 10)
+/// Never mapped (Linux's vm.mmap_min_addr is at least this): a fault here is a
+/// null pointer plus a field's offset, and LMDB's structures are smaller.
+#define TKV_NULL_PAGE 4096
 
 /// One active guarded call of this thread; `previous` keeps nested calls (a
 /// signal handler of someone else calling into LMDB) correct.
@@ -66,9 +69,12 @@ static void pass_on(int signal_number, siginfo_t *info, void *context) {
 static void on_fault(int signal_number, siginfo_t *info, void *context) {
   tkv_guard *guard = current;
   uintptr_t address = (uintptr_t)info->si_addr;
-  if (guard != NULL && info->si_code > 0 && in_map(address, guard->map, TKV_SLACK)) {
+  // The map, or the null page: a damaged node flagged F_DUPDATA makes LMDB
+  // use the duplicates cursor that a table without duplicates does not have.
+  int null_page = address < TKV_NULL_PAGE;
+  if (guard != NULL && info->si_code > 0 && (null_page || in_map(address, guard->map, TKV_SLACK))) {
     last_fault.signal = signal_number;
-    last_fault.offset = (long long)(address - (uintptr_t)guard->map->start);
+    last_fault.offset = null_page ? -1 : (long long)(address - (uintptr_t)guard->map->start);
     last_fault.page_size = guard->map->page_size;
     last_fault.message[0] = 0;
     siglongjmp(guard->jump, 1);

@@ -80,6 +80,7 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
     let what: String
     switch fault.signal {
     case SIGBUS: what = "LMDB read past the end of the file\(place) (SIGBUS, caught)"
+    case SIGSEGV where fault.offset < 0: what = "LMDB followed a null pointer a damaged node led it to (SIGSEGV, caught)"
     case SIGSEGV: what = "LMDB read outside the map\(place) (SIGSEGV, caught)"
     case SIGABRT:
       let message = unsafe withUnsafeBytes(of: fault.message) { unsafe String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }

@@ -1,10 +1,11 @@
-// LMDB's read entry points, run under a fault guard.
+// LMDB's entry points, run under a fault guard.
 //
 // LMDB 0.9 trusts the pages of its file: a damaged node offset or key size
 // makes it read past a page, into the map's unbacked tail (SIGBUS) or past the
-// map (SIGSEGV), and a malformed page fails one of its assertions (abort).
-// Each function here calls LMDB with a jump buffer set: a SIGSEGV or SIGBUS
-// whose address lies in (or just past) the calling transaction's map, or an
+// map (SIGSEGV); a damaged node flag makes it follow a null pointer; a
+// malformed page fails one of its assertions (abort). Each function here
+// calls LMDB with a jump buffer set: a SIGSEGV or SIGBUS whose address lies in
+// (or just past) the calling transaction's map or in the null page, or an
 // LMDB assertion, returns TKV_PAGE_FAULT instead of ending the process, and
 // the caller must then abort the transaction. Any other fault goes to the
 // handler installed before (or the default action), as if this were absent.
