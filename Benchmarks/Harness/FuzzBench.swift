@@ -11,8 +11,8 @@ import VectorIndex
 /// answer; a signal, a hang (a child still running after `--timeout`), an
 /// untyped error, a wrong answer, a refused query within the limits or a
 /// reader that changed the file fails the run. Signals on files `verify`
-/// names as page-damaged are also counted apart (LMDB's fault guard's
-/// territory, see LMDBKit's `FaultGuard`).
+/// names as page-damaged are also counted apart: the fault guard's
+/// territory (`Sources/LMDBFaultGuard`).
 struct FuzzBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fuzz",
