@@ -39,9 +39,11 @@ let package = Package(
     .target(name: "LexicalIndex", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+    // LMDB's entry points under a fault guard: a damaged page gives an error code, not a signal (C, tiny).
+    .target(name: "LMDBFaultGuard", dependencies: ["CLMDB"]),
     // The only code that calls mdb_*: environments, transactions, cursors, file checks; its own error type.
     .target(
-      name: "LMDBKit", dependencies: ["CLMDB", "ByteCodecs"],
+      name: "LMDBKit", dependencies: ["CLMDB", "LMDBFaultGuard", "ByteCodecs"],
       // Every unsafe operation is spelled `unsafe`: the room where the map's bytes are lent out.
       swiftSettings: swiftSettings + [.strictMemorySafety()]),
     .target(

@@ -8,10 +8,11 @@ import VectorIndex
 /// lists through the `tracekv` CLI, and damaged copies of the store file
 /// (cuts at page boundaries, flipped bits, zeroed pages, damaged meta pages)
 /// opened by the CLI. Each case must end with a typed error or a sound
-/// answer; a signal, an untyped error, a wrong answer, a refused query within
-/// the limits or a reader that changed the file fails the run. The one
-/// exception is counted, not failed: a command other than `verify` stopped by
-/// LMDB on pages `verify` names as damaged (LMDB 0.9 trusts its pages).
+/// answer; a signal, a hang (a child still running after `--timeout`), an
+/// untyped error, a wrong answer, a refused query within the limits or a
+/// reader that changed the file fails the run. Signals on files `verify`
+/// names as page-damaged are also counted apart: the fault guard's
+/// territory (`Sources/LMDBFaultGuard`).
 struct FuzzBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fuzz",
@@ -29,6 +30,9 @@ struct FuzzBenchCommand: ParsableCommand {
 
   @Option(help: "Keep each damaged file that failed a case in this folder, to replay it.")
   var keep: String?
+
+  @Option(help: "Seconds a child may run before it counts as a hang and is killed.")
+  var timeout = 60.0
 
   func run() throws {
     let binary = try tracekv.resolved()
@@ -82,10 +86,8 @@ struct FuzzBenchCommand: ParsableCommand {
         let pageDamage = verify.output.contains(#""table": "file""#)
         for command in [["search", "order status", "--explain"], ["list"]] {
           let outcome = try runCLI(binary, ["--store", copy, "--read-only"] + command)
-          if pageDamage {
-            // LMDB 0.9 may stop the process on a damaged page (README): counted, not failed.
-            if outcome.signal != nil { stoppedOnDamagedPages += 1 }
-          } else if let failure = outcome.failure(allowed: [0, 1]) {
+          if pageDamage, outcome.signal != nil { stoppedOnDamagedPages += 1 }
+          if let failure = outcome.failure(allowed: [0, 1]) {
             failures.append("case \(number) (\(name)) \(command[0]): \(failure)")
             failed = true
           }
@@ -117,12 +119,15 @@ struct FuzzBenchCommand: ParsableCommand {
   struct CLIOutcome {
     var signal: Int32?
     var status: Int32
+    /// Killed after `--timeout` seconds.
+    var hung = false
     var error: String
     var output: String
 
     /// Why the run fails the case: a signal, an unexpected status, or a
     /// failure without a message (on stderr, or on stdout as `verify` reports).
     func failure(allowed: Set<Int32>) -> String? {
+      if hung { return "no exit within the timeout (a hang): \(error.suffix(300))" }
       if let signal { return "signal \(signal): \(error.suffix(300))" }
       if !allowed.contains(status) { return "exit status \(status): \(error.suffix(300))" }
       if status != 0 && error.isEmpty && output.isEmpty { return "exit status \(status) without a message" }
@@ -143,13 +148,33 @@ struct FuzzBenchCommand: ParsableCommand {
     process.standardOutput = output
     process.standardError = errors
     try process.run()
+    // A hang is a failure too: kill the child after the timeout (its pipe then closes).
+    let hung = HangFlag()
+    let watchdog = DispatchWorkItem { [process] in
+      if process.isRunning {
+        hung.set()
+        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
+      }
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     let printed = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    watchdog.cancel()
     try errors.close()
     let text = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
     let signalled = process.terminationReason == .uncaughtSignal
     return CLIOutcome(
-      signal: signalled ? process.terminationStatus : nil, status: signalled ? -1 : process.terminationStatus, error: text,
+      signal: signalled ? process.terminationStatus : nil, status: signalled ? -1 : process.terminationStatus,
+      hung: hung.isSet, error: text,
       output: String(decoding: printed.prefix(4096), as: UTF8.self))
   }
+}
+
+/// Set by the watchdog thread, read once the child has exited.
+private final class HangFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  func set() { lock.withLock { value = true } }
+  var isSet: Bool { lock.withLock { value } }
 }

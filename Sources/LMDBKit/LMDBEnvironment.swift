@@ -1,5 +1,6 @@
 import CLMDB
 import Foundation
+import LMDBFaultGuard
 
 /// An LMDB environment holding one store: a single file (`MDB_NOSUBDIR`) and
 /// its `-lock` file, created with mode 0600.
@@ -28,6 +29,9 @@ import Foundation
   /// Shared by transactions, exclusive while the map size changes: LMDB
   /// requires that no transaction of this process is active then.
   private let mapLock = ReadWriteLock()
+  /// Where the map lies, for the fault guard (`LMDBFaultGuard`); set at
+  /// open and after each resize, read by transactions under `mapLock`.
+  private var map = unsafe tkv_map()
 
   /// Opens the environment at `path`; `initialMapSize` applies to a new file
   /// (an existing one keeps its recorded size when that is larger).
@@ -62,6 +66,8 @@ import Foundation
     unsafe self.handle = unsafe environment
     self.path = path
     self.isReadOnly = readOnly
+    // Not found (not Linux): guarded calls still run, but catch no fault.
+    _ = unsafe tkv_map_locate(environment, &map)
     // Clear reader slots left by processes that died (e.g. SIGKILL); without
     // a lock file (MDB_NOLOCK) LMDB has no reader table and returns 0.
     var dead: Int32 = 0
@@ -79,16 +85,9 @@ import Foundation
     var created: OpaquePointer?
     let code = unsafe mdb_env_create(&created)
     guard code == 0, let environment = unsafe created else { throw .lmdb(code, "create environment", path: path) }
-    // LMDB aborts the process when a page it walks is malformed (a zeroed
-    // page, say); it calls this first, so the abort at least says why.
-    unsafe mdb_env_set_assert(environment) { environment, message in
-      var path: UnsafePointer<CChar>?
-      if let environment = unsafe environment { unsafe mdb_env_get_path(environment, &path) }
-      let file = unsafe path.map { unsafe String(cString: $0) } ?? "the store"
-      let text = unsafe message.map { unsafe String(cString: $0) } ?? "an internal check failed"
-      FileHandle.standardError.write(Data(
-        "tracekv: \(file) is corrupted: LMDB found a malformed page (\(text)); run `tracekv verify`, restore it from a backup\n".utf8))
-    }
+    // LMDB trusts its pages: a damaged one can make it fault or fail an
+    // assertion. The guard turns those into TKV_PAGE_FAULT (`corrupted`).
+    unsafe tkv_guard_install(environment)
     for (setting, code) in unsafe [
       ("set max tables", mdb_env_set_maxdbs(environment, MDB_dbi(maxTables))),
       ("set max readers", mdb_env_set_maxreaders(environment, 512)),
@@ -173,7 +172,7 @@ import Foundation
         let code = unsafe mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
         if code == MDB_MAP_RESIZED { return nil }
         guard code == 0, let transaction = unsafe transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
-        let owned = unsafe OwnedTransaction(handle: transaction, isWritable: false)
+        let owned = unsafe OwnedTransaction(handle: transaction, isWritable: false, map: transactionMap())
         // Older than a commit made before it began: a writer was killed mid-commit (LMDBLockFile).
         if unsafe UInt64(mdb_txn_id(transaction)) < newest {
           stale = true
@@ -210,7 +209,7 @@ import Foundation
       }
       guard code == 0, let transaction = unsafe transaction else { throw LMDBError.lmdb(code, "begin write", path: path) }
       do {
-        let owned = unsafe OwnedTransaction(handle: transaction, isWritable: true)
+        let owned = unsafe OwnedTransaction(handle: transaction, isWritable: true, map: transactionMap())
         let result = try body(owned.transaction)
         try owned.commit()
         return result
@@ -233,8 +232,20 @@ import Foundation
   /// Sets the map size (0 adopts the size another process set), with no
   /// transaction of this process active. Called with the writer lock held.
   private func resize(to size: Int) throws(LMDBError) {
-    let code = mapLock.withExclusive { unsafe mdb_env_set_mapsize(handle, size) }
+    let code = mapLock.withExclusive {
+      let code = unsafe mdb_env_set_mapsize(handle, size)
+      // LMDB mapped the file anew, maybe elsewhere.
+      _ = unsafe tkv_map_locate(handle, &map)
+      return code
+    }
     guard code == 0 else { throw .lmdb(code, "resize map", path: path) }
+  }
+
+  /// The map as a transaction beginning now sees it (call under `mapLock`, shared).
+  private func transactionMap() -> tkv_map {
+    var copy = unsafe map
+    unsafe tkv_map_set_extent(handle, &copy)
+    return unsafe copy
   }
 
   /// A reader saw `MDB_MAP_RESIZED`: adopt the new size.
@@ -249,6 +260,28 @@ import Foundation
   /// The copy is created 0600, as the store is (`mdb_env_copy2` would create
   /// it 0666 less the umask, readable by others).
   package func copyCompacted(to destination: String) throws(LMDBError) {
+    // LMDB's copy walks every page in use and trusts them, partly in a thread
+    // of its own that the fault guard cannot reach: check the pages first
+    // (`verify`'s walk, a read of each page, as the copy makes anyway), under
+    // a reader that keeps the newest commit's pages from being reused meanwhile.
+    do {
+      try read { _ in
+        let problems = try LMDBPageCheck.problems(path: path)
+        guard problems.isEmpty else {
+          throw LMDBError(
+            .corrupted, "the store \(path) is corrupted (\(problems[0])); no backup was written: run `tracekv verify`",
+            operation: "backup", path: path)
+        }
+        try copyUnchecked(to: destination)
+      }
+    } catch let error as LMDBError {
+      throw error
+    } catch {
+      throw LMDBError(.storage, "backup of \(path) failed: \(error)", operation: "backup", path: path)
+    }
+  }
+
+  private func copyUnchecked(to destination: String) throws(LMDBError) {
     let descriptor = unsafe open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw .lmdb(errno, "backup", path: destination) }
     let code = unsafe mdb_env_copyfd2(handle, descriptor, UInt32(MDB_CP_COMPACT))
@@ -278,7 +311,7 @@ import Foundation
       var transaction: OpaquePointer?
       let code = unsafe mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
       guard code == 0, let transaction = unsafe transaction else { throw LMDBError.lmdb(code, "begin read", path: path) }
-      let owned = unsafe OwnedTransaction(handle: transaction, isWritable: false)
+      let owned = unsafe OwnedTransaction(handle: transaction, isWritable: false, map: transactionMap())
       let opened = try openDatabases(names, in: owned.transaction, create: false)
       try owned.commit()
       return opened

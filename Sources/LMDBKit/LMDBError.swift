@@ -1,5 +1,6 @@
 import CLMDB
 import Foundation
+import LMDBFaultGuard
 
 /// What went wrong in the LMDB layer: the one place where LMDB's return codes
 /// (and the `errno`s it passes on) become kinds. TraceKV turns it into its
@@ -42,7 +43,7 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
 
   /// Translates an LMDB return code, or an `errno` LMDB passed on.
   package static func lmdb(_ code: Int32, _ operation: String, table: String? = nil, path: String? = nil) -> LMDBError {
-    let text = unsafe String(cString: mdb_strerror(code))
+    let text = code == TKV_PAGE_FAULT ? pageFault() : unsafe String(cString: mdb_strerror(code))
     let place = [table.map { "table '\($0)'" }, path].compactMap { $0 }.joined(separator: " ")
     let context = operation + (place.isEmpty ? "" : " on " + place)
     func error(_ kind: Kind, _ message: String) -> LMDBError {
@@ -51,7 +52,8 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
     switch code {
     case MDB_INVALID, MDB_VERSION_MISMATCH, MDB_INCOMPATIBLE:
       return error(.notAStore, "\(path ?? "the file") is not a TraceKV store (\(text)); it was left untouched")
-    case MDB_CORRUPTED, MDB_PANIC, MDB_PAGE_NOTFOUND:
+    // MDB_CURSOR_FULL: a descent deeper than LMDB's 32 levels, which only a page pointing back up the tree makes.
+    case MDB_CORRUPTED, MDB_PANIC, MDB_PAGE_NOTFOUND, MDB_CURSOR_FULL, TKV_PAGE_FAULT:
       return error(.corrupted, "the store is corrupted: \(context): \(text)")
     case MDB_MAP_FULL:
       return error(.storeFull, "the store's map is full: \(context)")
@@ -68,6 +70,24 @@ package struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
     default:
       return error(.storage, "\(context) failed: \(text) (LMDB code \(code))")
     }
+  }
+
+  /// What the fault guard caught on this thread (`LMDBFaultGuard`), in words.
+  private static func pageFault() -> String {
+    let fault = unsafe tkv_last_fault().pointee
+    let page = fault.page_size > 0 ? ", page \(fault.offset / Int64(fault.page_size))" : ""
+    let place = fault.offset >= 0 ? " at byte \(fault.offset)\(page)" : ""
+    let what: String
+    switch fault.signal {
+    case SIGBUS: what = "LMDB read past the end of the file\(place) (SIGBUS, caught)"
+    case SIGSEGV where fault.offset < 0: what = "LMDB followed a null pointer a damaged node led it to (SIGSEGV, caught)"
+    case SIGSEGV: what = "LMDB read outside the map\(place) (SIGSEGV, caught)"
+    case SIGABRT:
+      let message = unsafe withUnsafeBytes(of: fault.message) { unsafe String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      what = "LMDB found a malformed page (\(message))"
+    default: what = "LMDB lent bytes outside the file\(place)"
+    }
+    return "\(what): a damaged page; run `tracekv verify`, restore the store from a backup"
   }
 
   /// A system call on `path` failed with the current `errno`.

@@ -1,6 +1,7 @@
 import ByteCodecs
 import CLMDB
 import Foundation
+import LMDBFaultGuard
 
 /// Owns one LMDB transaction: it cannot be copied, it is aborted when it goes
 /// out of scope unless `commit()` consumed it. Only `LMDBEnvironment` makes
@@ -9,8 +10,8 @@ import Foundation
 struct OwnedTransaction: ~Copyable {
   let transaction: LMDBTransaction
 
-  init(handle: OpaquePointer, isWritable: Bool) {
-    transaction = unsafe LMDBTransaction(handle: handle, isWritable: isWritable)
+  init(handle: OpaquePointer, isWritable: Bool, map: tkv_map) {
+    transaction = unsafe LMDBTransaction(handle: handle, isWritable: isWritable, map: map)
   }
 
   deinit { unsafe mdb_txn_abort(transaction.handle) }
@@ -18,12 +19,13 @@ struct OwnedTransaction: ~Copyable {
   /// Commits and ends the transaction.
   consuming func commit() throws(LMDBError) {
     let handle = unsafe transaction.handle
+    var map = unsafe transaction.map
     discard self
     // The path, for the translation of a short write; read before the commit frees the transaction.
     var path: UnsafePointer<CChar>?
     let pathKnown = unsafe mdb_env_get_path(mdb_txn_env(handle), &path) == 0
     let file = unsafe pathKnown ? path.map { unsafe String(cString: $0) } : nil
-    let code = unsafe mdb_txn_commit(handle)  // frees the transaction even when it fails
+    let code = unsafe tkv_commit(handle, &map)  // frees the transaction even when it fails
     guard code == 0 else { throw .lmdb(code, "commit", path: file) }
   }
 }
@@ -36,10 +38,14 @@ struct OwnedTransaction: ~Copyable {
 @safe package struct LMDBTransaction {
   fileprivate let handle: OpaquePointer
   package let isWritable: Bool
+  /// The map and the file's extent when the transaction began: every call
+  /// below goes through the fault guard with it (`LMDBFaultGuard`).
+  fileprivate let map: tkv_map
 
-  fileprivate init(handle: OpaquePointer, isWritable: Bool) {
+  fileprivate init(handle: OpaquePointer, isWritable: Bool, map: tkv_map) {
     unsafe self.handle = unsafe handle
     self.isWritable = isWritable
+    unsafe self.map = unsafe map
   }
 
   // MARK: Reads
@@ -53,7 +59,8 @@ struct OwnedTransaction: ~Copyable {
     var value = unsafe MDB_val()
     let code = unsafe key.withUnsafeBytes { keyBytes in
       var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-      return unsafe mdb_get(handle, database.handle, &keyValue, &value)
+      var map = unsafe map
+      return unsafe tkv_get(handle, database.handle, &keyValue, &value, &map)
     }
     if code == MDB_NOTFOUND { return nil }
     guard code == 0 else { throw LMDBError.lmdb(code, "get", table: database.name) }
@@ -73,7 +80,8 @@ struct OwnedTransaction: ~Copyable {
   /// The number of entries in `database`.
   package func count(_ database: LMDBDatabase) throws(LMDBError) -> Int {
     var stat = MDB_stat()
-    let code = unsafe mdb_stat(handle, database.handle, &stat)
+    var map = unsafe map
+    let code = unsafe tkv_stat(handle, database.handle, &stat, &map)
     guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
     return stat.ms_entries
   }
@@ -81,10 +89,11 @@ struct OwnedTransaction: ~Copyable {
   /// The number of entries in the unnamed main table.
   package func mainTableEntryCount() throws(LMDBError) -> Int {
     var dbi: MDB_dbi = 0
-    var code = unsafe mdb_dbi_open(handle, nil, 0, &dbi)
+    var map = unsafe map
+    var code = unsafe tkv_dbi_open(handle, nil, 0, &dbi, &map)
     guard code == 0 else { throw .lmdb(code, "open main table") }
     var stat = MDB_stat()
-    code = unsafe mdb_stat(handle, dbi, &stat)
+    code = unsafe tkv_stat(handle, dbi, &stat, &map)
     guard code == 0 else { throw .lmdb(code, "stat main table") }
     return stat.ms_entries
   }
@@ -92,7 +101,8 @@ struct OwnedTransaction: ~Copyable {
   /// Pages used by `database` (branch, leaf and overflow).
   package func pageCount(_ database: LMDBDatabase) throws(LMDBError) -> Int {
     var stat = MDB_stat()
-    let code = unsafe mdb_stat(handle, database.handle, &stat)
+    var map = unsafe map
+    let code = unsafe tkv_stat(handle, database.handle, &stat, &map)
     guard code == 0 else { throw .lmdb(code, "stat", table: database.name) }
     return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
   }
@@ -106,27 +116,28 @@ struct OwnedTransaction: ~Copyable {
     _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool
   ) throws {
     var cursor: OpaquePointer?
-    var code = unsafe mdb_cursor_open(handle, database.handle, &cursor)
+    var map = unsafe map
+    var code = unsafe tkv_cursor_open(handle, database.handle, &cursor, &map)
     guard code == 0, let cursor = unsafe cursor else { throw LMDBError.lmdb(code, "cursor open", table: database.name) }
     defer { unsafe mdb_cursor_close(cursor) }
     var key = unsafe MDB_val()
     var value = unsafe MDB_val()
     var startBytes = start ?? []
     code = unsafe startBytes.withUnsafeMutableBytes { bytes in
-      if start == nil { return unsafe mdb_cursor_get(cursor, &key, &value, reverse ? MDB_LAST : MDB_FIRST) }
+      if start == nil { return unsafe tkv_cursor_get(cursor, &key, &value, reverse ? MDB_LAST : MDB_FIRST, &map) }
       unsafe key = unsafe MDB_val(mv_size: bytes.count, mv_data: bytes.baseAddress)
-      let found = unsafe mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+      let found = unsafe tkv_cursor_get(cursor, &key, &value, MDB_SET_RANGE, &map)
       guard reverse else { return found }
       // Reverse from `start`: the last key ≤ start.
-      if found == MDB_NOTFOUND { return unsafe mdb_cursor_get(cursor, &key, &value, MDB_LAST) }
+      if found == MDB_NOTFOUND { return unsafe tkv_cursor_get(cursor, &key, &value, MDB_LAST, &map) }
       if found == 0, unsafe UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size).elementsEqual(bytes) { return 0 }
-      return unsafe found == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : found
+      return unsafe found == 0 ? tkv_cursor_get(cursor, &key, &value, MDB_PREV, &map) : found
     }
     while code == 0 {
       let keyBytes = unsafe RawSpan(_unsafeStart: key.mv_data, byteCount: key.mv_size)
       let valueBytes = unsafe RawSpan(_unsafeStart: value.mv_data, byteCount: value.mv_size)
       guard try body(keyBytes, valueBytes) else { return }
-      code = unsafe mdb_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT)
+      code = unsafe tkv_cursor_get(cursor, &key, &value, reverse ? MDB_PREV : MDB_NEXT, &map)
     }
     guard code == MDB_NOTFOUND else { throw LMDBError.lmdb(code, "cursor step", table: database.name) }
   }
@@ -170,7 +181,8 @@ struct OwnedTransaction: ~Copyable {
         var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
         var dataValue = unsafe MDB_val(
           mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-        return unsafe mdb_put(handle, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0)
+        var map = unsafe map
+        return unsafe tkv_put(handle, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0, &map)
       }
     }
     if code == MDB_KEYEXIST, append {
@@ -186,7 +198,8 @@ struct OwnedTransaction: ~Copyable {
     precondition(isWritable, "delete in a read-only transaction")
     let code = unsafe key.withUnsafeBytes { keyBytes in
       var keyValue = unsafe MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-      return unsafe mdb_del(handle, database.handle, &keyValue, nil)
+      var map = unsafe map
+      return unsafe tkv_del(handle, database.handle, &keyValue, &map)
     }
     if code == MDB_NOTFOUND { return false }
     guard code == 0 else { throw .lmdb(code, "delete", table: database.name) }
@@ -207,7 +220,8 @@ struct OwnedTransaction: ~Copyable {
 
   /// Removes every entry of `database`.
   package func clear(_ database: LMDBDatabase) throws(LMDBError) {
-    let code = unsafe mdb_drop(handle, database.handle, 0)
+    var map = unsafe map
+    let code = unsafe tkv_drop(handle, database.handle, 0, &map)
     guard code == 0 else { throw .lmdb(code, "clear", table: database.name) }
   }
 }
@@ -220,7 +234,8 @@ extension LMDBEnvironment {
     var result: [String: LMDBDatabase] = [:]
     for name in names {
       var dbi: MDB_dbi = 0
-      let code = unsafe mdb_dbi_open(transaction.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+      var map = unsafe transaction.map
+      let code = unsafe tkv_dbi_open(transaction.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi, &map)
       if code == MDB_NOTFOUND { continue }
       guard code == 0 else { throw .lmdb(code, "open table", table: name, path: path) }
       result[name] = LMDBDatabase(name: name, handle: dbi)

@@ -53,7 +53,7 @@ struct FuzzReport: BenchReport {
   var table: ReportTable {
     ReportTable(
       [
-        "cases", "searches", "answered", "refused", "command lines", "damaged files", "stopped by LMDB on damaged pages",
+        "cases", "searches", "answered", "refused", "command lines", "damaged files", "signals on damaged pages",
         "failures", "seconds",
       ],
       [
