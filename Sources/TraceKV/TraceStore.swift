@@ -96,7 +96,9 @@ public final class TraceStore: Sendable {
     let files = options.modelFiles
     let recorded = try environment.read { transaction in
       try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.embedder) { bytes in
-        try JSONDecoder().decode(EmbedderIdentity.self, from: Data(bytes.copiedBytes))
+        do { return try JSONDecoder().decode(EmbedderIdentity.self, from: Data(bytes.copiedBytes)) } catch {
+          throw TraceKVError(.corrupted, "the embedder identity in 'meta' is damaged (\(error))")
+        }
       }
     }
     @Sendable func embeddingError(_ error: any Error) -> TraceKVError {

@@ -8,6 +8,22 @@ import Testing
 /// included), `repair` rebuilds what derives from the traces, and search
 /// works again.
 @Suite struct ReliabilityCorruptionTests {
+  /// The embedder identity is read at open: damaged, it is `corrupted`
+  /// (it was a storage error, found by the damaged-page fuzz).
+  @Test func damagedEmbedderIdentityIsCorrupted() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path("store.tkv")
+    do {
+      let store = try TraceStore(path: path, options: TraceStore.Options(embedder: .hashing))
+      try store.write { try $0.put(store.tables.meta, key: StoreSchema.MetaKey.embedder, value: Array("{\"name\": 1".utf8)) }
+    }
+    #expect {
+      _ = try TraceStore(path: path, options: TraceStore.Options(embedder: .recorded))
+    } throws: { error in
+      (error as? TraceKVError)?.kind == .corrupted && "\(error)".contains("embedder identity")
+    }
+  }
+
   @Test func verifyAcceptsASoundStoreWithBothIndexes() throws {
     let temporary = try TemporaryStore.withSamples()
     #expect(try temporary.store.verify() == [])
