@@ -128,13 +128,15 @@ public struct HNSWNodeRecord: Sendable, Equatable {
     return slot
   }
 
-  /// `slot(fromKey:)` for lent bytes, non-generic: a generic call from
-  /// another module is not specialized, and on a load of a million records
-  /// its byte reads cost more than the copy of the vectors.
+  /// `slot(fromKey:)` for bytes lent by the store, non-generic: a generic
+  /// call from another module is not specialized, and on a load of a million
+  /// records its byte reads cost more than the copy of the vectors.
   /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 4 bytes long.
-  package static func slot(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> UInt32 {
-    guard key.count == 4 else { throw .corruptRecord("node key of \(key.count) bytes") }
-    return UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3])
+  package static func slot(fromKey key: RawSpan) throws(VectorIndexError) -> UInt32 {
+    guard key.byteCount == 4, let slot = BigEndian.read(UInt32.self, from: key) else {
+      throw .corruptRecord("node key of \(key.byteCount) bytes")
+    }
+    return slot
   }
 
   /// The value: label u32, level u8 (bit 7: tombstone), then the d float32
@@ -200,9 +202,11 @@ public struct HNSWLinkListRecord: Sendable, Equatable {
 
   /// `slotAndLevel(fromKey:)` for lent bytes, non-generic (see `HNSWNodeRecord.slot(fromKey:)`).
   /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 5 bytes long.
-  package static func slotAndLevel(fromKey key: UnsafeRawBufferPointer) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
-    guard key.count == 5 else { throw .corruptRecord("link list key of \(key.count) bytes") }
-    return (UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3]), Int(key[4]))
+  package static func slotAndLevel(fromKey key: RawSpan) throws(VectorIndexError) -> (slot: UInt32, level: Int) {
+    guard key.byteCount == 5, let slot = BigEndian.read(UInt32.self, from: key) else {
+      throw .corruptRecord("link list key of \(key.byteCount) bytes")
+    }
+    return (slot, Int(key.byte(at: 4)))
   }
 
   /// The value: the neighbour slots as u32 (4·count bytes; the count is the

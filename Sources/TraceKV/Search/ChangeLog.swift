@@ -122,7 +122,7 @@ enum ChangeLog {
       }
       var lists: [HNSWLinkListRecord] = []
       try transaction.scan(tables.hnswLinks, prefix: HNSWNodeRecord.key(slot: slot)) { key, value in
-        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key.copiedBytes)
+        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
         lists.append(try HNSWLinkListRecord(slot: slot, level: level, decoding: value.copiedBytes))
         return true
       }

@@ -26,12 +26,12 @@ enum VectorPersistence {
       var loader = try HNSWIndex.Loader(header: header)
       // The loader reads each record in place (the whole graph passes through it once).
       try transaction.scan(tables.hnswNodes) { key, value in
-        let slot = try unsafe key.withUnsafeBytes { bytes in try unsafe HNSWNodeRecord.slot(fromKey: bytes) }
+        let slot = try HNSWNodeRecord.slot(fromKey: key)
         try unsafe value.withUnsafeBytes { bytes in try unsafe loader.addNode(slot: slot, bytes: bytes) }
         return true
       }
       try transaction.scan(tables.hnswLinks) { key, value in
-        let (slot, level) = try unsafe key.withUnsafeBytes { bytes in try unsafe HNSWLinkListRecord.slotAndLevel(fromKey: bytes) }
+        let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
         try unsafe value.withUnsafeBytes { bytes in try unsafe loader.addLinkList(slot: slot, level: level, bytes: bytes) }
         return true
       }
