@@ -46,6 +46,7 @@ extension HNSWGraph {
   /// are chosen again where the new vector lies, keeping any node whose
   /// only in-link they were (`keepingLastInLinks`).
   private func reuseTombstone(_ slot: UInt32, label: UInt32, vector source: UnsafePointer<Float>) {
+    leaveDuplicateRing(slot)
     reviveTombstone(slot, label: label)
     writableVector(slot).update(from: source, count: dimension)
     refreshSquaredNorm(slot)
@@ -53,6 +54,32 @@ extension HNSWGraph {
     changes.headerChanged = true
     // Searches may meet the node itself through its old in-links.
     link(slot, filter: ExcludingSlot(excluded: slot))
+  }
+
+  /// Takes `slot` out of its ring of copies (`spliceDuplicate`) before it gets
+  /// another vector: the member whose ring link is `slot` links to the copy
+  /// after it instead. Without this the copies behind `slot`, reached only
+  /// around the ring, lose their way in once `slot`'s list is chosen again.
+  /// - Complexity: O(copies · M) distance computations (one walk around the ring).
+  private func leaveDuplicateRing(_ slot: UInt32) {
+    let norm = squaredNorm(slot)
+    func ringLink(of member: UInt32) -> UInt32? {
+      neighbours(member, 0).first { $0 != member && coincide(distance(slot, $0), norm) }
+    }
+    guard let next = ringLink(of: slot) else { return }
+    var member = next
+    for _ in 0..<slotCount {
+      guard let link = ringLink(of: member) else { return }
+      guard link == slot else {
+        member = link
+        continue
+      }
+      var list = neighbours(member, 0)
+      list.removeAll { $0 == slot }
+      if next != member && !list.contains(next) { list.append(next) }
+      setLinks(member, 0, list)
+      return
+    }
   }
 
   /// Links the node in `slot` (holding its vector; the graph has an entry
