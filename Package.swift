@@ -36,7 +36,10 @@ let package = Package(
     // Integers as bytes (big- and little-endian, LEB128), one codec for every index and table.
     .target(name: "ByteCodecs", swiftSettings: swiftSettings + [.strictMemorySafety()]),
     .target(name: "VectorIndex", dependencies: ["CBLAS", "ByteCodecs"], swiftSettings: swiftSettings),
-    .target(name: "LexicalIndex", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
+    // Posting chunks are lent as non-escapable values (lifetimes: LentPostingChunks); unsafe code is spelled `unsafe`.
+    .target(
+      name: "LexicalIndex", dependencies: ["ByteCodecs"],
+      swiftSettings: swiftSettings + [.strictMemorySafety(), .enableExperimentalFeature("Lifetimes")]),
     .target(name: "RRF", swiftSettings: swiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
     // LMDB's entry points under a fault guard: a damaged page gives an error code, not a signal (C, tiny).
@@ -84,7 +87,8 @@ let package = Package(
       // The oracle is Python run by hand; its expected outputs are read from the source tree.
       exclude: ["Oracle", "Expected", "OTLPData", "Fixtures"], swiftSettings: swiftSettings),
     .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "LexicalIndexTests", dependencies: ["LexicalIndex", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "LexicalIndexTests", dependencies: ["LexicalIndex", "ByteCodecs", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "RRFTests", dependencies: ["RRF"], swiftSettings: swiftSettings),
     .testTarget(name: "ByteCodecsTests", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .testTarget(

@@ -168,33 +168,33 @@ extension BM25Index {
     guard limit > 0, !unique.isEmpty else { return [] }
     let statistics = try store.collectionStatistics()
     let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
-    return try withCursors(unique, scorer: scorer, in: store) { cursors in
+    return try unsafe withCursors(unique, scorer: scorer, in: store) { cursors in
       // Explanations re-read postings from the start: keep unstarted cursors.
-      let pristine = explain ? cursors : []
+      let pristine = unsafe explain ? cursors : []
       var heap = TopKHeap(capacity: limit)
       let resolved =
-        strategy == .automatic
+        unsafe strategy == .automatic
         ? BM25SearchStrategy.automatic(
           terms: cursors.count, limit: limit, documents: statistics.documentCount,
-          postings: cursors.reduce(0) { $0 + $1.documentFrequency },
-          rarest: cursors.map(\.documentFrequency).min() ?? 0)
+          postings: cursors.reduce(0) { unsafe $0 + $1.documentFrequency },
+          rarest: unsafe cursors.map(unsafe \.documentFrequency).min() ?? 0)
         : strategy
       if resolved != .termAtATime {
-        for index in cursors.indices { cursors[index].prepareBounds(scorer: scorer) }
+        for index in unsafe cursors.indices { unsafe cursors[index].prepareBounds(scorer: scorer) }
       }
       switch resolved {
       case .termAtATime:
-        try TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+        try unsafe TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .windowedMaxScore:
-        try WindowedMaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+        try unsafe WindowedMaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .blockMaxWAND:
-        try BlockMaxWANDSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+        try unsafe BlockMaxWANDSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
       case .automatic, .maxScore, .exhaustive:
-        try MaxScoreSearch.run(
+        try unsafe MaxScoreSearch.run(
           cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: resolved != .exhaustive)
       }
       return try heap.sorted().map { score, document in
-        LexicalHit(
+        unsafe LexicalHit(
           document: document, score: score,
           explanation: explain ? try Self.explanation(of: document, cursors: pristine, scorer: scorer) : nil)
       }
@@ -211,8 +211,8 @@ extension BM25Index {
     guard let length = try documentLength(document, in: store) else { return nil }
     let statistics = try store.collectionStatistics()
     let scorer = BM25Scorer(parameters: parameters, statistics: statistics)
-    var explanation = try withCursors(Self.weighted(queryTerms(query)), scorer: scorer, in: store) { cursors in
-      try Self.explanation(of: document, cursors: cursors, scorer: scorer)
+    var explanation = try unsafe withCursors(Self.weighted(queryTerms(query)), scorer: scorer, in: store) { cursors in
+      try unsafe Self.explanation(of: document, cursors: cursors, scorer: scorer)
     }
     explanation.documentLength = length
     return explanation
@@ -223,13 +223,13 @@ extension BM25Index {
   ) throws(LexicalIndexError) -> BM25Explanation {
     var terms: [TermContribution] = []
     var length: UInt32 = 0
-    for var cursor in cursors {
-      try cursor.start()
-      try cursor.advance(to: document)
-      guard cursor.document == document else { continue }
-      let (frequency, documentLength) = try cursor.frequencyAndLength()
+    for unsafe var cursor in unsafe cursors {
+      try unsafe cursor.start()
+      try unsafe cursor.advance(to: document)
+      guard unsafe cursor.document == document else { continue }
+      let (frequency, documentLength) = try unsafe cursor.frequencyAndLength()
       length = documentLength
-      terms.append(
+      unsafe terms.append(
         TermContribution(
           term: cursor.term, documentFrequency: cursor.documentFrequency, queryFrequency: cursor.queryFrequency,
           termFrequency: frequency,
@@ -262,16 +262,18 @@ extension BM25Index {
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
-    try store.withPostingChunks(of: terms.map(\.term)) { lists in
-      var cursors: [PostingCursor] = []
-      cursors.reserveCapacity(lists.count)
-      for (index, chunks) in lists.enumerated() where !chunks.isEmpty {
-        var cursor = try PostingCursor(
-          term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency, chunks: chunks)
-        cursor.prepare(scorer: scorer)
-        cursors.append(cursor)
+    try store.withPostingChunks(of: terms.map(\.term)) { lent in
+      var cursors: [PostingCursor] = unsafe []
+      unsafe cursors.reserveCapacity(lent.termCount)
+      for index in 0..<lent.termCount where lent.chunkCount(ofTerm: index) > 0 {
+        // The cursors live inside this closure only, like the lent chunks.
+        var cursor = try unsafe PostingCursor(
+          term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency,
+          chunks: unsafe lent.unsafeChunks(ofTerm: index))
+        unsafe cursor.prepare(scorer: scorer)
+        unsafe cursors.append(cursor)
       }
-      return try body(&cursors)
+      return try unsafe body(&cursors)
     }
   }
 }

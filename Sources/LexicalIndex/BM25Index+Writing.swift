@@ -164,9 +164,11 @@ extension BM25Index {
     try store.withPostingChunk(of: term, covering: document) { chunk -> (UInt32, [Posting])? in
       guard let chunk else { return nil }
       var decoded = DecodedChunk()
-      guard let header = PostingChunkHeader(chunk.bytes), header.firstDocument == chunk.firstDocument,
-        decoded.decode(chunk.bytes, header: header)
-      else { throw LexicalIndexError.corruptPostingChunk(term: term.description, firstDocument: chunk.firstDocument) }
+      let intact = unsafe chunk.bytes.withUnsafeBytes { bytes in
+        guard let header = unsafe PostingChunkHeader(bytes), header.firstDocument == chunk.firstDocument else { return false }
+        return unsafe decoded.decode(bytes, header: header)
+      }
+      guard intact else { throw LexicalIndexError.corruptPostingChunk(term: term.description, firstDocument: chunk.firstDocument) }
       return (chunk.firstDocument, (0..<decoded.count).map {
         Posting(document: decoded.documents[$0], termFrequency: decoded.termFrequencies[$0],
                 documentLength: decoded.documentLengths[$0])

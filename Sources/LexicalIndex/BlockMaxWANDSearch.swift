@@ -29,8 +29,8 @@ enum BlockMaxWANDSearch {
   static func run(
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    try cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
-      try evaluate(cursors, scorer: scorer, heap: &heap, filter: filter)
+    try unsafe cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
+      try unsafe evaluate(cursors, scorer: scorer, heap: &heap, filter: filter)
     }
   }
 
@@ -41,7 +41,7 @@ enum BlockMaxWANDSearch {
     let count = cursors.count
     // Cursor indices by current document (ties by index: reproducible runs).
     var order = Array(0..<count)
-    sortByDocument(&order, cursors, upTo: count)  // a full sort, as every position counts as moved
+    unsafe sortByDocument(&order, cursors, upTo: count)  // a full sort, as every position counts as moved
     var contributions = [Double](repeating: 0, count: count)
     var threshold = heap.threshold
 
@@ -51,53 +51,53 @@ enum BlockMaxWANDSearch {
       var pivot = -1
       for position in 0..<count {
         let cursor = order[position]
-        if cursors[cursor].document == PostingCursor.exhausted { break }
-        bounds += cursors[cursor].upperBound
+        if unsafe cursors[cursor].document == PostingCursor.exhausted { break }
+        unsafe bounds += cursors[cursor].upperBound
         if bounds > threshold {
           pivot = position
           break
         }
       }
       if pivot < 0 { return }
-      let pivotDocument = cursors[order[pivot]].document
+      let pivotDocument = unsafe cursors[order[pivot]].document
       // Every cursor on the pivot document counts for it.
-      while pivot + 1 < count && cursors[order[pivot + 1]].document == pivotDocument { pivot += 1 }
+      while unsafe pivot + 1 < count && cursors[order[pivot + 1]].document == pivotDocument { pivot += 1 }
 
       var blockBounds = 0.0
-      for position in 0...pivot { blockBounds += cursors[order[position]].blockBound(at: pivotDocument) }
+      for position in 0...pivot { unsafe blockBounds += cursors[order[position]].blockBound(at: pivotDocument) }
 
       if blockBounds <= threshold {
         // No document up to the nearest block end (or the next cursor's
         // document) can reach the top k: move every cursor up to the pivot past it.
-        var next = pivot + 1 < count ? cursors[order[pivot + 1]].document : PostingCursor.exhausted
+        var next = unsafe pivot + 1 < count ? cursors[order[pivot + 1]].document : PostingCursor.exhausted
         for position in 0...pivot {
           // A bound of 0 up to the end of the ids (`exhausted`) limits nothing.
-          let end = cursors[order[position]].blockEnd(at: pivotDocument)
-          if end < PostingCursor.exhausted { next = min(next, end + 1) }
+          let end = unsafe cursors[order[position]].blockEnd(at: pivotDocument)
+          if unsafe end < PostingCursor.exhausted { next = min(next, end + 1) }
         }
-        for position in 0...pivot { try cursors[order[position]].advance(to: next) }
-        sortByDocument(&order, cursors, upTo: pivot + 1)
-      } else if cursors[order[0]].document == pivotDocument {
+        for position in 0...pivot { try unsafe cursors[order[position]].advance(to: next) }
+        unsafe sortByDocument(&order, cursors, upTo: pivot + 1)
+      } else if unsafe cursors[order[0]].document == pivotDocument {
         if filter.map({ $0(pivotDocument) }) ?? true {
           for position in 0...pivot {
             let cursor = order[position]
-            contributions[cursors[cursor].queryIndex] = try cursors[cursor].score(scorer)
+            unsafe contributions[cursors[cursor].queryIndex] = try unsafe cursors[cursor].score(scorer)
           }
           var score = 0.0
           for index in 0..<count { score += contributions[index] }
           if heap.offer(score, pivotDocument) { threshold = heap.threshold }
-          for position in 0...pivot { contributions[cursors[order[position]].queryIndex] = 0 }
+          for position in 0...pivot { unsafe contributions[cursors[order[position]].queryIndex] = 0 }
         }
-        for position in 0...pivot { try cursors[order[position]].next() }
-        sortByDocument(&order, cursors, upTo: pivot + 1)
+        for position in 0...pivot { try unsafe cursors[order[position]].next() }
+        unsafe sortByDocument(&order, cursors, upTo: pivot + 1)
       } else {
         // The cursors before the pivot hold no document that can make it before the pivot's.
         var moved = 0
-        while cursors[order[moved]].document < pivotDocument {
-          try cursors[order[moved]].advance(to: pivotDocument)
+        while unsafe cursors[order[moved]].document < pivotDocument {
+          try unsafe cursors[order[moved]].advance(to: pivotDocument)
           moved += 1
         }
-        sortByDocument(&order, cursors, upTo: moved)
+        unsafe sortByDocument(&order, cursors, upTo: moved)
       }
     }
   }
@@ -110,7 +110,7 @@ enum BlockMaxWANDSearch {
     _ order: inout [Int], _ cursors: UnsafeMutableBufferPointer<PostingCursor>, upTo moved: Int
   ) {
     func before(_ a: Int, _ b: Int) -> Bool {
-      (cursors[a].document, a) < (cursors[b].document, b)
+      unsafe (cursors[a].document, a) < (cursors[b].document, b)
     }
     // Many moved (a long query on a shared document): one O(n log n) sort
     // beats `moved` insertions of O(n) each.

@@ -60,14 +60,14 @@ enum ChunkImpacts {
       return scorer.tfNorm(termFrequency: header.maxTermFrequency, documentLength: header.minDocumentLength)
     }
     var best = 0.0
-    forEach(bytes, header: header) { best = max(best, scorer.tfNorm(termFrequency: $0, documentLength: $1)) }
+    unsafe forEach(bytes, header: header) { best = max(best, scorer.tfNorm(termFrequency: $0, documentLength: $1)) }
     return best
   }
 
   /// The stored impacts of a chunk, empty for a chunk of an older format.
   static func stored(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> [(frequency: UInt32, length: UInt32)] {
     var result: [(frequency: UInt32, length: UInt32)] = []
-    forEach(bytes, header: header) { result.append(($0, $1)) }
+    unsafe forEach(bytes, header: header) { result.append(($0, $1)) }
     return result
   }
 
@@ -82,10 +82,10 @@ enum ChunkImpacts {
     var offset = header.impactsOffset
     for _ in 0..<header.impactCount {
       // Stored as the chunk's fields are: frequency − 1, length − minimum length.
-      FixedWidth.read(bytes, at: offset, count: 1, width: widths.frequency, into: &value)
+      unsafe FixedWidth.read(bytes, at: offset, count: 1, width: widths.frequency, into: &value)
       let frequency = value &+ 1
       offset += widths.frequency
-      FixedWidth.read(bytes, at: offset, count: 1, width: widths.length, into: &value)
+      unsafe FixedWidth.read(bytes, at: offset, count: 1, width: widths.length, into: &value)
       offset += widths.length
       body(frequency, value &+ header.minDocumentLength)
     }

@@ -29,18 +29,18 @@ struct DocumentRecord: Hashable, Sendable {
 
   /// Decodes a record; nil when corrupted.
   init?(encoded: [UInt8]) {
-    let decoded = encoded.withUnsafeBytes { raw -> (UInt32, [Term])? in
-      var reader = ByteReader(raw)
-      guard let length = reader.readVarInt(), let count = reader.readVarInt(), Int(count) <= raw.count else {
+    let decoded = unsafe encoded.withUnsafeBytes { raw -> (UInt32, [Term])? in
+      var reader = unsafe ByteReader(raw)
+      guard let length = unsafe reader.readVarInt(), let count = unsafe reader.readVarInt(), Int(count) <= raw.count else {
         return nil
       }
       var terms: [Term] = []
       terms.reserveCapacity(Int(count))
       for _ in 0..<count {
-        guard let size = reader.readVarInt(), size > 0, let bytes = reader.readBytes(Int(size)) else { return nil }
+        guard let size = unsafe reader.readVarInt(), size > 0, let bytes = unsafe reader.readBytes(Int(size)) else { return nil }
         terms.append(Term(utf8: bytes))
       }
-      return reader.isAtEnd ? (length, terms) : nil
+      return unsafe reader.isAtEnd ? (length, terms) : nil
     }
     guard let decoded else { return nil }
     (length, terms) = decoded

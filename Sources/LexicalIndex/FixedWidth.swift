@@ -39,20 +39,20 @@ enum FixedWidth {
   static func read(
     _ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int, width: Int, into output: UnsafeMutablePointer<UInt32>
   ) {
-    let base = bytes.baseAddress! + offset
+    let base = unsafe bytes.baseAddress! + offset
     switch width {
     case 1:
-      for index in 0..<count { output[index] = UInt32(base.load(fromByteOffset: index, as: UInt8.self)) }
+      for index in 0..<count { unsafe output[index] = unsafe UInt32(base.load(fromByteOffset: index, as: UInt8.self)) }
     case 2:
       for index in 0..<count {
-        output[index] = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* index, as: UInt16.self)))
+        unsafe output[index] = unsafe UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* index, as: UInt16.self)))
       }
     case 4:
       for index in 0..<count {
-        output[index] = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 &* index, as: UInt32.self))
+        unsafe output[index] = unsafe UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 &* index, as: UInt32.self))
       }
     default:
-      output.update(repeating: 0, count: count)
+      unsafe output.update(repeating: 0, count: count)
     }
   }
 
@@ -64,11 +64,11 @@ enum FixedWidth {
     _ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int, width: Int, adding base: UInt32,
     into output: UnsafeMutablePointer<UInt32>
   ) -> UInt32 {
-    read(bytes, at: offset, count: count, width: width, into: output)
+    unsafe read(bytes, at: offset, count: count, width: width, into: output)
     var largest: UInt32 = 0
     for index in 0..<count {
-      largest = max(largest, output[index])
-      output[index] &+= base
+      largest = unsafe max(largest, output[index])
+      unsafe output[index] &+= base
     }
     return largest
   }

@@ -110,42 +110,36 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
 
   /// - Throws: rethrows what `body` throws; the store itself never throws.
   public func withPostingChunks<Result>(
-    of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result
+    of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result
   ) rethrows -> Result {
-    guard let entry = chunks[term] else { return try body([]) }
-    return try entry.arena.withUnsafeBytes { arena in
-      try body(entry.firstDocuments.indices.map { UnsafeRawBufferPointer(rebasing: arena[entry.range(at: $0)]) })
-    }
+    try withPostingChunks(of: [term], body)
   }
 
   /// - Throws: rethrows what `body` throws; the store itself never throws.
   public func withPostingChunks<Result>(
-    of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
+    of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result
   ) rethrows -> Result {
     // Every arena is kept alive (and nothing can mutate `self`) until `body`
     // returns, so its storage does not move while its bytes are lent.
     let entries = terms.map { chunks[$0] }
     return try withExtendedLifetime(entries) {
-      try body(
-        entries.map { entry in
-          guard let entry else { return [] }
-          return entry.arena.withUnsafeBytes { arena in
-            entry.firstDocuments.indices.map { UnsafeRawBufferPointer(rebasing: arena[entry.range(at: $0)]) }
-          }
-        })
+      let lists = unsafe entries.map { entry -> [UnsafeRawBufferPointer] in
+        guard let entry else { return unsafe [] }
+        return unsafe entry.arena.withUnsafeBytes { arena in
+          unsafe entry.firstDocuments.indices.map { unsafe UnsafeRawBufferPointer(rebasing: arena[entry.range(at: $0)]) }
+        }
+      }
+      return try body(unsafe LentPostingChunks(unsafeBorrowing: lists))
     }
   }
 
   /// - Throws: rethrows what `body` throws; the store itself never throws.
   public func withPostingChunk<Result>(
-    of term: Term, covering document: UInt32,
-    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
+    of term: Term, covering document: UInt32, _ body: (borrowing LentPostingChunk?) throws -> Result
   ) rethrows -> Result {
     guard let entry = chunks[term], !entry.firstDocuments.isEmpty else { return try body(nil) }
     let index = entry.floorIndex(document) ?? 0
-    return try entry.arena.withUnsafeBytes { arena in
-      try body((entry.firstDocuments[index], UnsafeRawBufferPointer(rebasing: arena[entry.range(at: index)])))
-    }
+    return try unsafe body(LentPostingChunk(firstDocument: entry.firstDocuments[index], bytes: entry.arena.span.bytes.extracting(entry.range(at: index))))
   }
 
   public func documentRecord(_ document: UInt32) -> [UInt8]? { records[document] }

@@ -32,9 +32,9 @@ struct IndexingBatch {
     if let previous = documents.last, previous.id >= id { idsIncreasing = false }
     let batchIndex = Int32(documents.count)
     let start = postingTerm.count
-    tokens.bytes.withUnsafeBufferPointer { bytes in
+    unsafe tokens.bytes.withUnsafeBufferPointer { bytes in
       for token in 0..<tokens.count {
-        count(UnsafeBufferPointer(rebasing: bytes[tokens.range(at: token)]), batchIndex: batchIndex)
+        unsafe count(UnsafeBufferPointer(rebasing: bytes[tokens.range(at: token)]), batchIndex: batchIndex)
       }
     }
     let length = UInt32(tokens.count)
@@ -45,7 +45,7 @@ struct IndexingBatch {
   /// Counts one occurrence of `token` in document `batchIndex`.
   @inline(__always)
   private mutating func count(_ token: UnsafeBufferPointer<UInt8>, batchIndex: Int32) {
-    let term = terms.id(of: token)
+    let term = unsafe terms.id(of: token)
     if term == lastDocument.count {
       lastDocument.append(-1)
       lastPosting.append(-1)

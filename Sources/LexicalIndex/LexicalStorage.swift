@@ -1,3 +1,5 @@
+import ByteCodecs
+
 /// What the index reads from its storage when it answers a query.
 ///
 /// The index is storage-agnostic: `InMemoryLexicalStore` implements this for
@@ -21,11 +23,11 @@ public protocol LexicalStorageReader {
   /// (`MDB_SET_RANGE`) and step while keys start with that prefix, lending the
   /// values straight from the memory map (zero copy).
   ///
-  /// - Important: the buffers are lent: valid only until `body` returns. The
-  ///   index never keeps them longer.
+  /// The chunks are lent (`LentPostingChunks` is non-escapable): valid only
+  /// until `body` returns, one term's list.
   /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
   func withPostingChunks<Result>(
-    of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result
+    of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result
   ) throws -> Result
 
   /// Calls `body` once with the chunks of every term of `terms`, in the
@@ -37,10 +39,10 @@ public protocol LexicalStorageReader {
   /// (nothing writes while `body` runs), so this is one scan per term, zero
   /// copy. The default implementation copies the chunks.
   ///
-  /// - Important: the buffers are lent: valid only until `body` returns.
+  /// The chunks are lent: valid only until `body` returns.
   /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
   func withPostingChunks<Result>(
-    of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
+    of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result
   ) throws -> Result
 
   /// The stored record of `document` (opaque bytes written by
@@ -58,11 +60,10 @@ public protocol LexicalStorageReader {
   /// `MDB_LAST` when the range search ran off the end) and take that key if
   /// it still has the term's prefix, else the key found first if it has the prefix.
   ///
-  /// - Important: the bytes are lent: valid only until `body` returns.
+  /// The chunk is lent: valid only until `body` returns.
   /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
   func withPostingChunk<Result>(
-    of term: Term, covering document: UInt32,
-    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
+    of term: Term, covering document: UInt32, _ body: (borrowing LentPostingChunk?) throws -> Result
   ) throws -> Result
 }
 
@@ -71,22 +72,24 @@ extension LexicalStorageReader {
   /// nested) into one buffer and lends them from it.
   /// - Throws: what `withPostingChunks(of:_:)` for one term or `body` throws, unchanged.
   public func withPostingChunks<Result>(
-    of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result
+    of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result
   ) throws -> Result {
     var arena: [UInt8] = []
     var ranges: [[Range<Int>]] = []
     for term in terms {
       ranges.append(
-        try withPostingChunks(of: term) { chunks in
-          chunks.map { chunk in
+        try withPostingChunks(of: term) { lent in
+          (0..<lent.chunkCount(ofTerm: 0)).map { index in
             let start = arena.count
-            arena.append(contentsOf: chunk)
+            arena.append(contentsOf: lent.chunk(index, ofTerm: 0).copiedBytes)
             return start..<arena.count
           }
         })
     }
-    return try arena.withUnsafeBytes { bytes in
-      try body(ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } })
+    return try unsafe arena.withUnsafeBytes { bytes in
+      // The arena lives, unchanged, until `body` returns.
+      let lists = unsafe ranges.map { unsafe $0.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0]) } }
+      return try body(unsafe LentPostingChunks(unsafeBorrowing: lists))
     }
   }
 }

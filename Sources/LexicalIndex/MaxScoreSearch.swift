@@ -41,15 +41,15 @@ enum MaxScoreSearch {
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap,
     filter: ((UInt32) -> Bool)?, prune: Bool
   ) throws(LexicalIndexError) {
-    guard !cursors.isEmpty, heap.capacity > 0 else { return }
-    for index in cursors.indices { try cursors[index].start() }
+    guard unsafe !cursors.isEmpty, heap.capacity > 0 else { return }
+    for index in unsafe cursors.indices { try unsafe cursors[index].start() }
     // Rank order: increasing bound (ties by query order, so runs are reproducible).
-    cursors.sort { ($0.upperBound, $0.queryIndex) < ($1.upperBound, $1.queryIndex) }
+    unsafe cursors.sort { unsafe ($0.upperBound, $0.queryIndex) < ($1.upperBound, $1.queryIndex) }
     // The loop below touches cursors a few times per candidate: through a
     // buffer pointer it pays no uniqueness or bounds check for each touch.
     // The buffer never escapes this call.
-    try cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
-      try evaluate(cursors, scorer: scorer, heap: &heap, filter: filter, prune: prune)
+    try unsafe cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
+      try unsafe evaluate(cursors, scorer: scorer, heap: &heap, filter: filter, prune: prune)
     }
   }
 
@@ -62,7 +62,7 @@ enum MaxScoreSearch {
     var boundPrefix = [Double](repeating: 0, count: count)
     var running = 0.0
     for rank in 0..<count {
-      running += cursors[rank].upperBound
+      unsafe running += cursors[rank].upperBound
       boundPrefix[rank] = running
     }
     // Indexed by query order: scores are summed in that order whatever the rank order.
@@ -76,21 +76,21 @@ enum MaxScoreSearch {
         while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
         if firstEssential == count { return }
       }
-      var candidate = PostingCursor.exhausted
-      for rank in firstEssential..<count { candidate = min(candidate, cursors[rank].document) }
-      if candidate == PostingCursor.exhausted { return }
+      var candidate = unsafe PostingCursor.exhausted
+      for rank in firstEssential..<count { candidate = unsafe min(candidate, cursors[rank].document) }
+      if unsafe candidate == PostingCursor.exhausted { return }
 
       if let filter, !filter(candidate) {
-        for rank in firstEssential..<count where cursors[rank].document == candidate { try cursors[rank].next() }
+        for rank in firstEssential..<count where unsafe cursors[rank].document == candidate { try unsafe cursors[rank].next() }
         continue
       }
 
       var partial = 0.0
-      for rank in firstEssential..<count where cursors[rank].document == candidate {
-        let score = try cursors[rank].score(scorer)
-        contributions[cursors[rank].queryIndex] = score
+      for rank in firstEssential..<count where unsafe cursors[rank].document == candidate {
+        let score = try unsafe cursors[rank].score(scorer)
+        unsafe contributions[cursors[rank].queryIndex] = score
         partial += score
-        try cursors[rank].next()
+        try unsafe cursors[rank].next()
       }
 
       // Block-max refinement: bound each non-essential term by the chunk that
@@ -103,7 +103,7 @@ enum MaxScoreSearch {
       } else if firstEssential > 0 {
         var remaining = 0.0
         for rank in 0..<firstEssential {
-          let bound = cursors[rank].blockBound(at: candidate)
+          let bound = unsafe cursors[rank].blockBound(at: candidate)
           blockBounds[rank] = bound
           remaining += bound
         }
@@ -114,10 +114,10 @@ enum MaxScoreSearch {
             break
           }
           if blockBounds[rank] > 0 {
-            try cursors[rank].advance(to: candidate)
-            if cursors[rank].document == candidate {
-              let score = try cursors[rank].score(scorer)
-              contributions[cursors[rank].queryIndex] = score
+            try unsafe cursors[rank].advance(to: candidate)
+            if unsafe cursors[rank].document == candidate {
+              let score = try unsafe cursors[rank].score(scorer)
+              unsafe contributions[cursors[rank].queryIndex] = score
               partial += score
             }
           }

@@ -9,12 +9,6 @@ public struct Posting: Hashable, Sendable {
   public var termFrequency: UInt32
   /// The document's length in tokens.
   public var documentLength: UInt32
-
-  public init(document: UInt32, termFrequency: UInt32, documentLength: UInt32) {
-    self.document = document
-    self.termFrequency = termFrequency
-    self.documentLength = documentLength
-  }
 }
 
 /// The byte codec of a posting chunk: up to `capacity` postings of one term,
@@ -117,9 +111,9 @@ enum PostingChunk {
   /// The postings in `bytes` (either format), or nil when they do not decode.
   /// - Complexity: O(count).
   static func decode(_ bytes: [UInt8]) -> [Posting]? {
-    bytes.withUnsafeBytes { raw -> [Posting]? in
+    unsafe bytes.withUnsafeBytes { raw -> [Posting]? in
       var chunk = DecodedChunk()
-      guard let header = PostingChunkHeader(raw), chunk.decode(raw, header: header) else { return nil }
+      guard let header = unsafe PostingChunkHeader(raw), unsafe chunk.decode(raw, header: header) else { return nil }
       return (0..<chunk.count).map {
         Posting(document: chunk.documents[$0], termFrequency: chunk.termFrequencies[$0],
                 documentLength: chunk.documentLengths[$0])
@@ -132,7 +126,7 @@ extension PostingChunk {
   /// The impacts stored in `bytes`: empty for a chunk of an older format,
   /// nil when the chunk does not decode.
   static func impacts(_ bytes: [UInt8]) -> [(frequency: UInt32, length: UInt32)]? {
-    bytes.withUnsafeBytes { raw in PostingChunkHeader(raw).map { ChunkImpacts.stored(raw, header: $0) } }
+    unsafe bytes.withUnsafeBytes { raw in unsafe PostingChunkHeader(raw).map { unsafe ChunkImpacts.stored(raw, header: $0) } }
   }
 
   /// A chunk of the current format rewritten in the fixed-width format
@@ -140,8 +134,8 @@ extension PostingChunk {
   /// it: what tests of reading and repairing such stores start from. Nil
   /// unless `bytes` is a chunk of the current format.
   static func withoutImpacts(_ bytes: [UInt8]) -> [UInt8]? {
-    bytes.withUnsafeBytes { raw -> [UInt8]? in
-      guard let header = PostingChunkHeader(raw), header.impactCount > 0 else { return nil }
+    unsafe bytes.withUnsafeBytes { raw -> [UInt8]? in
+      guard let header = unsafe PostingChunkHeader(raw), header.impactCount > 0 else { return nil }
       var old = Array(bytes[..<(header.impactsOffset - 1)])
       old[0] = fixedWidthTag
       return old + bytes[header.payloadOffset...]
@@ -168,21 +162,21 @@ struct PostingChunkHeader: Sendable {
   /// nil when corrupted.
   /// - Complexity: O(1).
   init?(_ bytes: UnsafeRawBufferPointer) {
-    var reader = ByteReader(bytes)
-    let hasImpacts = bytes.first == PostingChunk.impactsTag
-    let fixedWidth = hasImpacts || bytes.first == PostingChunk.fixedWidthTag
+    var reader = unsafe ByteReader(bytes)
+    let hasImpacts = unsafe bytes.first == PostingChunk.impactsTag
+    let fixedWidth = unsafe hasImpacts || bytes.first == PostingChunk.fixedWidthTag
     let count: UInt32
     if fixedWidth {
-      guard bytes.count > 2, Int(bytes[1]) < PostingChunk.capacity else { return nil }
-      count = UInt32(bytes[1]) + 1
-      reader.offset = 2
+      guard bytes.count > 2, unsafe Int(bytes[1]) < PostingChunk.capacity else { return nil }
+      count = unsafe UInt32(bytes[1]) + 1
+      unsafe reader.offset = 2
     } else {
-      guard let value = reader.readVarInt(), value >= 1, value <= PostingChunk.capacity else { return nil }
+      guard let value = unsafe reader.readVarInt(), value >= 1, value <= PostingChunk.capacity else { return nil }
       count = value
     }
-    guard let first = reader.readVarInt(), let span = reader.readVarInt(),
-      let maxTF = reader.readVarInt(), maxTF >= 1,
-      let minLength = reader.readVarInt()
+    guard let first = unsafe reader.readVarInt(), let span = unsafe reader.readVarInt(),
+      let maxTF = unsafe reader.readVarInt(), maxTF >= 1,
+      let minLength = unsafe reader.readVarInt()
     else { return nil }
     let (last, overflow) = first.addingReportingOverflow(span)
     guard !overflow, (count == 1) == (span == 0), span >= count - 1 else { return nil }
@@ -192,17 +186,17 @@ struct PostingChunkHeader: Sendable {
     maxTermFrequency = maxTF
     minDocumentLength = minLength
     if fixedWidth {
-      guard reader.offset + 3 <= bytes.count else { return nil }
-      let widths = (
+      guard unsafe reader.offset + 3 <= bytes.count else { return nil }
+      let widths = unsafe (
         delta: Int(bytes[reader.offset]), frequency: Int(bytes[reader.offset + 1]),
         length: Int(bytes[reader.offset + 2]))
       guard FixedWidth.isValid(widths.delta), FixedWidth.isValid(widths.frequency), FixedWidth.isValid(widths.length),
         widths.frequency >= FixedWidth.width(of: maxTF - 1)
       else { return nil }
-      payloadOffset = reader.offset + 3
+      payloadOffset = unsafe reader.offset + 3
       if hasImpacts {
         guard payloadOffset < bytes.count else { return nil }
-        impactCount = Int(bytes[payloadOffset])
+        impactCount = unsafe Int(bytes[payloadOffset])
         guard (1...ChunkImpacts.capacity).contains(impactCount) else { return nil }
         impactsOffset = payloadOffset + 1
         payloadOffset = impactsOffset + impactCount * (widths.frequency + widths.length)
@@ -211,7 +205,7 @@ struct PostingChunkHeader: Sendable {
       else { return nil }
       self.widths = widths
     } else {
-      payloadOffset = reader.offset
+      payloadOffset = unsafe reader.offset
       widths = nil
     }
   }
@@ -240,20 +234,20 @@ struct DecodedChunk: Sendable {
   mutating func decodeDocuments(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
     count = header.count
     hasFrequencies = false
-    guard let widths = header.widths else { return decodeVarIntDocuments(bytes, header: header) }
+    guard let widths = header.widths else { return unsafe decodeVarIntDocuments(bytes, header: header) }
     frequencyOffset = header.payloadOffset + (header.count - 1) * widths.delta
-    return documents.withUnsafeMutableBufferPointer { out -> Bool in
+    return unsafe documents.withUnsafeMutableBufferPointer { out -> Bool in
       let output = out.baseAddress!
-      output[0] = header.firstDocument
-      FixedWidth.read(bytes, at: header.payloadOffset, count: header.count - 1, width: widths.delta, into: output + 1)
+      unsafe output[0] = header.firstDocument
+      unsafe FixedWidth.read(bytes, at: header.payloadOffset, count: header.count - 1, width: widths.delta, into: output + 1)
       // Deltas are stored minus 1. Summed in 64 bits, the span check also
       // rules out a wrap of the 32-bit ids.
       var span: UInt64 = 0
       var document = header.firstDocument
       for index in 1..<header.count {
-        span &+= UInt64(output[index]) &+ 1
-        document = document &+ output[index] &+ 1
-        output[index] = document
+        unsafe span &+= UInt64(output[index]) &+ 1
+        document = unsafe document &+ output[index] &+ 1
+        unsafe output[index] = document
       }
       return span == UInt64(header.lastDocument - header.firstDocument)
     }
@@ -263,15 +257,15 @@ struct DecodedChunk: Sendable {
   /// value contradicts the header (or a LEB128 chunk does not end right after them).
   /// - Complexity: O(count).
   mutating func decodeFrequencies(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
-    guard let widths = header.widths else { return decodeVarIntFrequencies(bytes, header: header) }
+    guard let widths = header.widths else { return unsafe decodeVarIntFrequencies(bytes, header: header) }
     let count = self.count
     let lengthOffset = frequencyOffset + count * widths.frequency
-    let largestFrequency = termFrequencies.withUnsafeMutableBufferPointer {
-      FixedWidth.read(bytes, at: frequencyOffset, count: count, width: widths.frequency, adding: 1, into: $0.baseAddress!)
+    let largestFrequency = unsafe termFrequencies.withUnsafeMutableBufferPointer {
+      unsafe FixedWidth.read(bytes, at: frequencyOffset, count: count, width: widths.frequency, adding: 1, into: $0.baseAddress!)
     }
     let minimum = header.minDocumentLength
-    let largestLength = documentLengths.withUnsafeMutableBufferPointer {
-      FixedWidth.read(bytes, at: lengthOffset, count: count, width: widths.length, adding: minimum, into: $0.baseAddress!)
+    let largestLength = unsafe documentLengths.withUnsafeMutableBufferPointer {
+      unsafe FixedWidth.read(bytes, at: lengthOffset, count: count, width: widths.length, adding: minimum, into: $0.baseAddress!)
     }
     // Frequencies are stored minus 1, lengths minus the chunk's minimum.
     hasFrequencies = largestFrequency < header.maxTermFrequency && largestLength <= UInt32.max - minimum
@@ -280,45 +274,45 @@ struct DecodedChunk: Sendable {
 
   /// `decodeDocuments` for a chunk of the first format (LEB128).
   private mutating func decodeVarIntDocuments(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
-    var reader = ByteReader(bytes, offset: header.payloadOffset)
-    let ok = documents.withUnsafeMutableBufferPointer { out -> Bool in
+    var reader = unsafe ByteReader(bytes, offset: header.payloadOffset)
+    let ok = unsafe documents.withUnsafeMutableBufferPointer { out -> Bool in
       var document = header.firstDocument
-      out[0] = document
+      unsafe out[0] = document
       var index = 1
       while index < header.count {
-        guard let delta = reader.readVarInt(), delta >= 1 else { return false }
+        guard let delta = unsafe reader.readVarInt(), delta >= 1 else { return false }
         let (next, overflow) = document.addingReportingOverflow(delta)
         guard !overflow else { return false }
         document = next
-        out[index] = document
+        unsafe out[index] = document
         index += 1
       }
       return document == header.lastDocument
     }
-    frequencyOffset = reader.offset
+    frequencyOffset = unsafe reader.offset
     return ok
   }
 
   /// `decodeFrequencies` for a chunk of the first format (LEB128).
   private mutating func decodeVarIntFrequencies(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
-    var reader = ByteReader(bytes, offset: frequencyOffset)
+    var reader = unsafe ByteReader(bytes, offset: frequencyOffset)
     let count = self.count
-    let frequenciesOK = termFrequencies.withUnsafeMutableBufferPointer { out -> Bool in
+    let frequenciesOK = unsafe termFrequencies.withUnsafeMutableBufferPointer { out -> Bool in
       for index in 0..<count {
-        guard let tf = reader.readVarInt(), tf >= 1, tf <= header.maxTermFrequency else { return false }
-        out[index] = tf
+        guard let tf = unsafe reader.readVarInt(), tf >= 1, tf <= header.maxTermFrequency else { return false }
+        unsafe out[index] = tf
       }
       return true
     }
     guard frequenciesOK else { return false }
-    let lengthsOK = documentLengths.withUnsafeMutableBufferPointer { out -> Bool in
+    let lengthsOK = unsafe documentLengths.withUnsafeMutableBufferPointer { out -> Bool in
       for index in 0..<count {
-        guard let length = reader.readVarInt(), length >= header.minDocumentLength else { return false }
-        out[index] = length
+        guard let length = unsafe reader.readVarInt(), length >= header.minDocumentLength else { return false }
+        unsafe out[index] = length
       }
       return true
     }
-    hasFrequencies = lengthsOK && reader.isAtEnd
+    hasFrequencies = unsafe lengthsOK && reader.isAtEnd
     return hasFrequencies
   }
 
@@ -328,10 +322,10 @@ struct DecodedChunk: Sendable {
   func withBuffers<Result>(
     _ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> Result
   ) -> Result {
-    documents.withUnsafeBufferPointer { documents in
-      termFrequencies.withUnsafeBufferPointer { frequencies in
-        documentLengths.withUnsafeBufferPointer { lengths in
-          body(
+    unsafe documents.withUnsafeBufferPointer { documents in
+      unsafe termFrequencies.withUnsafeBufferPointer { frequencies in
+        unsafe documentLengths.withUnsafeBufferPointer { lengths in
+          unsafe body(
             UnsafeBufferPointer(rebasing: documents[..<count]), UnsafeBufferPointer(rebasing: frequencies[..<count]),
             UnsafeBufferPointer(rebasing: lengths[..<count]))
         }
@@ -341,6 +335,6 @@ struct DecodedChunk: Sendable {
 
   /// Decodes everything.
   mutating func decode(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader) -> Bool {
-    decodeDocuments(bytes, header: header) && decodeFrequencies(bytes, header: header)
+    unsafe decodeDocuments(bytes, header: header) && decodeFrequencies(bytes, header: header)
   }
 }

@@ -4,6 +4,7 @@
 ///
 /// - Important: holds the chunk buffers lent by `LexicalStorageReader.withPostingChunks`;
 ///   a cursor must not outlive the closure that lent them.
+@unsafe
 struct PostingCursor {
   /// Past the last posting.
   static let exhausted = UInt32.max
@@ -13,7 +14,7 @@ struct PostingCursor {
   // properties in declaration order).
 
   /// The current document, or `exhausted`.
-  private(set) var document: UInt32 = PostingCursor.exhausted
+  private(set) var document: UInt32 = unsafe PostingCursor.exhausted
   private var position = 0
   private var decoded = DecodedChunk()
   private(set) var idf: Double = 0
@@ -41,35 +42,35 @@ struct PostingCursor {
   init(term: Term, queryIndex: Int, queryFrequency: UInt32 = 1, chunks: [UnsafeRawBufferPointer])
     throws(LexicalIndexError)
   {
-    self.term = term
-    self.queryIndex = queryIndex
-    self.queryFrequency = queryFrequency
-    self.chunks = chunks
+    unsafe self.term = term
+    unsafe self.queryIndex = queryIndex
+    unsafe self.queryFrequency = queryFrequency
+    unsafe self.chunks = unsafe chunks
     var headers: [PostingChunkHeader] = []
-    headers.reserveCapacity(chunks.count)
+    unsafe headers.reserveCapacity(chunks.count)
     var frequency: UInt64 = 0
     var previousLast: UInt32? = nil
-    for chunk in chunks {
-      guard let header = PostingChunkHeader(chunk), previousLast.map({ $0 < header.firstDocument }) ?? true else {
+    for unsafe chunk in unsafe chunks {
+      guard let header = unsafe PostingChunkHeader(chunk), previousLast.map({ $0 < header.firstDocument }) ?? true else {
         throw .corruptPostingChunk(term: term.description, firstDocument: previousLast ?? 0)
       }
       previousLast = header.lastDocument
       frequency += UInt64(header.count)
       headers.append(header)
     }
-    self.headers = headers
-    documentFrequency = frequency
+    unsafe self.headers = headers
+    unsafe documentFrequency = frequency
   }
 
   /// Sets the idf from the collection's scorer.
   mutating func prepare(scorer: BM25Scorer) {
-    idf = scorer.idf(documentFrequency: documentFrequency)
-    weight = Double(queryFrequency) * idf
+    unsafe idf = unsafe scorer.idf(documentFrequency: documentFrequency)
+    unsafe weight = unsafe Double(queryFrequency) * idf
   }
 
   /// Whether every posting of the term scores above 0: tfNorm is, so the
   /// weight decides (not so only for statistics that make the idf ≤ 0 or NaN).
-  var hasPositiveWeight: Bool { weight > 0 }
+  var hasPositiveWeight: Bool { unsafe weight > 0 }
 
   /// Sets the score bounds (after `prepare`, before `start`), for a strategy
   /// that prunes: term at a time reads none, and skips their cost (a pass
@@ -77,49 +78,49 @@ struct PostingCursor {
   mutating func prepareBounds(scorer: BM25Scorer) {
     // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
-    let inflation = weight * (1 + 1e-9)
-    chunkBounds = zip(chunks, headers).map {
-      inflation * ChunkImpacts.maximumTFNorm($0, header: $1, scorer: scorer)
+    let inflation = unsafe weight * (1 + 1e-9)
+    unsafe chunkBounds = unsafe zip(chunks, headers).map {
+      unsafe inflation * ChunkImpacts.maximumTFNorm($0, header: $1, scorer: scorer)
     }
-    upperBound = chunkBounds.max() ?? 0
+    unsafe upperBound = unsafe chunkBounds.max() ?? 0
   }
 
   /// Positions the cursor on its first posting.
   mutating func start() throws(LexicalIndexError) {
-    try load(chunk: 0)
+    try unsafe load(chunk: 0)
   }
 
   /// The current posting's score contribution.
   /// - Complexity: O(1), plus the chunk's frequencies on its first scored posting.
   @inline(__always)
   mutating func score(_ scorer: BM25Scorer) throws(LexicalIndexError) -> Double {
-    try decodeFrequencies()
-    return scorer.score(
+    try unsafe decodeFrequencies()
+    return unsafe scorer.score(
       idf: weight, termFrequency: decoded.termFrequencies[position], documentLength: decoded.documentLengths[position])
   }
 
   /// The current posting's term frequency and document length.
   mutating func frequencyAndLength() throws(LexicalIndexError) -> (UInt32, UInt32) {
-    try decodeFrequencies()
-    return (decoded.termFrequencies[position], decoded.documentLengths[position])
+    try unsafe decodeFrequencies()
+    return unsafe (decoded.termFrequencies[position], decoded.documentLengths[position])
   }
 
   @inline(__always)
   private mutating func decodeFrequencies() throws(LexicalIndexError) {
-    if decoded.hasFrequencies { return }
-    guard decoded.decodeFrequencies(chunks[chunkIndex], header: headers[chunkIndex]) else {
-      throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
+    if unsafe decoded.hasFrequencies { return }
+    guard unsafe decoded.decodeFrequencies(chunks[chunkIndex], header: headers[chunkIndex]) else {
+      throw unsafe .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
     }
   }
 
   /// Moves to the next posting.
   @inline(__always)
   mutating func next() throws(LexicalIndexError) {
-    position += 1
-    if position < decoded.count {
-      document = decoded.documents[position]
+    unsafe position += 1
+    if unsafe position < decoded.count {
+      unsafe document = unsafe decoded.documents[position]
     } else {
-      try load(chunk: chunkIndex + 1)
+      try unsafe load(chunk: chunkIndex + 1)
     }
   }
 
@@ -133,22 +134,22 @@ struct PostingCursor {
   ///   and less than `window.start + window.capacity`.
   /// - Complexity: O(postings consumed + chunks decoded).
   mutating func accumulate(until end: UInt32, into window: ScoreWindow, scorer: BM25Scorer) throws(LexicalIndexError) {
-    while document < end {
-      try decodeFrequencies()
-      let weight = self.weight
-      let start = window.start
-      let stop = decoded.withBuffers { documents, frequencies, lengths -> Int in
+    while unsafe document < end {
+      try unsafe decodeFrequencies()
+      let weight = unsafe self.weight
+      let start = unsafe window.start
+      let stop = unsafe decoded.withBuffers { documents, frequencies, lengths -> Int in
         // Most chunks end inside the window; only one that crosses its end is searched.
         var stop = documents.count
-        if documents[stop - 1] >= end {
-          stop = position
-          while documents[stop] < end { stop += 1 }
+        if unsafe documents[stop - 1] >= end {
+          stop = unsafe position
+          while unsafe documents[stop] < end { stop += 1 }
         }
         // Scores first, in a loop of plain arithmetic the compiler vectorizes,
         // then the scatter into the window.
-        let contributions = window.contributions
-        for index in position..<stop {
-          contributions[index] = scorer.score(
+        let contributions = unsafe window.contributions
+        for index in unsafe position..<stop {
+          unsafe contributions[index] = unsafe scorer.score(
             idf: weight, termFrequency: frequencies[index], documentLength: lengths[index])
         }
         // The touched blocks' bits are gathered in a register and stored
@@ -157,25 +158,25 @@ struct PostingCursor {
         // every posting through the same word (store-to-load forwarding).
         var word = -1
         var bits: UInt64 = 0
-        for index in position..<stop {
-          let offset = Int(documents[index] &- start)
+        for index in unsafe position..<stop {
+          let offset = unsafe Int(documents[index] &- start)
           let block = offset &>> 6
           if block &>> 6 != word {
-            if word >= 0 { window.touched[word] |= bits }
+            if word >= 0 { unsafe window.touched[word] |= bits }
             word = block &>> 6
             bits = 0
           }
           bits |= 1 &<< UInt64(block & 63)
-          window.scores[offset] += contributions[index]
+          unsafe window.scores[offset] += contributions[index]
         }
-        if word >= 0 { window.touched[word] |= bits }
+        if word >= 0 { unsafe window.touched[word] |= bits }
         return stop
       }
-      if stop < decoded.count {
-        position = stop
-        document = decoded.documents[stop]
+      if unsafe stop < decoded.count {
+        unsafe position = stop
+        unsafe document = unsafe decoded.documents[stop]
       } else {
-        try load(chunk: chunkIndex + 1)
+        try unsafe load(chunk: chunkIndex + 1)
       }
     }
   }
@@ -184,13 +185,13 @@ struct PostingCursor {
   /// chunks by their headers without decoding them.
   /// - Complexity: O(skipped chunks + postings scanned in the target chunk).
   mutating func advance(to target: UInt32) throws(LexicalIndexError) {
-    if document >= target { return }
-    if target > headers[chunkIndex].lastDocument {
-      try load(chunk: chunkAtOrAfter(target))
-      if document >= target { return }
+    if unsafe document >= target { return }
+    if unsafe target > headers[chunkIndex].lastDocument {
+      try unsafe load(chunk: chunkAtOrAfter(target))
+      if unsafe document >= target { return }
     }
-    while decoded.documents[position] < target { position += 1 }
-    document = decoded.documents[position]
+    while unsafe decoded.documents[position] < target { unsafe position += 1 }
+    unsafe document = unsafe decoded.documents[position]
   }
 
 
@@ -198,11 +199,11 @@ struct PostingCursor {
   /// document), read from chunk headers only: 0 when no chunk can hold it.
   /// - Complexity: O(chunks skipped), no decoding.
   func blockBound(at target: UInt32) -> Double {
-    if document == target { return currentChunkBound }
-    if document > target { return 0 }
-    let chunk = target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
-    guard chunk < headers.count, headers[chunk].firstDocument <= target else { return 0 }
-    return chunkBounds[chunk]
+    if unsafe document == target { return unsafe currentChunkBound }
+    if unsafe document > target { return 0 }
+    let chunk = unsafe target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
+    guard unsafe chunk < headers.count, unsafe headers[chunk].firstDocument <= target else { return 0 }
+    return unsafe chunkBounds[chunk]
   }
 
   /// The last document up to which `blockBound(at: target)` bounds this
@@ -211,11 +212,11 @@ struct PostingCursor {
   /// chunk; `exhausted` past the last chunk.
   /// - Complexity: O(chunks skipped), no decoding.
   func blockEnd(at target: UInt32) -> UInt32 {
-    if document == PostingCursor.exhausted { return PostingCursor.exhausted }
-    if document > target { return document - 1 }
-    let chunk = target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
-    guard chunk < headers.count else { return PostingCursor.exhausted }
-    let header = headers[chunk]
+    if unsafe document == PostingCursor.exhausted { return unsafe PostingCursor.exhausted }
+    if unsafe document > target { return unsafe document - 1 }
+    let chunk = unsafe target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
+    guard unsafe chunk < headers.count else { return unsafe PostingCursor.exhausted }
+    let header = unsafe headers[chunk]
     return header.firstDocument <= target ? header.lastDocument : header.firstDocument - 1
   }
 
@@ -226,39 +227,39 @@ struct PostingCursor {
   /// headers, so block-max WAND's long skips over common terms stay cheap,
   /// while the next chunk (the usual case) is found at the first probe.
   private func chunkAtOrAfter(_ target: UInt32) -> Int {
-    var low = chunkIndex + 1
-    guard low < headers.count, headers[low].lastDocument < target else { return low }
+    var low = unsafe chunkIndex + 1
+    guard unsafe low < headers.count, unsafe headers[low].lastDocument < target else { return low }
     // headers[low] ends before target; find a bound `high` that does not.
     var step = 1
     var high = low + step
-    while high < headers.count && headers[high].lastDocument < target {
+    while unsafe high < headers.count && headers[high].lastDocument < target {
       low = high
       step <<= 1
       high = low + step
     }
-    high = min(high, headers.count)
+    high = unsafe min(high, headers.count)
     // Invariant: headers[low] ends before target; headers[high] (if any) does not.
     while high - low > 1 {
       let middle = (low + high) / 2
-      if headers[middle].lastDocument < target { low = middle } else { high = middle }
+      if unsafe headers[middle].lastDocument < target { low = middle } else { high = middle }
     }
     return high
   }
 
   private mutating func load(chunk: Int) throws(LexicalIndexError) {
-    chunkIndex = chunk
-    position = 0
-    guard chunk < chunks.count else {
-      chunkIndex = chunks.count - 1
-      document = Self.exhausted
-      currentChunkBound = 0
+    unsafe chunkIndex = chunk
+    unsafe position = 0
+    guard unsafe chunk < chunks.count else {
+      unsafe chunkIndex = unsafe chunks.count - 1
+      unsafe document = unsafe Self.exhausted
+      unsafe currentChunkBound = 0
       return
     }
-    guard decoded.decodeDocuments(chunks[chunk], header: headers[chunk]) else {
-      throw .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
+    guard unsafe decoded.decodeDocuments(chunks[chunk], header: headers[chunk]) else {
+      throw unsafe .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
     }
-    document = decoded.documents[0]
-    currentChunkBound = chunk < chunkBounds.count ? chunkBounds[chunk] : 0
+    unsafe document = unsafe decoded.documents[0]
+    unsafe currentChunkBound = unsafe chunk < chunkBounds.count ? chunkBounds[chunk] : 0
   }
 }
 
@@ -271,8 +272,8 @@ extension [PostingCursor] {
     filling heap: inout TopKHeap,
     _ evaluate: (UnsafeMutableBufferPointer<PostingCursor>, inout TopKHeap) throws(LexicalIndexError) -> Void
   ) throws(LexicalIndexError) {
-    guard !isEmpty, heap.capacity > 0 else { return }
-    for index in indices { try self[index].start() }
-    try withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in try evaluate(cursors, &heap) }
+    guard unsafe !isEmpty, heap.capacity > 0 else { return }
+    for index in unsafe indices { try unsafe self[index].start() }
+    try unsafe withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in try unsafe evaluate(cursors, &heap) }
   }
 }

@@ -25,12 +25,12 @@ enum TermAtATimeSearch {
     // The window's drain finds the touched documents by their scores, which
     // is sound only while every contribution is positive; a weight that is
     // not (statistics that make an idf ≤ 0 or NaN) takes the exhaustive path.
-    guard cursors.allSatisfy(\.hasPositiveWeight) else {
-      return try MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
+    guard unsafe cursors.allSatisfy(unsafe \.hasPositiveWeight) else {
+      return try unsafe MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
     }
-    try cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
+    try unsafe cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
       var best = TopKBuffer(capacity: heap.capacity)
-      try accumulate(cursors, scorer: scorer, best: &best, filter: filter)
+      try unsafe accumulate(cursors, scorer: scorer, best: &best, filter: filter)
       best.drain(into: &heap)
     }
   }
@@ -39,26 +39,26 @@ enum TermAtATimeSearch {
     _ cursors: UnsafeMutableBufferPointer<PostingCursor>, scorer: BM25Scorer, best: inout TopKBuffer,
     filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    var window = ScoreWindow(capacity: windowSize)
-    defer { window.deallocate() }
+    var window = unsafe ScoreWindow(capacity: windowSize)
+    defer { unsafe window.deallocate() }
 
     while true {
-      var windowStart = PostingCursor.exhausted
-      for index in cursors.indices { windowStart = min(windowStart, cursors[index].document) }
-      if windowStart == PostingCursor.exhausted { return }
-      window.start = windowStart
+      var windowStart = unsafe PostingCursor.exhausted
+      for index in cursors.indices { windowStart = unsafe min(windowStart, cursors[index].document) }
+      if unsafe windowStart == PostingCursor.exhausted { return }
+      unsafe window.start = windowStart
       // Clamped so the window end never passes the exhausted sentinel.
       let windowEnd = windowStart &+ UInt32(windowSize) > windowStart ? windowStart + UInt32(windowSize) : .max
 
       for index in cursors.indices {
-        try cursors[index].accumulate(until: windowEnd, into: window, scorer: scorer)
+        try unsafe cursors[index].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
 
       // Documents arrive in increasing id order, so a tie with the kept
       // worst never replaces it: `score > threshold` is the exact admission
       // test (`TopKBuffer`), and the drain skips, 64 scores at a time, the
       // blocks where nothing passes it.
-      window.drain(above: max(best.threshold, 0)) { document, score in
+      unsafe window.drain(above: max(best.threshold, 0)) { document, score in
         if score > best.threshold, filter?(document) ?? true { best.offer(score, document) }
         return max(best.threshold, 0)
       }
@@ -78,6 +78,7 @@ enum TermAtATimeSearch {
 /// compares a block's 64 scores with the threshold as vectors, instead of
 /// visiting every touched document one branch at a time. A touched document
 /// is one with a positive score, since every contribution is positive.
+@unsafe
 struct ScoreWindow {
   let capacity: Int
   var start: UInt32 = 0
@@ -88,23 +89,23 @@ struct ScoreWindow {
   let contributions: UnsafeMutablePointer<Double>
 
   /// The bitmap words: one per 64 blocks.
-  var touchedWords: Int { (capacity / 64 + 63) / 64 }
+  var touchedWords: Int { unsafe (capacity / 64 + 63) / 64 }
 
   /// Zeroed accumulators; `capacity` must be a multiple of 64. Free with `deallocate()`.
   init(capacity: Int) {
     precondition(capacity > 0 && capacity % 64 == 0, "a window holds a positive multiple of 64 documents")
-    self.capacity = capacity
-    scores = .allocate(capacity: capacity)
-    scores.initialize(repeating: 0, count: capacity)
-    touched = .allocate(capacity: (capacity / 64 + 63) / 64)
-    touched.initialize(repeating: 0, count: (capacity / 64 + 63) / 64)
-    contributions = .allocate(capacity: PostingChunk.capacity)
+    unsafe self.capacity = capacity
+    unsafe scores = .allocate(capacity: capacity)
+    unsafe scores.initialize(repeating: 0, count: capacity)
+    unsafe touched = .allocate(capacity: (capacity / 64 + 63) / 64)
+    unsafe touched.initialize(repeating: 0, count: (capacity / 64 + 63) / 64)
+    unsafe contributions = .allocate(capacity: PostingChunk.capacity)
   }
 
   func deallocate() {
-    scores.deallocate()
-    touched.deallocate()
-    contributions.deallocate()
+    unsafe scores.deallocate()
+    unsafe touched.deallocate()
+    unsafe contributions.deallocate()
   }
 
   /// Hands every document whose score is above `floor` (≥ 0) with its score
@@ -115,24 +116,24 @@ struct ScoreWindow {
   @inline(__always)
   func drain(above floor: Double, _ body: (UInt32, Double) -> Double) {
     var limit = floor
-    for word in 0..<touchedWords where touched[word] != 0 {
-      var bits = touched[word]
-      touched[word] = 0
+    for word in unsafe 0..<touchedWords where unsafe touched[word] != 0 {
+      var bits = unsafe touched[word]
+      unsafe touched[word] = 0
       while bits != 0 {
         let block = word << 6 | bits.trailingZeroBitCount
         bits &= bits - 1
-        let base = scores + block << 6
+        let base = unsafe scores + block << 6
         // A mask of the block's scores above the floor: compares, shifts and
         // ors the compiler turns into vector code, then one step per set bit.
         let blockLimit = limit
         var above: UInt64 = 0
-        for offset in 0..<64 { above |= (base[offset] > blockLimit ? 1 : 0) &<< UInt64(offset) }
+        for offset in 0..<64 { unsafe above |= (base[offset] > blockLimit ? 1 : 0) &<< UInt64(offset) }
         while above != 0 {
           let offset = above.trailingZeroBitCount
           above &= above &- 1
-          limit = body(start + UInt32(block << 6 | offset), base[offset])
+          limit = unsafe body(start + UInt32(block << 6 | offset), base[offset])
         }
-        base.update(repeating: 0, count: 64)
+        unsafe base.update(repeating: 0, count: 64)
       }
     }
   }

@@ -17,7 +17,7 @@ struct TermTable {
   /// The id of `token`, interned if new.
   /// - Complexity: O(length) expected.
   mutating func id(of token: UnsafeBufferPointer<UInt8>) -> Int {
-    let hash = Self.hash(token)
+    let hash = unsafe Self.hash(token)
     let tag = hash & 0xFFFF_FFFF_0000_0000
     let mask = slots.count - 1
     var slot = Int(truncatingIfNeeded: hash) & mask
@@ -26,12 +26,12 @@ struct TermTable {
       if stored == 0 { break }
       if stored & 0xFFFF_FFFF_0000_0000 == tag {
         let id = Int(stored & 0xFFFF_FFFF) - 1
-        if equals(id, token) { return id }
+        if unsafe equals(id, token) { return id }
       }
       slot = (slot + 1) & mask
     }
     let id = ends.count
-    arena.append(contentsOf: token)
+    unsafe arena.append(contentsOf: token)
     ends.append(arena.count)
     slots[slot] = tag | UInt64(id + 1)
     if ends.count * 2 > slots.count { grow() }
@@ -41,10 +41,10 @@ struct TermTable {
   private func equals(_ id: Int, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
     let stored = range(of: id)
     guard stored.count == token.count else { return false }
-    return arena.withUnsafeBufferPointer { arena in
+    return unsafe arena.withUnsafeBufferPointer { arena in
       var offset = 0
       while offset < token.count {
-        if arena[stored.lowerBound + offset] != token[offset] { return false }
+        if unsafe arena[stored.lowerBound + offset] != token[offset] { return false }
         offset += 1
       }
       return true
@@ -54,10 +54,10 @@ struct TermTable {
   private mutating func grow() {
     var newSlots = [UInt64](repeating: 0, count: slots.count * 2)
     let mask = newSlots.count - 1
-    arena.withUnsafeBufferPointer { arena in
+    unsafe arena.withUnsafeBufferPointer { arena in
       for id in ends.indices {
         let range = self.range(of: id)
-        let hash = Self.hash(UnsafeBufferPointer(rebasing: arena[range]))
+        let hash = unsafe Self.hash(UnsafeBufferPointer(rebasing: arena[range]))
         var slot = Int(truncatingIfNeeded: hash) & mask
         while newSlots[slot] != 0 { slot = (slot + 1) & mask }
         newSlots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
@@ -71,7 +71,7 @@ struct TermTable {
   @inline(__always)
   private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
+    for unsafe byte in unsafe bytes {
       hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
     }
     hash ^= hash >> 33

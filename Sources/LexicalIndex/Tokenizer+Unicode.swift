@@ -43,7 +43,7 @@ struct ScalarScratch: Sendable {
   /// Whether every byte is ASCII.
   static func isASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
     var union: UInt8 = 0
-    for byte in utf8 { union |= byte }
+    for unsafe byte in unsafe utf8 { union |= byte }
     return union < 0x80
   }
 
@@ -126,16 +126,17 @@ protocol SegmentSource {
 }
 
 /// ASCII text, read in place from the string's UTF-8 (valid while the string is borrowed).
+@unsafe
 struct ASCIISource: SegmentSource {
   let bytes: UnsafeBufferPointer<UInt8>
 
-  var count: Int { bytes.count }
+  var count: Int { unsafe bytes.count }
 
-  @inline(__always) func kind(at index: Int) -> CharacterClass { ScalarScratch.asciiClass(bytes[index]) }
+  @inline(__always) func kind(at index: Int) -> CharacterClass { unsafe ScalarScratch.asciiClass(bytes[index]) }
 
   @inline(__always) func appendFolded(_ range: Range<Int>, to buffer: inout TokenBuffer) {
     for index in range {
-      let byte = bytes[index]
+      let byte = unsafe bytes[index]
       buffer.bytes.append(byte &- 0x41 < 26 ? byte | 0x20 : byte)
     }
   }

@@ -65,9 +65,9 @@ public struct Tokenizer: Sendable, Hashable {
     text.makeContiguousUTF8()
     // Pure ASCII (the common case in traces) is segmented straight from the
     // string's bytes: NFKC is the identity on it, and nothing is copied.
-    let handled = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-      guard ScalarScratch.isASCII(utf8) else { return false }
-      segment(ASCIISource(bytes: utf8), into: &buffer)
+    let handled = unsafe text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+      guard unsafe ScalarScratch.isASCII(utf8) else { return false }
+      unsafe segment(ASCIISource(bytes: utf8), into: &buffer)
       return true
     }
     if handled == true { return }

@@ -55,13 +55,13 @@ struct TopKBuffer {
   /// - Complexity: O(count) expected (quickselect).
   private mutating func truncate() {
     let target = capacity - 1
-    entries.withUnsafeMutableBufferPointer { entries in
+    unsafe entries.withUnsafeMutableBufferPointer { entries in
       // Quickselect in the order "better first": afterwards positions
       // 0 ... target hold the best `capacity` pairs, `target` the worst of them.
       var low = 0
       var high = entries.count - 1
       while low < high {
-        let pivot = Self.partition(entries, low, high)
+        let pivot = unsafe Self.partition(entries, low, high)
         if pivot == target { break }
         if pivot < target { low = pivot + 1 } else { high = pivot - 1 }
       }
@@ -73,14 +73,14 @@ struct TopKBuffer {
   /// Lomuto partition of `low ... high` around its middle pair; returns
   /// where that pair lands, every better pair before it.
   private static func partition(_ entries: UnsafeMutableBufferPointer<Entry>, _ low: Int, _ high: Int) -> Int {
-    entries.swapAt((low + high) / 2, high)
-    let pivot = entries[high]
+    unsafe entries.swapAt((low + high) / 2, high)
+    let pivot = unsafe entries[high]
     var store = low
-    for index in low..<high where better(entries[index], pivot) {
-      entries.swapAt(index, store)
+    for index in low..<high where unsafe better(entries[index], pivot) {
+      unsafe entries.swapAt(index, store)
       store += 1
     }
-    entries.swapAt(store, high)
+    unsafe entries.swapAt(store, high)
     return store
   }
 

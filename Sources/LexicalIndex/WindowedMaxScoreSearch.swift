@@ -27,18 +27,18 @@ enum WindowedMaxScoreSearch {
   static func run(
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    guard !cursors.isEmpty, heap.capacity > 0 else { return }
+    guard unsafe !cursors.isEmpty, heap.capacity > 0 else { return }
     // The window's drain sees only positive sums (see `TermAtATimeSearch.run`).
-    guard cursors.allSatisfy(\.hasPositiveWeight) else {
-      return try MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
+    guard unsafe cursors.allSatisfy(unsafe \.hasPositiveWeight) else {
+      return try unsafe MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
     }
-    for index in cursors.indices { try cursors[index].start() }
-    var probes = cursors
+    for index in unsafe cursors.indices { try unsafe cursors[index].start() }
+    var probes = unsafe cursors
     // Rank order: increasing bound (ties by query order).
-    let rank = cursors.indices.sorted { (cursors[$0].upperBound, $0) < (cursors[$1].upperBound, $1) }
-    try cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
-      try probes.withUnsafeMutableBufferPointer { (probes) throws(LexicalIndexError) in
-        try evaluate(cursors, probes: probes, rank: rank, scorer: scorer, heap: &heap, filter: filter)
+    let rank = unsafe cursors.indices.sorted { unsafe (cursors[$0].upperBound, $0) < (cursors[$1].upperBound, $1) }
+    try unsafe cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
+      try unsafe probes.withUnsafeMutableBufferPointer { (probes) throws(LexicalIndexError) in
+        try unsafe evaluate(cursors, probes: probes, rank: rank, scorer: scorer, heap: &heap, filter: filter)
       }
     }
   }
@@ -54,11 +54,11 @@ enum WindowedMaxScoreSearch {
     var boundPrefix = [Double](repeating: 0, count: count)
     var running = 0.0
     for position in 0..<count {
-      running += cursors[rank[position]].upperBound
+      unsafe running += cursors[rank[position]].upperBound
       boundPrefix[position] = running
     }
-    var window = ScoreWindow(capacity: TermAtATimeSearch.windowSize)
-    defer { window.deallocate() }
+    var window = unsafe ScoreWindow(capacity: TermAtATimeSearch.windowSize)
+    defer { unsafe window.deallocate() }
     var threshold = heap.threshold
     var firstEssential = 0
     var failure: LexicalIndexError?
@@ -68,18 +68,18 @@ enum WindowedMaxScoreSearch {
       if firstEssential == count { return }
       let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
 
-      var windowStart = PostingCursor.exhausted
-      for position in firstEssential..<count { windowStart = min(windowStart, cursors[rank[position]].document) }
-      if windowStart == PostingCursor.exhausted { return }
-      window.start = windowStart
+      var windowStart = unsafe PostingCursor.exhausted
+      for position in firstEssential..<count { windowStart = unsafe min(windowStart, cursors[rank[position]].document) }
+      if unsafe windowStart == PostingCursor.exhausted { return }
+      unsafe window.start = windowStart
       let windowEnd =
-        windowStart &+ UInt32(window.capacity) > windowStart ? windowStart + UInt32(window.capacity) : .max
+        unsafe windowStart &+ UInt32(window.capacity) > windowStart ? windowStart + UInt32(window.capacity) : .max
 
       if firstEssential == 0 {
         // Nothing to prune yet (the heap is filling): plain term at a time,
         // terms in query order, so each sum already is the exact score.
-        for term in 0..<count { try cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
-        window.drain(above: max(threshold, 0)) { document, score in
+        for term in 0..<count { try unsafe cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
+        unsafe window.drain(above: max(threshold, 0)) { document, score in
           if score > threshold, filter?(document) ?? true, heap.offer(score, document) { threshold = heap.threshold }
           return max(threshold, 0)
         }
@@ -87,27 +87,27 @@ enum WindowedMaxScoreSearch {
       }
 
       for position in firstEssential..<count {
-        try cursors[rank[position]].accumulate(until: windowEnd, into: window, scorer: scorer)
+        try unsafe cursors[rank[position]].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
 
       let essential = firstEssential
       // Below this floor a partial sum fails the test below: a margin of
       // 1e-9 of the threshold covers the rounding of the two forms.
       let floor = max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack)
-      window.drain(above: floor) { document, partial in
+      unsafe window.drain(above: floor) { document, partial in
         guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor }
         if let filter, !filter(document) { return floor }
         do throws(LexicalIndexError) {
           if essential > 0 {
             // The non-essential terms' block maxima at the document: headers only.
             var bound = 0.0
-            for position in 0..<essential { bound += probes[rank[position]].blockBound(at: document) }
+            for position in 0..<essential { unsafe bound += probes[rank[position]].blockBound(at: document) }
             guard partial * slack + bound > threshold else { return floor }
           }
           var score = 0.0
           for term in 0..<count {
-            try probes[term].advance(to: document)
-            if probes[term].document == document { score += try probes[term].score(scorer) }
+            try unsafe probes[term].advance(to: document)
+            if unsafe probes[term].document == document { unsafe score += try probes[term].score(scorer) }
           }
           if heap.offer(score, document) { threshold = heap.threshold }
         } catch {

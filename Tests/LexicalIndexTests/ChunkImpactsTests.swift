@@ -1,4 +1,5 @@
 @testable import LexicalIndex
+import ByteCodecs
 import TestSupport
 import Testing
 
@@ -98,7 +99,7 @@ import Testing
     var rewritten = 0
     for term in mixed.terms {
       for (number, first) in mixed.chunkFirstDocuments(of: term).enumerated() where number % 2 == 1 {
-        let bytes = mixed.withPostingChunk(of: term, covering: first) { Array($0!.bytes) }
+        let bytes = mixed.withPostingChunk(of: term, covering: first) { $0!.bytes.copiedBytes }
         mixed.putPostingChunk(of: term, firstDocument: first, bytes: try #require(PostingChunk.withoutImpacts(bytes)))
         rewritten += 1
       }

@@ -74,7 +74,7 @@ struct CopyingStore: LexicalStorageReader {
 
   func collectionStatistics() throws -> CollectionStatistics { inner.collectionStatistics() }
 
-  func withPostingChunks<Result>(of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result) throws -> Result {
+  func withPostingChunks<Result>(of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result) throws -> Result {
     try inner.withPostingChunks(of: term, body)
   }
 
@@ -82,7 +82,7 @@ struct CopyingStore: LexicalStorageReader {
 
   func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
-    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
+    _ body: (borrowing LentPostingChunk?) throws -> Result
   ) throws -> Result {
     try inner.withPostingChunk(of: term, covering: document, body)
   }

@@ -1,4 +1,5 @@
 @testable import LexicalIndex
+import ByteCodecs
 import TestSupport
 import Testing
 
@@ -72,7 +73,7 @@ import Testing
     var rewritten = 0
     for term in mixed.terms {
       for (number, first) in mixed.chunkFirstDocuments(of: term).enumerated() where number % 2 == 0 {
-        let bytes = mixed.withPostingChunk(of: term, covering: first) { Array($0!.bytes) }
+        let bytes = mixed.withPostingChunk(of: term, covering: first) { $0!.bytes.copiedBytes }
         mixed.putPostingChunk(of: term, firstDocument: first, bytes: try leb128Chunk(#require(PostingChunk.decode(bytes))))
         rewritten += 1
       }
@@ -162,7 +163,7 @@ import Testing
     var copy = InMemoryLexicalStore()
     for term in original.terms {
       for first in original.chunkFirstDocuments(of: term) {
-        let bytes = original.withPostingChunk(of: term, covering: first) { Array($0!.bytes) }
+        let bytes = original.withPostingChunk(of: term, covering: first) { $0!.bytes.copiedBytes }
         copy.putPostingChunk(of: term, firstDocument: first, bytes: bytes)
       }
     }

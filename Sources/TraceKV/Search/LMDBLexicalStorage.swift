@@ -17,19 +17,21 @@ struct LMDBLexicalStorage: LexicalStorage {
     } ?? .empty
   }
 
-  func withPostingChunks<Result>(of term: Term, _ body: ([UnsafeRawBufferPointer]) throws -> Result) throws -> Result {
-    // The pointers stay valid: nothing writes while `body` runs, and `body` keeps none.
-    try unsafe body(transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)))
+  func withPostingChunks<Result>(of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result) throws
+    -> Result
+  {
+    try withPostingChunks(of: [term], body)
   }
 
-  func withPostingChunks<Result>(of terms: [Term], _ body: ([[UnsafeRawBufferPointer]]) throws -> Result) throws
+  func withPostingChunks<Result>(of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result) throws
     -> Result
   {
     let lists = try unsafe terms.map { term in
       try unsafe transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term))
     }
-    // As above: values stay valid for the whole read, as nothing writes while `body` runs.
-    return try unsafe body(lists)
+    // The values stay valid for the whole read, as nothing writes while `body` runs, and
+    // `LentPostingChunks` cannot outlive `body`.
+    return try body(unsafe LentPostingChunks(unsafeBorrowing: lists))
   }
 
   func documentRecord(_ document: UInt32) throws -> [UInt8]? {
@@ -38,7 +40,7 @@ struct LMDBLexicalStorage: LexicalStorage {
 
   func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
-    _ body: ((firstDocument: UInt32, bytes: UnsafeRawBufferPointer)?) throws -> Result
+    _ body: (borrowing LentPostingChunk?) throws -> Result
   ) throws -> Result {
     let prefix = PostingChunkKey.prefix(of: term)
     let target = PostingChunkKey.encode(term: term, firstDocument: document)
@@ -48,7 +50,7 @@ struct LMDBLexicalStorage: LexicalStorage {
     func lend(_ key: RawSpan, _ value: RawSpan) throws {
       guard let firstDocument = unsafe key.withUnsafeBytes({ unsafe PostingChunkKey.decode($0)?.firstDocument }) else { return }
       lent = true
-      result = try unsafe value.withUnsafeBytes { bytes in try unsafe body((firstDocument: firstDocument, bytes: bytes)) }
+      result = try body(LentPostingChunk(firstDocument: firstDocument, bytes: value))
     }
     try transaction.scan(tables.termPostings, from: target, reverse: true) { key, value in
       if key.starts(with: prefix) { try lend(key, value) }
