@@ -67,14 +67,7 @@ public struct TraceKVError: Error, Sendable, Equatable, CustomStringConvertible 
   }
 
   public init(
-    _ kind: Kind, _ message: String, lmdbCode: Int32? = nil, operation: String? = nil, table: String? = nil,
-    path: String? = nil
-  ) {
-    self.init(kind, message, cause: lmdbCode.map { .lmdb(code: $0) }, operation: operation, table: table, path: path)
-  }
-
-  public init(
-    _ kind: Kind, _ message: String, cause: Cause?, operation: String? = nil, table: String? = nil,
+    _ kind: Kind, _ message: String, cause: Cause? = nil, operation: String? = nil, table: String? = nil,
     path: String? = nil
   ) {
     self.kind = kind
@@ -106,7 +99,8 @@ extension TraceKVError {
       case .storage: .storage
       }
     self.init(
-      kind, error.message, lmdbCode: error.code, operation: error.operation, table: error.table, path: error.path)
+      kind, error.message, cause: error.code.map { .lmdb(code: $0) }, operation: error.operation, table: error.table,
+      path: error.path)
   }
 
   /// A vector-index error: a damaged record is `corrupted`, anything a

@@ -30,7 +30,10 @@ public struct HNSWHeader: Sendable, Equatable {
   public var entryPoint: UInt32?
   public var maxLevel: Int
   public var randomState: UInt64
+}
 
+// In an extension, so that the memberwise initializer stays (internal: a header is built by the index).
+extension HNSWHeader {
   /// The 52-byte encoding: "HNSW", format u16, metric u8, 0, dimension u32,
   /// M u32, efConstruction u32, slotCount u32, count u32, entry point u32
   /// (0xFFFF_FFFF when empty), max level u32, seed u64, random state u64.
@@ -73,22 +76,6 @@ public struct HNSWHeader: Sendable, Equatable {
     maxLevel = Int(reader.uint32(at: 32))
     seed = reader.uint64(at: 36)
     randomState = reader.uint64(at: 44)
-  }
-
-  public init(
-    dimension: Int, metric: VectorMetric, m: Int, efConstruction: Int, seed: UInt64, slotCount: UInt32,
-    count: UInt32, entryPoint: UInt32?, maxLevel: Int, randomState: UInt64
-  ) {
-    self.dimension = dimension
-    self.metric = metric
-    self.m = m
-    self.efConstruction = efConstruction
-    self.seed = seed
-    self.slotCount = slotCount
-    self.count = count
-    self.entryPoint = entryPoint
-    self.maxLevel = maxLevel
-    self.randomState = randomState
   }
 }
 

@@ -19,13 +19,10 @@ public struct LatencyPercentiles: Sendable, Hashable {
   public var p50: Double
   public var p95: Double
   public var p99: Double
+}
 
-  public init(p50: Double, p95: Double, p99: Double) {
-    self.p50 = p50
-    self.p95 = p95
-    self.p99 = p99
-  }
-
+// In an extension, so that the memberwise initializer stays (internal: a report is computed, not built).
+extension LatencyPercentiles {
   /// The percentiles of `samples`; nil when there are none.
   public init?(_ samples: [Double]) {
     guard !samples.isEmpty else { return nil }
