@@ -12,10 +12,8 @@ extension MCPTools {
       "type": "object",
       "properties": .object([
         "error_type": ["type": "string"], "episode_id": ["type": "string"],
-        "min_cluster": [
-          "type": "integer", "minimum": 1, "maximum": .int(Limits.maximumCurriculumRuns), "default": 1,
-        ],
-        "limit": ["type": "integer", "minimum": 1, "maximum": 50, "default": 10],
+        "min_cluster": integer(in: 1...Limits.maximumCurriculumRuns, default: 1),
+        "limit": integer(in: ParameterBounds.experienceLimit, default: 10),
       ]),
       "required": [],
     ]),
@@ -25,7 +23,7 @@ extension MCPTools {
     let filter = try arguments.traceFilter()
     var options = CurriculumOptions()
     options.minClusterSize = try arguments.int("min_cluster", in: 1...Limits.maximumCurriculumRuns) ?? 1
-    let limit = try arguments.int("limit", in: 1...50) ?? 10
+    let limit = try arguments.int("limit", in: ParameterBounds.experienceLimit) ?? 10
     var curriculum = try await HTTPReplies.offload { [store, filter, options] in
       try store.curriculum(filter, options: options)
     }

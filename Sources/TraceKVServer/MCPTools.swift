@@ -17,8 +17,8 @@ struct MCPTools: Sendable {
       inputSchema: schema(
         [
           "task_description": ["type": "string", "description": "The task at hand, in plain words."],
-          "min_rating": ["type": "integer", "minimum": 1, "maximum": 5, "default": 4],
-          "limit": ["type": "integer", "minimum": 1, "maximum": 50, "default": 3],
+          "min_rating": integer(in: ParameterBounds.rating, default: 4),
+          "limit": integer(in: ParameterBounds.experienceLimit, default: 3),
         ], required: ["task_description"]),
       annotations: .init(readOnlyHint: true)),
     Tool(
@@ -28,8 +28,8 @@ struct MCPTools: Sendable {
       inputSchema: schema(
         [
           "query": ["type": "string"], "keywords": ["type": "string"],
-          "min_rating": ["type": "integer", "minimum": 1, "maximum": 5],
-          "limit": ["type": "integer", "minimum": 1, "maximum": 50, "default": 3],
+          "min_rating": integer(in: ParameterBounds.rating),
+          "limit": integer(in: ParameterBounds.experienceLimit, default: 3),
         ], required: ["query"]),
       annotations: .init(readOnlyHint: true)),
     Tool(
@@ -47,9 +47,9 @@ struct MCPTools: Sendable {
       inputSchema: schema(
         [
           "status": ["type": "string", "enum": ["running", "completed", "needs_review", "failed"]],
-          "min_rating": ["type": "integer", "minimum": 1, "maximum": 5], "error_type": ["type": "string"],
-          "episode_id": ["type": "string"], "limit": ["type": "integer", "minimum": 1, "maximum": 100, "default": 20],
-          "offset": ["type": "integer", "minimum": 0, "default": 0],
+          "min_rating": integer(in: ParameterBounds.rating), "error_type": ["type": "string"],
+          "episode_id": ["type": "string"], "limit": integer(in: ParameterBounds.listLimit, default: 20),
+          "offset": integer(in: ParameterBounds.offset, default: 0),
         ], required: []),
       annotations: .init(readOnlyHint: true)),
     Tool(
@@ -62,14 +62,21 @@ struct MCPTools: Sendable {
       description: "Rate a trace from 1 to 5, with an optional comment; a rated trace is completed.",
       inputSchema: schema(
         [
-          "trace_id": ["type": "string"], "rating": ["type": "integer", "minimum": 1, "maximum": 5],
+          "trace_id": ["type": "string"], "rating": integer(in: ParameterBounds.rating),
           "comment": ["type": "string"],
         ], required: ["trace_id", "rating"])),
     curriculumDefinition,
   ] + usageDefinitions
 
-  private static func schema(_ properties: [String: Value], required: [String]) -> Value {
+  static func schema(_ properties: [String: Value], required: [String]) -> Value {
     .object(["type": "object", "properties": .object(properties), "required": .array(required.map(Value.string))])
+  }
+
+  /// An integer argument's schema, from the bounds the tool enforces.
+  static func integer(in bounds: ClosedRange<Int>, default value: Int? = nil) -> Value {
+    var schema: [String: Value] = ["type": "integer", "minimum": .int(bounds.lowerBound), "maximum": .int(bounds.upperBound)]
+    if let value { schema["default"] = .int(value) }
+    return .object(schema)
   }
 
   /// Answers one tool call; a bad argument or an unknown trace is a tool error the model can read.
@@ -85,26 +92,29 @@ struct MCPTools: Sendable {
     }
   }
 
+  /// The two search tools' answer: hybrid experience search, as text and as structured content.
+  private func experiences(intent: String, keywords: String?, minRating: Int?, limit: Int) async throws
+    -> (String, JSONValue)
+  {
+    let results = try await HTTPReplies.offload { [store] in
+      try ExperienceSearch.run(store, intent: intent, keywords: keywords, minRating: minRating, limit: limit)
+    }
+    return (MCPText.experiences(results), .object(JSONObject(["total": .int(results.count), "results": .array(results)])))
+  }
+
   private func run(_ name: String, _ arguments: Arguments) async throws -> (String, JSONValue) {
     if let answer = try await runUsageTool(name, arguments) { return answer }
     switch name {
     case "search_past_experiences":
-      let task = try arguments.requiredString("task_description")
-      let minRating = try arguments.int("min_rating", in: 1...5) ?? 4
-      let limit = try arguments.int("limit", in: 1...50) ?? 3
-      let results = try await HTTPReplies.offload { [store] in
-        try ExperienceSearch.run(store, intent: task, keywords: nil, minRating: minRating, limit: limit)
-      }
-      return (MCPText.experiences(results), .object(JSONObject(["total": .int(results.count), "results": .array(results)])))
+      return try await experiences(
+        intent: try arguments.requiredString("task_description"), keywords: nil,
+        minRating: try arguments.int("min_rating", in: ParameterBounds.rating) ?? 4,
+        limit: try arguments.int("limit", in: ParameterBounds.experienceLimit) ?? 3)
     case "search_similar_traces":
-      let query = try arguments.requiredString("query")
-      let keywords = arguments.string("keywords")
-      let minRating = try arguments.int("min_rating", in: 1...5)
-      let limit = try arguments.int("limit", in: 1...50) ?? 3
-      let results = try await HTTPReplies.offload { [store] in
-        try ExperienceSearch.run(store, intent: query, keywords: keywords, minRating: minRating, limit: limit)
-      }
-      return (MCPText.experiences(results), .object(JSONObject(["total": .int(results.count), "results": .array(results)])))
+      return try await experiences(
+        intent: try arguments.requiredString("query"), keywords: arguments.string("keywords"),
+        minRating: try arguments.int("min_rating", in: ParameterBounds.rating),
+        limit: try arguments.int("limit", in: ParameterBounds.experienceLimit) ?? 3)
     case "get_trace":
       let traceID = try arguments.requiredString("trace_id")
       let view = arguments.string("view") ?? "messages"
@@ -114,8 +124,8 @@ struct MCPTools: Sendable {
       return try await HTTPReplies.offload { [store] in try TraceViews.render(store, traceID: traceID, view: view) }
     case "list_traces":
       let filter = try arguments.traceFilter()
-      let limit = try arguments.int("limit", in: 1...100) ?? 20
-      let offset = try arguments.int("offset", in: 0...Int(Int32.max)) ?? 0
+      let limit = try arguments.int("limit", in: ParameterBounds.listLimit) ?? 20
+      let offset = try arguments.int("offset", in: ParameterBounds.offset) ?? 0
       let page = try await HTTPReplies.offload { [store, filter] in try store.list(filter, limit: limit, offset: offset) }
       return (MCPText.list(page), TraceViews.listJSON(page))
     case "request_human_intervention":
@@ -131,7 +141,7 @@ struct MCPTools: Sendable {
       )
     case "add_feedback":
       let traceID = try arguments.requiredString("trace_id")
-      guard let rating = try arguments.int("rating", in: 1...5) else { throw ToolArgumentError("rating is required") }
+      guard let rating = try arguments.int("rating", in: ParameterBounds.rating) else { throw ToolArgumentError("rating is required") }
       let comment = arguments.string("comment")
       _ = try await write { store in
         try store.addFeedback(traceID: traceID, rating: rating, comment: comment)
@@ -176,7 +186,7 @@ struct Arguments {
       }
       filter.statuses = [value]
     }
-    filter.minRating = try int("min_rating", in: 1...5)
+    filter.minRating = try int("min_rating", in: ParameterBounds.rating)
     if let errorType = string("error_type") { filter.errorTypes = [ErrorType(producerValue: errorType)] }
     filter.episodeID = string("episode_id")
     return filter

@@ -58,7 +58,7 @@ struct QueryParameters {
       }
       filter.statuses = [value]
     }
-    filter.minRating = try int("min_rating", in: 1...5)
+    filter.minRating = try int("min_rating", in: ParameterBounds.rating)
     if let errorType = string("error_type") { filter.errorTypes = [ErrorType(producerValue: errorType)] }
     filter.minConfidence = try double("min_confidence", in: 0...1)
     filter.maxConfidence = try double("max_confidence", in: 0...1)

@@ -82,8 +82,8 @@ struct TraceBrainRoutes: Sendable {
 
   func listTraces(_ request: Request) async throws -> Response {
     let parameters = QueryParameters(request)
-    let skip = try parameters.int("skip", in: 0...Int(Int32.max)) ?? 0
-    let limit = try parameters.int("limit", in: 1...100) ?? 20
+    let skip = try parameters.int("skip", in: ParameterBounds.offset) ?? 0
+    let limit = try parameters.int("limit", in: ParameterBounds.listLimit) ?? 20
     let filter = try parameters.traceFilter()
     let idQuery = parameters.string("query")
     let (total, traces) = try await HTTPReplies.offload { [store] () throws -> (Int, [Trace]) in
@@ -119,8 +119,8 @@ struct TraceBrainRoutes: Sendable {
   /// `semantic_query` as the intent, and `exact_keywords` for the lexical side.
   func search(_ request: Request) async throws -> Response {
     let parameters = QueryParameters(request)
-    let minRating = try parameters.int("min_rating", in: 1...5) ?? 4
-    let limit = try parameters.int("limit", in: 1...50) ?? 3
+    let minRating = try parameters.int("min_rating", in: ParameterBounds.rating) ?? 4
+    let limit = try parameters.int("limit", in: ParameterBounds.experienceLimit) ?? 3
     let keywords = parameters.string("exact_keywords")
     // A TraceKV extension: one side of the search alone (how soon each index finds a trace).
     let modeName = parameters.string("mode") ?? SearchMode.hybrid.rawValue
@@ -143,8 +143,8 @@ struct TraceBrainRoutes: Sendable {
 
   func episodes(_ request: Request, withTraces: Bool) async throws -> Response {
     let parameters = QueryParameters(request)
-    let skip = try parameters.int("skip", in: 0...Int(Int32.max)) ?? 0
-    let limit = try parameters.int("limit", in: 1...100) ?? 10
+    let skip = try parameters.int("skip", in: ParameterBounds.offset) ?? 0
+    let limit = try parameters.int("limit", in: ParameterBounds.listLimit) ?? 10
     let idQuery = parameters.string("query")
     let below = try parameters.double("min_confidence_lt", in: 0...1)
     let (total, items) = try await HTTPReplies.offload { [store] () throws -> (Int, [JSONValue]) in

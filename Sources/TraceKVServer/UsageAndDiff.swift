@@ -110,7 +110,7 @@ extension MCPTools {
         "properties": .object([
           "by": ["type": "string", "enum": ["model", "tool", "agent", "episode", "day"]],
           "status": ["type": "string", "enum": ["running", "completed", "needs_review", "failed"]],
-          "min_rating": ["type": "integer", "minimum": 1, "maximum": 5], "episode_id": ["type": "string"],
+          "min_rating": integer(in: ParameterBounds.rating), "episode_id": ["type": "string"],
         ]),
         "required": [],
       ]),
