@@ -70,6 +70,14 @@ struct StoreOptions: ParsableArguments {
   }
 }
 
+/// The store and the one trace a command acts on (`show`, `feedback`, `signal`, `evaluate`).
+struct TraceTarget: ParsableArguments {
+  @OptionGroup var storeOptions: StoreOptions
+
+  @Argument(help: "The trace id.")
+  var traceID: String
+}
+
 /// The filters shared by `list` and `export`.
 struct FilterOptions: ParsableArguments {
   @Option(name: .long, help: "Only these statuses (running, completed, needs_review, failed); repeatable.")

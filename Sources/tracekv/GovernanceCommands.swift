@@ -5,10 +5,7 @@ struct FeedbackCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "feedback", abstract: "Record human feedback (replaces earlier feedback; status becomes completed).")
 
-  @OptionGroup var storeOptions: StoreOptions
-
-  @Argument(help: "The trace id.")
-  var traceID: String
+  @OptionGroup var target: TraceTarget
 
   @Option(help: "1 (bad) to 5 (good).")
   var rating: Int
@@ -27,8 +24,9 @@ struct FeedbackCommand: ParsableCommand {
   }
 
   func run() throws {
+    let traceID = target.traceID
     let object = try metadata.map { try Console.jsonObject($0, "--metadata") } ?? JSONObject()
-    try storeOptions.open().addFeedback(traceID: traceID, rating: rating, comment: comment, tags: tag, metadata: object)
+    try target.storeOptions.open().addFeedback(traceID: traceID, rating: rating, comment: comment, tags: tag, metadata: object)
     print("feedback recorded for \(traceID): \(rating)/5, status completed")
   }
 }
@@ -37,10 +35,7 @@ struct SignalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "signal", abstract: "Raise a governance signal: set status (default needs_review), priority, reason.")
 
-  @OptionGroup var storeOptions: StoreOptions
-
-  @Argument(help: "The trace id.")
-  var traceID: String
+  @OptionGroup var target: TraceTarget
 
   @Option(help: "running, completed, needs_review or failed.")
   var status = "needs_review"
@@ -57,7 +52,8 @@ struct SignalCommand: ParsableCommand {
   }
 
   func run() throws {
-    try storeOptions.open().signal(traceID: traceID, status: try parseStatus(status), priority: priority, reason: reason)
+    let traceID = target.traceID
+    try target.storeOptions.open().signal(traceID: traceID, status: try parseStatus(status), priority: priority, reason: reason)
     print("signal recorded for \(traceID): status \(status)")
   }
 }
@@ -66,17 +62,15 @@ struct EvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate", abstract: "Attach an AI evaluation (JSON object); the needs_review rules are re-applied.")
 
-  @OptionGroup var storeOptions: StoreOptions
-
-  @Argument(help: "The trace id.")
-  var traceID: String
+  @OptionGroup var target: TraceTarget
 
   @Argument(help: #"The evaluation, e.g. '{"rating": 4, "confidence": 0.9, "error_type": "none"}'."#)
   var evaluation: String
 
   func run() throws {
+    let traceID = target.traceID
     let object = try Console.jsonObject(evaluation, "the evaluation")
-    let store = try storeOptions.open()
+    let store = try target.storeOptions.open()
     try store.attachEvaluation(traceID: traceID, object)
     let status = try store.trace(id: traceID)?.status.rawValue ?? "?"
     print("evaluation attached to \(traceID); status \(status)")

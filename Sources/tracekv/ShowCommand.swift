@@ -10,10 +10,7 @@ struct ShowCommand: ParsableCommand {
     case tree, messages, turns, raw
   }
 
-  @OptionGroup var storeOptions: StoreOptions
-
-  @Argument(help: "The trace id.")
-  var traceID: String
+  @OptionGroup var target: TraceTarget
 
   @Option(help: "tree, messages, turns or raw (default: tree; with --json, the trace).")
   var view: View?
@@ -21,7 +18,8 @@ struct ShowCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let store = try storeOptions.open()
+    let traceID = target.traceID
+    let store = try target.storeOptions.open()
     guard let trace = try store.trace(id: traceID) else {
       throw CommandFailure("no trace with id '\(traceID)' in \(store.path)")
     }
