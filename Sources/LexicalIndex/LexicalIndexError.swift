@@ -13,17 +13,6 @@ public enum LexicalIndexError: Error, Sendable, Equatable, CustomStringConvertib
   /// BM25 parameters out of range.
   case invalidParameters(String)
 
-  /// A stable code for logs and tools.
-  public var code: String {
-    switch self {
-    case .corruptPostingChunk: "corrupt-posting-chunk"
-    case .corruptDocumentRecord: "corrupt-document-record"
-    case .corruptStatistics: "corrupt-statistics"
-    case .documentExists: "document-exists"
-    case .invalidParameters: "invalid-parameters"
-    }
-  }
-
   public var description: String {
     switch self {
     case .corruptPostingChunk(let term, let first):
