@@ -439,7 +439,10 @@ def rest(url, args, seed, pid):
     traces = [tracebrain_trace(rng, templates[n % len(templates)]) for n in range(args.rest_traces)]
     per = [traces[n::args.rest_writers] for n in range(args.rest_writers)]
     writers = [(poster, (url, "/api/v1/traces", "application/json", [json.dumps(t) for t in chunk])) for chunk in per]
+    cpu_before = process_cpu(pid)
     elapsed, results = run_processes(writers)
+    # The server's CPU per trace posted: on a shared machine, steadier than its throughput.
+    cpu_posts = process_cpu(pid) - cpu_before
     acks = [x for r in results for x in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
     ids = [t["trace_id"] for t in traces]
@@ -478,7 +481,8 @@ def rest(url, args, seed, pid):
         exported = session.get("/api/v1/export/traces", export)
         reads["export_min_rating_4"]["traces"] = len([l for l in exported.text.splitlines() if l.strip()])
     return {"traces": len(traces), "writers": args.rest_writers, "seconds": round(elapsed, 2),
-            "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks), "reads": reads,
+            "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks),
+            "server_cpu_ms_per_trace_posted": round(cpu_posts * 1000 / max(1, len(acks)), 2), "reads": reads,
             "concurrent_feedback": concurrent_feedback,
             "idle_wait_seconds": {"after_posts": settled_after_posts, "after_feedback": settled_after_feedback},
             "errors": len(errors), "first_errors": errors[:3]}
