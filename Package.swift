@@ -58,7 +58,7 @@ let package = Package(
     .target(
       name: "TraceKVServer",
       dependencies: [
-        "TraceKV", "Embeddings", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+        "TraceKV", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "MCP", package: "swift-sdk"), .product(name: "HTTPTypes", package: "swift-http-types"),
       ],
       swiftSettings: swiftSettings),

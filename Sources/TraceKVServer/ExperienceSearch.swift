@@ -1,4 +1,3 @@
-import Embeddings
 import TraceKV
 
 /// The hybrid search behind `GET /api/v1/traces/search` and the MCP search
@@ -14,11 +13,5 @@ enum ExperienceSearch {
         withMessages: true)
     ).hits
     return hits.map { TraceBrainShapes.experience($0, createdAt: $0.createdAt) }
-  }
-
-  /// Whether the store's embedder embeds a query in microseconds (the hashing embedder), so that a search
-  /// is short enough to run on the thread that serves the request.
-  static func embedsQueriesCheaply(_ store: TraceStore) -> Bool {
-    store.embedderIdentity.name == HashingEmbedder.embedderName
   }
 }

@@ -52,31 +52,19 @@ enum HTTPReplies {
   /// the thread was preempted).
   static func offloadTimed<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> Timed<T> {
     let queued = ContinuousClock.now
-    var result = try await offload { try timed(work) }
-    result.waited = result.began - queued
-    return result
+    return try await offload {
+      let began = ContinuousClock.now
+      let cpuBefore = threadCPUTime()
+      let value = try work()
+      return Timed(value: value, waited: began - queued, ran: .now - began, cpu: threadCPUTime() - cpuBefore)
+    }
   }
 
-  /// Runs `work` on the calling thread, saying how long it ran and how much of that its thread was on a processor.
-  static func timed<T>(_ work: () throws -> T) rethrows -> Timed<T> {
-    let began = ContinuousClock.now
-    let cpuBefore = threadCPUTime()
-    let value = try work()
-    return Timed(value: value, began: began, ran: .now - began, cpu: threadCPUTime() - cpuBefore)
-  }
-
-  struct Timed<T> {
+  struct Timed<T: Sendable>: Sendable {
     let value: T
-    let began: ContinuousClock.Instant
+    let waited: Duration
     let ran: Duration
     let cpu: Duration
-    /// How long it waited for a thread; nil when it ran on the caller's.
-    var waited: Duration?
-
-    /// Its `Server-Timing` value: `queue` (when it waited for a thread), `search`-like `name` and `cpu`.
-    func serverTiming(_ name: String) -> String {
-      HTTPReplies.serverTiming((waited.map { [("queue", $0)] } ?? []) + [(name, ran), ("cpu", cpu)])
-    }
   }
 
   /// The calling thread's CPU time so far.
@@ -89,7 +77,7 @@ enum HTTPReplies {
   static let serverTimingField = HTTPField.Name("Server-Timing")!
 
   /// A `Server-Timing` value (W3C Server Timing): each metric with its duration in milliseconds.
-  static func serverTiming(_ metrics: [(name: String, duration: Duration)]) -> String {
+  static func serverTiming(_ metrics: KeyValuePairs<String, Duration>) -> String {
     metrics.map { name, duration in
       let (seconds, attoseconds) = duration.components
       let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
@@ -107,5 +95,3 @@ enum HTTPReplies {
     }
   }
 }
-
-extension HTTPReplies.Timed: Sendable where T: Sendable {}

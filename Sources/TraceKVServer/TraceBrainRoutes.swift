@@ -130,19 +130,15 @@ struct TraceBrainRoutes: Sendable {
     guard let intent = parameters.string("text") ?? parameters.string("semantic_query") ?? keywords else {
       throw Refused(.unprocessableContent, "give text, semantic_query or exact_keywords")
     }
-    let search: @Sendable () throws -> [JSONValue] = { [store] in
+    let results = try await HTTPReplies.offloadTimed { [store] in
       try ExperienceSearch.run(store, intent: intent, keywords: keywords, minRating: minRating, limit: limit, mode: mode)
     }
-    // With a query embedded in microseconds (hashing), the search is about a millisecond of work: it runs on the
-    // request's thread, as a get does, saving two hand-offs between threads that cost more than that when the
-    // processors are busy. A model's query embedding (MiniLM: tens of milliseconds) runs off the pool.
-    let results = try await ExperienceSearch.embedsQueriesCheaply(store)
-      ? HTTPReplies.timed(search) : HTTPReplies.offloadTimed(search)
-    // How long the search waited for a thread (when it did), ran, and was on a processor: a client can tell
-    // the server's time from its own, and the search's work from time it was preempted.
+    // How long the search waited for a thread, ran, and was on a processor: a client can tell the server's
+    // time from its own, and the search's work from time it was preempted.
+    let timing = HTTPReplies.serverTiming(["queue": results.waited, "search": results.ran, "cpu": results.cpu])
     return HTTPReplies.json(
       .ok, .object(JSONObject(["total": .int(results.value.count), "results": .array(results.value)])),
-      headers: [HTTPReplies.serverTimingField: results.serverTiming("search")])
+      headers: [HTTPReplies.serverTimingField: timing])
   }
 
   func episodes(_ request: Request, withTraces: Bool) async throws -> Response {
