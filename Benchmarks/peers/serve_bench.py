@@ -8,12 +8,17 @@ with the same requests. Prints one JSON object.
   rest (both servers, the same client): W processes post TraceBrain traces to POST /api/v1/traces,
     then one client times get, list of 20, feedback and export with min_rating.
 
+The client is the standard library's http.client over one persistent HTTP/1.1 connection per process
+(`Client`, below), for both servers: a request costs it about a tenth of what `requests` costs, so on a
+2-core machine the client takes less of the processor the servers share and adds less to each round trip.
+
 Install: python3 -m venv VENV && VENV/bin/pip install -r Benchmarks/peers/requirements-serve.txt
 Run it through `tracekv-bench serve` (which passes --tracekv and --python), or by hand:
   VENV/bin/python Benchmarks/peers/serve_bench.py --tracekv .build/release/tracekv --tracebrain VENV/bin/tracebrain
 """
 
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -26,9 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 
-import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
@@ -70,6 +75,69 @@ def ms(value):
 
 def summary(latencies):
     return {"count": len(latencies), "p50_ms": ms(percentile(latencies, 50)), "p99_ms": ms(percentile(latencies, 99))}
+
+
+# --- the client -----------------------------------------------------------------------------------
+
+
+class Reply:
+    def __init__(self, status, headers, content):
+        self.status_code, self.headers, self.content = status, headers, content
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class Client:
+    """One persistent HTTP/1.1 connection (keep-alive, TCP_NODELAY) through http.client. Each request is
+    sent in one write and its whole answer read before the next. A kept connection the server closed while
+    idle is opened again once, before anything of the request was answered."""
+
+    def __init__(self, url, timeout=600):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port, self.timeout, self.connection = parts.hostname, parts.port, timeout, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def get(self, path, params=None):
+        return self.request("GET", path + ("?" + urllib.parse.urlencode(params) if params else ""))
+
+    def post(self, path, body, content_type="application/json"):
+        if not isinstance(body, (bytes, bytearray)):
+            body = (body if isinstance(body, str) else json.dumps(body)).encode()
+        return self.request("POST", path, body, {"Content-Type": content_type})
+
+    def request(self, method, path, body=None, headers=None):
+        reused = self.connection is not None
+        if not reused:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            self.connection.connect()
+            self.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            self.connection.request(method, path, body=body, headers=headers or {})
+            response = self.connection.getresponse()
+            reply = Reply(response.status, response.headers, response.read())
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.close()
+            if not reused:
+                raise
+            return self.request(method, path, body, headers)
+        if response.will_close:
+            self.close()
+        return reply
 
 
 # --- bodies ---------------------------------------------------------------------------------------
@@ -174,9 +242,10 @@ class TraceBrainServer:
         self.url = f"http://127.0.0.1:{port}"
         for _ in range(600):
             try:
-                if requests.get(self.url + "/api/v1/health", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
+                with Client(self.url, timeout=5) as client:
+                    if client.get("/api/v1/health").status_code == 200:
+                        return
+            except OSError:
                 pass
             time.sleep(0.1)
         raise SystemExit("tracebrain start did not answer /api/v1/health")
@@ -198,12 +267,12 @@ def free_port():
 def poster(url, path, content_type, bodies, go, results):
     """Posts each body to `path`, or each (path, body) pair when `path` is None."""
     latencies, errors = [], []
-    with requests.Session() as session:
+    with Client(url) as session:
         go.wait()
         for body in bodies:
             target, body = (path, body) if path is not None else body
             began = time.perf_counter()
-            response = session.post(url + target, data=body, headers={"Content-Type": content_type}, timeout=600)
+            response = session.post(target, body, content_type)
             elapsed = time.perf_counter() - began
             if response.status_code in (200, 201):
                 latencies.append(elapsed)
@@ -224,12 +293,11 @@ def server_timing(response):
 
 def searcher(url, seed, go, stop, results):
     rng, latencies, errors, timings = random.Random(seed), [], [], []
-    with requests.Session() as session:
+    with Client(url) as session:
         go.wait()
         while not stop.is_set():
             began = time.perf_counter()
-            response = session.get(url + "/api/v1/traces/search", timeout=600,
-                                   params={"text": sentence(rng, 6), "min_rating": 1, "limit": 10})
+            response = session.get("/api/v1/traces/search", {"text": sentence(rng, 6), "min_rating": 1, "limit": 10})
             elapsed = time.perf_counter() - began
             (latencies if response.status_code == 200 else errors).append(
                 elapsed if response.status_code == 200 else f"{response.status_code} {response.text[:200]}")
@@ -248,14 +316,14 @@ def server_side(results):
 def prober(url, seed, limit_seconds, go, stop, results):
     """Posts a uniquely worded trace, then polls each index alone until it returns it; again until stopped."""
     rng, probes = random.Random(seed), []
-    with requests.Session() as session:
+    with Client(url) as session:
         go.wait()
         while not stop.is_set():
             token = "probe" + uuid.uuid4().hex[:12]
             text = f"{token} {sentence(rng, 16)}"
             trace = probe_trace(rng, text)
             began = time.perf_counter()
-            response = session.post(url + "/api/v1/traces", json=trace, timeout=600)
+            response = session.post("/api/v1/traces", trace)
             acknowledged = time.perf_counter() - began
             if response.status_code not in (200, 201):
                 probes.append({"error": f"{response.status_code} {response.text[:200]}"})
@@ -263,7 +331,7 @@ def prober(url, seed, limit_seconds, go, stop, results):
             probe = {"ack": acknowledged}
             for mode, query in (("lexical", token), ("vector", text)):
                 while time.perf_counter() - began < limit_seconds:
-                    found = session.get(url + "/api/v1/traces/search", timeout=600, params={
+                    found = session.get("/api/v1/traces/search", {
                         "text": query, "min_rating": 5, "limit": 50, "mode": mode}).json()
                     if trace["trace_id"] in [hit["trace_id"] for hit in found.get("results", [])]:
                         probe[mode] = time.perf_counter() - began
@@ -307,7 +375,8 @@ def run_processes(writers, readers=()):
 def search_alone(url, args, seed):
     """The searchers with no writer, for comparison with the same searches under the write load. One
     search first loads the store's search state (a cold start is not what this measures)."""
-    requests.get(url + "/api/v1/traces/search", params={"text": "warm up", "min_rating": 1}, timeout=600)
+    with Client(url) as client:
+        client.get("/api/v1/traces/search", {"text": "warm up", "min_rating": 1})
     _, results = run_processes([(idle, (args.idle_seconds,))], [(searcher, (url, seed + n)) for n in range(args.searchers)])
     return {**summary([x for r in results if r["role"] == "searcher" for x in r["latencies"]]),
             "server": server_side(results)}
@@ -370,7 +439,10 @@ def rest(url, args, seed, pid):
     traces = [tracebrain_trace(rng, templates[n % len(templates)]) for n in range(args.rest_traces)]
     per = [traces[n::args.rest_writers] for n in range(args.rest_writers)]
     writers = [(poster, (url, "/api/v1/traces", "application/json", [json.dumps(t) for t in chunk])) for chunk in per]
+    cpu_before = process_cpu(pid)
     elapsed, results = run_processes(writers)
+    # The server's CPU per trace posted: on a shared machine, steadier than its throughput.
+    cpu_posts = process_cpu(pid) - cpu_before
     acks = [x for r in results for x in r["latencies"]]
     errors = [e for r in results for e in r["errors"]]
     ids = [t["trace_id"] for t in traces]
@@ -387,31 +459,30 @@ def rest(url, args, seed, pid):
                            "per_second": round(len(feedback_acks) / feedback_elapsed, 1), **summary(feedback_acks)}
     settled_after_feedback = settle(pid)
     reads = {}
-    with requests.Session() as session:
+    with Client(url) as session:
         def timed(name, count, call):
             latencies = []
             for n in range(count):
                 began = time.perf_counter()
-                response = call(n)
-                response.content  # the whole body, streamed or not
+                response = call(n)  # the whole body read, streamed or not
                 latencies.append(time.perf_counter() - began)
                 if response.status_code not in (200, 201):
                     errors.append(f"{name}: {response.status_code} {response.text[:200]}")
             reads[name] = summary(latencies)
         picks = random.Random(seed + 1).sample(ids, args.reads)
         # The client's own floor: the same session's round trip to the cheapest route.
-        timed("health", args.list_reads, lambda n: session.get(f"{url}/api/v1/health", timeout=600))
-        timed("get", args.reads, lambda n: session.get(f"{url}/api/v1/traces/{picks[n]}", timeout=600))
-        timed("list_20", args.list_reads, lambda n: session.get(f"{url}/api/v1/traces", params={"limit": 20}, timeout=600))
+        timed("health", args.list_reads, lambda n: session.get("/api/v1/health"))
+        timed("get", args.reads, lambda n: session.get(f"/api/v1/traces/{picks[n]}"))
+        timed("list_20", args.list_reads, lambda n: session.get("/api/v1/traces", {"limit": 20}))
         timed("feedback", args.reads, lambda n: session.post(
-            f"{url}/api/v1/traces/{picks[n]}/feedback", json={"rating": 4 + n % 2, "comment": "bench"}, timeout=600))
+            f"/api/v1/traces/{picks[n]}/feedback", {"rating": 4 + n % 2, "comment": "bench"}))
         export = {"min_rating": 4, "limit": 100, "format": "jsonl"}
-        timed("export_min_rating_4", args.list_reads, lambda n: session.get(
-            f"{url}/api/v1/export/traces", params=export, timeout=600))
-        exported = session.get(f"{url}/api/v1/export/traces", params=export, timeout=600)
+        timed("export_min_rating_4", args.list_reads, lambda n: session.get("/api/v1/export/traces", export))
+        exported = session.get("/api/v1/export/traces", export)
         reads["export_min_rating_4"]["traces"] = len([l for l in exported.text.splitlines() if l.strip()])
     return {"traces": len(traces), "writers": args.rest_writers, "seconds": round(elapsed, 2),
-            "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks), "reads": reads,
+            "traces_per_second": round(len(acks) / elapsed, 1), "ack": summary(acks),
+            "server_cpu_ms_per_trace_posted": round(cpu_posts * 1000 / max(1, len(acks)), 2), "reads": reads,
             "concurrent_feedback": concurrent_feedback,
             "idle_wait_seconds": {"after_posts": settled_after_posts, "after_feedback": settled_after_feedback},
             "errors": len(errors), "first_errors": errors[:3]}

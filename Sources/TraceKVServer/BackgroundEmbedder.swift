@@ -17,8 +17,8 @@ final class BackgroundEmbedder: @unchecked Sendable {
   /// Under `condition`.
   private var nudged = true
 
-  /// Rounds with nothing due wait at least this long, so a flood of commits
-  /// does not turn into a flood of scans of the waiting set.
+  /// A round that caught up waits at least this long before the next, so a
+  /// flood of commits does not turn into a flood of scans and vector commits.
   static let minimumIdleWait = 0.05
   /// After a failure (the embedder could not load, the store refused), wait this long.
   static let failureBackoff = 1.0
@@ -52,7 +52,10 @@ final class BackgroundEmbedder: @unchecked Sendable {
       let wait: Double?
       do {
         let round = try store.indexPendingVectors(quietPeriod: quietPeriod, limit: batchLimit)
-        wait = round.indexed > 0 ? 0 : round.nextDueIn
+        // Again at once only when more are due than one batch took; caught up, it waits for the next writes
+        // (at least `minimumIdleWait`), so a flood of small commits gets one vector commit per pause, not one
+        // each: every commit syncs twice and holds the store's one write lock that requests wait for.
+        wait = round.nextDueIn
       } catch {
         FileHandle.standardError.write(Data("tracekv serve: embedding waiting traces failed: \(error)\n".utf8))
         wait = Self.failureBackoff

@@ -20,7 +20,7 @@ enum MCPServing {
 
   /// Serves MCP on stdin/stdout until the client closes stdin.
   static func runStdio(store: TraceStore) async throws {
-    let tools = MCPTools(store: store) { operation in try await HTTPReplies.offload { try operation(store) } }
+    let tools = MCPTools(store: store) { change in try await HTTPReplies.offload { try store.apply([change])[0].get() } }
     let server = await makeServer(tools)
     try await server.start(transport: StdioTransport())
     await server.waitUntilCompleted()

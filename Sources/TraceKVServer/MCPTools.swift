@@ -6,8 +6,9 @@ import TraceKV
 /// text an LLM can read and the same data as structured content.
 struct MCPTools: Sendable {
   let store: TraceStore
-  /// Runs a write: through the server's writer under `serve`, directly under `tracekv mcp`.
-  let write: @Sendable (@escaping @Sendable (TraceStore) throws -> JSONValue) async throws -> JSONValue
+  /// Commits one governance change: grouped with the others waiting in the server's writer under `serve`
+  /// (one commit for all), alone under `tracekv mcp`.
+  let change: @Sendable (TraceChange) async throws -> Void
 
   static let definitions: [Tool] = [
     Tool(
@@ -131,10 +132,7 @@ struct MCPTools: Sendable {
     case "request_human_intervention":
       let traceID = try arguments.requiredString("trace_id")
       let reason = try arguments.requiredString("reason")
-      _ = try await write { store in
-        try store.signal(traceID: traceID, reason: reason)
-        return .null
-      }
+      try await change(.signal(traceID: traceID, reason: reason))
       return (
         "Trace \(traceID) is flagged for human review: \(reason)",
         TraceBrainShapes.acknowledgement(traceID, "Trace flagged for review")
@@ -143,10 +141,7 @@ struct MCPTools: Sendable {
       let traceID = try arguments.requiredString("trace_id")
       guard let rating = try arguments.int("rating", in: ParameterBounds.rating) else { throw ToolArgumentError("rating is required") }
       let comment = arguments.string("comment")
-      _ = try await write { store in
-        try store.addFeedback(traceID: traceID, rating: rating, comment: comment)
-        return .null
-      }
+      try await change(.feedback(traceID: traceID, rating: rating, comment: comment))
       return ("Feedback recorded on trace \(traceID): rating \(rating).", TraceBrainShapes.acknowledgement(traceID, "Feedback added successfully"))
     case "failure_curriculum":
       return try await failureCurriculum(arguments)

@@ -27,12 +27,8 @@ public enum TraceServer {
     router.get("health") { _, _ in HTTPReplies.json(.ok, .object(JSONObject(["status": .string("healthy")]))) }
     OTLPReceiver(writer: writer, configuration: configuration).register(on: router)
     TraceBrainRoutes(store: store, writer: writer, configuration: configuration).register(on: router)
-    let tools = MCPTools(store: store) { operation in
-      switch try await writer.submit(.operation(operation)) {
-      case .operated(let value): return value
-      case .failed(let error): throw error
-      case .ingested: preconditionFailure("an operation answered as an ingest")
-      }
+    let tools = MCPTools(store: store) { change in
+      if case .failed(let error) = try await writer.submit(.change(change)) { throw error }
     }
     try await MCPServing.mount(on: router, tools: tools, configuration: configuration)
 
