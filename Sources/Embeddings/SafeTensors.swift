@@ -9,8 +9,9 @@ import Foundation
 // The module's only memory-mapping code. A safetensors file is an 8-byte
 // little-endian header length, a JSON header naming each tensor's dtype,
 // shape and byte range, then the raw tensor bytes. The weights are used in
-// place from a read-only mapping: 90 MB never get copied, pages are shared
-// between processes, and loading costs one header parse.
+// place from a read-only mapping: pages are shared between processes, and
+// loading costs one header parse (the encoder copies only the small matrices
+// it stacks, see `BertEncoder.Layer`).
 
 /// Name, dtype, shape and byte range of one tensor in a safetensors header.
 struct TensorInfo: Equatable, Sendable {
