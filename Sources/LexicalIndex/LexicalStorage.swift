@@ -16,8 +16,8 @@ public protocol LexicalStorageReader {
   func collectionStatistics() throws -> CollectionStatistics
 
   /// Calls `body` once with the bytes of every posting chunk of `term`, in
-  /// increasing first-document order; with an empty array when the term has
-  /// no chunk.
+  /// increasing first-document order, as a one-term `LentPostingChunks`
+  /// (`chunkCount(ofTerm: 0)` is 0 when the term has no chunk).
   ///
   /// Over LMDB: position a cursor at `PostingChunkKey.prefix(of: term)`
   /// (`MDB_SET_RANGE`) and step while keys start with that prefix, lending the
