@@ -158,9 +158,10 @@ public final class TraceStore: Sendable {
 
   /// Opens the tables of a TraceKV store, or lays out a new one in an empty environment.
   private static func openOrInitialize(_ environment: LMDBEnvironment) throws -> [String: LMDBDatabase] {
-    if let meta = try environment.openTables([StoreSchema.Table.meta], create: false)[StoreSchema.Table.meta] {
+    let metaName = StoreSchema.Table.meta.rawValue
+    if let meta = try environment.openTables([metaName], create: false)[metaName] {
       try checkFormat(environment, meta: meta)
-      return try environment.openTables(StoreSchema.Table.all, create: false)
+      return try environment.openTables(StoreSchema.Table.allNames, create: false)
     }
     guard try environment.mainTableEntryCount() == 0 else {
       throw TraceKVError(.notAStore, "\(environment.path) is an LMDB file but not a TraceKV store; it was left untouched")
@@ -169,8 +170,8 @@ public final class TraceStore: Sendable {
       throw TraceKVError(.notAStore, "\(environment.path) is an empty LMDB file, not a TraceKV store")
     }
     return try environment.write { transaction in
-      let opened = try environment.openDatabases(StoreSchema.Table.all, in: transaction, create: true)
-      let meta = opened[StoreSchema.Table.meta]!
+      let opened = try environment.openDatabases(StoreSchema.Table.allNames, in: transaction, create: true)
+      let meta = opened[metaName]!
       var version = ByteWriter()
       version.bigEndian(StoreSchema.formatVersion)
       try transaction.put(meta, key: StoreSchema.MetaKey.magic, value: StoreSchema.magic)

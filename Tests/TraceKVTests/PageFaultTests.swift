@@ -37,6 +37,19 @@ import LMDBKit
       self.bytes = bytes
     }
 
+    /// Every node offset of `page` pointed at 0xFFF0, past the page (and,
+    /// for a page near the end, past the file), so that whichever node LMDB
+    /// visits first is a bad one.
+    static func nodesPointingPast(_ page: StorePages.Page) throws -> DamagedCopy {
+      try DamagedCopy { bytes, pages in
+        let base = page.number * pages.pageSize
+        for index in 0..<page.nodes {
+          bytes[base + 16 + 2 * index] = 0xF0
+          bytes[base + 17 + 2 * index] = 0xFF
+        }
+      }
+    }
+
     var isUnchanged: Bool { (try? Data(contentsOf: URL(fileURLWithPath: path))) == bytes }
   }
 
@@ -95,13 +108,7 @@ import LMDBKit
   @Test(arguments: [StorePages.Kind.leaf, .branch])
   func nodeOffsetPastTheFile(kind: StorePages.Kind) throws {
     let page = try #require(Self.pageNearTheEnd(kind, Self.sample.pages), "no \(kind) page near the end of the sample store")
-    let copy = try DamagedCopy { bytes, pages in
-      let base = page.number * pages.pageSize
-      for index in 0..<page.nodes {  // every node, so that whichever LMDB visits first is the bad one
-        bytes[base + 16 + 2 * index] = 0xF0
-        bytes[base + 17 + 2 * index] = 0xFF
-      }
-    }
+    let copy = try DamagedCopy.nodesPointingPast(page)
     let errors = Self.readEverything(copy.path)
     Self.expectCorrupted(copy, errors, "\(kind) page \(page.number) (\(page.table))")
     #expect(errors.contains { $0.1.message.contains("SIGBUS") }, "\(errors.map(\.1.message).prefix(3))")
@@ -232,12 +239,7 @@ import LMDBKit
   /// (the guard's jump buffers are per thread), and the process lives on.
   @Test func manyThreadsMeetTheDamage() throws {
     let page = try #require(Self.pageNearTheEnd(.leaf, Self.sample.pages))
-    let copy = try DamagedCopy { bytes, pages in
-      for index in 0..<page.nodes {
-        bytes[page.number * pages.pageSize + 16 + 2 * index] = 0xF0
-        bytes[page.number * pages.pageSize + 17 + 2 * index] = 0xFF
-      }
-    }
+    let copy = try DamagedCopy.nodesPointingPast(page)
     let expected = Self.readEverything(copy.path).count
     let counts = LockedCounts()
     DispatchQueue.concurrentPerform(iterations: 8) { _ in
@@ -252,12 +254,7 @@ import LMDBKit
   /// aborted (the file is as it was), and the next write commits.
   @Test func writerMeetingADamagedPage() throws {
     let page = try #require(Self.pageNearTheEnd(.branch, Self.sample.pages))
-    let copy = try DamagedCopy { bytes, pages in
-      for index in 0..<page.nodes {
-        bytes[page.number * pages.pageSize + 16 + 2 * index] = 0xF0
-        bytes[page.number * pages.pageSize + 17 + 2 * index] = 0xFF
-      }
-    }
+    let copy = try DamagedCopy.nodesPointingPast(page)
     let environment = try LMDBEnvironment(path: copy.path, readOnly: false)
     let tables = try environment.openTables([page.table, "trace-ids", "meta"], create: false)
     let damaged = try #require(tables[page.table])

@@ -28,18 +28,21 @@ enum StoreSchema {
   /// Written under `MetaKey.magic` so that a stranger's LMDB file is told apart.
   static let magic = Array("TraceKV".utf8)
 
-  enum Table {
-    static let meta = "meta"
-    static let traceIDs = "trace-ids"
-    static let traces = "traces"
-    static let spans = "spans"
-    static let byTime = "by-time"
-    static let byEpisode = "by-episode"
-    static let hnswNodes = "hnsw-nodes"
-    static let hnswLinks = "hnsw-links"
-    static let termPostings = "term-postings"
-    static let lexicalDocuments = "lexical-docs"
-    static let all = [meta, traceIDs, traces, spans, byTime, byEpisode, hnswNodes, hnswLinks, termPostings, lexicalDocuments]
+  /// The LMDB tables of a store, named once: opening, creating and
+  /// checking a store all walk `allCases`.
+  enum Table: String, CaseIterable {
+    case meta
+    case traceIDs = "trace-ids"
+    case traces
+    case spans
+    case byTime = "by-time"
+    case byEpisode = "by-episode"
+    case hnswNodes = "hnsw-nodes"
+    case hnswLinks = "hnsw-links"
+    case termPostings = "term-postings"
+    case lexicalDocuments = "lexical-docs"
+
+    static var allNames: [String] { allCases.map(\.rawValue) }
   }
 
   enum MetaKey {
@@ -71,23 +74,22 @@ struct StoreTables: Sendable {
   let lexicalDocuments: LMDBDatabase
 
   init(_ opened: [String: LMDBDatabase]) throws(TraceKVError) {
-    func table(_ name: String) throws(TraceKVError) -> LMDBDatabase {
-      guard let database = opened[name] else {
-        throw TraceKVError(.corrupted, "the store has no '\(name)' table")
+    func table(_ table: StoreSchema.Table) throws(TraceKVError) -> LMDBDatabase {
+      guard let database = opened[table.rawValue] else {
+        throw TraceKVError(.corrupted, "the store has no '\(table.rawValue)' table")
       }
       return database
     }
-    typealias T = StoreSchema.Table
-    meta = try table(T.meta)
-    traceIDs = try table(T.traceIDs)
-    traces = try table(T.traces)
-    spans = try table(T.spans)
-    byTime = try table(T.byTime)
-    byEpisode = try table(T.byEpisode)
-    hnswNodes = try table(T.hnswNodes)
-    hnswLinks = try table(T.hnswLinks)
-    termPostings = try table(T.termPostings)
-    lexicalDocuments = try table(T.lexicalDocuments)
+    meta = try table(.meta)
+    traceIDs = try table(.traceIDs)
+    traces = try table(.traces)
+    spans = try table(.spans)
+    byTime = try table(.byTime)
+    byEpisode = try table(.byEpisode)
+    hnswNodes = try table(.hnswNodes)
+    hnswLinks = try table(.hnswLinks)
+    termPostings = try table(.termPostings)
+    lexicalDocuments = try table(.lexicalDocuments)
   }
 }
 
