@@ -43,21 +43,33 @@ public struct HashingEmbedder: TextEmbedder {
     texts.map(vector)
   }
 
+  /// The FNV-1a state after each feature kind's prefix (which keeps a word
+  /// apart from the n-gram of the same letters), hashed once, not per feature.
+  private static let wordSeed = FNV1a("w:")
+  private static let bigramSeed = FNV1a("b:")
+  private static let gramSeed = FNV1a("c:")
+
   private func vector(_ text: String) -> [Float] {
-    let words = Self.words(text)
-    var features = FeatureWeights()
-    for word in words { features.add(FNV1a("w:").adding(word.utf8).value, 1) }
-    for (first, second) in zip(words, words.dropFirst()) {
-      features.add(FNV1a("b:").adding(first.utf8).adding(CollectionOfOne(UInt8(ascii: " "))).adding(second.utf8).value, bigramWeight)
+    let words = MarkedWords(text)
+    var features = FeatureWeights(expected: words.bytes.count * characterNGrams.count)
+    for word in words.ranges { features.add(Self.wordSeed.adding(words.bytes[word]).value, 1) }
+    for (first, second) in zip(words.ranges, words.ranges.dropFirst()) {
+      let bigram = Self.bigramSeed.adding(words.bytes[first]).adding(CollectionOfOne(UInt8(ascii: " ")))
+      features.add(bigram.adding(words.bytes[second]).value, bigramWeight)
     }
-    for word in words {
-      // Boundary marks make prefixes and suffixes features of their own.
-      let marked = Array(("<" + word + ">").utf8)
-      // Byte offset of each scalar, so n-grams are whole scalars, not bytes.
-      var offsets: [Int] = []
-      for (offset, byte) in marked.enumerated() where byte & 0xC0 != 0x80 { offsets.append(offset) }
-      offsets.append(marked.count)
-      let scalarCount = offsets.count - 1
+    var offsets: [Int] = []
+    for (word, isASCII) in zip(words.ranges, words.isASCII) {
+      // The word with its boundary marks, which make prefixes and suffixes features of their own.
+      let marked = words.bytes[(word.lowerBound - 1)..<(word.upperBound + 1)]
+      // N-grams are whole scalars, not bytes: the byte offset of each scalar
+      // (for an ASCII word, each byte's own).
+      if !isASCII {
+        offsets.removeAll(keepingCapacity: true)
+        for offset in marked.indices where marked[offset] & 0xC0 != 0x80 { offsets.append(offset) }
+        offsets.append(marked.endIndex)
+      }
+      let scalarCount = isASCII ? marked.count : offsets.count - 1
+      func scalarOffset(_ scalar: Int) -> Int { isASCII ? marked.startIndex + scalar : offsets[scalar] }
       let gramCount = characterNGrams.reduce(0) { $0 + max(0, scalarCount - $1 + 1) }
       guard gramCount > 0 else { continue }
       // A long word has many n-grams: share one unit of weight among them so
@@ -65,7 +77,7 @@ public struct HashingEmbedder: TextEmbedder {
       let share = 1 / Float(gramCount)
       for n in characterNGrams where n <= scalarCount {
         for start in 0...(scalarCount - n) {
-          features.add(FNV1a("c:").adding(marked[offsets[start]..<offsets[start + n]]).value, share)
+          features.add(Self.gramSeed.adding(words.bytes[scalarOffset(start)..<scalarOffset(start + n)]).value, share)
         }
       }
     }
@@ -89,37 +101,127 @@ public struct HashingEmbedder: TextEmbedder {
     return normalized(vector)
   }
 
-  /// Accumulated weight per feature hash, in first-seen order.
+  /// Accumulated weight per feature hash, in first-seen order: an
+  /// open-addressing table over the hashes (they are FNV values already, so
+  /// one multiply spreads them; no per-process seeded `Hasher`).
   private struct FeatureWeights {
-    var slots: [UInt64: Int] = [:]
-    var hashes: [UInt64] = []
-    var weights: [Float] = []
+    private(set) var hashes: [UInt64] = []
+    private(set) var weights: [Float] = []
+    /// Index into `hashes` plus one per table slot, 0 where empty; a power of two long.
+    private var table: [Int32]
+    private var shift: UInt64
+
+    init(expected: Int) {
+      let bits = max(6, (2 * max(expected, 1) - 1).bitWidth - (2 * max(expected, 1) - 1).leadingZeroBitCount)
+      table = Array(repeating: 0, count: 1 << bits)
+      shift = UInt64(64 - bits)
+      hashes.reserveCapacity(expected)
+      weights.reserveCapacity(expected)
+    }
 
     mutating func add(_ hash: UInt64, _ weight: Float) {
-      if let slot = slots[hash] {
-        weights[slot] += weight
-      } else {
-        slots[hash] = hashes.count
-        hashes.append(hash)
-        weights.append(weight)
+      var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
+      let mask = table.count - 1
+      while true {
+        let entry = Int(table[slot])
+        if entry == 0 { break }
+        if hashes[entry - 1] == hash {
+          weights[entry - 1] += weight
+          return
+        }
+        slot = (slot + 1) & mask
+      }
+      hashes.append(hash)
+      weights.append(weight)
+      table[slot] = Int32(hashes.count)
+      if 2 * hashes.count > table.count { grow() }
+    }
+
+    private mutating func grow() {
+      table = Array(repeating: 0, count: 2 * table.count)
+      shift -= 1
+      let mask = table.count - 1
+      for (index, hash) in hashes.enumerated() {
+        var slot = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while table[slot] != 0 { slot = (slot + 1) & mask }
+        table[slot] = Int32(index + 1)
       }
     }
   }
 
   /// Lower-cased runs of letters and digits.
   static func words(_ text: String) -> [String] {
-    var words: [String] = []
-    var current = ""
-    for scalar in text.lowercased().unicodeScalars {
-      if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-        current.unicodeScalars.append(scalar)
-      } else if !current.isEmpty {
-        words.append(current)
-        current = ""
-      }
+    let words = MarkedWords(text)
+    return words.ranges.map { String(decoding: words.bytes[$0], as: UTF8.self) }
+  }
+
+  /// A text's words, lower-cased, as UTF-8 in one buffer, each between
+  /// boundary marks: `<tool><failed>`. Read byte by byte when the text is
+  /// ASCII (most traces are), by Unicode scalar properties otherwise; both
+  /// give the same words.
+  struct MarkedWords {
+    /// The marked words, back to back.
+    private(set) var bytes: [UInt8] = []
+    /// Each word's bytes in `bytes`, without its marks.
+    private(set) var ranges: [Range<Int>] = []
+    /// Whether each word is ASCII (then its n-grams are byte ranges).
+    private(set) var isASCII: [Bool] = []
+
+    init(_ text: String) {
+      bytes.reserveCapacity(text.utf8.count + 2)
+      if !splitASCII(text) { splitUnicode(text) }
     }
-    if !current.isEmpty { words.append(current) }
-    return words
+
+    /// False, with nothing kept, at the first byte past ASCII.
+    private mutating func splitASCII(_ text: String) -> Bool {
+      var start: Int?
+      for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+          if start == nil { start = begin() }
+          bytes.append(byte)
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+          if start == nil { start = begin() }
+          bytes.append(byte | 0x20)
+        case 0x80...:
+          bytes.removeAll(keepingCapacity: true)
+          ranges.removeAll()
+          isASCII.removeAll()
+          return false
+        default:
+          if let first = start { end(from: first, isASCII: true) }
+          start = nil
+        }
+      }
+      if let first = start { end(from: first, isASCII: true) }
+      return true
+    }
+
+    private mutating func splitUnicode(_ text: String) {
+      var start: Int?
+      for scalar in text.lowercased().unicodeScalars {
+        if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+          if start == nil { start = begin() }
+          bytes.append(contentsOf: UTF8.encode(scalar)!)
+        } else if let first = start {
+          end(from: first, isASCII: false)
+          start = nil
+        }
+      }
+      if let first = start { end(from: first, isASCII: false) }
+    }
+
+    /// Opens a word: its leading mark; returns where its bytes begin.
+    private mutating func begin() -> Int {
+      bytes.append(UInt8(ascii: "<"))
+      return bytes.count
+    }
+
+    private mutating func end(from first: Int, isASCII ascii: Bool) {
+      ranges.append(first..<bytes.count)
+      isASCII.append(ascii || !bytes[first...].contains { $0 >= 0x80 })
+      bytes.append(UInt8(ascii: ">"))
+    }
   }
 
   /// 64-bit FNV-1a of the UTF-8 bytes: fixed, unlike Swift's per-process seeded `Hasher`.

@@ -37,6 +37,17 @@ import Testing
     #expect(near > far + 0.2, "near \(near), far \(far)")
   }
 
+  /// Words are lower-cased runs of letters and digits, read byte by byte
+  /// for an ASCII text and by Unicode properties otherwise.
+  @Test func wordsOfASCIIAndUnicodeTexts() {
+    #expect(HashingEmbedder.words("Tool_Call FAILED x2: get_weather(\"Tokyo\")") == [
+      "tool", "call", "failed", "x2", "get", "weather", "tokyo",
+    ])
+    #expect(HashingEmbedder.words("Naïve CAFÉ — Straße ½ x²") == ["naïve", "café", "straße", "½", "x²"])
+    #expect(HashingEmbedder.words("ASCII first, then é") == ["ascii", "first", "then", "é"])
+    #expect(HashingEmbedder.words("") == [] && HashingEmbedder.words(" -- ") == [])
+  }
+
   @Test func fingerprintFollowsParameters() {
     #expect(HashingEmbedder(dimension: 256).fingerprint != embedder.fingerprint)
     #expect(HashingEmbedder(characterNGrams: 2...4).fingerprint != embedder.fingerprint)
@@ -63,5 +74,15 @@ import Testing
     for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
     #expect(HashingEmbedder().fingerprint == "eefe1b4852e9d5ba")
     #expect(SHA256.hex(bytes) == "cc84fc581e8568e981f5f1d075ac990ed468275ee51d81696d2ce18c5340b69c")
+  }
+
+  /// An ASCII text takes the byte-wise path; its vector is the one the
+  /// Unicode-scalar implementation (before the byte-wise path existed) made.
+  @Test func asciiVectorIsPinned() throws {
+    let text = "Retry get_weather(location=\"Tokyo\") after TOOL_EXECUTION_ERROR 503; the agent kept calling search_flights 3 times"
+    let vector = try HashingEmbedder().embed(text)
+    var bytes: [UInt8] = []
+    for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+    #expect(SHA256.hex(bytes) == "c2c8979831bf311e5d05484c8c7fc0782a269231b59476349f55891c36eaad21")
   }
 }
