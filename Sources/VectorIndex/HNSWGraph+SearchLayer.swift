@@ -50,14 +50,16 @@ extension HNSWGraph {
   /// - long vectors: the copy would cost as much as the dot product, so each
   ///   row is scored where it lies with one `sdot`, after prefetching the
   ///   heads of all rows (the hardware prefetcher streams the rest).
+  ///
+  /// `vectors` is the caller's `NodeVectors(self)`, taken once per loop.
   @inline(__always)
   func gatherDistances(
-    _ query: UnsafePointer<Float>, _ querySquaredNorm: Float, count: Int, scratch: SearchScratch
+    _ query: UnsafePointer<Float>, _ querySquaredNorm: Float, count: Int, scratch: SearchScratch, vectors nodes: NodeVectors
   ) {
     let slots = scratch.blockSlots
     let rows = scratch.block
     let scores = scratch.blockScores
-    let vectors = self.vectors
+    let vectors = nodes.values
     let dimension = self.dimension
     var row = 0
     if scoresInPlace {
@@ -86,7 +88,7 @@ extension HNSWGraph {
     }
     row = 0
     if metric == .l2 {
-      let squaredNorms = self.squaredNorms
+      let squaredNorms = nodes.squaredNorms
       while row < count {
         scores[row] = querySquaredNorm + squaredNorms.row(Int(slots[row])).pointee - 2 * scores[row]
         row &+= 1
@@ -109,13 +111,15 @@ extension HNSWGraph {
     var current = start
     var currentDistance = startDistance
     var moved = true
+    let links = LevelLinks(self, level: level)
+    let vectors = NodeVectors(self)
     while moved {
       moved = false
-      let list = links(current, level)
+      let list = links[current]
       let count = Int(list[0])
       guard count > 0 else { break }
       scratch.blockSlots.update(from: list + 1, count: count)
-      gatherDistances(query, querySquaredNorm, count: count, scratch: scratch)
+      gatherDistances(query, querySquaredNorm, count: count, scratch: scratch, vectors: vectors)
       var index = 0
       while index < count {
         let d = scratch.blockScores[index]
@@ -159,6 +163,8 @@ extension HNSWGraph {
   ) {
     let freshSlots = scratch.blockSlots
     let freshDistances = scratch.blockScores
+    let links = LevelLinks(self, level: level)
+    let vectors = NodeVectors(self)
     visited.reset(slotCount: slotCount)
     candidates.removeAll()
     results.removeAll()
@@ -179,8 +185,8 @@ extension HNSWGraph {
       candidates.pop()
       // The next node to expand is probably the new top: start loading its
       // link list now, while this one is scored.
-      if !candidates.isEmpty { prefetchForRead(links(candidates.top.slot, level)) }
-      let list = links(current.slot, level)
+      if !candidates.isEmpty { prefetchForRead(links[candidates.top.slot]) }
+      let list = links[current.slot]
       let count = Int(list[0])
       var fresh = 0
       var index = 1
@@ -192,7 +198,7 @@ extension HNSWGraph {
         fresh &+= 1
       }
       guard fresh > 0 else { continue }
-      gatherDistances(query, querySquaredNorm, count: fresh, scratch: scratch)
+      gatherDistances(query, querySquaredNorm, count: fresh, scratch: scratch, vectors: vectors)
       var position = 0
       while position < fresh {
         let neighbour = freshSlots[position]

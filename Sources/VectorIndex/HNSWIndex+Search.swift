@@ -90,11 +90,12 @@ extension HNSWGraph {
   ) -> [SearchResult] {
     scratch.results.removeAll()
     let blockRows = maxM0
+    let vectors = NodeVectors(self)
     var start = 0
     while start < slots.count {
       let count = min(blockRows, slots.count - start)
       slots.withUnsafeBufferPointer { scratch.blockSlots.update(from: $0.baseAddress! + start, count: count) }
-      gatherDistances(query, querySquaredNorm, count: count, scratch: scratch)
+      gatherDistances(query, querySquaredNorm, count: count, scratch: scratch, vectors: vectors)
       for row in 0..<count {
         let d = scratch.blockScores[row]
         if scratch.results.count < k {

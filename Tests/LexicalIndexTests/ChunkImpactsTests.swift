@@ -21,6 +21,29 @@ import Testing
     #expect(pairs(ChunkImpacts.frontier(dominant)) == [[5, 10]])
   }
 
+  /// Against the definition, by brute force: a pair is on the frontier iff
+  /// no posting has at least its occurrences at most its length and differs
+  /// from it; listed once each, by increasing frequency.
+  @Test func theFrontierMatchesTheDefinitionOnRandomChunks() {
+    var generator = SeededGenerator(seed: 2026)
+    for round in 0..<400 {
+      let count = Int.random(in: 1...128, using: &generator)
+      // Small ranges, so ties in frequency, in length and whole duplicates are common.
+      let frequencies = round.isMultiple(of: 2) ? UInt32(1)...4 : 1...40
+      let postings = (0..<count).map { index in
+        Posting(
+          document: UInt32(index), termFrequency: .random(in: frequencies, using: &generator),
+          documentLength: .random(in: 1...(round.isMultiple(of: 3) ? 6 : 300), using: &generator))
+      }
+      let pairs = postings.map { [$0.termFrequency, $0.documentLength] }
+      let beaten = { (pair: [UInt32]) in
+        pairs.contains { $0 != pair && $0[0] >= pair[0] && $0[1] <= pair[1] }
+      }
+      let expected = Set(pairs.filter { !beaten($0) }).sorted { $0[0] < $1[0] }
+      #expect(self.pairs(ChunkImpacts.frontier(postings)) == expected, "round \(round): \(pairs)")
+    }
+  }
+
   /// Past the capacity, neighbours merge into pairs that beat both: what
   /// the encoder stores for a long frontier.
   @Test func aLongFrontierIsCoarsenedIntoABound() {

@@ -94,6 +94,8 @@ struct ServeReport: BenchReport {
     struct Server: Codable, Equatable {
       var traces, writers, errors: Int
       var seconds, tracesPerSecond: Double
+      /// The server process's CPU (user + system) while the traces were posted, per trace.
+      var serverCPUMillisecondsPerTrace: Double?
       var ack: Summary
       /// health, get, list_20, feedback, export_min_rating_4.
       var reads: [String: Summary]
@@ -107,6 +109,7 @@ struct ServeReport: BenchReport {
         case traces, writers, seconds, ack, reads, errors
         case tracesPerSecond = "traces_per_second", firstErrors = "first_errors", exitCode = "exit_code"
         case concurrentFeedback = "concurrent_feedback", idleWaitSeconds = "idle_wait_seconds"
+        case serverCPUMillisecondsPerTrace = "server_cpu_ms_per_trace_posted"
       }
     }
   }
@@ -143,6 +146,11 @@ struct ServeReport: BenchReport {
         "traces/s", number(rest.tracekv.tracesPerSecond), number(rest.tracebrain?.tracesPerSecond),
         number(rest.ratios?["traces_per_second"]),
       ])
+      let cpu = (rest.tracekv.serverCPUMillisecondsPerTrace, rest.tracebrain?.serverCPUMillisecondsPerTrace)
+      if cpu.0 != nil || cpu.1 != nil {
+        let ratio = cpu.0.flatMap { ours in cpu.1.map { $0 / ours } }
+        table.add(["server CPU ms per trace posted", number(cpu.0), number(cpu.1), number(ratio)])
+      }
       let feedback = (rest.tracekv.concurrentFeedback, rest.tracebrain?.concurrentFeedback)
       if let ours = feedback.0 {
         table.add([
