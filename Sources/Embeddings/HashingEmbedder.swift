@@ -112,7 +112,9 @@ public struct HashingEmbedder: TextEmbedder {
     private var shift: UInt64
 
     init(expected: Int) {
-      let bits = max(6, (2 * max(expected, 1) - 1).bitWidth - (2 * max(expected, 1) - 1).leadingZeroBitCount)
+      // At most half full: the smallest power of two of at least 2 · expected slots (64 at the least).
+      var bits = 6
+      while 1 << bits < 2 * expected { bits += 1 }
       table = Array(repeating: 0, count: 1 << bits)
       shift = UInt64(64 - bits)
       hashes.reserveCapacity(expected)

@@ -189,8 +189,8 @@ final class HNSWGraph: @unchecked Sendable {
 
   // The two views below are taken once before a loop that reads many rows:
   // each read of a chunked array through the class retains and releases its
-  // chunk tables, and per expanded node that cost about a fifth of a vector
-  // search on a 2,000-node graph (`perf` of `tracekv-bench search`).
+  // chunk tables, and per expanded node that was about a fifth of the graph
+  // search's time on a 2,000-node graph (`perf` of `tracekv-bench search`).
 
   /// The vectors and their squared norms, as values.
   struct NodeVectors {
