@@ -48,6 +48,28 @@ struct DuplicateVectorTests {
     #expect(Set(hits.map { $0.label % 20 }) == [3])
   }
 
+  /// Reachable is not enough: a search must get there. Next to a group of
+  /// copies the heuristic links a new node from one copy only, and a beam
+  /// that lands on other copies stops among them (29 of 40 such nodes were
+  /// missed by a search for their own vector, at 1,000 copies of each of 20).
+  @Test("a new vector next to many copies is found by a search for itself", arguments: [VectorMetric.cosine, .l2])
+  func newVectorBesideCopies(metric: VectorMetric) throws {
+    let samples = Fixtures.uniform(count: 20, dimension: 32, seed: 34)
+    var index = try HNSWIndex(dimension: 32, metric: metric, m: 16, efConstruction: 200, seed: 42)
+    for number in 0..<(20 * 400) { _ = try index.insert(samples[number % 20], label: UInt32(number)) }
+    var generator = SeededGenerator(seed: 35)
+    var missed: [Int] = []
+    for probe in 0..<30 {
+      // Closest to one sample's copies, and to no other vector.
+      let vector = samples[probe % 20].map { $0 + 0.8 * Float.random(in: -1...1, using: &generator) }
+      let label = UInt32(100_000 + probe)
+      _ = try index.insert(vector, label: label)
+      if try !index.search(vector, k: 10, ef: 64).contains(where: { $0.label == label }) { missed.append(probe) }
+    }
+    #expect(missed.isEmpty, "\(missed.count) of 30 not found: \(missed)")
+    #expect(index.checkIntegrity() == [])
+  }
+
   @Test("deleting copies keeps the rest reachable")
   func deleteCopies() throws {
     let samples = Fixtures.uniform(count: 10, dimension: 12, seed: 33)
