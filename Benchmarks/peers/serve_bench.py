@@ -575,6 +575,9 @@ def main():
                                                               / theirs["concurrent_feedback"]["per_second"], 1)}
             for name, read in ours["reads"].items():
                 ratios[name + "_p50"] = round(theirs["reads"][name]["p50_ms"] / read["p50_ms"], 1)
+            cpu = "server_cpu_ms_per_trace_posted"
+            if ours.get(cpu) and theirs.get(cpu):
+                ratios[cpu] = round(theirs[cpu] / ours[cpu], 2)
             report["rest"]["ratios"] = ratios
     print(json.dumps(report, indent=2))
 

@@ -88,7 +88,7 @@ struct ServeReport: BenchReport {
   struct REST: Codable, Equatable {
     var tracekv: Server
     var tracebrain: Server?
-    /// TraceBrain / TraceKV: traces_per_second, and `<read>_p50`.
+    /// TraceBrain / TraceKV: traces_per_second, `<read>_p50` and server_cpu_ms_per_trace_posted.
     var ratios: [String: Double]?
 
     struct Server: Codable, Equatable {
@@ -148,8 +148,10 @@ struct ServeReport: BenchReport {
       ])
       let cpu = (rest.tracekv.serverCPUMillisecondsPerTrace, rest.tracebrain?.serverCPUMillisecondsPerTrace)
       if cpu.0 != nil || cpu.1 != nil {
-        let ratio = cpu.0.flatMap { ours in cpu.1.map { $0 / ours } }
-        table.add(["server CPU ms per trace posted", number(cpu.0), number(cpu.1), number(ratio)])
+        table.add([
+          "server CPU ms per trace posted", number(cpu.0), number(cpu.1),
+          number(rest.ratios?["server_cpu_ms_per_trace_posted"]),
+        ])
       }
       let feedback = (rest.tracekv.concurrentFeedback, rest.tracebrain?.concurrentFeedback)
       if let ours = feedback.0 {
