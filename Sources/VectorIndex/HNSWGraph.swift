@@ -287,8 +287,9 @@ final class HNSWGraph: @unchecked Sendable {
   /// Recounts every layer-0 in-link (after a load wrote lists directly).
   func recountInLinks() {
     for index in 0..<slotCount { inDegree.writableRow(index).pointee = 0 }
+    let lists = LevelLinks(self, level: 0)
     for index in 0..<slotCount where rawLevel(index) != HNSWGraph.freeLevel {
-      countInLinks(of: links(UInt32(index), 0), 1)
+      countInLinks(of: lists[UInt32(index)], 1)
     }
   }
 

@@ -198,6 +198,7 @@ extension HNSWIndex {
       }
       var free: [UInt32] = []
       var tombstones: [UInt32] = []
+      let lists = (0...graph.maxLevel).map { HNSWGraph.LevelLinks(graph, level: $0) }
       for index in stride(from: graph.slotCount - 1, through: 0, by: -1) {
         let slot = UInt32(index)
         guard graph.isLive(slot) else {
@@ -206,7 +207,7 @@ extension HNSWIndex {
         }
         if graph.isTombstone(slot) { tombstones.append(slot) }
         for level in 0...graph.level(slot) {
-          let list = graph.links(slot, level)
+          let list = lists[level][slot]
           for index in 0..<Int(list[0]) {
             let neighbour = list[1 + index]
             guard graph.isLive(neighbour), graph.level(neighbour) >= level else {
