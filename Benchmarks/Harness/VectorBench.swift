@@ -167,11 +167,13 @@ struct ANNBenchCommand: ParsableCommand {
     let dump = index.allRecords()
     let header = dump.header.encoded()
     let nodes = dump.nodes.map { ($0.slot, $0.encoded()) }
+    let blocks = dump.vectorBlocks.map { ($0.block, $0.encoded()) }
     let lists = dump.linkLists.map { ($0.slot, $0.level, $0.encoded()) }
     let start = nowNanoseconds()
     let cpuStart = cpuSeconds()
     var loader = try HNSWIndex.Loader(header: HNSWHeader(decoding: header))
     for (slot, bytes) in nodes { try loader.addNode(slot: slot, bytes: bytes) }
+    for (block, bytes) in blocks { try loader.addVectorBlock(block, bytes: bytes) }
     for (slot, level, bytes) in lists { try loader.addLinkList(slot: slot, level: level, bytes: bytes) }
     let reopened = try loader.finish()
     let first = try reopened.search(query, k: k, ef: 64)

@@ -16,9 +16,13 @@
 #include <sys/sysmacros.h>
 #endif
 
-/// LMDB reads at most a 16-bit node offset plus a 16-bit key size past a
-/// page: a fault this far past the map's end is still a read of the map.
-#define TKV_SLACK ((size_t)256 << 10)
+/// How far past the map's end a fault is still LMDB reading the map. A
+/// node offset and a key size are 16 bits each (256 KiB covers them), but a
+/// page whose node count is damaged to 0 makes LMDB's binary search start
+/// at `NUMKEYS - 1` wrapped to an unsigned int, and index the node pointers
+/// up to 2 bytes × 2³² past the page (found by `damagedFileFuzz`: a fault at
+/// page + 2 GiB).
+#define TKV_SLACK (((size_t)1 << 33) + ((size_t)256 << 10))
 /// Never mapped (Linux's vm.mmap_min_addr is at least this): a fault here is a
 /// null pointer plus a field's offset, and LMDB's structures are smaller.
 #define TKV_NULL_PAGE 4096
@@ -163,6 +167,8 @@ void tkv_map_set_extent(MDB_env *env, tkv_map *map) {
 /// Whether `count` bytes at `bytes` start in the map but are not all backed by
 /// the file (bytes outside the map, in a write's dirty pages, are fine).
 static int outside_file(const void *bytes, size_t count, const tkv_map *map) {
+  // LMDB lends every record, even an empty one, from a page: no address is damage.
+  if (bytes == NULL) return 1;
   uintptr_t start = (uintptr_t)map->start, address = (uintptr_t)bytes;
   if (map->start == NULL || !in_map(address, map, 0)) return 0;
   size_t offset = address - start;

@@ -167,6 +167,42 @@ struct OwnedTransaction: ~Copyable {
     return unsafe values
   }
 
+  /// Where the map starts for this transaction. Pinned values
+  /// (`unsafePinnedValues`) stay valid only while it is the same.
+  package var mapStart: UInt { unsafe UInt(bitPattern: map.start) }
+
+  /// The values of every entry whose key starts with `prefix`, for a reader
+  /// that keeps them **after this transaction ends**: a pointer into the
+  /// map for each value that LMDB will not move until its own key is
+  /// written or deleted, nil for the others (the caller copies those).
+  ///
+  /// Why such values stay put: a value larger than half a page never fits a
+  /// leaf page, so LMDB stores it in overflow pages of its own and copies
+  /// the leaf that points at them, never the pages themselves, when other
+  /// keys change; it frees them only when this key is written or deleted,
+  /// and reuses freed pages only once no reader can still see them. So a
+  /// pointer is good for every later snapshot in which its key is unchanged,
+  /// as long as the map stays where it is (`mapStart`). Values in pages this
+  /// transaction wrote, or past the commit it began with, are not pinned.
+  /// The caller keeps that promise: it re-reads a key once it is written.
+  @unsafe package func unsafePinnedValues(
+    _ database: LMDBDatabase, prefix: [UInt8], _ body: (_ key: RawSpan, _ value: RawSpan, _ pinned: UnsafeRawPointer?) throws -> Void
+  ) throws {
+    let start = unsafe UInt(bitPattern: map.start)
+    let pinnable = Int(unsafe map.page_size) / 2
+    let extent = unsafe map.extent
+    try scan(database, prefix: prefix) { key, value in
+      let pinned: UnsafeRawPointer? = unsafe value.withUnsafeBytes { bytes in
+        guard bytes.count > pinnable, let base = bytes.baseAddress else { return nil }
+        let offset = UInt(bitPattern: base) &- start
+        guard start != 0, offset < UInt(extent), UInt(bytes.count) <= UInt(extent) - offset else { return nil }
+        return unsafe base
+      }
+      try unsafe body(key, value, pinned)
+      return true
+    }
+  }
+
   // MARK: Writes
 
   /// Stores `value` under `key`, replacing what was there. `append` is a hint

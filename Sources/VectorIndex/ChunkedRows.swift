@@ -1,16 +1,20 @@
 /// One fixed-size block of rows, the unit that versions of a `ChunkedRows`
-/// share and that a write copies.
+/// share and that a write copies. Its memory is its own, or borrowed
+/// read-only memory (rows read in place from a store's map), which a write
+/// always copies first.
 @usableFromInline
 final class RowChunk<Element: BitwiseCopyable>: @unchecked Sendable {
   // @unchecked: written only while uniquely referenced (see ChunkedRows).
   @usableFromInline let base: UnsafeMutablePointer<Element>
   @usableFromInline let capacity: Int
+  @usableFromInline let ownsMemory: Bool
 
   @usableFromInline
   init(capacity: Int, repeating fill: Element) {
     self.capacity = capacity
     base = .allocate(capacity: capacity)
     base.initialize(repeating: fill, count: capacity)
+    ownsMemory = true
   }
 
   @usableFromInline
@@ -18,9 +22,18 @@ final class RowChunk<Element: BitwiseCopyable>: @unchecked Sendable {
     capacity = other.capacity
     base = .allocate(capacity: capacity)
     base.initialize(from: other.base, count: capacity)
+    ownsMemory = true
   }
 
-  deinit { base.deallocate() }
+  /// A chunk over `capacity` elements at `base`, which must stay readable
+  /// and unchanged while any version holds the chunk; never written.
+  init(borrowing base: UnsafePointer<Element>, capacity: Int) {
+    self.capacity = capacity
+    self.base = UnsafeMutablePointer(mutating: base)
+    ownsMemory = false
+  }
+
+  deinit { if ownsMemory { base.deallocate() } }
 }
 
 /// An array of fixed-stride rows stored in chunks of `1 << shift` rows.
@@ -67,7 +80,7 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
   @inlinable @inline(__always)
   mutating func writableRow(_ index: Int) -> UnsafeMutablePointer<Element> {
     let chunk = index &>> shift
-    if !isKnownUniquelyReferenced(&chunks[chunk]) {
+    if !isKnownUniquelyReferenced(&chunks[chunk]) || !chunks[chunk].ownsMemory {
       let copy = RowChunk(copying: chunks[chunk])
       chunks[chunk] = copy
       bases[chunk] = copy.base
@@ -85,7 +98,29 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     }
   }
 
-  var memoryBytes: Int { chunks.count * ((stride << shift) * MemoryLayout<Element>.stride + 8) }
+  /// Appends `chunk` (of this array's chunk size) as the next chunk.
+  mutating func append(_ chunk: RowChunk<Element>) {
+    precondition(chunk.capacity == stride << shift, "ChunkedRows: chunk of another size")
+    chunks.append(chunk)
+    bases.append(chunk.base)
+  }
+
+  /// Puts `chunk` (of this array's chunk size) in place of chunk `index`.
+  mutating func replace(chunk index: Int, with chunk: RowChunk<Element>) {
+    precondition(chunk.capacity == stride << shift, "ChunkedRows: chunk of another size")
+    chunks[index] = chunk
+    bases[index] = chunk.base
+  }
+
+  /// The rows of chunk `index` as one contiguous buffer.
+  func chunkElements(_ index: Int) -> UnsafeBufferPointer<Element> {
+    UnsafeBufferPointer(start: bases[index], count: stride << shift)
+  }
+
+  /// Bytes this process allocated for the chunks (borrowed ones excluded).
+  var memoryBytes: Int {
+    chunks.reduce(0) { $0 + ($1.ownsMemory ? $1.capacity * MemoryLayout<Element>.stride : 0) } + 8 * chunks.count
+  }
 }
 
 /// A growable array of values on `ChunkedRows` (one value per row), for the

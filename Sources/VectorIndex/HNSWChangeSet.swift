@@ -5,7 +5,7 @@
 /// Apply in this order, in the same write transaction as the trace:
 /// 1. for each slot in `freedSlots`, delete its node record and every link list
 ///    record of that slot (the key prefix `slot`);
-/// 2. put every record in `nodes`, then every record in `linkLists`;
+/// 2. put every record in `nodes`, `vectorBlocks` and `linkLists`;
 /// 3. put `header`.
 /// A slot can be both freed and written (an update reusing its slot); the
 /// order above makes that correct.
@@ -15,6 +15,8 @@ public struct HNSWChangeSet: Sendable, Equatable {
   public var header: HNSWHeader
   /// Nodes written (new or overwritten), in slot order.
   public var nodes: [HNSWNodeRecord]
+  /// Vector blocks written (each whole), in block order.
+  public var vectorBlocks: [HNSWVectorBlockRecord]
   /// Link lists written, in (slot, level) order.
   public var linkLists: [HNSWLinkListRecord]
   /// Slots emptied, in slot order.
@@ -31,6 +33,9 @@ public struct HNSWChangeSet: Sendable, Equatable {
       lists = lists.filter { $0.key.slot != slot }
     }
     for node in later.nodes { nodesBySlot[node.slot] = node }
+    var blocks = Dictionary(vectorBlocks.map { ($0.block, $0) }, uniquingKeysWith: { $1 })
+    for block in later.vectorBlocks { blocks[block.block] = block }
+    vectorBlocks = blocks.values.sorted { $0.block < $1.block }
     for list in later.linkLists { lists[HNSWLinkListRecord.Key(list.slot, list.level)] = list }
     header = later.header
     nodes = nodesBySlot.values.sorted { $0.slot < $1.slot }
@@ -45,7 +50,13 @@ struct ChangeTracker {
   var nodes: Set<UInt32> = []
   var linkLists: Set<UInt64> = []
   var freed: Set<UInt32> = []
+  /// Vector blocks whose rows were written.
+  var vectorBlocks: Set<UInt32> = []
   var headerChanged = false
+
+  mutating func vectorWritten(_ block: UInt32) {
+    vectorBlocks.insert(block)
+  }
 
   mutating func nodeWritten(_ slot: UInt32, level: Int) {
     nodes.insert(slot)
@@ -71,20 +82,20 @@ extension HNSWGraph {
   func takeChanges() -> HNSWChangeSet {
     defer { changes.reset() }
     let nodes = changes.nodes.filter { isLive($0) }.sorted().map { nodeRecord($0) }
+    let blocks = changes.vectorBlocks.sorted().map { HNSWVectorBlockRecord(block: $0, vectors: Array(vectorBlock($0))) }
     let lists = changes.linkLists.sorted().compactMap { key -> HNSWLinkListRecord? in
       let slot = UInt32(key >> 8)
       let layer = Int(key & 0xFF)
       guard isLive(slot), layer <= level(slot) else { return nil }
       return HNSWLinkListRecord(slot: slot, level: layer, neighbours: neighbours(slot, layer))
     }
-    return HNSWChangeSet(header: header, nodes: nodes, linkLists: lists, freedSlots: changes.freed.sorted())
+    return HNSWChangeSet(
+      header: header, nodes: nodes, vectorBlocks: blocks, linkLists: lists, freedSlots: changes.freed.sorted())
   }
 
   /// The persisted form of the node in `slot` (live).
   func nodeRecord(_ slot: UInt32) -> HNSWNodeRecord {
-    HNSWNodeRecord(
-      slot: slot, label: label(slot), level: level(slot),
-      vector: Array(UnsafeBufferPointer(start: vector(slot), count: dimension)), isTombstone: isTombstone(slot))
+    HNSWNodeRecord(slot: slot, label: label(slot), level: level(slot), isTombstone: isTombstone(slot))
   }
 
   var header: HNSWHeader {

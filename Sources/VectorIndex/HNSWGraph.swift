@@ -93,7 +93,7 @@ final class HNSWGraph: @unchecked Sendable {
     stride0 = 1 + 2 * m
     strideUpper = 1 + m
     rng = SplitMix64(seed: rngState ?? seed)
-    vectors = ChunkedRows(stride: dimension, shift: HNSWGraph.wideShift, fill: 0)
+    vectors = ChunkedRows(stride: dimension, shift: HNSWGraph.vectorShift(dimension: dimension), fill: 0)
     squaredNorms = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
     levels = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: HNSWGraph.freeLevel)
     labels = ChunkedRows(stride: 1, shift: HNSWGraph.narrowShift, fill: 0)
@@ -105,11 +105,24 @@ final class HNSWGraph: @unchecked Sendable {
     self.scratchPool = scratchPool ?? ScratchPool(dimension: dimension, maxLinks: 2 * m)
   }
 
-  /// Chunk sizes: 256 rows for vectors and link lists (a write copies a
-  /// few of them: about 20 link chunks of 8–33 KB per insert), 4,096 for
-  /// the one-value-per-slot arrays.
+  /// Chunk sizes: 256 rows for link lists (a write copies a few of them:
+  /// about 20 chunks of 8–33 KB per insert), 4,096 for the
+  /// one-value-per-slot arrays. Vectors: see `vectorShift(dimension:)`.
   static let wideShift = 8
   static let narrowShift = 12
+
+  /// Vector chunks hold the most rows (a power of two, at most 256) that
+  /// fit in 64 KiB, and one chunk is one stored vector block (README.md,
+  /// "Persistence"): an insert rewrites one block, and a loaded store's
+  /// blocks are read in place. 32 rows of 384 floats, 48 KiB.
+  static func vectorShift(dimension: Int) -> Int {
+    var shift = 0
+    while shift < wideShift && (2 << shift) * 4 * dimension <= 64 << 10 { shift += 1 }
+    return shift
+  }
+
+  /// Rows in a vector chunk (and a stored vector block).
+  var vectorBlockRows: Int { 1 << vectors.shift }
 
   /// A new version of the graph sharing all of this one's memory; either
   /// may then be mutated without the other seeing it (copy-on-write per
@@ -158,11 +171,12 @@ final class HNSWGraph: @unchecked Sendable {
   /// Searchable nodes (tombstones excluded).
   var count: Int { labelToSlot.count }
 
-  /// Makes room for at least `capacity` slots.
+  /// Makes room for at least `capacity` slots. A load that lends its vector
+  /// blocks passes `vectors: false` and adds them itself
+  /// (`appendVectorChunk`, then `reserveVectors`).
   /// - Complexity: O(new chunks).
-  func reserve(_ capacity: Int) {
+  func reserve(_ capacity: Int, vectors reservesVectors: Bool = true) {
     guard capacity > slotCapacity else { return }
-    vectors.reserve(rows: capacity)
     squaredNorms.reserve(rows: capacity)
     levels.reserve(rows: capacity)
     labels.reserve(rows: capacity)
@@ -170,6 +184,8 @@ final class HNSWGraph: @unchecked Sendable {
     upperStart.reserve(rows: capacity)
     inDegree.reserve(rows: capacity)
     tombstoneFlags.reserve(rows: capacity)
+    // To the capacity `slotCapacity` reports (vector chunks may be smaller).
+    if reservesVectors { reserveVectors() }
   }
 
   // MARK: Node memory
@@ -357,8 +373,31 @@ final class HNSWGraph: @unchecked Sendable {
     if !isTombstone { labelToSlot.set(label, slot) }
   }
 
-  /// The vector of `slot`, for writing.
-  func writableVector(_ slot: UInt32) -> UnsafeMutablePointer<Float> { vectors.writableRow(Int(slot)) }
+  /// The vector of `slot`, for writing (its block is then written too).
+  func writableVector(_ slot: UInt32) -> UnsafeMutablePointer<Float> {
+    changes.vectorWritten(slot >> UInt32(vectors.shift))
+    return vectors.writableRow(Int(slot))
+  }
+
+  /// The vectors of block `block` (`vectorBlockRows` rows), as stored.
+  func vectorBlock(_ block: UInt32) -> UnsafeBufferPointer<Float> { vectors.chunkElements(Int(block)) }
+
+  /// Vector blocks that hold at least one slot below `slotCount`.
+  var vectorBlockCount: Int { (slotCount + vectorBlockRows - 1) >> vectors.shift }
+
+  /// Replaces the rows of vector block `block` (a reserved one) by `rows`.
+  /// The chunk it replaces is not read: a borrowed one may be stale.
+  func replaceVectorBlock(_ block: UInt32, with rows: UnsafeBufferPointer<Float>) {
+    let chunk = RowChunk<Float>(capacity: rows.count, repeating: 0)
+    chunk.base.update(from: rows.baseAddress!, count: rows.count)
+    vectors.replace(chunk: Int(block), with: chunk)
+  }
+
+  /// Appends a vector chunk (for a load; in block order).
+  func appendVectorChunk(_ chunk: RowChunk<Float>) { vectors.append(chunk) }
+
+  /// Adds zero-filled vector chunks until every reserved slot has one.
+  func reserveVectors() { vectors.reserve(rows: slotCapacity) }
 
   /// Empties `slot` and puts it on the free list. The caller has already
   /// removed every link to it.
@@ -383,8 +422,11 @@ final class HNSWGraph: @unchecked Sendable {
     changes.slotFreed(slot)
   }
 
-  /// Caches ‖v‖² of `slot` after its vector was written.
+  /// Caches ‖v‖² of `slot` after its vector was written. Only l2 reads it
+  /// (cosine vectors are unit length), so under other metrics it stays 0 and
+  /// a load never reads the vectors.
   func refreshSquaredNorm(_ slot: UInt32) {
+    guard metric == .l2 else { return }
     let vector = self.vector(slot)
     squaredNorms.writableRow(Int(slot)).pointee = BLASKernel.dot(vector, vector, Int32(dimension))
   }

@@ -15,40 +15,54 @@ extension HNSWIndex {
     graph.isLive(slot) ? graph.nodeRecord(slot) : nil
   }
 
+  /// Rows in a vector block: the slots of block b are b·rows ..< (b + 1)·rows.
+  public var vectorBlockRows: Int { graph.vectorBlockRows }
+
   /// Every record of the index, as a full write would store it: the header,
-  /// the nodes in slot order, the link lists in (slot, level) order.
+  /// the nodes in slot order, the vector blocks in block order, the link
+  /// lists in (slot, level) order.
   /// - Complexity: O(n · (d + M)).
-  public func allRecords() -> (header: HNSWHeader, nodes: [HNSWNodeRecord], linkLists: [HNSWLinkListRecord]) {
+  public func allRecords() -> (
+    header: HNSWHeader, nodes: [HNSWNodeRecord], vectorBlocks: [HNSWVectorBlockRecord], linkLists: [HNSWLinkListRecord]
+  ) {
     let slots = liveSlots
     let nodes = slots.map { graph.nodeRecord($0) }
+    let blocks = (0..<UInt32(graph.vectorBlockCount)).map {
+      HNSWVectorBlockRecord(block: $0, vectors: Array(graph.vectorBlock($0)))
+    }
     var lists: [HNSWLinkListRecord] = []
     for slot in slots {
       for level in 0...graph.level(slot) {
         lists.append(HNSWLinkListRecord(slot: slot, level: level, neighbours: graph.neighbours(slot, level)))
       }
     }
-    return (graph.header, nodes, lists)
+    return (graph.header, nodes, blocks, lists)
   }
 
   /// Rebuilds an index from its persisted records in one sequential pass, with
-  /// no graph construction: feed the header, every node record, then every
-  /// link-list record (slot order is fastest but not required), then call
-  /// `finish()`, which checks that the records fit together.
+  /// no graph construction: feed the header, every node record, every
+  /// vector block (layout 3), then every link-list record (slot order is
+  /// fastest but not required), then call `finish()`, which checks that the
+  /// records fit together.
   ///
   /// ```swift
   /// var loader = try HNSWIndex.Loader(header: HNSWHeader(decoding: headerBytes))
-  /// for (key, value) in vectorsCursor { try loader.addNode(slot: HNSWNodeRecord.slot(fromKey: key), bytes: value) }
+  /// for (key, value) in nodesCursor { try loader.addNode(slot: HNSWNodeRecord.slot(fromKey: key), bytes: value) }
+  /// for (key, value) in blocksCursor { try loader.addVectorBlock(HNSWVectorBlockRecord.block(fromKey: key), bytes: value) }
   /// for (key, value) in linksCursor {
   ///   let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
   ///   try loader.addLinkList(slot: slot, level: level, bytes: value)
   /// }
   /// let index = try loader.finish()
   /// ```
-  /// The byte overloads copy straight from the given bytes (an
-  /// `UnsafeRawBufferPointer` over a memory-mapped value is read in place).
+  /// A store's reader may instead lend the blocks in place
+  /// (`borrowVectorBlock`): the vectors are then never copied.
   public struct Loader {
     private let graph: HNSWGraph
     private let expected: HNSWHeader
+    /// The vector chunks met so far, by block (layout 3; older layouts
+    /// copy each vector from its node into chunks reserved up front).
+    private var vectorChunks: [RowChunk<Float>?] = []
 
     /// Starts a restore for `header`.
     /// - Throws: ``VectorIndexError`` `.corruptRecord` when the header's dimension, m, efConstruction or maxLevel is
@@ -60,15 +74,16 @@ extension HNSWIndex {
       graph = HNSWGraph(
         dimension: header.dimension, metric: header.metric, m: header.m, efConstruction: header.efConstruction,
         seed: header.seed, rngState: header.randomState)
-      graph.reserve(Int(header.slotCount))
+      graph.reserve(Int(header.slotCount), vectors: header.nodesHoldVectors)
       graph.slotCount = Int(header.slotCount)
       expected = header
+      if !header.nodesHoldVectors { vectorChunks = Array(repeating: nil, count: graph.vectorBlockCount) }
     }
 
     /// Adds the node stored in `slot` from its encoded value.
-    /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not 5 + 4·d long, or the slot is out of range or
-    ///   already filled, the level is above the header's, or the label is already placed.
-    /// - Complexity: O(d).
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not of the header's layout's length, or the slot
+    ///   is out of range or already filled, the level is above the header's, or the label is already placed.
+    /// - Complexity: O(d) before layout 3, else O(1).
     public mutating func addNode<Bytes: Collection<UInt8>>(slot: UInt32, bytes: Bytes) throws(VectorIndexError) {
       let contiguous: Result<Void, VectorIndexError>? = bytes.withContiguousStorageIfAvailable { buffer in
         Result { () throws(VectorIndexError) in try addNode(slot: slot, bytes: UnsafeRawBufferPointer(buffer)) }
@@ -80,12 +95,12 @@ extension HNSWIndex {
     /// them: the non-generic entry point, so a caller in another module does
     /// not run an unspecialized generic per record. Package access: the
     /// public API lends no pointers.
-    /// - Throws: ``VectorIndexError`` `.corruptRecord` when `raw` is not 5 + 4·d long, or the slot is out of range or
-    ///   already filled, the level is above the header's, or the label is already placed.
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when `raw` is not of the header's layout's length, or the slot
+    ///   is out of range or already filled, the level is above the header's, or the label is already placed.
     package mutating func addNode(slot: UInt32, bytes raw: UnsafeRawBufferPointer) throws(VectorIndexError) {
       let dimension = graph.dimension
-      guard raw.count == 5 + 4 * dimension else {
-        throw .corruptRecord("node \(slot): \(raw.count) bytes, expected \(5 + 4 * dimension)")
+      guard raw.count == HNSWNodeRecord.encodedCount(under: expected) else {
+        throw .corruptRecord("node \(slot): \(raw.count) bytes, expected \(HNSWNodeRecord.encodedCount(under: expected))")
       }
       let label = UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))
       let isTombstone = raw[4] & HNSWNodeRecord.tombstoneBit != 0
@@ -93,6 +108,7 @@ extension HNSWIndex {
       else {
         throw .corruptRecord("node \(slot): slot out of range, duplicate, or level too high")
       }
+      guard expected.nodesHoldVectors else { return }
       let vector = graph.writableVector(slot)
       #if _endian(little)
         // The stored floats are this machine's: one copy, not d loads.
@@ -103,22 +119,64 @@ extension HNSWIndex {
             bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5 + 4 * index, as: UInt32.self)))
         }
       #endif
-      graph.refreshSquaredNorm(slot)
     }
 
-    /// Adds a decoded node record.
-    /// - Throws: ``VectorIndexError``: `.dimensionMismatch` when `record.vector` is not of the header's dimension (the
-    ///   byte overloads say `.corruptRecord`), `.corruptRecord` when the slot is out of range or already filled, the
-    ///   level is above the header's, or the label is already placed.
+    /// Adds a decoded node record (its vector comes with its block).
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when the header's layout keeps vectors in node records, the slot
+    ///   is out of range or already filled, the level is above the header's, or the label is already placed.
     public mutating func addNode(_ record: HNSWNodeRecord) throws(VectorIndexError) {
-      guard record.vector.count == graph.dimension else {
-        throw .dimensionMismatch(expected: graph.dimension, actual: record.vector.count)
-      }
+      guard !expected.nodesHoldVectors else { throw .corruptRecord("node \(record.slot): this layout needs its vector") }
       guard placeNode(slot: record.slot, label: record.label, level: record.level, isTombstone: record.isTombstone) else {
         throw .corruptRecord("node \(record.slot): slot out of range, duplicate, or level too high")
       }
-      record.vector.withUnsafeBufferPointer { graph.writableVector(record.slot).update(from: $0.baseAddress!, count: graph.dimension) }
-      graph.refreshSquaredNorm(record.slot)
+    }
+
+    /// Adds vector block `block` from its encoded value (copied).
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` when the layout has no blocks, the block is past the header's
+    ///   slots or already added, or `bytes` is not rows · d floats long.
+    public mutating func addVectorBlock<Bytes: Collection<UInt8>>(_ block: UInt32, bytes: Bytes) throws(VectorIndexError) {
+      try checkVectorBlock(block, byteCount: bytes.count)
+      let chunk = RowChunk<Float>(capacity: graph.vectorBlockRows * graph.dimension, repeating: 0)
+      let copied = bytes.withContiguousStorageIfAvailable { buffer in
+        UnsafeMutableRawPointer(chunk.base).copyMemory(from: buffer.baseAddress!, byteCount: buffer.count)
+      }
+      if copied == nil {
+        Array(bytes).withUnsafeBytes { UnsafeMutableRawPointer(chunk.base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+      }
+      #if !_endian(little)
+        for index in 0..<chunk.capacity { chunk.base[index] = Float(bitPattern: UInt32(littleEndian: chunk.base[index].bitPattern)) }
+      #endif
+      vectorChunks[Int(block)] = chunk
+    }
+
+    /// Adds vector block `block` **in place**: the index reads its vectors
+    /// at `base` (rows · d little-endian floats, 4-byte aligned), which must
+    /// stay readable and unchanged for as long as this index or any version
+    /// of it lives; a write to one of them copies the block first. A store
+    /// lends a value of its map that no write moves (LMDBKit's pinned values).
+    /// - Throws: ``VectorIndexError`` `.corruptRecord` as `addVectorBlock(_:bytes:)` does.
+    @unsafe package mutating func borrowVectorBlock(_ block: UInt32, at base: UnsafeRawPointer, byteCount: Int) throws(VectorIndexError) {
+      #if _endian(little)
+        try checkVectorBlock(block, byteCount: byteCount)
+        guard Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else {
+          return try addVectorBlock(block, bytes: UnsafeRawBufferPointer(start: base, count: byteCount))
+        }
+        vectorChunks[Int(block)] = RowChunk(
+          borrowing: base.assumingMemoryBound(to: Float.self), capacity: graph.vectorBlockRows * graph.dimension)
+      #else
+        try addVectorBlock(block, bytes: UnsafeRawBufferPointer(start: base, count: byteCount))
+      #endif
+    }
+
+    private func checkVectorBlock(_ block: UInt32, byteCount: Int) throws(VectorIndexError) {
+      guard !expected.nodesHoldVectors else { throw .corruptRecord("vector block \(block) in a layout without blocks") }
+      guard Int(block) < vectorChunks.count, vectorChunks[Int(block)] == nil else {
+        throw .corruptRecord("vector block \(block): past the header's slots, or a duplicate")
+      }
+      let expectedBytes = 4 * graph.vectorBlockRows * graph.dimension
+      guard byteCount == expectedBytes else {
+        throw .corruptRecord("vector block \(block): \(byteCount) bytes, expected \(expectedBytes)")
+      }
     }
 
     /// Marks `slot` live with its label and level (a tombstone without
@@ -180,12 +238,17 @@ extension HNSWIndex {
 
     /// Checks that the records form the index the header describes and
     /// returns it.
-    /// - Throws: `VectorIndexError.corruptRecord` when a node is missing, a
-    ///   link points at a free slot, or the entry point does not match.
+    /// - Throws: `VectorIndexError.corruptRecord` when a node or the vector
+    ///   block of a node is missing, a link points at a free slot, or the
+    ///   entry point does not match.
     /// - Complexity: O(n · M).
     public consuming func finish() throws(VectorIndexError) -> HNSWIndex {
       guard graph.count == Int(expected.count) else {
         throw .corruptRecord("header counts \(expected.count) nodes, records hold \(graph.count)")
+      }
+      if !expected.nodesHoldVectors { try installVectorChunks() }
+      if graph.metric == .l2 {
+        for slot in 0..<UInt32(graph.slotCount) where graph.isLive(slot) { graph.refreshSquaredNorm(slot) }
       }
       if let entry = expected.entryPoint {
         guard graph.isLive(entry), graph.level(entry) == expected.maxLevel else {
@@ -222,17 +285,35 @@ extension HNSWIndex {
       graph.changes.reset()
       return HNSWIndex(graph: graph)
     }
+
+    /// Puts the blocks in place, zero-filled ones where no live slot needs one.
+    private func installVectorChunks() throws(VectorIndexError) {
+      let rows = graph.vectorBlockRows
+      for (block, chunk) in vectorChunks.enumerated() {
+        if let chunk {
+          graph.appendVectorChunk(chunk)
+          continue
+        }
+        let slots = (block * rows)..<min((block + 1) * rows, graph.slotCount)
+        if let live = slots.first(where: { graph.isLive(UInt32($0)) }) {
+          throw .corruptRecord("node \(live): its vector block \(block) is missing")
+        }
+        graph.appendVectorChunk(RowChunk(capacity: rows * graph.dimension, repeating: 0))
+      }
+      graph.reserveVectors()
+    }
   }
 }
 
 /// What the store holds now for one slot another writer touched: its node
-/// (nil when the slot is free) and the node's link lists.
+/// (nil when the slot is free), with its vector in a layout that keeps
+/// vectors in node records, and the node's link lists.
 public struct HNSWStoredSlot: Sendable {
   public var slot: UInt32
-  public var node: HNSWNodeRecord?
+  public var node: (record: HNSWNodeRecord, vector: [Float]?)?
   public var linkLists: [HNSWLinkListRecord]
 
-  public init(slot: UInt32, node: HNSWNodeRecord?, linkLists: [HNSWLinkListRecord]) {
+  public init(slot: UInt32, node: (record: HNSWNodeRecord, vector: [Float]?)?, linkLists: [HNSWLinkListRecord]) {
     self.slot = slot
     self.node = node
     self.linkLists = linkLists
@@ -242,20 +323,33 @@ public struct HNSWStoredSlot: Sendable {
 extension HNSWIndex {
   /// Catches up with records another writer stored, without reloading:
   /// every slot it touched (node written or freed, link list written) as
-  /// the store holds it now, and the header it wrote last. Shares all other
-  /// memory with the previous version (copy-on-write per chunk).
+  /// the store holds it now, every vector block holding a node it wrote
+  /// (layout 3; whole, because the version this index read of a rewritten
+  /// block may be gone from the store), and the header it wrote last.
+  /// Shares all other memory with the previous version (copy-on-write per
+  /// chunk).
   /// - Throws: `VectorIndexError.corruptRecord` when the records do not fit
-  ///   this index (another shape, fewer slots, a node or link out of range),
-  ///   leaving it unchanged; the caller then reloads the whole graph.
-  /// - Complexity: O(touched slots · (d + M)).
-  public mutating func applyStored(header: HNSWHeader, slots: [HNSWStoredSlot]) throws(VectorIndexError) {
+  ///   this index (another shape, fewer slots, a node or link out of range,
+  ///   a written node without its vector), leaving it unchanged; the caller
+  ///   then reloads the whole graph.
+  /// - Complexity: O(touched slots · M + touched blocks · rows · d).
+  public mutating func applyStored(
+    header: HNSWHeader, slots: [HNSWStoredSlot], vectorBlocks: [HNSWVectorBlockRecord]
+  ) throws(VectorIndexError) {
     guard header.dimension == dimension, header.metric == metric, header.m == m,
       Int(header.slotCount) >= graph.slotCount, header.maxLevel <= HNSWGraph.levelLimit
     else { throw .corruptRecord("the stored header does not continue this index") }
+    let rows = graph.vectorBlockRows
+    let blocks = Set(vectorBlocks.map(\.block))
+    for block in vectorBlocks where block.vectors.count != rows * dimension || Int(block.block) * rows >= Int(header.slotCount) {
+      throw .corruptRecord("vector block \(block.block) does not fit the index")
+    }
     for stored in slots {
       guard stored.slot < header.slotCount else { throw .corruptRecord("slot \(stored.slot) past the header's count") }
-      if let node = stored.node {
-        guard node.vector.count == dimension, node.level <= HNSWGraph.levelLimit else {
+      if let (node, vector) = stored.node {
+        guard vector?.count ?? dimension == dimension, vector != nil || blocks.contains(stored.slot / UInt32(rows)),
+          node.level <= HNSWGraph.levelLimit
+        else {
           throw .corruptRecord("node \(stored.slot) does not fit the index")
         }
         for list in stored.linkLists where list.level > node.level || list.neighbours.count > graph.linkCapacity(list.level) {
@@ -279,15 +373,20 @@ extension HNSWIndex {
     for stored in slots where Int(stored.slot) >= oldSlotCount && stored.node == nil {
       graph.insertFreeSlot(stored.slot)
     }
+    for block in vectorBlocks {
+      block.vectors.withUnsafeBufferPointer { graph.replaceVectorBlock(block.block, with: $0) }
+    }
     for stored in slots {
-      guard let node = stored.node else { continue }
+      guard let (node, vector) = stored.node else { continue }
       graph.removeFreeSlot(stored.slot)
       guard node.isTombstone || graph.labelToSlot[node.label] == nil else {
         throw .corruptRecord("node \(stored.slot): label \(node.label) is already placed")
       }
       graph.writeNode(stored.slot, label: node.label, level: node.level, isTombstone: node.isTombstone)
       if node.isTombstone { graph.insertSorted(stored.slot, into: &graph.tombstones) }
-      node.vector.withUnsafeBufferPointer { graph.writableVector(stored.slot).update(from: $0.baseAddress!, count: dimension) }
+      if let vector {
+        vector.withUnsafeBufferPointer { graph.writableVector(stored.slot).update(from: $0.baseAddress!, count: dimension) }
+      }
       graph.refreshSquaredNorm(stored.slot)
       for list in stored.linkLists { graph.setLinks(stored.slot, list.level, list.neighbours) }
     }

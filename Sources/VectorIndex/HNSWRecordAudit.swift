@@ -1,7 +1,7 @@
 /// Checks persisted HNSW records one at a time against their header, so that
 /// each damaged record is named: what `HNSWIndex.Loader` refuses as a whole,
 /// an audit (a store's `verify`) reports record by record. Feed every node
-/// record first, then every link list.
+/// record first, then every vector block (layout 3), then every link list.
 public struct HNSWRecordAudit: Sendable {
   public let header: HNSWHeader
   /// The sound nodes: slot → (label, level).
@@ -10,6 +10,8 @@ public struct HNSWRecordAudit: Sendable {
   /// their labels belong to nothing).
   public private(set) var tombstones: Set<UInt32> = []
   private var slotOfLabel: [UInt32: UInt32] = [:]
+  /// The sound vector blocks seen (layout 3).
+  private var vectorBlocks: Set<UInt32> = []
 
   public init(header: HNSWHeader) { self.header = header }
 
@@ -17,12 +19,12 @@ public struct HNSWRecordAudit: Sendable {
   public mutating func checkNode(key: some Collection<UInt8>, value: some Collection<UInt8>) -> VectorIndexError? {
     do throws(VectorIndexError) {
       let slot = try HNSWNodeRecord.slot(fromKey: key)
-      let node = try HNSWNodeRecord(slot: slot, decoding: value, dimension: header.dimension)
+      let (node, vector) = try HNSWNodeRecord.decode(slot: slot, value, under: header)
       guard slot < header.slotCount else { throw .corruptRecord("slot \(slot) is past the header's \(header.slotCount)") }
       guard node.level <= header.maxLevel else {
         throw .corruptRecord("node \(slot) has level \(node.level) > \(header.maxLevel)")
       }
-      guard node.vector.allSatisfy(\.isFinite) else { throw .corruptRecord("node \(slot) has a non-finite vector") }
+      guard vector?.allSatisfy(\.isFinite) ?? true else { throw .corruptRecord("node \(slot) has a non-finite vector") }
       // A tombstone's label may belong to a live node now.
       if !node.isTombstone, let other = slotOfLabel.updateValue(slot, forKey: node.label) {
         throw .corruptRecord("nodes \(other) and \(slot) both hold label \(node.label)")
@@ -32,6 +34,41 @@ public struct HNSWRecordAudit: Sendable {
       return nil
     } catch {
       return error
+    }
+  }
+
+  /// Checks one vector block (after the nodes): its length, and that every
+  /// node it holds has a finite vector; nil when sound.
+  public mutating func checkVectorBlock(key: some Collection<UInt8>, value: some Collection<UInt8>) -> VectorIndexError? {
+    do throws(VectorIndexError) {
+      let block = try HNSWVectorBlockRecord.block(fromKey: key)
+      let rows = header.vectorBlockRows
+      guard !header.nodesHoldVectors, Int(block) * rows < Int(header.slotCount) else {
+        throw .corruptRecord("vector block \(block) holds no slot of the header's \(header.slotCount)")
+      }
+      guard value.count == 4 * rows * header.dimension else {
+        throw .corruptRecord("vector block \(block): \(value.count) bytes, expected \(4 * rows * header.dimension)")
+      }
+      let bytes = Array(value)
+      for row in 0..<rows where nodes[block * UInt32(rows) + UInt32(row)] != nil {
+        let vector = try HNSWVectorBlockRecord.vector(ofRow: row, in: bytes, dimension: header.dimension)
+        guard vector.allSatisfy(\.isFinite) else {
+          throw .corruptRecord("node \(Int(block) * rows + row) has a non-finite vector")
+        }
+      }
+      vectorBlocks.insert(block)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  /// After the vector blocks: the nodes whose block is missing (layout 3).
+  public func missingVectorViolations() -> [VectorIndexError] {
+    guard !header.nodesHoldVectors else { return [] }
+    let rows = UInt32(header.vectorBlockRows)
+    return nodes.keys.sorted().filter { !vectorBlocks.contains($0 / rows) }.map {
+      .corruptRecord("node \($0): its vector block \($0 / rows) is missing")
     }
   }
 

@@ -9,8 +9,9 @@ import ByteCodecs
 /// levels as one that never closed).
 public struct HNSWHeader: Sendable, Equatable {
   /// The version of the record layout this header was written with:
-  /// 2 adds tombstones (a node record's level byte with bit 7 set).
-  public static let formatVersion: UInt16 = 2
+  /// 2 adds tombstones (a node record's level byte with bit 7 set); 3 moves
+  /// the vectors out of the node records into blocks (`HNSWVectorBlockRecord`).
+  public static let formatVersion: UInt16 = 3
   /// The oldest layout this build reads (version 1 stores hold no tombstones).
   public static let oldestReadableVersion: UInt16 = 1
   /// Bytes in an encoded header.
@@ -30,6 +31,16 @@ public struct HNSWHeader: Sendable, Equatable {
   public var entryPoint: UInt32?
   public var maxLevel: Int
   public var randomState: UInt64
+  /// The layout of the records this header came with (`formatVersion` for
+  /// a header of this build; a decoded one says what the store holds).
+  public internal(set) var layoutVersion = HNSWHeader.formatVersion
+
+  /// Whether the node records hold the vectors (layouts 1 and 2) rather
+  /// than vector blocks.
+  public var nodesHoldVectors: Bool { layoutVersion < 3 }
+
+  /// Rows in a vector block of this dimension (layout 3).
+  public var vectorBlockRows: Int { 1 << HNSWGraph.vectorShift(dimension: dimension) }
 }
 
 // In an extension, so that the memberwise initializer stays (internal: a header is built by the index).
@@ -64,6 +75,7 @@ extension HNSWHeader {
       throw .corruptRecord(
         "header: format version \(version), this build reads \(HNSWHeader.oldestReadableVersion)–\(HNSWHeader.formatVersion)")
     }
+    layoutVersion = version
     guard let metric = VectorMetric(code: reader.bytes[6]) else { throw .corruptRecord("header: unknown metric") }
     self.metric = metric
     dimension = Int(reader.uint32(at: 8))
@@ -79,26 +91,26 @@ extension HNSWHeader {
   }
 }
 
-/// One node: its slot, external label, top level and stored vector (already
-/// normalized under cosine), and whether it is a tombstone: a deleted node
-/// kept to route searches (its label no longer belongs to it).
+/// One node: its slot, external label and top level, and whether it is a
+/// tombstone: a deleted node kept to route searches (its label no longer
+/// belongs to it). Its vector is in its block (`HNSWVectorBlockRecord`).
 public struct HNSWNodeRecord: Sendable, Equatable {
   public var slot: UInt32
   public var label: UInt32
   public var level: Int
-  public var vector: [Float]
   public var isTombstone: Bool
 
-  public init(slot: UInt32, label: UInt32, level: Int, vector: [Float], isTombstone: Bool = false) {
+  public init(slot: UInt32, label: UInt32, level: Int, isTombstone: Bool = false) {
     self.slot = slot
     self.label = label
     self.level = level
-    self.vector = vector
     self.isTombstone = isTombstone
   }
 
   /// Bit 7 of the level byte marks a tombstone (levels stop at 30).
   static let tombstoneBit: UInt8 = 0x80
+  /// Bytes in an encoded node (layout 3).
+  public static let encodedCount = 5
 
   /// The key: the slot as 4 big-endian bytes.
   public var key: [UInt8] { HNSWNodeRecord.key(slot: slot) }
@@ -126,26 +138,91 @@ public struct HNSWNodeRecord: Sendable, Equatable {
     return slot
   }
 
-  /// The value: label u32, level u8 (bit 7: tombstone), then the d float32
-  /// components (5 + 4·d bytes).
+  /// The value: label u32, level u8 (bit 7: tombstone). Layouts 1 and 2
+  /// followed it with the d float32 components of the vector.
   public func encoded() -> [UInt8] {
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(5 + 4 * vector.count)
+    bytes.reserveCapacity(HNSWNodeRecord.encodedCount)
     LittleEndian.append(label, to: &bytes)
     bytes.append(UInt8(level) | (isTombstone ? HNSWNodeRecord.tombstoneBit : 0))
-    for component in vector { LittleEndian.append(component.bitPattern, to: &bytes) }
     return bytes
   }
 
-  /// Decodes `encoded()`'s bytes for the node in `slot`.
-  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not 5 + 4·`dimension` long.
-  public init<Bytes: Collection<UInt8>>(slot: UInt32, decoding bytes: Bytes, dimension: Int) throws(VectorIndexError) {
-    let reader = try LittleEndianReader(bytes, exactly: 5 + 4 * dimension, what: "node \(slot)")
-    self.slot = slot
-    label = reader.uint32(at: 0)
-    level = Int(reader.bytes[4] & ~HNSWNodeRecord.tombstoneBit)
-    isTombstone = reader.bytes[4] & HNSWNodeRecord.tombstoneBit != 0
-    vector = (0..<dimension).map { Float(bitPattern: reader.uint32(at: 5 + 4 * $0)) }
+  /// Bytes of a node value under `header`'s layout (with the vector before layout 3).
+  public static func encodedCount(under header: HNSWHeader) -> Int {
+    header.nodesHoldVectors ? encodedCount + 4 * header.dimension : encodedCount
+  }
+
+  /// Decodes a node value written under `header`'s layout; the vector of an
+  /// older layout's record comes back as the second element.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not of that layout's length.
+  public static func decode<Bytes: Collection<UInt8>>(
+    slot: UInt32, _ bytes: Bytes, under header: HNSWHeader
+  ) throws(VectorIndexError) -> (node: HNSWNodeRecord, vector: [Float]?) {
+    let reader = try LittleEndianReader(bytes, exactly: encodedCount(under: header), what: "node \(slot)")
+    let node = HNSWNodeRecord(
+      slot: slot, label: reader.uint32(at: 0), level: Int(reader.bytes[4] & ~HNSWNodeRecord.tombstoneBit),
+      isTombstone: reader.bytes[4] & HNSWNodeRecord.tombstoneBit != 0)
+    guard header.nodesHoldVectors else { return (node, nil) }
+    return (node, (0..<header.dimension).map { Float(bitPattern: reader.uint32(at: 5 + 4 * $0) ) })
+  }
+}
+
+/// The vectors of `rows` consecutive slots (layout 3): block b holds slots
+/// b·rows ..< (b + 1)·rows, each row d float32s, rows of free slots
+/// included (their contents mean nothing). Rows per block:
+/// `HNSWIndex.vectorBlockRows`. One block is one chunk of the in-memory
+/// index, so a loaded index reads the stored blocks in place.
+public struct HNSWVectorBlockRecord: Sendable, Equatable {
+  public var block: UInt32
+  /// rows × d components, row after row.
+  public var vectors: [Float]
+
+  public init(block: UInt32, vectors: [Float]) {
+    self.block = block
+    self.vectors = vectors
+  }
+
+  /// The key: the block number as 4 big-endian bytes.
+  public var key: [UInt8] { BigEndian.bytes(block) }
+
+  /// Decodes a block key.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `key` is not 4 bytes long.
+  public static func block<Bytes: Collection<UInt8>>(fromKey key: Bytes) throws(VectorIndexError) -> UInt32 {
+    guard key.count == 4, let block = BigEndian.read(UInt32.self, from: key) else {
+      throw .corruptRecord("vector block key of \(key.count) bytes")
+    }
+    return block
+  }
+
+  /// The value: the components as little-endian float32s.
+  public func encoded() -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(4 * vectors.count)
+    for component in vectors { LittleEndian.append(component.bitPattern, to: &bytes) }
+    return bytes
+  }
+
+  /// Decodes `encoded()`'s bytes for block `block` of an index with `header`.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not rows · d floats long.
+  public init<Bytes: Collection<UInt8>>(block: UInt32, decoding bytes: Bytes, header: HNSWHeader) throws(VectorIndexError) {
+    let count = header.vectorBlockRows * header.dimension
+    let reader = try LittleEndianReader(bytes, exactly: 4 * count, what: "vector block \(block)")
+    self.block = block
+    vectors = (0..<count).map { Float(bitPattern: reader.uint32(at: 4 * $0)) }
+  }
+
+  /// The row of `slot` in an encoded block of `dimension`-float rows.
+  /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` do not hold that row.
+  public static func vector<Bytes: Collection<UInt8>>(
+    ofRow row: Int, in bytes: Bytes, dimension: Int
+  ) throws(VectorIndexError) -> [Float] {
+    guard bytes.count >= 4 * dimension * (row + 1) else {
+      throw .corruptRecord("vector block of \(bytes.count) bytes has no row \(row)")
+    }
+    let reader = try LittleEndianReader(
+      bytes.dropFirst(4 * dimension * row).prefix(4 * dimension), exactly: 4 * dimension, what: "vector")
+    return (0..<dimension).map { Float(bitPattern: reader.uint32(at: 4 * $0)) }
   }
 }
 

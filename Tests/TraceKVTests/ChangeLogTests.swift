@@ -31,6 +31,7 @@ import VectorIndex
     let b = fresh.vectors?.allRecords()
     #expect(a?.header == b?.header)
     #expect(a?.nodes == b?.nodes)
+    #expect(a?.vectorBlocks == b?.vectorBlocks)
     #expect(a?.linkLists == b?.linkLists)
     #expect(caught.vectors?.checkIntegrity() == [])
     for filter in filters { #expect(members(caught.columns.allowed(by: filter)) == members(fresh.columns.allowed(by: filter))) }
@@ -66,6 +67,46 @@ import VectorIndex
     #expect(caught?.generation == before.generation + 9)
     // The reader's own path gives the same state.
     Self.expectSame(try Self.state(reader), fresh)
+  }
+
+  @Test("vector blocks a reader reads in place are read again whole once rewritten, after their old pages were reused")
+  func rewrittenBlocksAreReadAgain() throws {
+    let temporary = try TemporaryStore.withSamples()
+    let writer = temporary.store
+    let reader = try TraceStore(path: writer.path)
+    let before = try Self.state(reader)  // the 20 samples: block 0 (32 rows of 384), read in place
+    #expect(before.vectors?.vectorBlockRows == 32)
+    // 150 writes rewrite block 0 twelve times, then blocks 1–5; the pages
+    // the reader's block 0 lay in are freed by the first and reused later.
+    for number in 0..<150 { _ = try writer.ingest(json: Self.trace(number)) }
+    let caught = try Self.state(reader)
+    #expect(caught.generation == before.generation + 150)
+    Self.expectSame(caught, try Self.state(try TraceStore(path: writer.path)))
+    let query = SearchQuery(text: "weather tool error", mode: .vector, limit: 5)
+    #expect(try reader.search(query).hits.map(\.traceID) == writer.search(query).hits.map(\.traceID))
+  }
+
+  @Test("a graph read in place is loaded again when the map moves")
+  func movedMapReloads() throws {
+    let temporary = try TemporaryStore(initialMapSize: 256 << 10)
+    let writer = temporary.store
+    for number in 0..<10 { _ = try writer.ingest(json: Self.trace(number)) }
+    let reader = try TraceStore(path: writer.path)  // the same environment, so the same map
+    let before = try Self.state(reader)
+    let filler = String(repeating: "grow the map ", count: 200)
+    var number = 10
+    let size = writer.environment.mapSize
+    while writer.environment.mapSize == size {
+      _ = try writer.ingest(json: #"{"trace_id": "grow-\#(number)", "spans": [{"span_id": "s", "attributes": {"tracebrain.llm.completion": "\#(filler) \#(number)"}}]}"#)
+      number += 1
+    }
+    let after = try Self.state(reader)
+    // A state caught up from `before` would still name the old map.
+    #expect(after.mapStart == (try reader.read { $0.mapStart }))
+    #expect(after.generation > before.generation)
+    Self.expectSame(after, try Self.state(try TraceStore(path: writer.path)))
+    let query = SearchQuery(text: "refund order 3 for the customer", mode: .vector, limit: 3)
+    #expect(try reader.search(query).hits.first?.traceID == "live-3")
   }
 
   @Test("a generation without an entry (repair, an older build) makes the reader reload, still correct")

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import VectorIndex
 @testable import TraceKV
 
 /// A store written by format version 1 (frozen 2026-11-22: the 20 samples,
@@ -29,5 +30,34 @@ import Testing
     // And it takes writes.
     try store.ingest(json: #"{"trace_id": "after-upgrade", "spans": []}"#)
     #expect(try store.verify().isEmpty)
+    #expect(try Self.storedHeader(store).nodesHoldVectors, "HNSW layout 2: the write above had no vector")
+
+    // Its first vector write rewrites the graph's records in layout 3 (vector
+    // blocks); every answer stays, in this instance and in a new one.
+    let weather = SearchQuery(text: "weather tool error", mode: .vector, limit: 30)
+    let before = try store.search(weather).hits.map(\.traceID)
+    #expect(before.count >= 5)  // those above the similarity floor
+    try store.ingest(json: #"{"trace_id": "upgrading", "spans": [{"span_id": "s", "attributes": {"tracebrain.span.type": "llm_inference", "tracebrain.llm.final_answer": "zebracorn stew recipe"}}]}"#)
+    let header = try Self.storedHeader(store)
+    #expect(header.layoutVersion == 3 && header.count == 21)
+    let nodeSizes = try store.read { transaction in
+      var sizes = Set<Int>()
+      try transaction.scan(store.tables.hnswNodes) { _, value in
+        sizes.insert(value.byteCount)
+        return true
+      }
+      return sizes
+    }
+    #expect(nodeSizes == [5])
+    #expect(try store.verify().isEmpty)
+    let reopened = try TraceStore(path: path, options: .init(readOnly: true, create: false))
+    for instance in [store, reopened] {
+      #expect(try instance.search(weather).hits.map(\.traceID).filter { $0 != "upgrading" } == before)
+      #expect(try instance.search(SearchQuery(text: "zebracorn stew recipe", mode: .vector, limit: 1)).hits.first?.traceID == "upgrading")
+    }
+  }
+
+  private static func storedHeader(_ store: TraceStore) throws -> HNSWHeader {
+    try #require(try store.read { try VectorPersistence.storedHeader(tables: store.tables, in: $0) })
   }
 }

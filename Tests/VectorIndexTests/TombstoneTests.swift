@@ -107,8 +107,8 @@ struct TombstoneTests {
 
     let node = try #require(index.liveSlots.compactMap { index.nodeRecord(slot: $0) }.first { $0.isTombstone })
     #expect(index.slot(of: node.label) != node.slot)
-    let decoded = try HNSWNodeRecord(slot: node.slot, decoding: node.encoded(), dimension: 8)
-    #expect(decoded == node)
+    let decoded = try HNSWNodeRecord.decode(slot: node.slot, node.encoded(), under: index.header)
+    #expect(decoded.node == node)
 
     var reopened = try store.open()
     #expect(reopened.checkIntegrity() == [])
@@ -124,14 +124,20 @@ struct TombstoneTests {
     for query in data.prefix(10) { #expect(try reopened.search(query, k: 5) == index.search(query, k: 5)) }
   }
 
-  @Test("a version 1 header (a store written before tombstones) still decodes; version 3 does not")
+  @Test("headers of layouts 1 and 2 (vectors in node records) still decode; version 4 does not")
   func olderHeaders() throws {
     let index = try Fixtures.hnsw(Fixtures.uniform(count: 20, dimension: 4, seed: 27), metric: .l2)
     var bytes = index.header.encoded()
-    #expect(bytes[4] == 2 && bytes[5] == 0)
-    bytes[4] = 1
-    #expect(try HNSWHeader(decoding: bytes) == index.header)
-    bytes[4] = 3
+    #expect(bytes[4] == 3 && bytes[5] == 0)
+    #expect(try !HNSWHeader(decoding: bytes).nodesHoldVectors)
+    for version: UInt8 in [1, 2] {
+      bytes[4] = version
+      var decoded = try HNSWHeader(decoding: bytes)
+      #expect(decoded.layoutVersion == UInt16(version) && decoded.nodesHoldVectors)
+      decoded.layoutVersion = HNSWHeader.formatVersion
+      #expect(decoded == index.header)
+    }
+    bytes[4] = 4
     #expect(throws: VectorIndexError.self) { try HNSWHeader(decoding: bytes) }
   }
 

@@ -334,7 +334,12 @@ extension TraceStore {
       } ?? nil
       let dimension = search.identity.dimension
       guard let header else {
-        if try transaction.count(tables.hnswNodes) > 0 || transaction.count(tables.hnswLinks) > 0 {
+        var blocks = false
+        try transaction.scan(tables.meta, prefix: VectorPersistence.blockPrefix) { _, _ in
+          blocks = true
+          return false
+        }
+        if try transaction.count(tables.hnswNodes) > 0 || transaction.count(tables.hnswLinks) > 0 || blocks {
           problem(nodesTable, "HNSW records without an HNSW header")
         }
         if dimension > 0 { try checkVectorMembership(labels: [], in: transaction, traces: traces, problem: problem) }
@@ -360,6 +365,17 @@ extension TraceStore {
       if let violation = audit.nodeCountViolation() {
         recordProblems += 1
         problem(nodesTable, "\(violation)")
+      }
+      try transaction.scan(tables.meta, prefix: VectorPersistence.blockPrefix) { key, value in
+        if let violation = audit.checkVectorBlock(key: key.copiedBytes.dropFirst(VectorPersistence.blockPrefix.count), value: value.copiedBytes) {
+          recordProblems += 1
+          problem(tables.meta.name, "\(violation)")
+        }
+        return true
+      }
+      for violation in audit.missingVectorViolations() {
+        recordProblems += 1
+        problem(tables.meta.name, "\(violation)")
       }
       try transaction.scan(tables.hnswLinks) { key, value in
         if let violation = audit.checkLinkList(key: key.copiedBytes, value: value.copiedBytes) {

@@ -45,6 +45,7 @@ extension TraceStore {
         for table in [tables.hnswNodes, tables.hnswLinks, tables.termPostings, tables.lexicalDocuments] {
           try transaction.clear(table)
         }
+        _ = try transaction.deleteAll(tables.meta, prefix: VectorPersistence.blockPrefix)
         try transaction.delete(tables.meta, key: StoreSchema.MetaKey.hnswHeader)
         try transaction.delete(tables.meta, key: StoreSchema.MetaKey.lexicalStatistics)
         var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables, rebuilding: true)

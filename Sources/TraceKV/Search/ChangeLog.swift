@@ -90,7 +90,7 @@ enum ChangeLog {
   /// `state` brought to `generation` by re-reading what the log says changed,
   /// or nil when the log does not cover every generation in between (the
   /// caller reloads).
-  /// - Complexity: O(entries + changed documents + changed slots · (d + M)).
+  /// - Complexity: O(entries + changed documents + changed slots · M + their vector blocks · rows · d).
   static func catchUp(
     _ state: SearchState, to generation: UInt64, tables: StoreTables, in transaction: LMDBTransaction
   ) throws -> SearchState? {
@@ -111,25 +111,34 @@ enum ChangeLog {
     }
     guard !changes.slots.isEmpty else { return next }
     // The first graph of a store is loaded whole.
-    guard next.vectors != nil,
-      let header = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader, { try HNSWHeader(decoding: $0.copiedBytes) })
-    else { return nil }
+    guard next.vectors != nil, let header = try VectorPersistence.storedHeader(tables: tables, in: transaction) else {
+      return nil
+    }
     var stored: [HNSWStoredSlot] = []
     stored.reserveCapacity(changes.slots.count)
+    var blocks: Set<UInt32> = []
     for slot in changes.slots.sorted() {
       let node = try transaction.withValue(tables.hnswNodes, key: HNSWNodeRecord.key(slot: slot)) {
-        try HNSWNodeRecord(slot: slot, decoding: $0.copiedBytes, dimension: header.dimension)
+        try HNSWNodeRecord.decode(slot: slot, $0.copiedBytes, under: header)
       }
+      if node != nil, !header.nodesHoldVectors { blocks.insert(slot / UInt32(header.vectorBlockRows)) }
       var lists: [HNSWLinkListRecord] = []
       try transaction.scan(tables.hnswLinks, prefix: HNSWNodeRecord.key(slot: slot)) { key, value in
         let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
         lists.append(try HNSWLinkListRecord(slot: slot, level: level, decoding: value.copiedBytes))
         return true
       }
-      stored.append(HNSWStoredSlot(slot: slot, node: node, linkLists: lists))
+      stored.append(HNSWStoredSlot(slot: slot, node: node.map { ($0.node, $0.vector) }, linkLists: lists))
+    }
+    var vectorBlocks: [HNSWVectorBlockRecord] = []
+    for block in blocks.sorted() {
+      // A node without its block: reload, which reports it.
+      guard let stored = try VectorPersistence.storedVectorBlock(block, header: header, tables: tables, in: transaction)
+      else { return nil }
+      vectorBlocks.append(stored)
     }
     do {
-      try next.vectors!.applyStored(header: header, slots: stored)
+      try next.vectors!.applyStored(header: header, slots: stored, vectorBlocks: vectorBlocks)
     } catch {
       return nil  // records that do not continue this graph: reload it
     }

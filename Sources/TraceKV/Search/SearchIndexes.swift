@@ -13,6 +13,10 @@ struct SearchState: Sendable {
   /// Nil until the first vector is indexed.
   var vectors: HNSWIndex?
   var columns: FilterColumns
+  /// Where the map was when the graph was loaded: its vector blocks are read
+  /// in place there (`VectorPersistence.load`), so the state is only good
+  /// for transactions that see the map at the same address.
+  var mapStart: UInt
 }
 
 /// The search side of a store: the embedder, the BM25 index and the
@@ -64,21 +68,22 @@ final class SearchIndexes: @unchecked Sendable {
   /// does not reach back to it).
   func state(in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
     let generation = try Self.generation(in: transaction, tables: tables)
-    let current = lock.withLock({ state })
+    // A state whose map moved (the map grew) reads freed memory: load anew.
+    let current = lock.withLock({ state }).flatMap { $0.mapStart == transaction.mapStart ? $0 : nil }
     if let current, current.generation == generation { return current }
     let loaded =
       try current.flatMap { try ChangeLog.catchUp($0, to: generation, tables: tables, in: transaction) }
       ?? Self.load(generation: generation, in: transaction, tables: tables)
-    lock.withLock {
-      if state == nil || state!.generation < generation { state = loaded }
-    }
+    install(loaded)
     return loaded
   }
 
-  /// Installs the state a committed write produced.
+  /// Installs a state as of a later generation, or of a map that moved.
   func install(_ newState: SearchState) {
     lock.withLock {
-      if state == nil || state!.generation <= newState.generation { state = newState }
+      if state == nil || state!.generation <= newState.generation || state!.mapStart != newState.mapStart {
+        state = newState
+      }
     }
   }
 
@@ -97,7 +102,8 @@ final class SearchIndexes: @unchecked Sendable {
   private static func load(generation: UInt64, in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
     if let columns = try FilterColumnBlocks.load(generation: generation, tables: tables, in: transaction) {
       return SearchState(
-        generation: generation, vectors: try VectorPersistence.load(tables: tables, in: transaction), columns: columns)
+        generation: generation, vectors: try VectorPersistence.load(tables: tables, in: transaction), columns: columns,
+        mapStart: transaction.mapStart)
     }
     // No current blocks (an older store): decode every trace record.
     var columns = FilterColumns()
@@ -106,7 +112,8 @@ final class SearchIndexes: @unchecked Sendable {
       return true
     }
     return SearchState(
-      generation: generation, vectors: try VectorPersistence.load(tables: tables, in: transaction), columns: columns)
+      generation: generation, vectors: try VectorPersistence.load(tables: tables, in: transaction), columns: columns,
+      mapStart: transaction.mapStart)
   }
 }
 
@@ -147,7 +154,8 @@ struct IndexWriter {
     state =
       rebuilding
       ? SearchState(
-        generation: try SearchIndexes.generation(in: transaction, tables: tables), vectors: nil, columns: FilterColumns())
+        generation: try SearchIndexes.generation(in: transaction, tables: tables), vectors: nil, columns: FilterColumns(),
+        mapStart: transaction.mapStart)
       : try indexes.state(in: transaction, tables: tables)
   }
 
@@ -246,7 +254,7 @@ struct IndexWriter {
   }
 
   private mutating func persist(_ changes: HNSWChangeSet) throws {
-    try VectorPersistence.write(changes, tables: tables, in: transaction)
+    try VectorPersistence.write(changes, of: state.vectors!, tables: tables, in: transaction)
     self.changes?.record(changes)
   }
 }

@@ -2,26 +2,66 @@ import LMDBKit
 import VectorIndex
 
 /// Writes HNSW change sets to the store and loads the graph back.
+///
+/// Node and link-list records have tables of their own; the vector blocks
+/// (layout 3, `HNSWVectorBlockRecord`) live in `meta` under
+/// `hnsw-vectors/` ‖ block (u32 BE). A block is 48 KiB at 384 dimensions,
+/// so LMDB keeps it in overflow pages of its own, which no write moves
+/// unless it writes that block: a loaded graph reads its vectors there, in
+/// place, and a new process opens without copying them (`load`).
 enum VectorPersistence {
-  /// Applies a change set in `transaction`, in the order `HNSWChangeSet` asks.
-  static func write(_ changes: HNSWChangeSet, tables: StoreTables, in transaction: LMDBTransaction) throws {
+  static let blockPrefix = Array("hnsw-vectors/".utf8)
+
+  static func blockKey(_ block: UInt32) -> [UInt8] { blockPrefix + HNSWVectorBlockRecord(block: block, vectors: []).key }
+
+  /// Applies a change set of `index` in `transaction`, in the order
+  /// `HNSWChangeSet` asks. A store whose records are of an older layout
+  /// (vectors in the node records) gets all of `index`'s records instead,
+  /// once: its first vector write upgrades it.
+  static func write(
+    _ changes: HNSWChangeSet, of index: HNSWIndex, tables: StoreTables, in transaction: LMDBTransaction
+  ) throws {
+    if try storedHeader(tables: tables, in: transaction)?.nodesHoldVectors == true {
+      return try writeAll(index, tables: tables, in: transaction)
+    }
     for slot in changes.freedSlots {
       try transaction.delete(tables.hnswNodes, key: HNSWNodeRecord.key(slot: slot))
       try transaction.deleteAll(tables.hnswLinks, prefix: HNSWNodeRecord.key(slot: slot))
     }
     for node in changes.nodes { try transaction.put(tables.hnswNodes, key: node.key, value: node.encoded()) }
+    for block in changes.vectorBlocks { try transaction.put(tables.meta, key: blockKey(block.block), value: block.encoded()) }
     for list in changes.linkLists { try transaction.put(tables.hnswLinks, key: list.key, value: list.encoded()) }
     try transaction.put(tables.meta, key: StoreSchema.MetaKey.hnswHeader, value: changes.header.encoded())
   }
 
+  /// Replaces every record of the graph by `index`'s.
+  static func writeAll(_ index: HNSWIndex, tables: StoreTables, in transaction: LMDBTransaction) throws {
+    let records = index.allRecords()
+    try transaction.clear(tables.hnswNodes)
+    try transaction.clear(tables.hnswLinks)
+    _ = try transaction.deleteAll(tables.meta, prefix: blockPrefix)
+    for node in records.nodes { try transaction.put(tables.hnswNodes, key: node.key, value: node.encoded(), append: true) }
+    for block in records.vectorBlocks {
+      try transaction.put(tables.meta, key: blockKey(block.block), value: block.encoded())
+    }
+    for list in records.linkLists {
+      try transaction.put(tables.hnswLinks, key: list.key, value: list.encoded(), append: true)
+    }
+    try transaction.put(tables.meta, key: StoreSchema.MetaKey.hnswHeader, value: records.header.encoded())
+  }
+
+  static func storedHeader(tables: StoreTables, in transaction: LMDBTransaction) throws -> HNSWHeader? {
+    try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader) { try HNSWHeader(decoding: $0.copiedBytes) }
+  }
+
   /// The persisted graph, read with one sequential pass over each table (no
-  /// rebuild), or nil when the store has none yet.
+  /// rebuild), or nil when the store has none yet. Its vector blocks are
+  /// read in place from the map (`LMDBTransaction.unsafePinnedValues`): the
+  /// graph is then good for every later snapshot while the map stays at
+  /// `transaction.mapStart` and the blocks are re-read once written
+  /// (`ChangeLog.catchUp`), which `SearchIndexes` sees to.
   static func load(tables: StoreTables, in transaction: LMDBTransaction) throws -> HNSWIndex? {
-    guard
-      let header = try transaction.withValue(tables.meta, key: StoreSchema.MetaKey.hnswHeader, {
-        try HNSWHeader(decoding: $0.copiedBytes)
-      })
-    else { return nil }
+    guard let header = try storedHeader(tables: tables, in: transaction) else { return nil }
     do {
       var loader = try HNSWIndex.Loader(header: header)
       // The loader reads each record in place (the whole graph passes through it once).
@@ -29,6 +69,14 @@ enum VectorPersistence {
         let slot = try HNSWNodeRecord.slot(fromKey: key)
         try unsafe value.withUnsafeBytes { bytes in try unsafe loader.addNode(slot: slot, bytes: bytes) }
         return true
+      }
+      try unsafe transaction.unsafePinnedValues(tables.meta, prefix: blockPrefix) { key, value, pinned in
+        let block = try HNSWVectorBlockRecord.block(fromKey: key.copiedBytes.dropFirst(blockPrefix.count))
+        if let pinned = unsafe pinned {
+          try unsafe loader.borrowVectorBlock(block, at: pinned, byteCount: value.byteCount)
+        } else {
+          try unsafe value.withUnsafeBytes { bytes in try loader.addVectorBlock(block, bytes: bytes) }
+        }
       }
       try transaction.scan(tables.hnswLinks) { key, value in
         let (slot, level) = try HNSWLinkListRecord.slotAndLevel(fromKey: key)
@@ -38,6 +86,15 @@ enum VectorPersistence {
       return try loader.finish()
     } catch let error as VectorIndexError {
       throw TraceKVError(.corrupted, "the vector index in the store is damaged: \(error)")
+    }
+  }
+
+  /// Vector block `block` as the store holds it now, or nil when it is missing.
+  static func storedVectorBlock(
+    _ block: UInt32, header: HNSWHeader, tables: StoreTables, in transaction: LMDBTransaction
+  ) throws -> HNSWVectorBlockRecord? {
+    try transaction.withValue(tables.meta, key: blockKey(block)) {
+      try HNSWVectorBlockRecord(block: block, decoding: $0.copiedBytes, header: header)
     }
   }
 }
@@ -50,15 +107,8 @@ extension TraceStore {
   ///   when the map cannot grow, `.corrupted` for a damaged record or index, `.storage` for any other LMDB failure.
   @_spi(Benchmarks)
   public func replaceVectorIndex(with index: HNSWIndex) throws(TraceKVError) {
-    let records = index.allRecords()
     try write { transaction in
-      try transaction.clear(tables.hnswNodes)
-      try transaction.clear(tables.hnswLinks)
-      for node in records.nodes { try transaction.put(tables.hnswNodes, key: node.key, value: node.encoded(), append: true) }
-      for list in records.linkLists {
-        try transaction.put(tables.hnswLinks, key: list.key, value: list.encoded(), append: true)
-      }
-      try transaction.put(tables.meta, key: StoreSchema.MetaKey.hnswHeader, value: records.header.encoded())
+      try VectorPersistence.writeAll(index, tables: tables, in: transaction)
       let generation = try SearchIndexes.generation(in: transaction, tables: tables)
       try SearchIndexes.setGeneration(generation + 1, in: transaction, tables: tables)
     }

@@ -10,7 +10,7 @@ import LMDBKit
 /// | `spans` | document id ‖ sequence (u32 BE each) | `SpanRecord` |
 /// | `by-time` | event time (i64 µs, sign-flipped BE) ‖ document id | empty |
 /// | `by-episode` | episode id ‖ 0x00 ‖ document id | empty |
-/// | `hnsw-nodes` | slot (u32 BE) | `HNSWNodeRecord` (label = document id, level, vector) |
+/// | `hnsw-nodes` | slot (u32 BE) | `HNSWNodeRecord` (label = document id, level) |
 /// | `hnsw-links` | slot ‖ level (u8) | `HNSWLinkListRecord` |
 /// | `term-postings` | term ‖ 0x00 ‖ first document (u32 BE) | `PostingChunk` (≤ 128 postings) |
 /// | `lexical-docs` | document id | the lexical index's per-document record (length, terms) |
@@ -20,8 +20,12 @@ import LMDBKit
 /// transaction advances, so that a process notices another's writes, the
 /// change log (`ChangeLog`), and the filter columns in blocks of 256
 /// documents (`FilterColumnBlocks`: `filter-columns/` ‖ block u32 BE, and the
-/// generation they are current at). A store without current blocks (written
-/// before them) opens by decoding every trace record; its next write adds them.
+/// generation they are current at), and the HNSW vectors in blocks
+/// (`VectorPersistence`: `hnsw-vectors/` ‖ block u32 BE). A store without
+/// current filter blocks (written before them) opens by decoding every trace
+/// record; its next write adds them. A store whose HNSW node records still
+/// hold the vectors (HNSW layout 2) is read as it is; its first vector write
+/// rewrites the graph's records in the new layout.
 enum StoreSchema {
   /// The format this build writes. A store with another version is refused.
   static let formatVersion: UInt32 = 1
