@@ -18,25 +18,34 @@ extension HNSWIndex {
   /// Rows in a vector block: the slots of block b are b·rows ..< (b + 1)·rows.
   public var vectorBlockRows: Int { graph.vectorBlockRows }
 
+  /// Vector blocks holding at least one slot below the header's slot count.
+  public var vectorBlockCount: Int { graph.vectorBlockCount }
+
+  /// The record of vector block `block` (below `vectorBlockCount`).
+  public func vectorBlockRecord(_ block: UInt32) -> HNSWVectorBlockRecord {
+    precondition(Int(block) < graph.vectorBlockCount, "HNSW: vector block \(block) out of range")
+    return HNSWVectorBlockRecord(block: block, vectors: Array(graph.vectorBlock(block)))
+  }
+
+  /// The link-list records of the node in `slot` (live), by level.
+  public func linkListRecords(slot: UInt32) -> [HNSWLinkListRecord] {
+    (0...graph.level(slot)).map { HNSWLinkListRecord(slot: slot, level: $0, neighbours: graph.neighbours(slot, $0)) }
+  }
+
   /// Every record of the index, as a full write would store it: the header,
   /// the nodes in slot order, the vector blocks in block order, the link
-  /// lists in (slot, level) order.
+  /// lists in (slot, level) order. (A writer of a large index walks
+  /// `liveSlots` with `nodeRecord(slot:)`, `vectorBlockRecord(_:)` and
+  /// `linkListRecords(slot:)` instead of holding all of them at once.)
   /// - Complexity: O(n · (d + M)).
   public func allRecords() -> (
     header: HNSWHeader, nodes: [HNSWNodeRecord], vectorBlocks: [HNSWVectorBlockRecord], linkLists: [HNSWLinkListRecord]
   ) {
     let slots = liveSlots
-    let nodes = slots.map { graph.nodeRecord($0) }
-    let blocks = (0..<UInt32(graph.vectorBlockCount)).map {
-      HNSWVectorBlockRecord(block: $0, vectors: Array(graph.vectorBlock($0)))
-    }
-    var lists: [HNSWLinkListRecord] = []
-    for slot in slots {
-      for level in 0...graph.level(slot) {
-        lists.append(HNSWLinkListRecord(slot: slot, level: level, neighbours: graph.neighbours(slot, level)))
-      }
-    }
-    return (graph.header, nodes, blocks, lists)
+    return (
+      graph.header, slots.map { graph.nodeRecord($0) }, (0..<UInt32(vectorBlockCount)).map(vectorBlockRecord),
+      slots.flatMap(linkListRecords)
+    )
   }
 
   /// Rebuilds an index from its persisted records in one sequential pass, with
