@@ -112,6 +112,16 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     bases[index] = chunk.base
   }
 
+  /// Moves every borrowed chunk `offset` bytes (the memory it lends from
+  /// was mapped again elsewhere, the same bytes at a new address); the
+  /// chunks' old memory is not read.
+  mutating func rebaseBorrowed(by offset: Int) {
+    for index in chunks.indices where !chunks[index].ownsMemory {
+      let moved = UnsafeRawPointer(chunks[index].base).advanced(by: offset).assumingMemoryBound(to: Element.self)
+      replace(chunk: index, with: RowChunk(borrowing: moved, capacity: chunks[index].capacity))
+    }
+  }
+
   /// The rows of chunk `index` as one contiguous buffer.
   func chunkElements(_ index: Int) -> UnsafeBufferPointer<Element> {
     UnsafeBufferPointer(start: bases[index], count: stride << shift)

@@ -393,6 +393,9 @@ final class HNSWGraph: @unchecked Sendable {
     vectors.replace(chunk: Int(block), with: chunk)
   }
 
+  /// Moves the borrowed vector blocks `offset` bytes (see `ChunkedRows.rebaseBorrowed`).
+  func rebaseBorrowedVectors(by offset: Int) { vectors.rebaseBorrowed(by: offset) }
+
   /// Appends a vector chunk (for a load; in block order).
   func appendVectorChunk(_ chunk: RowChunk<Float>) { vectors.append(chunk) }
 

@@ -314,6 +314,18 @@ extension HNSWIndex {
   }
 }
 
+extension HNSWIndex {
+  /// The memory the vector blocks were lent from (`Loader.borrowVectorBlock`)
+  /// was mapped again `offset` bytes away, holding the same bytes: read them
+  /// there from now on. The old addresses are not read. A new version;
+  /// others keep the old addresses.
+  /// - Complexity: O(slots / rows), no vector copied.
+  @unsafe package mutating func rebaseBorrowedVectorBlocks(by offset: Int) {
+    makeUnique()
+    graph.rebaseBorrowedVectors(by: offset)
+  }
+}
+
 /// What the store holds now for one slot another writer touched: its node
 /// (nil when the slot is free), with its vector in a layout that keeps
 /// vectors in node records, and the node's link lists.

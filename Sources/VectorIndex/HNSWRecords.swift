@@ -197,19 +197,31 @@ public struct HNSWVectorBlockRecord: Sendable, Equatable {
 
   /// The value: the components as little-endian float32s.
   public func encoded() -> [UInt8] {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(4 * vectors.count)
-    for component in vectors { LittleEndian.append(component.bitPattern, to: &bytes) }
-    return bytes
+    #if _endian(little)
+      // A block is 48 KiB at 384 dimensions and every insert writes one: one copy.
+      return vectors.withUnsafeBytes { Array($0) }
+    #else
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(4 * vectors.count)
+      for component in vectors { LittleEndian.append(component.bitPattern, to: &bytes) }
+      return bytes
+    #endif
   }
 
   /// Decodes `encoded()`'s bytes for block `block` of an index with `header`.
   /// - Throws: ``VectorIndexError`` `.corruptRecord` when `bytes` is not rows · d floats long.
   public init<Bytes: Collection<UInt8>>(block: UInt32, decoding bytes: Bytes, header: HNSWHeader) throws(VectorIndexError) {
     let count = header.vectorBlockRows * header.dimension
-    let reader = try LittleEndianReader(bytes, exactly: 4 * count, what: "vector block \(block)")
+    guard bytes.count == 4 * count else {
+      throw .corruptRecord("vector block \(block): \(bytes.count) bytes, expected \(4 * count)")
+    }
     self.block = block
-    vectors = (0..<count).map { Float(bitPattern: reader.uint32(at: 4 * $0)) }
+    var vectors = [Float](repeating: 0, count: count)
+    vectors.withUnsafeMutableBytes { _ = $0.copyBytes(from: bytes) }
+    #if !_endian(little)
+      for index in vectors.indices { vectors[index] = Float(bitPattern: UInt32(littleEndian: vectors[index].bitPattern)) }
+    #endif
+    self.vectors = vectors
   }
 
   /// The row of `slot` in an encoded block of `dimension`-float rows.

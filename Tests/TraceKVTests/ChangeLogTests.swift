@@ -86,7 +86,7 @@ import VectorIndex
     #expect(try reader.search(query).hits.map(\.traceID) == writer.search(query).hits.map(\.traceID))
   }
 
-  @Test("a graph read in place is loaded again when the map moves")
+  @Test("a graph read in place follows the map when it moves")
   func movedMapReloads() throws {
     let temporary = try TemporaryStore(initialMapSize: 256 << 10)
     let writer = temporary.store
@@ -101,7 +101,7 @@ import VectorIndex
       number += 1
     }
     let after = try Self.state(reader)
-    // A state caught up from `before` would still name the old map.
+    // A state not moved with the map would name the old one (and read unmapped memory).
     #expect(after.mapStart == (try reader.read { $0.mapStart }))
     #expect(after.generation > before.generation)
     Self.expectSame(after, try Self.state(try TraceStore(path: writer.path)))

@@ -15,8 +15,19 @@ struct SearchState: Sendable {
   var columns: FilterColumns
   /// Where the map was when the graph was loaded: its vector blocks are read
   /// in place there (`VectorPersistence.load`), so the state is only good
-  /// for transactions that see the map at the same address.
+  /// for transactions that see the map at the same address (`rebased(to:)`).
   var mapStart: UInt
+
+  /// This state for a map that now starts at `newStart` (the map grew, here
+  /// or in another process, and LMDB mapped the file again): the same file
+  /// offsets at the new address, no block read or copied.
+  func rebased(to newStart: UInt) -> SearchState {
+    guard newStart != mapStart else { return self }
+    var moved = self
+    moved.mapStart = newStart
+    unsafe moved.vectors?.rebaseBorrowedVectorBlocks(by: Int(bitPattern: newStart &- mapStart))
+    return moved
+  }
 }
 
 /// The search side of a store: the embedder, the BM25 index and the
@@ -68,8 +79,12 @@ final class SearchIndexes: @unchecked Sendable {
   /// does not reach back to it).
   func state(in transaction: LMDBTransaction, tables: StoreTables) throws -> SearchState {
     let generation = try Self.generation(in: transaction, tables: tables)
-    // A state whose map moved (the map grew) reads freed memory: load anew.
-    let current = lock.withLock({ state }).flatMap { $0.mapStart == transaction.mapStart ? $0 : nil }
+    var current = lock.withLock({ state })
+    if let stale = current, stale.mapStart != transaction.mapStart {
+      // The map moved (it grew): the blocks are read at their new address.
+      current = stale.rebased(to: transaction.mapStart)
+      install(current!)
+    }
     if let current, current.generation == generation { return current }
     let loaded =
       try current.flatMap { try ChangeLog.catchUp($0, to: generation, tables: tables, in: transaction) }
