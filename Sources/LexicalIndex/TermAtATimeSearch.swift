@@ -125,9 +125,15 @@ struct ScoreWindow {
         let base = unsafe scores + block << 6
         // A mask of the block's scores above the floor: compares, shifts and
         // ors the compiler turns into vector code, then one step per set bit.
+        // Eight lanes at a time with constant shifts: one 64-lane loop of
+        // variable shifts compiled to twice the instructions.
         let blockLimit = limit
         var above: UInt64 = 0
-        for offset in 0..<64 { unsafe above |= (base[offset] > blockLimit ? 1 : 0) &<< UInt64(offset) }
+        for group in 0..<8 {
+          var bits: UInt64 = 0
+          for lane in 0..<8 { unsafe bits |= (base[group &<< 3 | lane] > blockLimit ? 1 : 0) &<< UInt64(lane) }
+          above |= bits &<< UInt64(group &<< 3)
+        }
         while above != 0 {
           let offset = above.trailingZeroBitCount
           above &= above &- 1
