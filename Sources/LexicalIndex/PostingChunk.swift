@@ -240,16 +240,43 @@ struct DecodedChunk: Sendable {
       let output = out.baseAddress!
       unsafe output[0] = header.firstDocument
       unsafe FixedWidth.read(bytes, at: header.payloadOffset, count: header.count - 1, width: widths.delta, into: output + 1)
-      // Deltas are stored minus 1. Summed in 64 bits, the span check also
-      // rules out a wrap of the 32-bit ids.
-      var span: UInt64 = 0
-      var document = header.firstDocument
-      for index in 1..<header.count {
-        unsafe span &+= UInt64(output[index]) &+ 1
-        document = unsafe document &+ output[index] &+ 1
-        unsafe output[index] = document
+      // Deltas of up to 2 bytes sum to less than 2^32, so ids that end on
+      // the header's last one cannot have wrapped; 4-byte deltas could wrap
+      // and still end there, and are also summed in 64 bits.
+      if widths.delta == 4 {
+        var span = UInt64(header.count - 1)
+        for index in 1..<header.count { unsafe span &+= UInt64(output[index]) }
+        guard span == UInt64(header.lastDocument - header.firstDocument) else { return false }
       }
-      return span == UInt64(header.lastDocument - header.firstDocument)
+      unsafe Self.runningSum(ofDeltasAfter: output, count: header.count)
+      return unsafe output[header.count - 1] == header.lastDocument
+    }
+  }
+
+  /// Turns `ids[1..<count]`, the deltas between consecutive ids minus 1,
+  /// into the ids that follow `ids[0]`.
+  ///
+  /// Four lanes at a time: a scalar running sum chains one add per id, and
+  /// was most of decoding a chunk's ids in term at a time's profile.
+  @inline(__always)
+  private static func runningSum(ofDeltasAfter ids: UnsafeMutablePointer<UInt32>, count: Int) {
+    let raw = unsafe UnsafeMutableRawPointer(ids)
+    var previous = unsafe SIMD4<UInt32>(repeating: ids[0])
+    var index = 1
+    while index &+ 4 <= count {
+      var lanes = unsafe raw.loadUnaligned(fromByteOffset: index &* 4, as: SIMD4<UInt32>.self) &+ 1
+      lanes &+= SIMD4(0, lanes[0], lanes[1], lanes[2])
+      lanes &+= SIMD4(0, 0, lanes[0], lanes[1])
+      lanes &+= previous
+      unsafe raw.storeBytes(of: lanes, toByteOffset: index &* 4, as: SIMD4<UInt32>.self)
+      previous = SIMD4(repeating: lanes[3])
+      index &+= 4
+    }
+    var document = previous[0]
+    while index < count {
+      document = unsafe document &+ ids[index] &+ 1
+      unsafe ids[index] = document
+      index &+= 1
     }
   }
 
