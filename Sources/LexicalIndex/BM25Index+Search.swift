@@ -182,18 +182,22 @@ extension BM25Index {
       if resolved != .termAtATime {
         for index in unsafe cursors.indices { unsafe cursors[index].prepareBounds(scorer: scorer) }
       }
+      let ranked: [(score: Double, document: UInt32)]
       switch resolved {
       case .termAtATime:
-        try unsafe TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+        ranked = try unsafe TermAtATimeSearch.run(cursors: &cursors, scorer: scorer, limit: limit, filter: filter)
       case .windowedMaxScore:
         try unsafe WindowedMaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+        ranked = heap.sorted()
       case .blockMaxWAND:
         try unsafe BlockMaxWANDSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter)
+        ranked = heap.sorted()
       case .automatic, .maxScore, .exhaustive:
         try unsafe MaxScoreSearch.run(
           cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: resolved != .exhaustive)
+        ranked = heap.sorted()
       }
-      return try heap.sorted().map { score, document in
+      return try ranked.map { score, document in
         unsafe LexicalHit(
           document: document, score: score,
           explanation: explain ? try Self.explanation(of: document, cursors: pristine, scorer: scorer) : nil)

@@ -17,22 +17,32 @@ enum TermAtATimeSearch {
   /// Documents per window: 4,096 scores (32 KB) stay in L1/L2, and one bitmap word marks their blocks of 64.
   static let windowSize = 4_096
 
-  /// Fills `heap` with the best documents over `cursors`, which must be in query order.
-  /// - Complexity: O(P + D log k) for P postings and D distinct matching documents.
+  /// The best `limit` documents over `cursors` (which must be in query
+  /// order), best first (ties: lower id first).
+  ///
+  /// It ranks its candidates itself (`TopKBuffer.ranked()`) rather than
+  /// through a `TopKHeap`: moving them into a heap only to sort it cost
+  /// the heap's sifts on top of the sort.
+  /// - Complexity: O(P + D + k log k) expected, for P postings and D distinct matching documents.
   static func run(
-    cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
-  ) throws(LexicalIndexError) {
+    cursors: inout [PostingCursor], scorer: BM25Scorer, limit: Int, filter: ((UInt32) -> Bool)?
+  ) throws(LexicalIndexError) -> [(score: Double, document: UInt32)] {
     // The window's drain finds the touched documents by their scores, which
     // is sound only while every contribution is positive; a weight that is
     // not (statistics that make an idf ≤ 0 or NaN) takes the exhaustive path.
     guard unsafe cursors.allSatisfy(unsafe \.hasPositiveWeight) else {
-      return try unsafe MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
+      var heap = TopKHeap(capacity: limit)
+      try unsafe MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
+      return heap.sorted()
     }
-    try unsafe cursors.startedAsBuffer(filling: &heap) { (cursors, heap) throws(LexicalIndexError) in
-      var best = TopKBuffer(capacity: heap.capacity)
+    guard unsafe !cursors.isEmpty, limit > 0 else { return [] }
+    for index in unsafe cursors.indices { try unsafe cursors[index].start() }
+    var best = TopKBuffer(capacity: limit)
+    // A buffer pointer spares a uniqueness check per touch of a cursor; it never escapes the call.
+    try unsafe cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
       try unsafe accumulate(cursors, scorer: scorer, best: &best, filter: filter)
-      best.drain(into: &heap)
     }
+    return best.ranked()
   }
 
   private static func accumulate(

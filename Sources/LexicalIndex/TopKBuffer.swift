@@ -46,9 +46,12 @@ struct TopKBuffer {
     entries.append(Entry(score: score, document: document))
   }
 
-  /// The kept pairs moved into `heap` (which must be empty and as large).
-  func drain(into heap: inout TopKHeap) {
-    for entry in entries { heap.offer(entry.score, entry.document) }
+  /// The best `capacity` pairs offered, best first.
+  /// - Complexity: O(k log k), after a selection if more than k are kept.
+  mutating func ranked() -> [(score: Double, document: UInt32)] {
+    if entries.count > capacity { truncate() }
+    entries.sort(by: Self.better)
+    return entries.map { (score: $0.score, document: $0.document) }
   }
 
   /// Keeps the best `capacity` pairs and sets the threshold to the worst of them.
