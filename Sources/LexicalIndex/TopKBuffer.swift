@@ -24,6 +24,8 @@ struct TopKBuffer {
 
   let capacity: Int
   private var entries: [Entry] = []
+  /// Where a selection partitions a range before copying it back.
+  private var scratch: [Entry]
   /// The score a candidate must beat: the worst kept score since the last
   /// selection, -∞ before.
   private(set) var threshold = -Double.infinity
@@ -31,6 +33,7 @@ struct TopKBuffer {
   init(capacity: Int) {
     self.capacity = capacity
     entries.reserveCapacity(2 * capacity)
+    scratch = Array(repeating: Entry(score: 0, document: 0), count: 2 * capacity)
   }
 
   /// Keeps a candidate that beats the threshold; documents must come in increasing order.
@@ -59,32 +62,71 @@ struct TopKBuffer {
   private mutating func truncate() {
     let target = capacity - 1
     unsafe entries.withUnsafeMutableBufferPointer { entries in
-      // Quickselect in the order "better first": afterwards positions
-      // 0 ... target hold the best `capacity` pairs, `target` the worst of them.
-      var low = 0
-      var high = entries.count - 1
-      while low < high {
-        let pivot = unsafe Self.partition(entries, low, high)
-        if pivot == target { break }
-        if pivot < target { low = pivot + 1 } else { high = pivot - 1 }
+      unsafe scratch.withUnsafeMutableBufferPointer { scratch in
+        // Quickselect in the order "better first": afterwards positions
+        // 0 ... target hold the best `capacity` pairs, `target` the worst of them.
+        var low = 0
+        var high = entries.count - 1
+        while low < high {
+          let pivot = unsafe Self.partition(entries, low, high, through: scratch)
+          if pivot == target { break }
+          if pivot < target { low = pivot + 1 } else { high = pivot - 1 }
+        }
       }
     }
     entries.removeSubrange(capacity...)
     threshold = entries[target].score
   }
 
-  /// Lomuto partition of `low ... high` around its middle pair; returns
-  /// where that pair lands, every better pair before it.
-  private static func partition(_ entries: UnsafeMutableBufferPointer<Entry>, _ low: Int, _ high: Int) -> Int {
-    unsafe entries.swapAt((low + high) / 2, high)
+  /// Partitions `low ... high` around the median of its first, middle and
+  /// last pairs; returns where that pair lands, every better pair before it.
+  ///
+  /// Without a branch on the comparison, through `scratch`: each pair is
+  /// written both after the better pairs so far and before the worse ones,
+  /// and only the matching end moves; then the range is copied back. The
+  /// candidates' order against the pivot is random, so a branch on it
+  /// mispredicted about every other step (in place, a swap without a branch
+  /// waits on its previous store instead). On the partitions of term at a
+  /// time's Debian queries at k = 100 a selection took 1.2-1.4 µs against 1.9.
+  private static func partition(
+    _ entries: UnsafeMutableBufferPointer<Entry>, _ low: Int, _ high: Int,
+    through scratch: UnsafeMutableBufferPointer<Entry>
+  ) -> Int {
+    unsafe entries.swapAt(medianOfThree(entries, low, (low + high) / 2, high), high)
     let pivot = unsafe entries[high]
-    var store = low
-    for index in low..<high where unsafe better(entries[index], pivot) {
-      unsafe entries.swapAt(index, store)
-      store += 1
+    var front = low
+    var back = high
+    for index in low..<high {
+      let entry = unsafe entries[index]
+      let isBetter = betterBit(entry, pivot)
+      unsafe scratch[front] = entry
+      unsafe scratch[back] = entry
+      front &+= isBetter
+      back &-= 1 &- isBetter
     }
-    unsafe entries.swapAt(store, high)
-    return store
+    // The two ends met on the one place left, the pivot's.
+    unsafe scratch[front] = pivot
+    unsafe UnsafeMutableBufferPointer(rebasing: entries[low...high])
+      .update(fromContentsOf: UnsafeMutableBufferPointer(rebasing: scratch[low...high]))
+    return front
+  }
+
+  /// Which of `entries[a]`, `[b]`, `[c]` ranks between the other two: a
+  /// pivot near the middle, so fewer rounds of partitioning.
+  @inline(__always)
+  private static func medianOfThree(_ entries: UnsafeMutableBufferPointer<Entry>, _ a: Int, _ b: Int, _ c: Int) -> Int {
+    let ab = unsafe better(entries[a], entries[b])
+    let bc = unsafe better(entries[b], entries[c])
+    if ab == bc { return b }
+    return unsafe ab == better(entries[a], entries[c]) ? c : a
+  }
+
+  /// `better(a, b)` as 1 or 0, computed without a branch.
+  @inline(__always)
+  private static func betterBit(_ a: Entry, _ b: Entry) -> Int {
+    let higher = a.score > b.score ? 1 : 0
+    let tiedLower = (a.score == b.score ? 1 : 0) & (a.document < b.document ? 1 : 0)
+    return higher | tiedLower
   }
 
   /// Whether `a` ranks above `b`: higher score, then lower id.
