@@ -50,10 +50,14 @@ struct TopKBuffer {
   }
 
   /// The best `capacity` pairs offered, best first.
-  /// - Complexity: O(k log k), after a selection if more than k are kept.
+  /// - Complexity: O(k log k) expected, after a selection if more than k are kept.
   mutating func ranked() -> [(score: Double, document: UInt32)] {
     if entries.count > capacity { truncate() }
-    entries.sort(by: Self.better)
+    unsafe entries.withUnsafeMutableBufferPointer { entries in
+      unsafe scratch.withUnsafeMutableBufferPointer { scratch in
+        unsafe Self.sort(entries, 0, entries.count - 1, through: scratch)
+      }
+    }
     return entries.map { (score: $0.score, document: $0.document) }
   }
 
@@ -76,6 +80,38 @@ struct TopKBuffer {
     }
     entries.removeSubrange(capacity...)
     threshold = entries[target].score
+  }
+
+  /// Sorts `low ... high` best first: quicksort on `partition` (the
+  /// standard library's sort branches on every comparison), insertion sort
+  /// for short ranges.
+  private static func sort(
+    _ entries: UnsafeMutableBufferPointer<Entry>, _ low: Int, _ high: Int,
+    through scratch: UnsafeMutableBufferPointer<Entry>
+  ) {
+    var low = low
+    var high = high
+    while high - low > 16 {
+      let pivot = unsafe partition(entries, low, high, through: scratch)
+      // Recursing into the shorter side bounds the depth by log2(count).
+      if pivot - low < high - pivot {
+        unsafe sort(entries, low, pivot - 1, through: scratch)
+        low = pivot + 1
+      } else {
+        unsafe sort(entries, pivot + 1, high, through: scratch)
+        high = pivot - 1
+      }
+    }
+    guard low < high else { return }
+    for index in (low + 1)...high {
+      let entry = unsafe entries[index]
+      var slot = index
+      while slot > low, unsafe better(entry, entries[slot - 1]) {
+        unsafe entries[slot] = entries[slot - 1]
+        slot -= 1
+      }
+      unsafe entries[slot] = entry
+    }
   }
 
   /// Partitions `low ... high` around the median of its first, middle and
