@@ -153,23 +153,16 @@ struct PostingCursor {
             idf: weight, termFrequency: frequencies[index], documentLength: lengths[index])
         }
         // The touched blocks' bits are gathered in a register and stored
-        // once the postings leave the bitmap word (one word spans a default
-        // window): a read-modify-write in memory per posting would chain
-        // every posting through the same word (store-to-load forwarding).
-        var word = -1
-        var bits: UInt64 = 0
+        // once (a window's blocks fit one word): a read-modify-write in
+        // memory per posting would chain every posting through the same
+        // word (store-to-load forwarding).
+        var blocks: UInt64 = 0
         for index in unsafe position..<stop {
           let offset = unsafe Int(documents[index] &- start)
-          let block = offset &>> 6
-          if block &>> 6 != word {
-            if word >= 0 { unsafe window.touched[word] |= bits }
-            word = block &>> 6
-            bits = 0
-          }
-          bits |= 1 &<< UInt64(block & 63)
+          blocks |= 1 &<< UInt64(offset &>> 6)
           unsafe window.scores[offset] += contributions[index]
         }
-        if word >= 0 { unsafe window.touched[word] |= bits }
+        unsafe window.touched.pointee |= blocks
         return stop
       }
       if unsafe stop < decoded.count {

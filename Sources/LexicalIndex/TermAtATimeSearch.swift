@@ -77,8 +77,8 @@ enum TermAtATimeSearch {
 }
 
 /// The accumulators of one term-at-a-time window: a score per document id
-/// in `start ..< start + capacity`, 0 where no posting added one, and a
-/// bitmap of the blocks of 64 ids that received a score.
+/// in `start ..< start + capacity` (at most 4,096), 0 where no posting added
+/// one, and a bitmap word of the blocks of 64 ids that received a score.
 ///
 /// Raw memory rather than arrays: the inner loop writes the scores for every
 /// posting, and must pay neither uniqueness nor bounds checks there.
@@ -93,22 +93,29 @@ struct ScoreWindow {
   let capacity: Int
   var start: UInt32 = 0
   let scores: UnsafeMutablePointer<Double>
-  /// Bit `b % 64` of word `b / 64`: block `b` (ids `start + 64 b ..< start + 64 (b + 1)`) holds a score.
+  /// Bit `b`: block `b` (ids `start + 64 b ..< start + 64 (b + 1)`) holds a score.
+  ///
+  /// One word, so that the inner loop sets a posting's bit without first
+  /// finding its word (a compare and branch per posting when windows could
+  /// span several words).
   let touched: UnsafeMutablePointer<UInt64>
   /// Scratch for one chunk's contributions, by position in the chunk.
   let contributions: UnsafeMutablePointer<Double>
 
-  /// The bitmap words: one per 64 blocks.
-  var touchedWords: Int { unsafe (capacity / 64 + 63) / 64 }
+  /// The most ids a window holds: 64 blocks of 64, one bitmap word.
+  static let maximumCapacity = 64 * 64
 
-  /// Zeroed accumulators; `capacity` must be a multiple of 64. Free with `deallocate()`.
+  /// Zeroed accumulators; `capacity` must be a multiple of 64, at most
+  /// `maximumCapacity`. Free with `deallocate()`.
   init(capacity: Int) {
-    precondition(capacity > 0 && capacity % 64 == 0, "a window holds a positive multiple of 64 documents")
+    precondition(
+      capacity > 0 && capacity % 64 == 0 && capacity <= ScoreWindow.maximumCapacity,
+      "a window holds a positive multiple of 64 documents, at most 4,096")
     unsafe self.capacity = capacity
     unsafe scores = .allocate(capacity: capacity)
     unsafe scores.initialize(repeating: 0, count: capacity)
-    unsafe touched = .allocate(capacity: (capacity / 64 + 63) / 64)
-    unsafe touched.initialize(repeating: 0, count: (capacity / 64 + 63) / 64)
+    unsafe touched = .allocate(capacity: 1)
+    unsafe touched.initialize(to: 0)
     unsafe contributions = .allocate(capacity: PostingChunk.capacity)
   }
 
@@ -122,35 +129,33 @@ struct ScoreWindow {
   /// to `body` in id order, and resets the accumulators for the next window.
   /// `body` returns the floor for the documents after it (≥ 0; a threshold
   /// that rose as it kept documents), which applies from the next block of 64 on.
-  /// - Complexity: O(capacity / 4096 + touched blocks · 64 / vector width + documents above the floor).
+  /// - Complexity: O(touched blocks · 64 / vector width + documents above the floor).
   @inline(__always)
   func drain(above floor: Double, _ body: (UInt32, Double) -> Double) {
     var limit = floor
-    for word in unsafe 0..<touchedWords where unsafe touched[word] != 0 {
-      var bits = unsafe touched[word]
-      unsafe touched[word] = 0
-      while bits != 0 {
-        let block = word << 6 | bits.trailingZeroBitCount
-        bits &= bits - 1
-        let base = unsafe scores + block << 6
-        // A mask of the block's scores above the floor: compares, shifts and
-        // ors the compiler turns into vector code, then one step per set bit.
-        // Eight lanes at a time with constant shifts: one 64-lane loop of
-        // variable shifts compiled to twice the instructions.
-        let blockLimit = limit
-        var above: UInt64 = 0
-        for group in 0..<8 {
-          var bits: UInt64 = 0
-          for lane in 0..<8 { unsafe bits |= (base[group &<< 3 | lane] > blockLimit ? 1 : 0) &<< UInt64(lane) }
-          above |= bits &<< UInt64(group &<< 3)
-        }
-        while above != 0 {
-          let offset = above.trailingZeroBitCount
-          above &= above &- 1
-          limit = unsafe body(start + UInt32(block << 6 | offset), base[offset])
-        }
-        unsafe base.update(repeating: 0, count: 64)
+    var blocks = unsafe touched.pointee
+    unsafe touched.pointee = 0
+    while blocks != 0 {
+      let block = blocks.trailingZeroBitCount
+      blocks &= blocks - 1
+      let base = unsafe scores + block << 6
+      // A mask of the block's scores above the floor: compares, shifts and
+      // ors the compiler turns into vector code, then one step per set bit.
+      // Eight lanes at a time with constant shifts: one 64-lane loop of
+      // variable shifts compiled to twice the instructions.
+      let blockLimit = limit
+      var above: UInt64 = 0
+      for group in 0..<8 {
+        var bits: UInt64 = 0
+        for lane in 0..<8 { unsafe bits |= (base[group &<< 3 | lane] > blockLimit ? 1 : 0) &<< UInt64(lane) }
+        above |= bits &<< UInt64(group &<< 3)
       }
+      while above != 0 {
+        let offset = above.trailingZeroBitCount
+        above &= above &- 1
+        limit = unsafe body(start + UInt32(block << 6 | offset), base[offset])
+      }
+      unsafe base.update(repeating: 0, count: 64)
     }
   }
 }
