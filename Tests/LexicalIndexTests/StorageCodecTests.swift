@@ -35,6 +35,19 @@ import Testing
     #expect(PostingChunk.decode(wide.encodedChunk) == wide)
   }
 
+  /// Ids are decoded in 32 bits: 4-byte deltas that wrap them and still end
+  /// on the header's last id must not decode (their 64-bit sum is checked).
+  @Test func wideDeltasThatWrapTheIdsDoNotDecode() {
+    // tag, count - 1, first 10, span 10, max tf 1, min length 5, widths
+    // (delta 4, tf 0, length 0), one impact of no bytes, then two deltas minus 1.
+    let header: [UInt8] = [PostingChunk.impactsTag, 2, 10, 10, 1, 5, 4, 0, 0, 1]
+    #expect(
+      PostingChunk.decode(header + [4, 0, 0, 0, 4, 0, 0, 0])
+        == [10, 15, 20].map { Posting(document: $0, termFrequency: 1, documentLength: 5) })
+    // 10 + 2^32 wraps back to 10, and 10 + 10 ends on the last id, 20.
+    #expect(PostingChunk.decode(header + [0xFF, 0xFF, 0xFF, 0xFF, 9, 0, 0, 0]) == nil)
+  }
+
   @Test func fixedWidthFieldsRoundTripAtEveryWidth() {
     var generator = SeededGenerator(seed: 11)
     for maximum in [0, UInt32(UInt8.max), UInt32(UInt16.max), UInt32.max] {
