@@ -36,13 +36,33 @@ final class RowChunk<Element: BitwiseCopyable>: @unchecked Sendable {
   deinit { if ownsMemory { base.deallocate() } }
 }
 
+/// Up to 256 consecutive chunks of a `ChunkedRows`: the unit its chunk
+/// table is shared and copied in. A new version of an array retains its
+/// groups, not every chunk, and a write copies the one group it touches
+/// (at a million rows of 384-float vectors in 32-row chunks: 123 groups and
+/// 256 chunk references instead of 31,250 retains, and as many releases when
+/// the old version goes).
+@usableFromInline
+final class ChunkGroup<Element: BitwiseCopyable>: @unchecked Sendable {
+  // @unchecked: written only while uniquely referenced (see ChunkedRows),
+  // which also makes the dynamic exclusivity check redundant: without it
+  // every `writableRow` paid two runtime calls (a load's in-link recount
+  // makes one per link, 32 million at a million nodes).
+  @usableFromInline @exclusivity(unchecked) var chunks: ContiguousArray<RowChunk<Element>>
+
+  @usableFromInline
+  init(_ chunks: ContiguousArray<RowChunk<Element>>) { self.chunks = chunks }
+}
+
 /// An array of fixed-stride rows stored in chunks of `1 << shift` rows.
 ///
 /// A copy shares every chunk; a write first copies the one chunk it touches
-/// when another copy still holds it (copy-on-write per chunk). So a new
-/// version of an index costs the chunk table plus the chunks a mutation
-/// touches, never the whole array, and a reader holding the old version keeps
-/// reading unchanged memory while the writer builds the next one.
+/// when another copy still holds it (copy-on-write per chunk, and per
+/// `ChunkGroup` of the table that owns them). So a new version of an index
+/// costs the table of base addresses (one pointer per chunk, copied as
+/// bytes), the groups and the chunks a mutation touches, never the whole
+/// array, and a reader holding the old version keeps reading unchanged
+/// memory while the writer builds the next one.
 ///
 /// Pointers from `row(_:)` are for reading; `writableRow(_:)` is the only way
 /// to get memory to write, and it is valid until the next mutation.
@@ -54,9 +74,13 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
   @usableFromInline let stride: Int
   @usableFromInline let shift: Int
   @usableFromInline let fill: Element
-  @usableFromInline var chunks: ContiguousArray<RowChunk<Element>> = []
+  /// The chunks, in groups of `groupSize` (the last one may be shorter).
+  @usableFromInline var groups: ContiguousArray<ChunkGroup<Element>> = []
   /// The chunks' base addresses, so reads cost no reference counting.
   @usableFromInline var bases: ContiguousArray<UnsafeMutablePointer<Element>> = []
+
+  @usableFromInline static var groupShift: Int { 8 }
+  @usableFromInline static var groupSize: Int { 1 << groupShift }
 
   @usableFromInline
   init(stride: Int, shift: Int, fill: Element) {
@@ -68,7 +92,7 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
 
   /// Rows that fit without adding a chunk.
   @inlinable
-  var rowCapacity: Int { chunks.count << shift }
+  var rowCapacity: Int { bases.count << shift }
 
   /// The memory of row `index` (below `rowCapacity`), for reading.
   @inlinable @inline(__always)
@@ -76,39 +100,59 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     bases[index &>> shift] + (index & ((1 &<< shift) &- 1)) &* stride
   }
 
-  /// The memory of row `index`, after copying its chunk if it is shared.
+  /// The memory of row `index`, after copying its group and its chunk if
+  /// another version shares them.
   @inlinable @inline(__always)
   mutating func writableRow(_ index: Int) -> UnsafeMutablePointer<Element> {
     let chunk = index &>> shift
-    if !isKnownUniquelyReferenced(&chunks[chunk]) || !chunks[chunk].ownsMemory {
-      let copy = RowChunk(copying: chunks[chunk])
-      chunks[chunk] = copy
+    let group = chunk &>> Self.groupShift
+    let member = chunk & (Self.groupSize &- 1)
+    // In place, not through `privateGroup`: a returned reference costs a
+    // retain and a release per row written.
+    if !isKnownUniquelyReferenced(&groups[group]) { groups[group] = ChunkGroup(groups[group].chunks) }
+    if !isKnownUniquelyReferenced(&groups[group].chunks[member]) || !groups[group].chunks[member].ownsMemory {
+      let copy = RowChunk(copying: groups[group].chunks[member])
+      groups[group].chunks[member] = copy
       bases[chunk] = copy.base
     }
     return bases[chunk] + (index & ((1 &<< shift) &- 1)) &* stride
   }
 
+  /// Group `index`, copied first if another version shares it (its chunks
+  /// stay shared until written).
+  @inlinable @inline(__always)
+  mutating func privateGroup(_ index: Int) -> ChunkGroup<Element> {
+    if !isKnownUniquelyReferenced(&groups[index]) { groups[index] = ChunkGroup(groups[index].chunks) }
+    return groups[index]
+  }
+
   /// Adds chunks (filled with `fill`) until `rows` rows fit.
   @inlinable
   mutating func reserve(rows: Int) {
-    while rowCapacity < rows {
-      let chunk = RowChunk(capacity: stride << shift, repeating: fill)
-      chunks.append(chunk)
-      bases.append(chunk.base)
-    }
+    while rowCapacity < rows { append(RowChunk(capacity: stride << shift, repeating: fill)) }
   }
 
   /// Appends `chunk` (of this array's chunk size) as the next chunk.
+  @inlinable
   mutating func append(_ chunk: RowChunk<Element>) {
     precondition(chunk.capacity == stride << shift, "ChunkedRows: chunk of another size")
-    chunks.append(chunk)
+    if bases.count & (Self.groupSize &- 1) == 0 {
+      groups.append(ChunkGroup([chunk]))
+    } else {
+      privateGroup(groups.count - 1).chunks.append(chunk)
+    }
     bases.append(chunk.base)
+  }
+
+  /// Chunk `index`.
+  func chunk(_ index: Int) -> RowChunk<Element> {
+    groups[index >> Self.groupShift].chunks[index & (Self.groupSize - 1)]
   }
 
   /// Puts `chunk` (of this array's chunk size) in place of chunk `index`.
   mutating func replace(chunk index: Int, with chunk: RowChunk<Element>) {
     precondition(chunk.capacity == stride << shift, "ChunkedRows: chunk of another size")
-    chunks[index] = chunk
+    privateGroup(index >> Self.groupShift).chunks[index & (Self.groupSize - 1)] = chunk
     bases[index] = chunk.base
   }
 
@@ -116,9 +160,9 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
   /// was mapped again elsewhere, the same bytes at a new address); the
   /// chunks' old memory is not read.
   mutating func rebaseBorrowed(by offset: Int) {
-    for index in chunks.indices where !chunks[index].ownsMemory {
-      let moved = UnsafeRawPointer(chunks[index].base).advanced(by: offset).assumingMemoryBound(to: Element.self)
-      replace(chunk: index, with: RowChunk(borrowing: moved, capacity: chunks[index].capacity))
+    for index in bases.indices where !chunk(index).ownsMemory {
+      let moved = UnsafeRawPointer(bases[index]).advanced(by: offset).assumingMemoryBound(to: Element.self)
+      replace(chunk: index, with: RowChunk(borrowing: moved, capacity: stride << shift))
     }
   }
 
@@ -129,7 +173,11 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
 
   /// Bytes this process allocated for the chunks (borrowed ones excluded).
   var memoryBytes: Int {
-    chunks.reduce(0) { $0 + ($1.ownsMemory ? $1.capacity * MemoryLayout<Element>.stride : 0) } + 8 * chunks.count
+    var bytes = 16 * bases.count
+    for group in groups {
+      for chunk in group.chunks where chunk.ownsMemory { bytes += chunk.capacity * MemoryLayout<Element>.stride }
+    }
+    return bytes
   }
 }
 
