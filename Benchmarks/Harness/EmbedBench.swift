@@ -74,8 +74,7 @@ struct EmbedBenchCommand: ParsableCommand {
       ours.ratioVersusPeer = peerResult.map { ours.textsPerSecond / $0.textsPerSecond }
       rows.append(.init(batch: size, tracekv: ours, peer: peerResult))
     }
-    var context = RunContext.current()
-    context.openBLASCoreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
+    let context = RunContext.current()
     let report = EmbedReport(
       textsFile: textsPath, model: embedder.files.directory, fingerprint: embedder.fingerprint, texts: texts.count,
       tokens: tokens, results: rows,

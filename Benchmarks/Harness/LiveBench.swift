@@ -50,8 +50,10 @@ struct LiveBenchCommand: ParsableCommand {
     if ingestTraces > 0 {
       let workers = ingestWorkers.split(separator: ",").compactMap { Int($0) }
       guard !workers.isEmpty, workers.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--ingest-workers: e.g. 1,2") }
+      // Both variables decide TraceKV's speed: the kernel pinned (or OpenBLAS's own pick) as much as the threads.
+      let context = RunContext.current()
       print("MiniLM ingest of \(ingestTraces) traces, TraceKV beside the TraceBrain-shaped peer "
-        + "(OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")):")
+        + "(OPENBLAS_NUM_THREADS=\(context.openBLASThreads), OPENBLAS_CORETYPE=\(context.openBLASCoreType ?? "unset")):")
       ingest = try LiveIngestRates(
         traces: ingestTraces, workers: workers, data: data, python: python, model: ModelFiles.defaultDirectory
       ).measure(originals)

@@ -121,7 +121,10 @@ struct RunContext: Codable, Equatable {
   /// What /etc/alternatives' libblas.so.3 points to.
   var libblas: String?
   var openBLASThreads: String
-  /// Set by `embed` only (OpenBLAS's kernel choice).
+  /// `OPENBLAS_CORETYPE` ("unset": OpenBLAS picks the CPU's kernels). A
+  /// pin to older kernels slows every embedding: on this project's AVX-512
+  /// machine, `Haswell` (AVX2) embeds MiniLM at 0.6 times the rate of the
+  /// kernels OpenBLAS picks itself.
   var openBLASCoreType: String?
   var date: String
   var swift: String
@@ -148,7 +151,8 @@ struct RunContext: Codable, Equatable {
     return RunContext(
       cores: ProcessInfo.processInfo.activeProcessorCount, cpu: cpu,
       libblas: try? FileManager.default.destinationOfSymbolicLink(atPath: "/etc/alternatives/libblas.so.3-x86_64-linux-gnu"),
-      openBLASThreads: environment["OPENBLAS_NUM_THREADS"] ?? "unset", openBLASCoreType: nil,
+      openBLASThreads: environment["OPENBLAS_NUM_THREADS"] ?? "unset",
+      openBLASCoreType: environment["OPENBLAS_CORETYPE"] ?? "unset",
       date: ISO8601DateFormatter().string(from: Date()), swift: RunInputs.swiftVersion,
       // Every parameter given; the report's own fields hold the rest.
       command: CommandLine.arguments, datasetSHA256: RunInputs.checksums(of: CommandLine.arguments))
