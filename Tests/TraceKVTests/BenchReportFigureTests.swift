@@ -55,6 +55,9 @@ import Testing
       // Server CPU per trace posted, and the client's ratio: 10 ms for TraceBrain over 2.5 ms is 4.
       "| server CPU ms per trace posted | 2.50 | 10 | 4.00 |",
       "| findable by vector p50 / max ms | 900 / 2000 |",
+      // Live use at two sizes side by side: 2,048 KB of RssAnon is 2.1 MB, 20,480 KB 21.0 MB.
+      "| 1,000 | 1.00 / 2.00 | 1.00 | 0.20 / 0.50 | 0.050 | 5 | 2.1 | 8.0 |",
+      "| 100,000 | 2.00 / 4.00 | 2.50 | 0.40 / 1.00 | 0.100 | 50 | 21.0 | 500.0 |",
     ]
     for line in expected { #expect(lines.contains(line), "\(line)") }
     // Extrapolated to 10 M along the two largest runs: build 10 → 100 s over 10× is n^1, so 1,000 s (0.3 h);
@@ -72,7 +75,8 @@ import Testing
   @Test func summaryTableAndJSONNameTheSameReports() throws {
     let expected = [
       ["ann-toy.json", "ann + peers", "toy"], ["embed.json", "embed", ""], ["ingest.json", "ingest", ""],
-      ["lexical-toy.json", "lexical + peers", "toy"], ["retrieval-toy.json", "retrieval + reference", "toy"],
+      ["lexical-toy.json", "lexical + peers", "toy"], ["live-1000.json", "live", "1000"],
+      ["live-100000.json", "live", "100000"], ["retrieval-toy.json", "retrieval + reference", "toy"],
       ["scaling.json", "scaling", ""], ["search-latency.json", "search latency", "latency"], ["serve.json", "serve", ""],
     ]
     let table = try report().output.output.split(separator: "\n").map(String.init)
@@ -89,7 +93,7 @@ import Testing
     let summary = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     let reports = try #require(summary["reports"] as? [[String: String]])
     #expect(reports.map { [$0["name"]!, $0["kind"]!, $0["dataset"]!] } == expected)
-    #expect(summary["charts"] as? [String] == ["ann-toy.svg", "quality-toy.svg", "scaling.svg"])
+    #expect(summary["charts"] as? [String] == ["ann-toy.svg", "quality-toy.svg", "scaling.svg", "live-scaling.svg"])
   }
 
   @Test func aReportMissingAFieldIsRefusedByName() throws {

@@ -44,6 +44,11 @@ struct ReportSections {
       parts.append(Self.scaling(ours, miniLMRate: miniLMRate, charts: &charts))
     }
     for case .live(let ours) in reports.map(\.content) { parts.append(Self.live(ours)) }
+    let liveStores = reports.compactMap { report -> LiveReport.Store? in
+      if case .live(let ours) = report.content { return ours.store }
+      return nil
+    }
+    if let section = Self.liveScaling(liveStores, charts: &charts) { parts.append(section) }
     for case .serve(let ours) in reports.map(\.content) {
       parts.append("### Serving\n\n" + ours.tables.map(\.markdown).joined(separator: "\n"))
     }
