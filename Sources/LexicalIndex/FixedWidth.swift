@@ -71,33 +71,28 @@ enum FixedWidth {
   ) -> UInt32 {
     let source = unsafe bytes.baseAddress! + offset
     switch width {
-    case 1:
-      var largest: UInt8 = 0
-      for index in 0..<count {
-        let value = unsafe source.load(fromByteOffset: index, as: UInt8.self)
-        largest = max(largest, value)
-        unsafe output[index] = UInt32(value) &+ base
-      }
-      return UInt32(largest)
-    case 2:
-      var largest: UInt16 = 0
-      for index in 0..<count {
-        let value = unsafe UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 &* index, as: UInt16.self))
-        largest = max(largest, value)
-        unsafe output[index] = UInt32(value) &+ base
-      }
-      return UInt32(largest)
-    case 4:
-      var largest: UInt32 = 0
-      for index in 0..<count {
-        let value = unsafe UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 &* index, as: UInt32.self))
-        largest = max(largest, value)
-        unsafe output[index] = value &+ base
-      }
-      return largest
+    case 1: return unsafe widen(source, count: count, as: UInt8.self, adding: base, into: output)
+    case 2: return unsafe widen(source, count: count, as: UInt16.self, adding: base, into: output)
+    case 4: return unsafe widen(source, count: count, as: UInt32.self, adding: base, into: output)
     default:
       unsafe output.update(repeating: base, count: count)
       return 0
     }
+  }
+
+  /// `count` little-endian `Field`s at `source`, each plus `base`, into
+  /// `output`; returns the largest field (at its own width, see `read`).
+  @inline(__always)
+  private static func widen<Field: FixedWidthInteger & UnsignedInteger>(
+    _ source: UnsafeRawPointer, count: Int, as _: Field.Type, adding base: UInt32, into output: UnsafeMutablePointer<UInt32>
+  ) -> UInt32 {
+    var largest: Field = 0
+    for index in 0..<count {
+      let value = unsafe Field(
+        littleEndian: source.loadUnaligned(fromByteOffset: MemoryLayout<Field>.size &* index, as: Field.self))
+      largest = max(largest, value)
+      unsafe output[index] = UInt32(value) &+ base
+    }
+    return UInt32(largest)
   }
 }

@@ -27,18 +27,16 @@ extension ReportSections {
       guard value(first) > 0 else { return nil }
       return SVGSeries(name: name, points: stores.map { (Double($0.traces), value($0) / value(first)) })
     }
-    let smallest = Double(first.traces)
-    let largest = Double(last.traces)
     let series = [
       growth("write p50") { $0.traceWrite.p50 }, growth("catch-up search p50") { $0.catchUpSearch.p50 },
       growth("open + first search") { $0.openFirstSearchMilliseconds },
       growth("reader RssAnon") { Double($0.readerAnonKB) }, growth("bytes on disk") { Double($0.bytesOnDisk) },
-    ].compactMap { $0 } + [SVGSeries(name: "∝ n (linear)", points: [(smallest, 1), (largest, largest / smallest)], isReference: true)]
-    let chart = SVGLineChart(
-      title: "Live use: growth with the store, relative to the smallest (log-log)",
-      x: SVGAxis(label: "traces (log scale)", logarithmic: true),
-      y: SVGAxis(label: "× the smallest store (log scale)", logarithmic: true), series: series)
-    let file = charts.add("live-scaling.svg", chart.render())
+    ].compactMap { $0 }
+    let file = charts.add(
+      "live-scaling.svg",
+      growthChart(
+        "Live use: growth with the store, relative to the smallest (log-log)", sizes: "traces", of: "store", series,
+        from: Double(first.traces), to: Double(last.traces)))
     text += "\n![growth of write, catch-up, open, memory and bytes with the store]({{IMG}}\(file))\n"
     return text
   }

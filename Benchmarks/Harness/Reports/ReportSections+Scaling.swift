@@ -68,13 +68,11 @@ extension ReportSections {
       text += "\n"
     }
     if smallest.isFinite, largest > smallest {
-      series.append(
-        SVGSeries(name: "∝ n (linear)", points: [(smallest, 1), (largest, largest / smallest)], isReference: true))
-      let chart = SVGLineChart(
-        title: "Growth with size, relative to the smallest run (log-log)",
-        x: SVGAxis(label: "vectors / traces (log scale)", logarithmic: true),
-        y: SVGAxis(label: "× the smallest run (log scale)", logarithmic: true), series: series)
-      let file = charts.add("scaling.svg", chart.render())
+      let file = charts.add(
+        "scaling.svg",
+        growthChart(
+          "Growth with size, relative to the smallest run (log-log)", sizes: "vectors / traces", of: "run",
+          series, from: smallest, to: largest))
       text += "![growth of build time, bytes and latency with size]({{IMG}}\(file))\n\n"
     }
     if !extrapolations.isEmpty {
@@ -82,6 +80,18 @@ extension ReportSections {
         + "measurement): " + extrapolations.joined(separator: "; ") + ".\n"
     }
     return text
+  }
+
+  /// A log-log chart of `series` (each relative to its smallest size) with a
+  /// dashed line for linear growth from `smallest` to `largest`.
+  static func growthChart(
+    _ title: String, sizes: String, of unit: String, _ series: [SVGSeries], from smallest: Double, to largest: Double
+  ) -> String {
+    let linear = SVGSeries(name: "∝ n (linear)", points: [(smallest, 1), (largest, largest / smallest)], isReference: true)
+    return SVGLineChart(
+      title: title, x: SVGAxis(label: "\(sizes) (log scale)", logarithmic: true),
+      y: SVGAxis(label: "× the smallest \(unit) (log scale)", logarithmic: true), series: series + [linear]
+    ).render()
   }
 
   /// The points with a positive value, by size.
