@@ -107,8 +107,8 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     let chunk = index &>> shift
     let group = chunk &>> Self.groupShift
     let member = chunk & (Self.groupSize &- 1)
-    // In place, not through `privateGroup`: a returned reference costs a
-    // retain and a release per row written.
+    // The group made private in place (as `privateGroup` does), without
+    // returning a reference to it.
     if !isKnownUniquelyReferenced(&groups[group]) { groups[group] = ChunkGroup(groups[group].chunks) }
     if !isKnownUniquelyReferenced(&groups[group].chunks[member]) || !groups[group].chunks[member].ownsMemory {
       let copy = RowChunk(copying: groups[group].chunks[member])

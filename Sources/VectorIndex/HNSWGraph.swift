@@ -112,9 +112,9 @@ final class HNSWGraph: @unchecked Sendable {
   static let narrowShift = 12
 
   /// Vector chunks hold the most rows (a power of two, at most 256) that
-  /// fit in 64 KiB, and one chunk is one stored vector block (README.md,
-  /// "Persistence"): an insert rewrites one block, and a loaded store's
-  /// blocks are read in place. 32 rows of 384 floats, 48 KiB.
+  /// fit in 64 KiB, and one chunk is one stored vector block (the DocC's
+  /// "Persistence contract"): an insert rewrites one block, and a loaded
+  /// store's blocks are read in place. 32 rows of 384 floats, 48 KiB.
   static func vectorShift(dimension: Int) -> Int {
     var shift = 0
     while shift < wideShift && (2 << shift) * 4 * dimension <= 64 << 10 { shift += 1 }

@@ -24,8 +24,8 @@ import LMDBKit
 /// (`VectorPersistence`: `hnsw-vectors/` ‖ block u32 BE). A store without
 /// current filter blocks (written before them) opens by decoding every trace
 /// record; its next write adds them. A store whose HNSW node records still
-/// hold the vectors (HNSW layout 2) is read as it is; its first vector write
-/// rewrites the graph's records in the new layout.
+/// hold the vectors (HNSW layout 2) is read as it is; its first write to the
+/// vector index rewrites the graph's records in the new layout.
 enum StoreSchema {
   /// The format this build writes. A store with another version is refused.
   static let formatVersion: UInt32 = 1
