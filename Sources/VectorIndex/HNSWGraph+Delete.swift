@@ -24,9 +24,11 @@ extension HNSWGraph {
   ///
   /// The graph keeps no reverse edges (they would double link memory), so the
   /// nodes pointing at the removed ones are found by one scan of the link
-  /// tables, shared by all of them.
-  /// - Complexity: O(n · M) link reads for the scan plus
-  ///   O(affected · M² · M) distance computations for the repairs.
+  /// tables, shared by all of them. A walk from the entry point then finds
+  /// any node left without a way in, which gets one (`linkFromReached`).
+  /// - Complexity: O(n · M) link reads for the scan and the walk, plus
+  ///   O(affected · M² · M) distance computations for the repairs and one
+  ///   beam per node left without a way in.
   func purgeTombstones() {
     let doomed = tombstones
     guard !doomed.isEmpty else { return }
@@ -59,6 +61,57 @@ extension HNSWGraph {
     // A node whose every neighbour (and their neighbours) went away would be
     // unreachable; link it again as if it were new.
     for slot in Set(orphans) where isLive(slot) && slot != entryPoint { relink(slot) }
+    // So would a node whose every in-link came from a removed node: the
+    // repairs above choose out-links, and keep one copy of a group of exact
+    // copies per list, so newer copies of vectors whose older copies were
+    // all deleted were left as an island, linked only among themselves.
+    // Link again what the entry point no longer reaches, with one way in
+    // from the nodes it does reach, and count as reached what that leads to.
+    var reached = reachedFromEntryPoint()
+    for index in 0..<slotCount where isLive(UInt32(index)) && !reached[index] {
+      let slot = UInt32(index)
+      linkFromReached(slot)
+      markReached(from: slot, in: &reached)
+    }
+  }
+
+  /// Gives `slot` a way in from the nodes a layer-0 beam from the entry
+  /// point meets, nearest first (`giveInLink`). Relinking it as if it were
+  /// new is not enough for an island: its own list keeps the island's nodes
+  /// whose only in-link it is, and the beam's nodes may all turn it away.
+  private func linkFromReached(_ slot: UInt32) {
+    let scratch = writeScratch
+    let query = vector(slot)
+    let norm = squaredNorm(slot)
+    searchLayer(
+      query, norm, from: entryPoint, distance: distance(query, norm, entryPoint), ef: efConstruction, level: 0,
+      filter: ExcludingSlot(excluded: slot), scratch: scratch)
+    giveInLink(slot, from: sortedAscending(&scratch.results).map(\.slot))
+  }
+
+  /// By slot, whether a layer-0 walk from the entry point reaches it.
+  /// - Complexity: O(n · M).
+  func reachedFromEntryPoint() -> [Bool] {
+    var reached = [Bool](repeating: false, count: slotCount)
+    if entryPoint != HNSWGraph.noSlot { markReached(from: entryPoint, in: &reached) }
+    return reached
+  }
+
+  /// Marks `start` and every live node a layer-0 walk from it reaches that
+  /// is not marked yet.
+  private func markReached(from start: UInt32, in reached: inout [Bool]) {
+    let lists = LevelLinks(self, level: 0)
+    reached[Int(start)] = true
+    var stack = [start]
+    while let slot = stack.popLast() {
+      let list = lists[slot]
+      for position in 1..<(Int(list[0]) + 1) {
+        let neighbour = list[position]
+        guard isLive(neighbour), !reached[Int(neighbour)] else { continue }
+        reached[Int(neighbour)] = true
+        stack.append(neighbour)
+      }
+    }
   }
 
   /// Rebuilds `slot`'s list on `level` without the doomed nodes.

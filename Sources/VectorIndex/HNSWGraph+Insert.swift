@@ -202,10 +202,22 @@ extension HNSWGraph {
   /// too (that entry makes room), so the new node is reachable.
   func ensureInLink(_ slot: UInt32, from neighbours: [UInt32]) {
     guard inLinks(slot) == 0 else { return }
-    for neighbour in neighbours {
+    giveInLink(slot, from: neighbours)
+  }
+
+  /// Puts `slot` in the layer-0 list of the first of `neighbours` that has
+  /// room, or an entry linked from elsewhere too (in that entry's place).
+  func giveInLink(_ slot: UInt32, from neighbours: [UInt32]) {
+    for neighbour in neighbours where neighbour != slot {
       var list = self.neighbours(neighbour, 0)
-      guard let evicted = list.lastIndex(where: { inLinks($0) >= 2 }) else { continue }
-      list[evicted] = slot
+      guard !list.contains(slot) else { return }
+      if list.count < maxM0 {
+        list.append(slot)
+      } else if let evicted = list.lastIndex(where: { inLinks($0) >= 2 }) {
+        list[evicted] = slot
+      } else {
+        continue
+      }
       setLinks(neighbour, 0, list)
       return
     }

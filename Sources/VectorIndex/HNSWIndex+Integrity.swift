@@ -110,15 +110,7 @@ extension HNSWIndex {
     if graph.level(graph.entryPoint) != graph.maxLevel || graph.maxLevel != topLevel {
       violations.append(.badEntryPoint("level \(graph.level(graph.entryPoint)), max level \(graph.maxLevel), top \(topLevel)"))
     }
-    var reached = [Bool](repeating: false, count: graph.slotCount)
-    var stack = [graph.entryPoint]
-    reached[Int(graph.entryPoint)] = true
-    while let slot = stack.popLast() {
-      for neighbour in graph.neighbours(slot, 0) where graph.isLive(neighbour) && !reached[Int(neighbour)] {
-        reached[Int(neighbour)] = true
-        stack.append(neighbour)
-      }
-    }
+    let reached = graph.reachedFromEntryPoint()
     for index in 0..<graph.slotCount where graph.isSearchable(UInt32(index)) && !reached[index] {
       violations.append(.unreachable(slot: UInt32(index)))
     }

@@ -84,6 +84,20 @@ struct DuplicateVectorTests {
     #expect(index.checkIntegrity() == [])
   }
 
+  @Test("newer copies stay reachable when every older copy is deleted and purged", arguments: [VectorMetric.cosine, .l2])
+  func newerCopiesSurviveAPurge(metric: VectorMetric) throws {
+    let samples = Fixtures.uniform(count: 20, dimension: 8, seed: 28)
+    var index = try Fixtures.hnsw((0..<400).map { samples[$0 % 20] }, metric: metric, m: 6, efConstruction: 40)
+    // Appended (no tombstone to take yet): three newer copies of each sample.
+    for offset in 0..<60 { try index.insert(samples[offset % 20], label: UInt32(1_000 + offset)) }
+    // 400 tombstones against 60 searchable nodes: a purge. Without the fix 51 of the 60 were left
+    // as islands, linked only among themselves.
+    try index.delete(labels: (0..<400).map(UInt32.init))
+    #expect(index.header.slotCount == 460 && index.count == 60)
+    #expect(index.checkIntegrity() == [])
+    #expect(try index.search(samples[1], k: 60, ef: 100).count == 60)
+  }
+
   @Test("tight clusters with M = 3: pruning never drops a node's last layer-0 in-link", arguments: [VectorMetric.cosine, .l2])
   func everyNodeKeepsAnInLink(metric: VectorMetric) throws {
     let data = Fixtures.clustered(count: 3_000, dimension: 8, clusters: 3, spread: 0.02, seed: 34)
