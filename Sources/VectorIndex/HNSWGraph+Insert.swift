@@ -15,12 +15,13 @@ extension HNSWGraph {
   /// ways, pruning a neighbour's list when it overflows.
   /// `vector` is already validated (and normalized for cosine).
   ///
-  /// When no slot is free but a tombstone is, the new node takes it at the
-  /// tombstone's level (hnswlib's `replace_deleted`; see `reuseTombstone`).
+  /// When no slot is free but a tombstone is, the new node takes the lowest
+  /// one at its level (hnswlib's `replace_deleted`; see `reuseTombstone`),
+  /// unless that tombstone is in a ring of exact copies (`isInDuplicateRing`).
   /// - Complexity: O(efConstruction · M · log n) distance computations.
   @discardableResult
   func insert(label: UInt32, vector source: UnsafePointer<Float>, level drawnLevel: Int? = nil) -> UInt32 {
-    if freeSlots.isEmpty, drawnLevel == nil, let tombstone = tombstones.last {
+    if freeSlots.isEmpty, drawnLevel == nil, let tombstone = tombstones.last, !isInDuplicateRing(tombstone) {
       reuseTombstone(tombstone, label: label, vector: source)
       return tombstone
     }
@@ -46,7 +47,6 @@ extension HNSWGraph {
   /// are chosen again where the new vector lies, keeping any node whose
   /// only in-link they were (`keepingLastInLinks`).
   private func reuseTombstone(_ slot: UInt32, label: UInt32, vector source: UnsafePointer<Float>) {
-    leaveDuplicateRing(slot)
     reviveTombstone(slot, label: label)
     writableVector(slot).update(from: source, count: dimension)
     refreshSquaredNorm(slot)
@@ -56,30 +56,16 @@ extension HNSWGraph {
     link(slot, filter: ExcludingSlot(excluded: slot))
   }
 
-  /// Takes `slot` out of its ring of copies (`spliceDuplicate`) before it gets
-  /// another vector: the member whose ring link is `slot` links to the copy
-  /// after it instead. Without this the copies behind `slot`, reached only
-  /// around the ring, lose their way in once `slot`'s list is chosen again.
-  /// - Complexity: O(copies · M) distance computations (one walk around the ring).
-  private func leaveDuplicateRing(_ slot: UInt32) {
+  /// Whether the node in `slot` is in a ring of exact copies
+  /// (`spliceDuplicate`): a layer-0 neighbour coincides with it. Such a
+  /// tombstone keeps its slot until a purge: giving it another vector would
+  /// first unlink it from the ring, and finding the copy that links to it
+  /// means walking around all of them (tens of milliseconds per insert among
+  /// 50,000 copies: `perf` of `tracekv-bench live --traces 1000000`).
+  /// - Complexity: O(M) distance computations.
+  private func isInDuplicateRing(_ slot: UInt32) -> Bool {
     let norm = squaredNorm(slot)
-    func ringLink(of member: UInt32) -> UInt32? {
-      neighbours(member, 0).first { $0 != member && coincide(distance(slot, $0), norm) }
-    }
-    guard let next = ringLink(of: slot) else { return }
-    var member = next
-    for _ in 0..<slotCount {
-      guard let link = ringLink(of: member) else { return }
-      guard link == slot else {
-        member = link
-        continue
-      }
-      var list = neighbours(member, 0)
-      list.removeAll { $0 == slot }
-      if next != member && !list.contains(next) { list.append(next) }
-      setLinks(member, 0, list)
-      return
-    }
+    return neighbours(slot, 0).contains { $0 != slot && coincide(distance(slot, $0), norm) }
   }
 
   /// Links the node in `slot` (holding its vector; the graph has an entry

@@ -84,6 +84,37 @@ struct DuplicateVectorTests {
     #expect(index.checkIntegrity() == [])
   }
 
+  @Test("a deleted copy keeps its slot (no walk around its ring); a deleted vector without copies gives its slot up")
+  func tombstonesInRingsAreNotReused() throws {
+    let samples = Fixtures.uniform(count: 10, dimension: 12, seed: 35)
+    let single = Fixtures.uniform(count: 2, dimension: 12, seed: 36)
+    // 30 copies of each sample in slots 0..<300, then one vector without copies in slot 300.
+    var index = try Fixtures.hnsw((0..<300).map { samples[$0 % 10] } + [single[0]], metric: .cosine)
+    try index.delete(label: 7)  // a copy: slot 7, in its ring
+    try index.insert(single[1], label: 1_000)
+    #expect(index.slot(of: 1_000) == 301 && index.header.slotCount == 302)
+    #expect(index.checkIntegrity() == [])
+    #expect(try index.search(samples[7], k: 29, ef: 100).count == 29)  // the 29 copies left
+    try index.delete(label: 300)  // slot 300, no copies: the lowest tombstone is still slot 7's
+    try index.insert(single[0], label: 1_001)
+    #expect(index.slot(of: 1_001) == 302)
+    try index.insert(single[1], label: 1_002)
+    #expect(index.slot(of: 1_002) == 303)
+    #expect(index.checkIntegrity() == [])
+  }
+
+  @Test("a deleted vector without copies gives its slot to the next insert")
+  func tombstonesWithoutCopiesAreReused() throws {
+    let samples = Fixtures.uniform(count: 10, dimension: 12, seed: 35)
+    let single = Fixtures.uniform(count: 2, dimension: 12, seed: 36)
+    // The vector without copies in slot 0, then 30 copies of each sample.
+    var index = try Fixtures.hnsw([single[0]] + (0..<300).map { samples[$0 % 10] }, metric: .cosine)
+    try index.delete(label: 0)
+    try index.insert(single[1], label: 1_000)
+    #expect(index.slot(of: 1_000) == 0 && index.header.slotCount == 301)
+    #expect(index.checkIntegrity() == [])
+  }
+
   @Test("newer copies stay reachable when every older copy is deleted and purged", arguments: [VectorMetric.cosine, .l2])
   func newerCopiesSurviveAPurge(metric: VectorMetric) throws {
     let samples = Fixtures.uniform(count: 20, dimension: 8, seed: 28)
