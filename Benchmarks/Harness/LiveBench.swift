@@ -51,9 +51,10 @@ struct LiveBenchCommand: ParsableCommand {
       let workers = ingestWorkers.split(separator: ",").compactMap { Int($0) }
       guard !workers.isEmpty, workers.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--ingest-workers: e.g. 1,2") }
       // Both variables decide TraceKV's speed: the kernel pinned (or OpenBLAS's own pick) as much as the threads.
-      let context = RunContext.current()
+      let environment = ProcessInfo.processInfo.environment
       print("MiniLM ingest of \(ingestTraces) traces, TraceKV beside the TraceBrain-shaped peer "
-        + "(OPENBLAS_NUM_THREADS=\(context.openBLASThreads), OPENBLAS_CORETYPE=\(context.openBLASCoreType ?? "unset")):")
+        + "(OPENBLAS_NUM_THREADS=\(environment["OPENBLAS_NUM_THREADS"] ?? "unset"), "
+        + "OPENBLAS_CORETYPE=\(environment["OPENBLAS_CORETYPE"] ?? "unset")):")
       ingest = try LiveIngestRates(
         traces: ingestTraces, workers: workers, data: data, python: python, model: ModelFiles.defaultDirectory
       ).measure(originals)

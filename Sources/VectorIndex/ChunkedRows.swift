@@ -25,6 +25,15 @@ final class RowChunk<Element: BitwiseCopyable>: @unchecked Sendable {
     ownsMemory = true
   }
 
+  /// A chunk holding a copy of `bytes`, the elements' own representation
+  /// (any alignment; as many elements as they hold).
+  init(copyingBytes bytes: UnsafeRawBufferPointer) {
+    capacity = bytes.count / MemoryLayout<Element>.stride
+    base = .allocate(capacity: capacity)
+    UnsafeMutableRawPointer(base).copyMemory(from: bytes.baseAddress!, byteCount: capacity * MemoryLayout<Element>.stride)
+    ownsMemory = true
+  }
+
   /// A chunk over `capacity` elements at `base`, which must stay readable
   /// and unchanged while any version holds the chunk; never written.
   init(borrowing base: UnsafePointer<Element>, capacity: Int) {
@@ -107,9 +116,7 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     let chunk = index &>> shift
     let group = chunk &>> Self.groupShift
     let member = chunk & (Self.groupSize &- 1)
-    // The group made private in place (as `privateGroup` does), without
-    // returning a reference to it.
-    if !isKnownUniquelyReferenced(&groups[group]) { groups[group] = ChunkGroup(groups[group].chunks) }
+    makeGroupPrivate(group)
     if !isKnownUniquelyReferenced(&groups[group].chunks[member]) || !groups[group].chunks[member].ownsMemory {
       let copy = RowChunk(copying: groups[group].chunks[member])
       groups[group].chunks[member] = copy
@@ -118,12 +125,11 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     return bases[chunk] + (index & ((1 &<< shift) &- 1)) &* stride
   }
 
-  /// Group `index`, copied first if another version shares it (its chunks
-  /// stay shared until written).
+  /// Copies group `index` if another version shares it (its chunks stay
+  /// shared until written).
   @inlinable @inline(__always)
-  mutating func privateGroup(_ index: Int) -> ChunkGroup<Element> {
+  mutating func makeGroupPrivate(_ index: Int) {
     if !isKnownUniquelyReferenced(&groups[index]) { groups[index] = ChunkGroup(groups[index].chunks) }
-    return groups[index]
   }
 
   /// Adds chunks (filled with `fill`) until `rows` rows fit.
@@ -139,7 +145,8 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
     if bases.count & (Self.groupSize &- 1) == 0 {
       groups.append(ChunkGroup([chunk]))
     } else {
-      privateGroup(groups.count - 1).chunks.append(chunk)
+      makeGroupPrivate(groups.count - 1)
+      groups[groups.count - 1].chunks.append(chunk)
     }
     bases.append(chunk.base)
   }
@@ -152,7 +159,8 @@ struct ChunkedRows<Element: BitwiseCopyable>: @unchecked Sendable {
   /// Puts `chunk` (of this array's chunk size) in place of chunk `index`.
   mutating func replace(chunk index: Int, with chunk: RowChunk<Element>) {
     precondition(chunk.capacity == stride << shift, "ChunkedRows: chunk of another size")
-    privateGroup(index >> Self.groupShift).chunks[index & (Self.groupSize - 1)] = chunk
+    makeGroupPrivate(index >> Self.groupShift)
+    groups[index >> Self.groupShift].chunks[index & (Self.groupSize - 1)] = chunk
     bases[index] = chunk.base
   }
 

@@ -392,9 +392,7 @@ final class HNSWGraph: @unchecked Sendable {
   /// Replaces the rows of vector block `block` (a reserved one) by `rows`.
   /// The chunk it replaces is not read: a borrowed one may be stale.
   func replaceVectorBlock(_ block: UInt32, with rows: UnsafeBufferPointer<Float>) {
-    let chunk = RowChunk<Float>(capacity: rows.count, repeating: 0)
-    chunk.base.update(from: rows.baseAddress!, count: rows.count)
-    vectors.replace(chunk: Int(block), with: chunk)
+    vectors.replace(chunk: Int(block), with: RowChunk(copyingBytes: UnsafeRawBufferPointer(rows)))
   }
 
   /// Moves the borrowed vector blocks `offset` bytes (see `ChunkedRows.rebaseBorrowed`).

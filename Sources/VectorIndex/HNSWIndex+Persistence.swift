@@ -145,13 +145,10 @@ extension HNSWIndex {
     ///   slots or already added, or `bytes` is not rows · d floats long.
     public mutating func addVectorBlock<Bytes: Collection<UInt8>>(_ block: UInt32, bytes: Bytes) throws(VectorIndexError) {
       try checkVectorBlock(block, byteCount: bytes.count)
-      let chunk = RowChunk<Float>(capacity: graph.vectorBlockRows * graph.dimension, repeating: 0)
-      let copied = bytes.withContiguousStorageIfAvailable { buffer in
-        UnsafeMutableRawPointer(chunk.base).copyMemory(from: buffer.baseAddress!, byteCount: buffer.count)
-      }
-      if copied == nil {
-        Array(bytes).withUnsafeBytes { UnsafeMutableRawPointer(chunk.base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-      }
+      // The stored floats are this machine's on little-endian hardware: one copy.
+      let chunk =
+        bytes.withContiguousStorageIfAvailable { RowChunk<Float>(copyingBytes: UnsafeRawBufferPointer($0)) }
+        ?? Array(bytes).withUnsafeBytes { RowChunk<Float>(copyingBytes: $0) }
       #if !_endian(little)
         for index in 0..<chunk.capacity { chunk.base[index] = Float(bitPattern: UInt32(littleEndian: chunk.base[index].bitPattern)) }
       #endif

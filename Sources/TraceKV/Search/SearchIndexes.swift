@@ -152,6 +152,9 @@ struct IndexWriter {
   private let embeddings: PreparedEmbeddings
   /// Whether vectors wait for `TraceStore.indexPendingVectors` (never while rebuilding).
   private let defersVectors: Bool
+  /// Until the first graph write of this transaction looks: the store's
+  /// graph records may be of an older layout (`VectorPersistence.holdsOlderLayout`).
+  private var storeMayHoldOlderLayout = true
 
   /// A writer over the current state, or with `rebuilding` over empty
   /// indexes (for `repair()`, which cleared their tables and must not load
@@ -269,7 +272,16 @@ struct IndexWriter {
   }
 
   private mutating func persist(_ changes: HNSWChangeSet) throws {
-    try VectorPersistence.write(changes, of: state.vectors!, tables: tables, in: transaction)
+    if storeMayHoldOlderLayout {
+      // Asked once per transaction: after this write the store holds layout 3.
+      storeMayHoldOlderLayout = false
+      if try VectorPersistence.holdsOlderLayout(tables: tables, in: transaction) {
+        try VectorPersistence.writeAll(state.vectors!, tables: tables, in: transaction)
+        self.changes?.record(changes)
+        return
+      }
+    }
+    try VectorPersistence.write(changes, tables: tables, in: transaction)
     self.changes?.record(changes)
   }
 }

@@ -14,16 +14,8 @@ enum VectorPersistence {
 
   static func blockKey(_ block: UInt32) -> [UInt8] { blockPrefix + HNSWVectorBlockRecord(block: block, vectors: []).key }
 
-  /// Applies a change set of `index` in `transaction`, in the order
-  /// `HNSWChangeSet` asks. A store whose records are of an older layout
-  /// (vectors in the node records) gets all of `index`'s records instead,
-  /// once: its first vector write upgrades it.
-  static func write(
-    _ changes: HNSWChangeSet, of index: HNSWIndex, tables: StoreTables, in transaction: LMDBTransaction
-  ) throws {
-    if try storedHeader(tables: tables, in: transaction)?.nodesHoldVectors == true {
-      return try writeAll(index, tables: tables, in: transaction)
-    }
+  /// Applies a change set in `transaction`, in the order `HNSWChangeSet` asks.
+  static func write(_ changes: HNSWChangeSet, tables: StoreTables, in transaction: LMDBTransaction) throws {
     for slot in changes.freedSlots {
       try transaction.delete(tables.hnswNodes, key: HNSWNodeRecord.key(slot: slot))
       try transaction.deleteAll(tables.hnswLinks, prefix: HNSWNodeRecord.key(slot: slot))
@@ -54,6 +46,13 @@ enum VectorPersistence {
       }
     }
     try transaction.put(tables.meta, key: StoreSchema.MetaKey.hnswHeader, value: index.header.encoded())
+  }
+
+  /// Whether the store's graph records are of an older layout (vectors in
+  /// the node records): its first write to the graph rewrites them all
+  /// (`writeAll`) instead of applying a change set.
+  static func holdsOlderLayout(tables: StoreTables, in transaction: LMDBTransaction) throws -> Bool {
+    try storedHeader(tables: tables, in: transaction)?.nodesHoldVectors == true
   }
 
   static func storedHeader(tables: StoreTables, in transaction: LMDBTransaction) throws -> HNSWHeader? {
