@@ -24,8 +24,11 @@ struct LexicalBenchCommand: ParsableCommand {
   @Option(help: "Instead of the report: time these strategies (comma-separated, names as --strategy) at each of --compare-depths on one index.")
   var compare: String?
   @Option(help: "The depths --compare times, comma-separated.") var compareDepths = "10,100"
+  @Option(help: "With --compare: instead of the collection's queries, this many drawn from its documents as `tracekv-bench search` draws them from a store's traces.")
+  var drawnQueries: Int?
 
   func run() throws {
+    if drawnQueries != nil && compare == nil { throw ValidationError("--drawn-queries needs --compare (drawn queries have no judgments)") }
     let collection = try BEIRCollection.load(from: beir)
     let index = BM25Index(parameters: try BM25Parameters(k1: k1, b: b))
     let strategies: [String: BM25SearchStrategy] = [
@@ -53,9 +56,10 @@ struct LexicalBenchCommand: ParsableCommand {
         return (String(name), strategy)
       }
       let depths = compareDepths.split(separator: ",").compactMap { Int($0) }
-      let comparison = LexicalStrategyComparison(index: index, store: store, queries: collection.queries.map(\.text))
+      let queries = drawnQueries.map { count in DrawnQuery.draw(count, from: texts.count) { texts[$0] } }
+      let comparison = LexicalStrategyComparison(index: index, store: store, queries: queries ?? collection.queries.map(\.text))
       let rows = try comparison.run(strategies: chosen, depths: depths)
-      print("\(beir): \(collection.documents.count) docs, \(collection.queries.count) queries, index \(fixed(indexSeconds, 1)) s")
+      print("\(beir): \(collection.documents.count) docs, \(comparison.queries.count) queries, index \(fixed(indexSeconds, 1)) s")
       let report = comparison.report(rows)
       print(report.table.text)
       try output.write(report)

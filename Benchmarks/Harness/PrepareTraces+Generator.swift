@@ -243,8 +243,8 @@ struct TraceGenerator {
 }
 
 /// Document frequencies over a sample of conversations, and the document
-/// frequency of query terms drawn as `tracekv-bench search` draws them (6 to
-/// 12 words of one conversation): how much a query's terms can prune.
+/// frequency of query terms drawn as `tracekv-bench search` draws them
+/// (`DrawnQuery`): how much a query's terms can prune.
 struct TermStatistics {
   private(set) var documents = 0
   private var frequency: [String: Int] = [:]
@@ -261,14 +261,8 @@ struct TermStatistics {
   /// (median, share in ≥ 5 % of the documents, share in ≤ 0.1 %).
   func summary(label: String) -> String {
     guard documents > 0 else { return "\(label): no documents" }
-    var random = SplitMix64(seed: 7)
     var fractions: [Double] = []
-    for _ in 0..<2_000 {
-      let words = kept[Int(random.next() % UInt64(kept.count))].split(whereSeparator: \.isWhitespace)
-      guard !words.isEmpty else { continue }
-      let count = 6 + Int(random.next() % 7)
-      let query = (0..<count).map { _ in String(words[Int(random.next() % UInt64(words.count))]) }
-        .joined(separator: " ")
+    for query in DrawnQuery.draw(2_000, from: kept.count, text: { kept[$0] }) {
       for term in Set(index.queryTerms(query).map(\.description)) {
         fractions.append(Double(frequency[term] ?? 0) / Double(documents))
       }

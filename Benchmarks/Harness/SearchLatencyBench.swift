@@ -44,22 +44,15 @@ struct SearchLatencyBenchCommand: ParsableCommand {
 /// Times `TraceStore.search` one query at a time, per mode.
 enum SearchLatency {
   /// p50 and p99 in milliseconds per mode: lexical, and vector and hybrid
-  /// when the store embeds (or the `modes` given). Each query is 6 to 12
-  /// words drawn (seeded) from a random trace's conversation, so queries
-  /// share vocabulary with the store without being copies of a trace; they
-  /// are embedded before the clock starts.
+  /// when the store embeds (or the `modes` given). Each query is drawn
+  /// from a random trace's conversation (`DrawnQuery`); queries are
+  /// embedded before the clock starts.
   static func measure(
     _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil
   ) throws -> [String: Latency] {
     guard searches > 0, !traceIDs.isEmpty else { return [:] }
-    var generator = SplitMix64(seed: 7)
-    var texts: [String] = []
-    for _ in 0..<searches {
-      let id = traceIDs.randomElement(using: &generator)!
-      let words = (try store.messages(traceID: id) ?? []).flatMap { $0.content.split(whereSeparator: \.isWhitespace) }
-      let count = min(words.count, Int.random(in: 6...12, using: &generator))
-      guard count > 0 else { continue }
-      texts.append((0..<count).map { _ in String(words.randomElement(using: &generator)!) }.joined(separator: " "))
+    let texts = try DrawnQuery.draw(searches, from: traceIDs.count) { number in
+      (try store.messages(traceID: traceIDs[number]) ?? []).map(\.content).joined(separator: " ")
     }
     guard !texts.isEmpty else { return [:] }
     let vectors = try texts.map { try store.embedQuery($0) }
