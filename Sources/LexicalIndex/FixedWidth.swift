@@ -56,6 +56,19 @@ enum FixedWidth {
     }
   }
 
+  /// The value at position `index` of a field of `width` bytes at `base`.
+  /// - Precondition: `isValid(width)` and the position lies inside the field
+  ///   (checked by the caller once per chunk, not per value).
+  @inline(__always)
+  static func value(at index: Int, width: Int, of base: UnsafeRawPointer) -> UInt32 {
+    switch width {
+    case 1: return unsafe UInt32(base.load(fromByteOffset: index, as: UInt8.self))
+    case 2: return unsafe UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* index, as: UInt16.self)))
+    case 4: return unsafe UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 &* index, as: UInt32.self))
+    default: return 0
+    }
+  }
+
   /// `read`, then adds `base` to every value; returns the largest value read
   /// (before the addition), so the caller can check the field against its
   /// header and that no sum overflowed.

@@ -21,7 +21,7 @@ struct PostingCursor {
   /// How often the term occurs in the query: its score counts that many times.
   let queryFrequency: UInt32
   /// queryFrequency · idf, the factor every score and bound of the term carries.
-  private var weight: Double = 0
+  private(set) var weight: Double = 0
   /// The block-max bound of the current chunk (0 once exhausted).
   private(set) var currentChunkBound: Double = 0
   private var chunkIndex = -1
@@ -29,8 +29,8 @@ struct PostingCursor {
   let queryIndex: Int
 
   let term: Term
-  private let chunks: [UnsafeRawBufferPointer]
-  private let headers: [PostingChunkHeader]
+  let chunks: [UnsafeRawBufferPointer]
+  let headers: [PostingChunkHeader]
   let documentFrequency: UInt64
   /// The largest score any posting of the term can reach.
   private(set) var upperBound: Double = 0
@@ -215,28 +215,8 @@ struct PostingCursor {
 
   /// The first chunk after the current one whose last document is ≥
   /// `target` (`headers.count` when none is).
-  ///
-  /// Galloping, then binary search: a jump over m chunks reads O(log m)
-  /// headers, so block-max WAND's long skips over common terms stay cheap,
-  /// while the next chunk (the usual case) is found at the first probe.
   private func chunkAtOrAfter(_ target: UInt32) -> Int {
-    var low = unsafe chunkIndex + 1
-    guard unsafe low < headers.count, unsafe headers[low].lastDocument < target else { return low }
-    // headers[low] ends before target; find a bound `high` that does not.
-    var step = 1
-    var high = low + step
-    while unsafe high < headers.count && headers[high].lastDocument < target {
-      low = high
-      step <<= 1
-      high = low + step
-    }
-    high = unsafe min(high, headers.count)
-    // Invariant: headers[low] ends before target; headers[high] (if any) does not.
-    while high - low > 1 {
-      let middle = (low + high) / 2
-      if unsafe headers[middle].lastDocument < target { low = middle } else { high = middle }
-    }
-    return high
+    unsafe headers.firstChunk(endingAtOrAfter: target, from: chunkIndex + 1)
   }
 
   private mutating func load(chunk: Int) throws(LexicalIndexError) {
@@ -253,6 +233,34 @@ struct PostingCursor {
     }
     unsafe document = unsafe decoded.documents[0]
     unsafe currentChunkBound = unsafe chunk < chunkBounds.count ? chunkBounds[chunk] : 0
+  }
+}
+
+extension [PostingChunkHeader] {
+  /// The first chunk from `start` on whose last document is ≥ `target`
+  /// (`count` when none is).
+  ///
+  /// Galloping, then binary search: a jump over m chunks reads O(log m)
+  /// headers, so long skips over common terms stay cheap, while the next
+  /// chunk (the usual case) is found at the first probe.
+  func firstChunk(endingAtOrAfter target: UInt32, from start: Int) -> Int {
+    var low = start
+    guard low < count, self[low].lastDocument < target else { return low }
+    // self[low] ends before target; find a bound `high` that does not.
+    var step = 1
+    var high = low + step
+    while high < count && self[high].lastDocument < target {
+      low = high
+      step <<= 1
+      high = low + step
+    }
+    high = Swift.min(high, count)
+    // Invariant: self[low] ends before target; self[high] (if any) does not.
+    while high - low > 1 {
+      let middle = (low + high) / 2
+      if self[middle].lastDocument < target { low = middle } else { high = middle }
+    }
+    return high
   }
 }
 

@@ -33,7 +33,7 @@ enum WindowedMaxScoreSearch {
       return try unsafe MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
     }
     for index in unsafe cursors.indices { try unsafe cursors[index].start() }
-    var probes = unsafe cursors
+    var probes = unsafe cursors.map { unsafe PostingProbe($0) }
     // Rank order: increasing bound (ties by query order).
     let rank = unsafe cursors.indices.sorted { unsafe (cursors[$0].upperBound, $0) < (cursors[$1].upperBound, $1) }
     try unsafe cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
@@ -47,7 +47,7 @@ enum WindowedMaxScoreSearch {
   static let slack = 1 + 1e-9
 
   private static func evaluate(
-    _ cursors: UnsafeMutableBufferPointer<PostingCursor>, probes: UnsafeMutableBufferPointer<PostingCursor>,
+    _ cursors: UnsafeMutableBufferPointer<PostingCursor>, probes: UnsafeMutableBufferPointer<PostingProbe>,
     rank: [Int], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
     let count = cursors.count
@@ -61,12 +61,17 @@ enum WindowedMaxScoreSearch {
     defer { unsafe window.deallocate() }
     var threshold = heap.threshold
     var firstEssential = 0
+    // By query order: whether the term is essential in this window, and a
+    // non-essential term's contribution to the document being probed.
+    var isEssential = [Bool](repeating: true, count: count)
+    var contributions = [Double](repeating: 0, count: count)
     var failure: LexicalIndexError?
 
     while true {
       while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
       if firstEssential == count { return }
       let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
+      for position in 0..<count { isEssential[rank[position]] = position >= firstEssential }
 
       var windowStart = unsafe PostingCursor.exhausted
       for position in firstEssential..<count { windowStart = unsafe min(windowStart, cursors[rank[position]].document) }
@@ -98,16 +103,25 @@ enum WindowedMaxScoreSearch {
         guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor }
         if let filter, !filter(document) { return floor }
         do throws(LexicalIndexError) {
-          if essential > 0 {
-            // The non-essential terms' block maxima at the document: headers only.
-            var bound = 0.0
-            for position in 0..<essential { unsafe bound += probes[rank[position]].blockBound(at: document) }
-            guard partial * slack + bound > threshold else { return floor }
+          // The non-essential terms, largest bound first, each replacing its
+          // bound by its contribution, until what is left cannot lift the
+          // document over the threshold (with the same margin as the floor).
+          var probed = 0.0
+          var position = essential - 1
+          while position >= 0 {
+            let term = rank[position]
+            let contribution = try unsafe probes[term].score(at: document, scorer)
+            contributions[term] = contribution
+            probed += contribution
+            let remaining = position > 0 ? boundPrefix[position - 1] : 0
+            if partial * slack + remaining + probed <= threshold - 1e-9 * threshold { return floor }
+            position -= 1
           }
+          // It may enter: its score afresh, summed in query order, the
+          // essential terms read by their probes.
           var score = 0.0
           for term in 0..<count {
-            try unsafe probes[term].advance(to: document)
-            if unsafe probes[term].document == document { unsafe score += try probes[term].score(scorer) }
+            score += isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
           }
           if heap.offer(score, document) { threshold = heap.threshold }
         } catch {

@@ -1,4 +1,4 @@
-import LexicalIndex
+@testable import LexicalIndex
 import TestSupport
 import Testing
 
@@ -141,6 +141,40 @@ import Testing
           #expect(abs(hit.score - want.score) <= 1e-6 * abs(want.score), "\(strategy) query: \(query)")
         }
       }
+    }
+  }
+
+  /// Windowed MaxScore reads a non-essential term's postings through probes
+  /// that never decode the chunk: a damaged chunk met only that way is still
+  /// the typed error, not a wrong answer or a crash.
+  @Test func aDamagedChunkMetOnlyByAProbeIsATypedError() throws {
+    // "common" in every even document, so its chunks store one-byte deltas;
+    // "rare" in document 0 and in 4,350, the last posting of the chunk that begins at 4,096.
+    var corpus: [(id: UInt32, text: String)] = []
+    for id in UInt32(0)..<9_000 {
+      corpus.append((id, id == 0 || id == 5_374 ? "rare common" : id % 2 == 0 ? "common" : "other"))
+    }
+    var store = InMemoryLexicalStore()
+    try index.add(corpus, to: &store)
+    let hits = try index.search("rare common", limit: 1, in: store, strategy: .windowedMaxScore)
+    #expect(hits.map(\.document) == [0])
+    let chunk = try #require(
+      try store.withPostingChunk(of: Term("common"), covering: 5_374) { lent -> [UInt8]? in
+        guard let chunk = lent else { return nil }
+        return unsafe chunk.bytes.withUnsafeBytes { Array($0) }
+      })
+    let postings = try #require(PostingChunk.decode(chunk))
+    #expect(postings.count == 128 && postings.first?.document == 5_120 && postings.last?.document == 5_374)
+    // One delta a document short: the ids no longer end on the header's last
+    // document. The chunk ends with 127 one-byte deltas, no frequencies (every
+    // tf is 1) and 128 one-byte lengths (1, and 2 for the last).
+    var damaged = chunk
+    let firstDelta = damaged.count - 127 - 128
+    #expect(damaged[firstDelta] == 1 && damaged.last == 1)
+    damaged[firstDelta] = 0
+    store.putPostingChunk(of: Term("common"), firstDocument: 5_120, bytes: damaged)
+    #expect(throws: LexicalIndexError.self) {
+      try index.search("rare common", limit: 1, in: store, strategy: .windowedMaxScore)
     }
   }
 }

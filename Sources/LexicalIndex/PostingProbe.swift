@@ -1,0 +1,127 @@
+/// Reads one term's score at documents asked for in increasing order,
+/// without decoding whole chunks: how MaxScore asks a common term about a
+/// few candidates.
+///
+/// Why not `PostingCursor.advance`: it decodes the chunk's ids, and its
+/// frequencies and lengths on the first score, up to 384 values for one
+/// posting. A candidate of a common term's list usually lands in a chunk no
+/// earlier candidate touched, so on a million traces those decodes cost as
+/// much as term at a time's scan of the whole list. A fixed-width chunk
+/// needs none of it: the ids are a running sum of deltas, read from the last
+/// position reached (targets only grow, so each delta is read at most once),
+/// and the frequency and length are read at their position directly.
+///
+/// - Important: holds the chunk buffers of the `PostingCursor` it was made
+///   from; it must not outlive the closure that lent them.
+@unsafe
+struct PostingProbe {
+  private let term: Term
+  private let chunks: [UnsafeRawBufferPointer]
+  private let headers: [PostingChunkHeader]
+  /// queryFrequency · idf, as in `PostingCursor`, so scores agree to the bit.
+  private let weight: Double
+  private var chunkIndex = -1
+  /// The position reached in the current chunk, and its document.
+  private var position = 0
+  private var document: UInt32 = 0
+  private var fields = ChunkFields()
+  /// The current chunk decoded, for a chunk of the first (LEB128) format only.
+  private var legacy: DecodedChunk?
+
+  /// A probe over the same list as `cursor` (after `cursor.prepare`).
+  init(_ cursor: PostingCursor) {
+    unsafe term = unsafe cursor.term
+    unsafe chunks = unsafe cursor.chunks
+    unsafe headers = unsafe cursor.headers
+    unsafe weight = unsafe cursor.weight
+  }
+
+  /// The term's score contribution to `target`, 0 when the document does
+  /// not hold the term.
+  /// - Precondition: `target` is at least every document asked before.
+  /// - Complexity: O(log chunks skipped + deltas passed), amortized O(1) per
+  ///   posting of the chunks the targets fall in.
+  @inline(__always)
+  mutating func score(at target: UInt32, _ scorer: BM25Scorer) throws(LexicalIndexError) -> Double {
+    if unsafe chunkIndex < 0 || target > headers[chunkIndex].lastDocument {
+      let next = unsafe headers.firstChunk(endingAtOrAfter: target, from: chunkIndex + 1)
+      guard unsafe next < headers.count else { return 0 }
+      try unsafe enter(chunk: next)
+    }
+    if unsafe target < document { return 0 }
+    if let legacy = unsafe legacy { return unsafe legacyScore(at: target, in: legacy, scorer) }
+    let header = unsafe headers[chunkIndex]
+    while unsafe document < target {
+      unsafe position &+= 1
+      guard unsafe position < header.count else { throw unsafe corrupt() }
+      unsafe document = unsafe document &+ fields.delta(before: position) &+ 1
+    }
+    if unsafe position == header.count - 1, unsafe document != header.lastDocument { throw unsafe corrupt() }
+    guard unsafe document == target else { return 0 }
+    let (frequency, length) = unsafe fields.frequencyAndLength(at: position, minimumLength: header.minDocumentLength)
+    return unsafe scorer.score(idf: weight, termFrequency: frequency, documentLength: length)
+  }
+
+  private mutating func enter(chunk: Int) throws(LexicalIndexError) {
+    unsafe chunkIndex = chunk
+    unsafe position = 0
+    let header = unsafe headers[chunk]
+    unsafe document = header.firstDocument
+    if let widths = header.widths {
+      unsafe legacy = nil
+      unsafe fields = unsafe ChunkFields(chunks[chunk], header: header, widths: widths)
+    } else {
+      var decoded = DecodedChunk()
+      guard unsafe decoded.decode(chunks[chunk], header: header) else { throw unsafe corrupt() }
+      unsafe legacy = decoded
+    }
+  }
+
+  private mutating func legacyScore(at target: UInt32, in chunk: DecodedChunk, _ scorer: BM25Scorer) -> Double {
+    unsafe chunk.withBuffers { documents, frequencies, lengths in
+      while unsafe position < documents.count - 1 && documents[position] < target { unsafe position += 1 }
+      unsafe document = unsafe documents[position]
+      guard unsafe document == target else { return 0 }
+      return unsafe scorer.score(idf: weight, termFrequency: frequencies[position], documentLength: lengths[position])
+    }
+  }
+
+  private func corrupt() -> LexicalIndexError {
+    unsafe .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
+  }
+}
+
+/// Where a fixed-width chunk's three fields begin, and their widths.
+@unsafe
+private struct ChunkFields {
+  private var deltas: UnsafeRawPointer?
+  private var frequencies: UnsafeRawPointer?
+  private var lengths: UnsafeRawPointer?
+  private var widths = (delta: 0, frequency: 0, length: 0)
+
+  init() {}
+
+  /// The fields of `bytes`, whose `header` was parsed from them (which
+  /// checked that the fields fit the bytes).
+  init(_ bytes: UnsafeRawBufferPointer, header: PostingChunkHeader, widths: (delta: Int, frequency: Int, length: Int)) {
+    let base = unsafe bytes.baseAddress! + header.payloadOffset
+    unsafe self.widths = widths
+    unsafe deltas = unsafe UnsafeRawPointer(base)
+    unsafe frequencies = unsafe UnsafeRawPointer(base + (header.count - 1) * widths.delta)
+    unsafe lengths = unsafe frequencies! + header.count * widths.frequency
+  }
+
+  /// The stored gap (delta − 1) between the ids at `position − 1` and `position`.
+  @inline(__always)
+  func delta(before position: Int) -> UInt32 {
+    unsafe FixedWidth.value(at: position &- 1, width: widths.delta, of: deltas!)
+  }
+
+  @inline(__always)
+  func frequencyAndLength(at position: Int, minimumLength: UInt32) -> (UInt32, UInt32) {
+    unsafe (
+      FixedWidth.value(at: position, width: widths.frequency, of: frequencies!) &+ 1,
+      FixedWidth.value(at: position, width: widths.length, of: lengths!) &+ minimumLength
+    )
+  }
+}
