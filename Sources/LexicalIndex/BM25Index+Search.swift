@@ -2,10 +2,10 @@
 ///
 /// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
-  /// MaxScore for a short query asking for few hits (up to 10 in a large
-  /// index) or whose terms hold many postings, term at a time otherwise (see
-  /// `maxScoreMaximumLimit`, `largeIndexMinimumDocuments`,
-  /// `densePostingsPerDocument` and `termAtATimeMinimumTerms`).
+  /// Windowed MaxScore where pruning pays (few hits, dense postings, a
+  /// large index), term at a time otherwise (see `smallLimit`,
+  /// `largeIndexMinimumDocuments`, `densePostingsPerDocument` and
+  /// `termAtATimeMinimumTerms`).
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
@@ -21,87 +21,68 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// Document at a time, scoring every document holding a query term: the oracle for tests.
   case exhaustive
 
-  /// From this many distinct query terms on, `.automatic` runs term at a time.
+  // The rule below was fitted on 2026-12-07 (one thread, CPU queries/s and
+  // per-query milliseconds from `tracekv-bench lexical --compare
+  // taat,wmaxscore,maxscore --compare-depths 1,3,10,100`, on Debian's
+  // 64,609 descriptions with their synopsis queries, and on the generated
+  // traces-100k and traces-1m with their synopsis queries and with
+  // `--drawn-queries 1000`, the `search` bench's kind; BENCHMARKS.md has the
+  // tables). Windowed MaxScore probes its non-essential terms without
+  // decoding chunks (`PostingProbe`), which made it faster than MaxScore
+  // (document at a time) and block-max WAND at every depth on every
+  // collection, so `.automatic` no longer picks those two.
+
+  /// From this many distinct query terms on, `.automatic` runs term at a time:
+  /// a candidate's probes cost O(terms), term at a time's postings do not.
   public static let termAtATimeMinimumTerms = 12
 
-  /// Above this many hits, `.automatic` runs term at a time whatever the query.
-  ///
-  /// MaxScore pays off only when the k-th best score climbs above the bounds
-  /// of the common terms, which takes a very small k. Measured on Debian
-  /// (64.5k documents, 2,000 short queries, `tracekv-bench lexical --strategy
-  /// maxscore|taat --depth k`, fixed-width chunks, two runs each): term at
-  /// a time served 0.5–0.8× MaxScore's queries/s at k = 1, 1.0× and 1.2× at
-  /// k = 3 (within this machine's noise), 1.1–1.3× at k = 10 (and 1.6× at
-  /// k = 100 with the earlier LEB128 chunks).
-  ///
-  /// Block-max WAND and windowed MaxScore (both exact) won nowhere, and
-  /// MaxScore only at k = 10 in the largest index (see
-  /// `largeIndexMinimumDocuments`): single thread CPU queries/s, `tracekv-bench lexical --strategy
-  /// taat|wmaxscore|bmw|maxscore --depth k`, 2,000 synopsis queries each,
-  /// on a 2-core machine shared with other builds:
-  ///
-  ///     collection                    k     taat  wmaxscore   bmw  maxscore
-  ///     Debian (64.6k descriptions)   100   5296    3930      2783   4000
-  ///     Debian                         10   8174    7361      5177   5965
-  ///     traces-100k (conversations)   100   3865    2909      2050   2265
-  ///     traces-100k                    10   6149    5072      3454   4491
-  ///     traces-1m (conversations)     100    644     472       422    640
-  ///     traces-1m                      10    667     789       590   1096
-  ///
-  /// Those bounds were the chunk's (max tf, min length) corner; the probes
-  /// of common terms for the candidates that pass them decode a chunk each,
-  /// and cost more than term at a time's scan of those lists saves, except
-  /// at 1M documents and k = 10. With the chunks' impacts (exact block
-  /// maxima), on traces-100k, same run (`--compare`, CPU queries/s): k = 100
-  /// taat 4554, maxscore 3338, wmaxscore 3162, bmw 2644; k = 10 taat 5713,
-  /// maxscore 5173, wmaxscore 4583, bmw 3326. Over the whole query set term
-  /// at a time still wins; per query, MaxScore wins where the postings are
-  /// dense (`densePostingsPerDocument`).
-  public static let maxScoreMaximumLimit = 3
+  /// Up to this many hits `.automatic` runs windowed MaxScore whatever the
+  /// index: the threshold rises fast. Debian, k = 1: 16,455 CPU queries/s
+  /// against term at a time's 11,732 (k = 3: 13,500 against 11,689);
+  /// traces-100k drawn queries, k = 1: 6,622 against 1,920.
+  public static let smallLimit = 3
 
-  /// From this many indexed documents on, `.automatic` runs MaxScore for
-  /// short queries asking for at most `largeIndexMaxScoreMaximumLimit` hits.
-  ///
-  /// Measured at k = 10 (single thread CPU queries/s, 2,000 synopsis
-  /// queries): on traces-1m MaxScore served 1,096, windowed MaxScore 789,
-  /// term at a time 667, block-max WAND 590 (p50 0.69 ms against term at a
-  /// time's 1.63 ms); on traces-100k and Debian MaxScore served 0.73× term
-  /// at a time. The switch sits between 100k and 1M documents.
+  /// From this many indexed documents on, `.automatic` runs windowed
+  /// MaxScore for up to `largeIndexMaximumLimit` hits. traces-1m, k = 10:
+  /// 1,338 CPU queries/s against 964 with the synopsis queries, 712 against
+  /// 195 with drawn ones, faster in every band of query density; on
+  /// traces-100k and Debian term at a time stays faster for sparse queries
+  /// (Debian p50 0.082 against 0.089 ms).
   public static let largeIndexMinimumDocuments: UInt64 = 500_000
 
-  /// The most hits for which `.automatic` runs MaxScore in a large index
-  /// (at k = 100 on traces-1m it tied with term at a time: 640 against 644).
-  public static let largeIndexMaxScoreMaximumLimit = 10
+  /// The most hits for which a large index alone picks windowed MaxScore
+  /// (at k = 100 on traces-1m, sparse queries are a tie: below).
+  public static let largeIndexMaximumLimit = 10
 
   /// From this many postings per indexed document (the query terms'
-  /// document frequencies summed, over the document count) on, `.automatic`
-  /// runs MaxScore for up to `densePostingsMaxScoreMaximumLimit` hits.
-  ///
-  /// With the chunks' impacts (exact block maxima), MaxScore pays where term
-  /// at a time has the most postings to scan, provided a term is selective
-  /// (`selectiveTermFraction`). Measured per query on traces-100k (2,000
-  /// synopsis queries, one index, `tracekv-bench lexical --compare
-  /// taat,automatic,maxscore --compare-depths 10,100`): of the 63 queries at
-  /// or above 0.8 with a selective term, MaxScore was faster on 59 at k = 10
-  /// (p50 0.20 against 0.48 ms) and on 45 at k = 100 (0.42 against 0.55 ms);
-  /// below 0.8 term at a time's p50 was 0.17 ms against 0.25 ms at k = 100.
-  /// Over all queries automatic served 6,644–6,694 CPU queries/s against
-  /// term at a time's 6,354–6,372 at k = 10, 4,899–5,020 against 4,691–4,847 at k = 100.
+  /// document frequencies summed, over the document count) on, the query is
+  /// dense: its common terms hold most of the postings term at a time would
+  /// read, and windowed MaxScore only probes them. Per query, k = 10, dense
+  /// against sparse: on traces-100k synopsis queries windowed MaxScore took
+  /// 0.177 ms against term at a time's 0.349 ms (sparse: 0.139 against
+  /// 0.113), drawn queries 0.276 against 0.622 (sparse: 0.173 against 0.194).
   public static let densePostingsPerDocument = 0.8
 
-  /// The dense-postings rule needs a selective term: one held by fewer than
-  /// this fraction of the documents. MaxScore then drives its candidates from
-  /// the selective lists and only probes the dense ones. Without one, every
-  /// document matches several query terms, scores bunch up under the bounds
-  /// and MaxScore drops no list: on the replicated samples (every query word
-  /// in ≥ 5 % of traces) it made `tracekv-bench search` 10–20 % slower at
-  /// 10k and 100k traces, while on 117,000 diverse traces (queries drawn from
-  /// the traces, holding rare words) it made lexical p50 1.0–1.2 ms against
-  /// term at a time's 1.7 ms.
-  public static let selectiveTermFraction = 0.05
+  /// Past `largeIndexMaximumLimit` hits, up to this many, a dense query
+  /// runs windowed MaxScore in an index of at least
+  /// `denseDeepMinimumDocuments` documents with a selective term. At k = 100
+  /// on traces-1m drawn queries, dense ones took 1.5–4.2 ms against term at
+  /// a time's 3.3–9.3 ms; sparse ones were a tie, left to term at a time.
+  public static let denseDeepMaximumLimit = 100
 
-  /// The most hits for which the dense-postings rule applies (the largest k measured).
-  public static let densePostingsMaxScoreMaximumLimit = 100
+  /// The smallest index where a dense query at k = 100 pays for pruning:
+  /// traces-100k 0.341 against 0.370 ms (synopsis), 0.527 against 0.595
+  /// (drawn); on Debian (64,609 documents) term at a time won, 0.221
+  /// against 0.354 ms.
+  public static let denseDeepMinimumDocuments: UInt64 = 100_000
+
+  /// Past `largeIndexMaximumLimit` hits the dense rule needs a selective
+  /// term, held by fewer than this fraction of the documents, to drive the
+  /// candidates while the dense ones are probed. Without one every document
+  /// matches several query terms and scores bunch under the bounds: on
+  /// traces-100k's 21 dense drawn queries without one, k = 100, windowed
+  /// MaxScore took 0.763 ms against term at a time's 0.771 ms.
+  public static let selectiveTermFraction = 0.05
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms,
   /// `limit` hits, `documents` indexed documents, the terms' `postings`
@@ -109,14 +90,14 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   static func automatic(
     terms: Int, limit: Int, documents: UInt64, postings: UInt64, rarest: UInt64
   ) -> BM25SearchStrategy {
-    if terms >= termAtATimeMinimumTerms { return .termAtATime }
-    if limit <= maxScoreMaximumLimit { return .maxScore }
-    if limit <= largeIndexMaxScoreMaximumLimit && documents >= largeIndexMinimumDocuments { return .maxScore }
-    if limit <= densePostingsMaxScoreMaximumLimit, documents > 0,
-      Double(postings) >= densePostingsPerDocument * Double(documents),
+    guard terms < termAtATimeMinimumTerms, documents > 0 else { return .termAtATime }
+    if limit <= smallLimit { return .windowedMaxScore }
+    let dense = Double(postings) >= densePostingsPerDocument * Double(documents)
+    if limit <= largeIndexMaximumLimit && (dense || documents >= largeIndexMinimumDocuments) { return .windowedMaxScore }
+    if limit <= denseDeepMaximumLimit, dense, documents >= denseDeepMinimumDocuments,
       Double(rarest) < selectiveTermFraction * Double(documents)
     {
-      return .maxScore
+      return .windowedMaxScore
     }
     return .termAtATime
   }
@@ -147,8 +128,9 @@ extension BM25Index {
   /// - Throws: ``LexicalIndexError`` `.corruptPostingChunk` when a chunk of a query term does not decode; errors of
   ///   `store` pass through unchanged.
   /// - Complexity: O(P log k) at worst for P postings of the query terms;
-  ///   MaxScore (short queries, small k) skips most postings of common terms,
-  ///   term-at-a-time costs O(P + D log k) for D matching documents.
+  ///   windowed MaxScore (few hits, dense queries, large indexes) only probes
+  ///   the common terms' lists, term at a time costs O(P + D log k) for D
+  ///   matching documents.
   public func search(
     _ query: String, limit: Int, in store: some LexicalStorageReader,
     filter: ((UInt32) -> Bool)? = nil, explain: Bool = false, strategy: BM25SearchStrategy = .automatic
@@ -179,7 +161,9 @@ extension BM25Index {
           postings: cursors.reduce(0) { unsafe $0 + $1.documentFrequency },
           rarest: unsafe cursors.map(unsafe \.documentFrequency).min() ?? 0)
         : strategy
-      if resolved != .termAtATime {
+      if resolved == .windowedMaxScore {
+        for index in unsafe cursors.indices { unsafe cursors[index].prepareTermBound(scorer: scorer) }
+      } else if resolved != .termAtATime {
         for index in unsafe cursors.indices { unsafe cursors[index].prepareBounds(scorer: scorer) }
       }
       let ranked: [(score: Double, document: UInt32)]

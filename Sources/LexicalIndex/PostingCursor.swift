@@ -37,6 +37,8 @@ struct PostingCursor {
   /// The largest score any posting of each chunk can reach (block-max): exact
   /// for a chunk with impacts, the (max tf, min dl) corner's for an older one.
   private var chunkBounds: [Double] = []
+  /// The list's largest term frequency and shortest document, from the chunk headers.
+  private let corner: (frequency: UInt32, length: UInt32)
 
   /// Parses every chunk header of a term (O(chunks), no decoding).
   init(term: Term, queryIndex: Int, queryFrequency: UInt32 = 1, chunks: [UnsafeRawBufferPointer])
@@ -49,6 +51,8 @@ struct PostingCursor {
     var headers: [PostingChunkHeader] = []
     unsafe headers.reserveCapacity(chunks.count)
     var frequency: UInt64 = 0
+    var largestFrequency: UInt32 = 0
+    var shortestLength = UInt32.max
     var previousLast: UInt32? = nil
     for unsafe chunk in unsafe chunks {
       guard let header = unsafe PostingChunkHeader(chunk), previousLast.map({ $0 < header.firstDocument }) ?? true else {
@@ -56,10 +60,13 @@ struct PostingCursor {
       }
       previousLast = header.lastDocument
       frequency += UInt64(header.count)
+      largestFrequency = max(largestFrequency, header.maxTermFrequency)
+      shortestLength = min(shortestLength, header.minDocumentLength)
       headers.append(header)
     }
     unsafe self.headers = headers
     unsafe documentFrequency = frequency
+    unsafe corner = (largestFrequency, shortestLength)
   }
 
   /// Sets the idf from the collection's scorer.
@@ -83,6 +90,15 @@ struct PostingCursor {
       unsafe inflation * ChunkImpacts.maximumTFNorm($0, header: $1, scorer: scorer)
     }
     unsafe upperBound = unsafe chunkBounds.max() ?? 0
+  }
+
+  /// Sets `upperBound` alone (after `prepare`), from the list's (largest tf,
+  /// shortest document) corner, for a strategy that reads no block maxima:
+  /// O(1), where `prepareBounds` reads every chunk's impacts. Looser than
+  /// the exact maximum, but tfNorm saturates at k1 + 1, and a long list's
+  /// best posting comes close to its corner.
+  mutating func prepareTermBound(scorer: BM25Scorer) {
+    unsafe upperBound = unsafe weight * (1 + 1e-9) * scorer.tfNorm(termFrequency: corner.frequency, documentLength: corner.length)
   }
 
   /// Positions the cursor on its first posting.

@@ -51,12 +51,13 @@ struct PostingProbe {
     if unsafe target < document { return 0 }
     if let legacy = unsafe legacy { return unsafe legacyScore(at: target, in: legacy, scorer) }
     let header = unsafe headers[chunkIndex]
-    while unsafe document < target {
-      unsafe position &+= 1
-      guard unsafe position < header.count else { throw unsafe corrupt() }
-      unsafe document = unsafe document &+ fields.delta(before: position) &+ 1
+    if unsafe document < target {
+      guard let (position, document) = unsafe fields.scan(from: position, document, to: target, count: header.count)
+      else { throw unsafe corrupt() }
+      unsafe self.position = position
+      unsafe self.document = document
+      if position == header.count - 1, document != header.lastDocument { throw unsafe corrupt() }
     }
-    if unsafe position == header.count - 1, unsafe document != header.lastDocument { throw unsafe corrupt() }
     guard unsafe document == target else { return 0 }
     let (frequency, length) = unsafe fields.frequencyAndLength(at: position, minimumLength: header.minDocumentLength)
     return unsafe scorer.score(idf: weight, termFrequency: frequency, documentLength: length)
@@ -111,10 +112,39 @@ private struct ChunkFields {
     unsafe lengths = unsafe frequencies! + header.count * widths.frequency
   }
 
-  /// The stored gap (delta − 1) between the ids at `position − 1` and `position`.
+  /// The first position after `position` (whose id is `document`) whose
+  /// id is ≥ `target`, and that id; nil when the ids run out first, which
+  /// an intact chunk never does for a target up to its last document.
+  ///
+  /// The running sum in locals, one loop per delta width: a loop through
+  /// the probe's own fields stored both back to memory at every delta.
   @inline(__always)
-  func delta(before position: Int) -> UInt32 {
-    unsafe FixedWidth.value(at: position &- 1, width: widths.delta, of: deltas!)
+  func scan(from position: Int, _ document: UInt32, to target: UInt32, count: Int) -> (Int, UInt32)? {
+    switch widths.delta {
+    case 0:
+      // Consecutive ids: the target's position is known.
+      let distance = Int(target &- document)
+      return position + distance < count ? (position + distance, target) : nil
+    case 1: return unsafe Self.scan(deltas!, as: UInt8.self, from: position, document, to: target, count: count)
+    case 2: return unsafe Self.scan(deltas!, as: UInt16.self, from: position, document, to: target, count: count)
+    default: return unsafe Self.scan(deltas!, as: UInt32.self, from: position, document, to: target, count: count)
+    }
+  }
+
+  @inline(__always)
+  private static func scan<Delta: FixedWidthInteger & UnsignedInteger>(
+    _ deltas: UnsafeRawPointer, as _: Delta.Type, from position: Int, _ document: UInt32, to target: UInt32, count: Int
+  ) -> (Int, UInt32)? {
+    var position = position
+    var document = document
+    while document < target {
+      position &+= 1
+      guard position < count else { return nil }
+      let delta = unsafe Delta(
+        littleEndian: deltas.loadUnaligned(fromByteOffset: (position &- 1) &* MemoryLayout<Delta>.size, as: Delta.self))
+      document = document &+ UInt32(truncatingIfNeeded: delta) &+ 1
+    }
+    return (position, document)
   }
 
   @inline(__always)

@@ -62,16 +62,24 @@ enum WindowedMaxScoreSearch {
     var threshold = heap.threshold
     var firstEssential = 0
     // By query order: whether the term is essential in this window, and a
-    // non-essential term's contribution to the document being probed.
-    var isEssential = [Bool](repeating: true, count: count)
-    var contributions = [Double](repeating: 0, count: count)
+    // non-essential term's contribution to the document being probed. Raw
+    // buffers: the drain's closure touches them for every candidate, and
+    // captured arrays cost an exclusivity and bounds check per touch.
+    let isEssential = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
+    let contributions = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+    defer {
+      unsafe isEssential.deallocate()
+      unsafe contributions.deallocate()
+    }
+    unsafe isEssential.initialize(repeating: true)
+    unsafe contributions.initialize(repeating: 0)
     var failure: LexicalIndexError?
 
     while true {
       while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
       if firstEssential == count { return }
       let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
-      for position in 0..<count { isEssential[rank[position]] = position >= firstEssential }
+      for position in 0..<count { unsafe isEssential[rank[position]] = position >= firstEssential }
 
       var windowStart = unsafe PostingCursor.exhausted
       for position in firstEssential..<count { windowStart = unsafe min(windowStart, cursors[rank[position]].document) }
@@ -98,36 +106,36 @@ enum WindowedMaxScoreSearch {
       let essential = firstEssential
       // Below this floor a partial sum fails the test below: a margin of
       // 1e-9 of the threshold covers the rounding of the two forms.
-      let floor = max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack)
-      unsafe window.drain(above: floor) { document, partial in
-        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor }
-        if let filter, !filter(document) { return floor }
+      func floor() -> Double { max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack) }
+      unsafe window.drain(above: floor()) { document, partial in
+        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor() }
+        if let filter, !filter(document) { return floor() }
         do throws(LexicalIndexError) {
           // The non-essential terms, largest bound first, each replacing its
           // bound by its contribution, until what is left cannot lift the
           // document over the threshold (with the same margin as the floor).
+          let cutoff = threshold - 1e-9 * threshold - partial * slack
           var probed = 0.0
           var position = essential - 1
           while position >= 0 {
             let term = rank[position]
             let contribution = try unsafe probes[term].score(at: document, scorer)
-            contributions[term] = contribution
+            unsafe contributions[term] = contribution
             probed += contribution
-            let remaining = position > 0 ? boundPrefix[position - 1] : 0
-            if partial * slack + remaining + probed <= threshold - 1e-9 * threshold { return floor }
+            if probed + (position > 0 ? boundPrefix[position - 1] : 0) <= cutoff { return floor() }
             position -= 1
           }
           // It may enter: its score afresh, summed in query order, the
           // essential terms read by their probes.
           var score = 0.0
           for term in 0..<count {
-            score += isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
+            score += unsafe isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
           }
           if heap.offer(score, document) { threshold = heap.threshold }
         } catch {
           failure = error
         }
-        return floor
+        return floor()
       }
       if let failure { throw failure }
     }
