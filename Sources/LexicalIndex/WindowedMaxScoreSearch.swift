@@ -33,14 +33,55 @@ enum WindowedMaxScoreSearch {
       return try unsafe MaxScoreSearch.run(cursors: &cursors, scorer: scorer, heap: &heap, filter: filter, prune: false)
     }
     for index in unsafe cursors.indices { try unsafe cursors[index].start() }
+    let seeded = try unsafe seed(cursors, scorer: scorer, heap: &heap, filter: filter)
     var probes = unsafe cursors.map { unsafe PostingProbe($0) }
     // Rank order: increasing bound (ties by query order).
     let rank = unsafe cursors.indices.sorted { unsafe (cursors[$0].upperBound, $0) < (cursors[$1].upperBound, $1) }
     try unsafe cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
       try unsafe probes.withUnsafeMutableBufferPointer { (probes) throws(LexicalIndexError) in
-        try unsafe evaluate(cursors, probes: probes, rank: rank, scorer: scorer, heap: &heap, filter: filter)
+        try unsafe evaluate(
+          cursors, probes: probes, rank: rank, seeded: seeded, scorer: scorer, heap: &heap, filter: filter)
       }
     }
+  }
+
+  /// The most postings the rarest term may have for `seed` to score them.
+  static let seedMaximumPostings: UInt64 = 2_048
+
+  /// Scores every document of the query's rarest term exactly and offers
+  /// it to `heap`, before any window: returns them, in increasing order,
+  /// for the windows to skip.
+  ///
+  /// Why: the windows start with an empty heap, so the threshold is the
+  /// first window's scores and climbs slowly, and until it does, the
+  /// non-essential terms' bounds let most documents through to be probed.
+  /// The rarest term's documents hold the highest-idf word of the query,
+  /// so the best of them come close to the final k-th score at once.
+  ///
+  /// Exactness: these documents get their exact scores (summed in query
+  /// order) and are never offered again; the heap orders ties by id
+  /// whatever order documents are offered in, and the windows' pruning
+  /// tests keep every document whose bound reaches the threshold, ties included.
+  private static func seed(
+    _ cursors: [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
+  ) throws(LexicalIndexError) -> [UInt32] {
+    guard unsafe cursors.count > 1,
+      let rarest = unsafe cursors.indices.min(by: { unsafe cursors[$0].documentFrequency < cursors[$1].documentFrequency }),
+      unsafe cursors[rarest].documentFrequency <= seedMaximumPostings
+    else { return [] }
+    var postings = unsafe cursors[rarest]
+    var probes = unsafe cursors.map { unsafe PostingProbe($0) }
+    var seeded: [UInt32] = []
+    while unsafe postings.document != PostingCursor.exhausted {
+      let document = unsafe postings.document
+      try unsafe postings.next()
+      if let filter, !filter(document) { continue }
+      var score = 0.0
+      for term in unsafe probes.indices { score += try unsafe probes[term].score(at: document, scorer) }
+      heap.offer(score, document)
+      seeded.append(document)
+    }
+    return seeded
   }
 
   /// The relative slack on a partial sum summed in another order than the score.
@@ -48,8 +89,14 @@ enum WindowedMaxScoreSearch {
 
   private static func evaluate(
     _ cursors: UnsafeMutableBufferPointer<PostingCursor>, probes: UnsafeMutableBufferPointer<PostingProbe>,
-    rank: [Int], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
+    rank: [Int], seeded: [UInt32], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
+    // The next seeded document the drains may meet (they meet documents in increasing order).
+    var nextSeeded = 0
+    func wasSeeded(_ document: UInt32) -> Bool {
+      while nextSeeded < seeded.count && seeded[nextSeeded] < document { nextSeeded += 1 }
+      return nextSeeded < seeded.count && seeded[nextSeeded] == document
+    }
     let count = cursors.count
     var boundPrefix = [Double](repeating: 0, count: count)
     var running = 0.0
@@ -91,10 +138,14 @@ enum WindowedMaxScoreSearch {
       if firstEssential == 0 {
         // Nothing to prune yet (the heap is filling): plain term at a time,
         // terms in query order, so each sum already is the exact score.
+        // A seeded document with a higher id may hold the threshold, so a
+        // tie can still enter: the floor lets it through to the heap.
         for term in 0..<count { try unsafe cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
-        unsafe window.drain(above: max(threshold, 0)) { document, score in
-          if score > threshold, filter?(document) ?? true, heap.offer(score, document) { threshold = heap.threshold }
-          return max(threshold, 0)
+        unsafe window.drain(above: max(threshold.nextDown, 0)) { document, score in
+          if score >= threshold, filter?(document) ?? true, !wasSeeded(document), heap.offer(score, document) {
+            threshold = heap.threshold
+          }
+          return max(threshold.nextDown, 0)
         }
         continue
       }
@@ -110,6 +161,7 @@ enum WindowedMaxScoreSearch {
       unsafe window.drain(above: floor()) { document, partial in
         guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor() }
         if let filter, !filter(document) { return floor() }
+        if wasSeeded(document) { return floor() }
         do throws(LexicalIndexError) {
           // The non-essential terms, largest bound first, each replacing its
           // bound by its contribution, until what is left cannot lift the
