@@ -2,10 +2,9 @@
 ///
 /// All strategies return the same hits with the same scores; they differ in speed.
 public enum BM25SearchStrategy: Sendable, Hashable {
-  /// Windowed MaxScore where pruning pays (few hits, dense postings, a
-  /// large index), term at a time otherwise (see `smallLimit`,
-  /// `largeIndexMinimumDocuments`, `densePostingsPerDocument` and
-  /// `termAtATimeMinimumTerms`).
+  /// Windowed MaxScore where pruning pays (dense postings, few hits, a
+  /// large index), term at a time otherwise (see `densePostingsPerDocument`,
+  /// `termAtATimeMinimumTerms`, `smallLimit` and `largeIndexMinimumDocuments`).
   case automatic
   /// MaxScore dynamic pruning (document at a time): skips what cannot reach the top k.
   case maxScore
@@ -29,76 +28,76 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   // `--drawn-queries 1000`, the `search` bench's kind; BENCHMARKS.md has the
   // tables). Windowed MaxScore probes its non-essential terms without
   // decoding chunks (`PostingProbe`), which made it faster than MaxScore
-  // (document at a time) and block-max WAND at every depth on every
-  // collection, so `.automatic` no longer picks those two.
-
-  /// From this many distinct query terms on, `.automatic` runs term at a time:
-  /// a candidate's probes cost O(terms), term at a time's postings do not.
-  public static let termAtATimeMinimumTerms = 12
-
-  /// Up to this many hits `.automatic` runs windowed MaxScore whatever the
-  /// index: the threshold rises fast. Debian, k = 1: 16,455 CPU queries/s
-  /// against term at a time's 11,732 (k = 3: 13,500 against 11,689);
-  /// traces-100k drawn queries, k = 1: 6,622 against 1,920.
-  public static let smallLimit = 3
-
-  /// From this many indexed documents on, `.automatic` runs windowed
-  /// MaxScore for up to `largeIndexMaximumLimit` hits. traces-1m, k = 10:
-  /// 1,338 CPU queries/s against 964 with the synopsis queries, 712 against
-  /// 195 with drawn ones, faster in every band of query density; on
-  /// traces-100k and Debian term at a time stays faster for sparse queries
-  /// (Debian p50 0.082 against 0.089 ms).
-  public static let largeIndexMinimumDocuments: UInt64 = 500_000
-
-  /// The most hits for which a large index alone picks windowed MaxScore
-  /// (at k = 100 on traces-1m, sparse queries are a tie: below).
-  public static let largeIndexMaximumLimit = 10
+  // (document at a time) at every depth on every collection measured, so
+  // `.automatic` no longer picks MaxScore (nor block-max WAND, which earlier
+  // sessions measured slower than MaxScore).
 
   /// From this many postings per indexed document (the query terms'
   /// document frequencies summed, over the document count) on, the query is
   /// dense: its common terms hold most of the postings term at a time would
-  /// read, and windowed MaxScore only probes them. Per query, k = 10, dense
-  /// against sparse: on traces-100k synopsis queries windowed MaxScore took
-  /// 0.177 ms against term at a time's 0.349 ms (sparse: 0.139 against
-  /// 0.113), drawn queries 0.276 against 0.622 (sparse: 0.173 against 0.194).
+  /// read, and windowed MaxScore only probes them. Dense queries run windowed
+  /// MaxScore up to `largeIndexMaximumLimit` hits in any index, and up to
+  /// `denseDeepMaximumLimit` from `denseDeepMinimumDocuments` documents on,
+  /// however many terms they have. Mean milliseconds per query (term at a
+  /// time / windowed MaxScore), dense queries of the `search` bench's kind:
+  ///
+  ///     collection      k    < 12 terms     ≥ 12 terms
+  ///     traces-1m       10   10.22 / 2.20   15.99 / 3.66
+  ///     traces-1m      100   10.93 / 4.82   17.30 / 7.99
+  ///     traces-100k     10    0.60 / 0.24    0.93 / 0.42
+  ///     traces-100k    100    0.63 / 0.46    0.97 / 0.81
+  ///
+  /// Without a selective term (none under 5 % of the documents) windowed
+  /// MaxScore still won: traces-1m, k = 100, 6.74 against 15.21 ms (25
+  /// queries). On Debian (64,609 documents) at k = 100 term at a time won
+  /// the dense queries, 0.220 against 0.339 ms.
   public static let densePostingsPerDocument = 0.8
 
-  /// Past `largeIndexMaximumLimit` hits, up to this many, a dense query
-  /// runs windowed MaxScore in an index of at least
-  /// `denseDeepMinimumDocuments` documents with a selective term. At k = 100
-  /// on traces-1m drawn queries, dense ones took 1.5–4.2 ms against term at
-  /// a time's 3.3–9.3 ms; sparse ones were a tie, left to term at a time.
+  /// The most hits for which a dense query runs windowed MaxScore in an
+  /// index of at least `denseDeepMinimumDocuments` documents.
   public static let denseDeepMaximumLimit = 100
 
-  /// The smallest index where a dense query at k = 100 pays for pruning:
-  /// traces-100k 0.341 against 0.370 ms (synopsis), 0.527 against 0.595
-  /// (drawn); on Debian (64,609 documents) term at a time won, 0.221
-  /// against 0.354 ms.
+  /// The smallest index where a dense query past `largeIndexMaximumLimit`
+  /// hits runs windowed MaxScore (see `densePostingsPerDocument`).
   public static let denseDeepMinimumDocuments: UInt64 = 100_000
 
-  /// Past `largeIndexMaximumLimit` hits the dense rule needs a selective
-  /// term, held by fewer than this fraction of the documents, to drive the
-  /// candidates while the dense ones are probed. Without one every document
-  /// matches several query terms and scores bunch under the bounds: on
-  /// traces-100k's 21 dense drawn queries without one, k = 100, windowed
-  /// MaxScore took 0.763 ms against term at a time's 0.771 ms.
-  public static let selectiveTermFraction = 0.05
+  /// From this many distinct query terms on, a query that is not dense runs
+  /// term at a time: a candidate's probes cost O(terms), term at a time's
+  /// postings do not. traces-1m synopsis queries of ≥ 12 terms, k = 100:
+  /// 2.67 ms against windowed MaxScore's 7.79.
+  public static let termAtATimeMinimumTerms = 12
+
+  /// Up to this many hits `.automatic` runs windowed MaxScore whatever the
+  /// index: the threshold rises fast. Debian, k = 1: 0.060 ms a query
+  /// against term at a time's 0.086 (k = 3: 0.074 against 0.085);
+  /// traces-100k drawn queries, k = 1: 6,622 CPU queries/s against 1,920.
+  public static let smallLimit = 3
+
+  /// From this many indexed documents on, `.automatic` runs windowed
+  /// MaxScore for up to `largeIndexMaximumLimit` hits. traces-1m, k = 10,
+  /// queries that are not dense: 0.696 ms against 1.211 (synopsis), 1.27
+  /// against 2.25 (drawn); on traces-100k and Debian term at a time stays
+  /// faster for them (traces-100k synopsis 0.116 against 0.136 ms).
+  public static let largeIndexMinimumDocuments: UInt64 = 500_000
+
+  /// The most hits for which a large index alone picks windowed MaxScore
+  /// (at k = 100 on traces-1m, queries that are not dense took 1.60 ms term
+  /// at a time against 1.79: they stay there).
+  public static let largeIndexMaximumLimit = 10
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms,
-  /// `limit` hits, `documents` indexed documents, the terms' `postings`
-  /// (their document frequencies summed) and the `rarest` term's frequency.
-  static func automatic(
-    terms: Int, limit: Int, documents: UInt64, postings: UInt64, rarest: UInt64
-  ) -> BM25SearchStrategy {
-    guard terms < termAtATimeMinimumTerms, documents > 0 else { return .termAtATime }
-    if limit <= smallLimit { return .windowedMaxScore }
-    let dense = Double(postings) >= densePostingsPerDocument * Double(documents)
-    if limit <= largeIndexMaximumLimit && (dense || documents >= largeIndexMinimumDocuments) { return .windowedMaxScore }
-    if limit <= denseDeepMaximumLimit, dense, documents >= denseDeepMinimumDocuments,
-      Double(rarest) < selectiveTermFraction * Double(documents)
+  /// `limit` hits, `documents` indexed documents and the terms' `postings`
+  /// (their document frequencies summed).
+  static func automatic(terms: Int, limit: Int, documents: UInt64, postings: UInt64) -> BM25SearchStrategy {
+    guard documents > 0 else { return .termAtATime }
+    if Double(postings) >= densePostingsPerDocument * Double(documents),
+      limit <= largeIndexMaximumLimit || (limit <= denseDeepMaximumLimit && documents >= denseDeepMinimumDocuments)
     {
       return .windowedMaxScore
     }
+    if terms >= termAtATimeMinimumTerms { return .termAtATime }
+    if limit <= smallLimit { return .windowedMaxScore }
+    if limit <= largeIndexMaximumLimit && documents >= largeIndexMinimumDocuments { return .windowedMaxScore }
     return .termAtATime
   }
 }
@@ -158,8 +157,7 @@ extension BM25Index {
         unsafe strategy == .automatic
         ? BM25SearchStrategy.automatic(
           terms: cursors.count, limit: limit, documents: statistics.documentCount,
-          postings: cursors.reduce(0) { unsafe $0 + $1.documentFrequency },
-          rarest: unsafe cursors.map(unsafe \.documentFrequency).min() ?? 0)
+          postings: cursors.reduce(0) { unsafe $0 + $1.documentFrequency })
         : strategy
       if resolved == .windowedMaxScore {
         for index in unsafe cursors.indices { unsafe cursors[index].prepareTermBound(scorer: scorer) }

@@ -5,48 +5,49 @@ import Testing
 @Suite struct AutomaticStrategyTests {
   typealias Strategy = BM25SearchStrategy
 
+  @Test func denseQueriesPruneUpToTenHitsInAnyIndexHoweverLong() {
+    let documents: UInt64 = 10_000
+    let dense = UInt64(Strategy.densePostingsPerDocument * Double(documents))
+    let limit = Strategy.largeIndexMaximumLimit
+    let long = Strategy.termAtATimeMinimumTerms
+    #expect(Strategy.automatic(terms: long, limit: limit, documents: documents, postings: dense) == .windowedMaxScore)
+    #expect(Strategy.automatic(terms: long, limit: limit, documents: documents, postings: dense - 1) == .termAtATime)
+    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense - 1) == .termAtATime)
+    #expect(Strategy.automatic(terms: 5, limit: limit + 1, documents: documents, postings: dense) == .termAtATime)
+  }
+
+  @Test func denseQueriesPruneDeeperInALargeEnoughIndex() {
+    let documents = Strategy.denseDeepMinimumDocuments
+    let dense = UInt64(Strategy.densePostingsPerDocument * Double(documents))
+    let limit = Strategy.denseDeepMaximumLimit
+    let long = Strategy.termAtATimeMinimumTerms
+    #expect(Strategy.automatic(terms: long, limit: limit, documents: documents, postings: dense) == .windowedMaxScore)
+    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense - 1) == .termAtATime)
+    #expect(Strategy.automatic(terms: 5, limit: limit + 1, documents: documents, postings: dense) == .termAtATime)
+    let smaller = documents - 1
+    let denseInSmaller = UInt64(Strategy.densePostingsPerDocument * Double(smaller)) + 1
+    #expect(Strategy.automatic(terms: 5, limit: limit, documents: smaller, postings: denseInSmaller) == .termAtATime)
+  }
+
+  @Test func longSparseQueriesGoTermAtATime() {
+    let long = Strategy.termAtATimeMinimumTerms
+    let documents: UInt64 = 1_000_000
+    #expect(Strategy.automatic(terms: long - 1, limit: 1, documents: documents, postings: 10) == .windowedMaxScore)
+    #expect(Strategy.automatic(terms: long, limit: 1, documents: documents, postings: 10) == .termAtATime)
+    #expect(Strategy.automatic(terms: 0, limit: 10, documents: 0, postings: 0) == .termAtATime)
+  }
+
   @Test func fewHitsPrune() {
     let small = Strategy.smallLimit
-    #expect(Strategy.automatic(terms: 3, limit: small, documents: 1_000, postings: 10, rarest: 1) == .windowedMaxScore)
-    #expect(Strategy.automatic(terms: 3, limit: small + 1, documents: 1_000, postings: 10, rarest: 1) == .termAtATime)
+    #expect(Strategy.automatic(terms: 3, limit: small, documents: 1_000, postings: 10) == .windowedMaxScore)
+    #expect(Strategy.automatic(terms: 3, limit: small + 1, documents: 1_000, postings: 10) == .termAtATime)
   }
 
   @Test func aLargeIndexPrunesUpToTenHits() {
     let large = Strategy.largeIndexMinimumDocuments
     let limit = Strategy.largeIndexMaximumLimit
-    #expect(Strategy.automatic(terms: 3, limit: limit, documents: large, postings: 10, rarest: 1) == .windowedMaxScore)
-    #expect(Strategy.automatic(terms: 3, limit: limit, documents: large - 1, postings: 10, rarest: 1) == .termAtATime)
-    #expect(Strategy.automatic(terms: 3, limit: limit + 1, documents: large, postings: 10, rarest: 1) == .termAtATime)
-  }
-
-  @Test func denseQueriesPruneUpToTenHitsInAnyIndex() {
-    let documents: UInt64 = 10_000
-    let dense = UInt64(Strategy.densePostingsPerDocument * Double(documents))
-    let limit = Strategy.largeIndexMaximumLimit
-    // No selective term needed at this depth.
-    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense, rarest: documents) == .windowedMaxScore)
-    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense - 1, rarest: 1) == .termAtATime)
-  }
-
-  @Test func denseQueriesWithASelectiveTermPruneDeeperInALargeEnoughIndex() {
-    let documents = Strategy.denseDeepMinimumDocuments
-    let dense = UInt64(Strategy.densePostingsPerDocument * Double(documents))
-    let limit = Strategy.denseDeepMaximumLimit
-    let selective = UInt64(Strategy.selectiveTermFraction * Double(documents))
-    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense, rarest: selective - 1) == .windowedMaxScore)
-    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense, rarest: selective) == .termAtATime)
-    #expect(Strategy.automatic(terms: 5, limit: limit, documents: documents, postings: dense - 1, rarest: 1) == .termAtATime)
-    #expect(Strategy.automatic(terms: 5, limit: limit + 1, documents: documents, postings: dense, rarest: 1) == .termAtATime)
-    let smaller = documents - 1
-    let denseInSmaller = UInt64(Strategy.densePostingsPerDocument * Double(smaller)) + 1
-    #expect(Strategy.automatic(terms: 5, limit: limit, documents: smaller, postings: denseInSmaller, rarest: 1) == .termAtATime)
-  }
-
-  @Test func longQueriesGoTermAtATimeHoweverDense() {
-    let long = Strategy.termAtATimeMinimumTerms
-    let documents: UInt64 = 1_000_000
-    #expect(Strategy.automatic(terms: long - 1, limit: 1, documents: documents, postings: documents, rarest: 1) == .windowedMaxScore)
-    #expect(Strategy.automatic(terms: long, limit: 1, documents: documents, postings: documents, rarest: 1) == .termAtATime)
-    #expect(Strategy.automatic(terms: 0, limit: 10, documents: 0, postings: 0, rarest: 1) == .termAtATime)
+    #expect(Strategy.automatic(terms: 3, limit: limit, documents: large, postings: 10) == .windowedMaxScore)
+    #expect(Strategy.automatic(terms: 3, limit: limit, documents: large - 1, postings: 10) == .termAtATime)
+    #expect(Strategy.automatic(terms: 3, limit: limit + 1, documents: large, postings: 10) == .termAtATime)
   }
 }
