@@ -26,9 +26,12 @@ struct LexicalBenchCommand: ParsableCommand {
   @Option(help: "The depths --compare times, comma-separated.") var compareDepths = "10,100"
   @Option(help: "With --compare: instead of the collection's queries, this many drawn from its documents as `tracekv-bench search` draws them from a store's traces.")
   var drawnQueries: Int?
+  @Option(help: "Also write the drawn queries to this file (BEIR queries.jsonl, ids d0, d1, ...), for a build without --drawn-queries to read.")
+  var saveDrawnQueries: String?
 
   func run() throws {
     if drawnQueries != nil && compare == nil { throw ValidationError("--drawn-queries needs --compare (drawn queries have no judgments)") }
+    if saveDrawnQueries != nil && drawnQueries == nil { throw ValidationError("--save-drawn-queries needs --drawn-queries") }
     let collection = try BEIRCollection.load(from: beir)
     let index = BM25Index(parameters: try BM25Parameters(k1: k1, b: b))
     let strategies: [String: BM25SearchStrategy] = [
@@ -57,6 +60,10 @@ struct LexicalBenchCommand: ParsableCommand {
       }
       let depths = compareDepths.split(separator: ",").compactMap { Int($0) }
       let queries = drawnQueries.map { count in DrawnQuery.draw(count, from: texts.count) { texts[$0] } }
+      if let queries, let saveDrawnQueries {
+        try BEIRCollection.write(
+          queries.enumerated().map { BEIRCollection.Query(id: "d\($0.offset)", text: $0.element) }, to: saveDrawnQueries)
+      }
       let comparison = LexicalStrategyComparison(index: index, store: store, queries: queries ?? collection.queries.map(\.text))
       let rows = try comparison.run(strategies: chosen, depths: depths)
       print("\(beir): \(collection.documents.count) docs, \(comparison.queries.count) queries, index \(fixed(indexSeconds, 1)) s")

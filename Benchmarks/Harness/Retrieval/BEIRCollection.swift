@@ -83,6 +83,11 @@ struct BEIRCollection {
     try tsv.write(toFile: directory + "/qrels/test.tsv", atomically: true, encoding: .utf8)
   }
 
+  /// Writes `queries` alone as a `queries.jsonl` file at `path`.
+  static func write(_ queries: [Query], to path: String) throws {
+    try writeJSONLines(queries, to: path)
+  }
+
   /// The three files of a collection, relative to its folder.
   static let fileNames = ["corpus.jsonl", "queries.jsonl", "qrels/test.tsv"]
 
