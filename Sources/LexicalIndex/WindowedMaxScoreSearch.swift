@@ -3,8 +3,9 @@
 /// threshold has not yet absorbed, see `MaxScoreSearch`) add their scores
 /// into a window of accumulators, as `TermAtATimeSearch` does, and the
 /// non-essential terms (the common words, with the longest lists) are never
-/// walked: they are only probed, through a second cursor, for the few
-/// documents whose partial score plus their bounds can still beat the threshold.
+/// walked: they are only probed (`PostingProbe`, which decodes no chunk),
+/// largest bound first, for the documents whose partial score plus their
+/// bounds can still beat the threshold.
 ///
 /// Why: at k = 100 the threshold stays too low for document-at-a-time
 /// pruning to pay for its per-candidate loop over the terms, while
@@ -14,8 +15,8 @@
 /// Exactness: a document is dropped only when an upper bound of its score
 /// is ≤ the threshold. The window's partial sum sees the essential terms in
 /// another order than the final score, so it is inflated by a hair before
-/// the comparison (the term bounds already are, see `PostingCursor.prepare`).
-/// A document that passes is scored afresh by the probe cursors, its
+/// the comparison (the term bounds already are, see `PostingCursor.prepareTermBound`).
+/// A document that passes is scored afresh by the probes, its
 /// contributions summed in query order: bit for bit the exhaustive score.
 /// While no term is non-essential (the heap is filling), a window is plain
 /// term at a time in query order, whose sums already are the exact scores.
