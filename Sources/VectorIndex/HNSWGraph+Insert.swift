@@ -199,7 +199,7 @@ extension HNSWGraph {
       guard !list.contains(slot) else { return }
       if list.count < maxM0 {
         list.append(slot)
-      } else if let evicted = list.lastIndex(where: { inLinks($0) >= 2 }) {
+      } else if let evicted = list.lastIndex(where: { keepsOutsideInLink($0, losing: neighbour) }) {
         list[evicted] = slot
       } else {
         continue
@@ -210,17 +210,18 @@ extension HNSWGraph {
   }
 
   /// `selected`, a new layer-0 list for `slot`, changed so that it drops
-  /// no node whose only in-link is `slot`'s current list: such a node takes
-  /// the place of the farthest selected one that is linked from elsewhere
-  /// too. The heuristic alone can orphan a node (hnswlib's graphs have
-  /// unreachable nodes); every node that has an in-link keeps one.
+  /// no node whose only in-link from outside its own neighbours is `slot`'s
+  /// current list (`keepsOutsideInLink`): such a node takes the place of
+  /// the farthest selected one that keeps one. The heuristic alone can
+  /// orphan a node (hnswlib's graphs have unreachable nodes).
   /// Nodes for which `isLeaving` is true (being deleted) are never kept.
   func keepingLastInLinks(
     _ selected: [UInt32], of slot: UInt32, limit: Int, isLeaving: (UInt32) -> Bool = { _ in false }
   ) -> [UInt32] {
     let current = Set(neighbours(slot, 0))
     let chosen = Set(selected)
-    let orphans = current.filter { !chosen.contains($0) && inLinks($0) <= 1 && !isLeaving($0) }.sorted()
+    let orphans = current.filter { !chosen.contains($0) && !keepsOutsideInLink($0, losing: slot) && !isLeaving($0) }
+      .sorted()
     guard !orphans.isEmpty else { return selected }
     var result = selected
     for orphan in orphans {
@@ -231,12 +232,31 @@ extension HNSWGraph {
       // In-links from elsewhere: all of them, less this list's own.
       guard
         let evicted = result.lastIndex(where: { entry in
-          !orphans.contains(entry) && inLinks(entry) - (current.contains(entry) ? 1 : 0) >= 1
+          !orphans.contains(entry) && (!current.contains(entry) || keepsOutsideInLink(entry, losing: slot))
         })
       else { break }
       result[evicted] = orphan
     }
     return result
+  }
+
+  /// Whether `node`, once `losing`'s layer-0 list no longer holds it, is
+  /// still linked from a node that is not one of its own neighbours linking
+  /// back: an in-link a search can arrive by from the rest of the graph.
+  ///
+  /// An in-link count alone is not enough: two nodes that link only to each
+  /// other each have one, and form an island no search reaches (found on
+  /// 150 near-identical traces, where OpenBLAS's SSE3 kernels rounded
+  /// distances so that two of them ended up as such a pair). Conservative:
+  /// with more than two in-links left the node is taken to keep one, so the
+  /// check costs a scan of its neighbours' lists only for a weakly linked node.
+  /// - Complexity: O(M²) for a node with at most two in-links left, O(M) otherwise.
+  func keepsOutsideInLink(_ node: UInt32, losing: UInt32) -> Bool {
+    let remaining = inLinks(node) - (neighbours(losing, 0).contains(node) ? 1 : 0)
+    if remaining <= 0 { return false }
+    if remaining > 2 { return true }
+    let mutual = neighbours(node, 0).count { $0 != losing && neighbours($0, 0).contains(node) }
+    return remaining > mutual
   }
 
   /// SELECT-NEIGHBORS-HEURISTIC (Algorithm 4, without extendCandidates or
