@@ -199,7 +199,9 @@ extension HNSWGraph {
       guard !list.contains(slot) else { return }
       if list.count < maxM0 {
         list.append(slot)
-      } else if let evicted = list.lastIndex(where: { keepsOutsideInLink($0, losing: neighbour) }) {
+      } else if let evicted = list.lastIndex(where: {
+        keepsOutsideInLink($0, remaining: inLinks($0) - 1, apartFrom: neighbour)
+      }) {
         list[evicted] = slot
       } else {
         continue
@@ -220,8 +222,9 @@ extension HNSWGraph {
   ) -> [UInt32] {
     let current = Set(neighbours(slot, 0))
     let chosen = Set(selected)
-    let orphans = current.filter { !chosen.contains($0) && !keepsOutsideInLink($0, losing: slot) && !isLeaving($0) }
-      .sorted()
+    let orphans = current.filter {
+      !chosen.contains($0) && !keepsOutsideInLink($0, remaining: inLinks($0) - 1, apartFrom: slot) && !isLeaving($0)
+    }.sorted()
     guard !orphans.isEmpty else { return selected }
     var result = selected
     for orphan in orphans {
@@ -232,7 +235,8 @@ extension HNSWGraph {
       // In-links from elsewhere: all of them, less this list's own.
       guard
         let evicted = result.lastIndex(where: { entry in
-          !orphans.contains(entry) && (!current.contains(entry) || keepsOutsideInLink(entry, losing: slot))
+          !orphans.contains(entry)
+            && keepsOutsideInLink(entry, remaining: inLinks(entry) - (current.contains(entry) ? 1 : 0), apartFrom: slot)
         })
       else { break }
       result[evicted] = orphan
@@ -240,9 +244,10 @@ extension HNSWGraph {
     return result
   }
 
-  /// Whether `node`, once `losing`'s layer-0 list no longer holds it, is
-  /// still linked from a node that is not one of its own neighbours linking
-  /// back: an in-link a search can arrive by from the rest of the graph.
+  /// Whether `node`, left with `remaining` layer-0 in-links none of which is
+  /// `losing`'s, is still linked from a node that is not one of its own
+  /// neighbours linking back: an in-link a search can arrive by from the
+  /// rest of the graph.
   ///
   /// An in-link count alone is not enough: two nodes that link only to each
   /// other each have one, and form an island no search reaches (found on
@@ -250,9 +255,8 @@ extension HNSWGraph {
   /// distances so that two of them ended up as such a pair). Conservative:
   /// with more than two in-links left the node is taken to keep one, so the
   /// check costs a scan of its neighbours' lists only for a weakly linked node.
-  /// - Complexity: O(M²) for a node with at most two in-links left, O(M) otherwise.
-  func keepsOutsideInLink(_ node: UInt32, losing: UInt32) -> Bool {
-    let remaining = inLinks(node) - (neighbours(losing, 0).contains(node) ? 1 : 0)
+  /// - Complexity: O(M²) for a node with at most two in-links left, O(1) otherwise.
+  func keepsOutsideInLink(_ node: UInt32, remaining: Int, apartFrom losing: UInt32) -> Bool {
     if remaining <= 0 { return false }
     if remaining > 2 { return true }
     let mutual = neighbours(node, 0).count { $0 != losing && neighbours($0, 0).contains(node) }
