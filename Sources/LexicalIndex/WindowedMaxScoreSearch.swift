@@ -158,11 +158,13 @@ enum WindowedMaxScoreSearch {
       let essential = firstEssential
       // Below this floor a partial sum fails the test below: a margin of
       // 1e-9 of the threshold covers the rounding of the two forms.
+      // Computed again only when the threshold rises, not for every document drained.
       func floor() -> Double { max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack) }
-      unsafe window.drain(above: floor()) { document, partial in
-        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return floor() }
-        if let filter, !filter(document) { return floor() }
-        if wasSeeded(document) { return floor() }
+      var currentFloor = floor()
+      unsafe window.drain(above: currentFloor) { document, partial in
+        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return currentFloor }
+        if let filter, !filter(document) { return currentFloor }
+        if wasSeeded(document) { return currentFloor }
         do throws(LexicalIndexError) {
           // The non-essential terms, largest bound first, each replacing its
           // bound by its contribution, until what is left cannot lift the
@@ -175,7 +177,7 @@ enum WindowedMaxScoreSearch {
             let contribution = try unsafe probes[term].score(at: document, scorer)
             unsafe contributions[term] = contribution
             probed += contribution
-            if probed + (position > 0 ? boundPrefix[position - 1] : 0) <= cutoff { return floor() }
+            if probed + (position > 0 ? boundPrefix[position - 1] : 0) <= cutoff { return currentFloor }
             position -= 1
           }
           // It may enter: its score afresh, summed in query order, the
@@ -184,11 +186,14 @@ enum WindowedMaxScoreSearch {
           for term in 0..<count {
             score += unsafe isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
           }
-          if heap.offer(score, document) { threshold = heap.threshold }
+          if heap.offer(score, document) {
+            threshold = heap.threshold
+            currentFloor = floor()
+          }
         } catch {
           failure = error
         }
-        return floor()
+        return currentFloor
       }
       if let failure { throw failure }
     }
