@@ -16,6 +16,28 @@ public struct PostingChunkAudit: Sendable {
 
   public init() {}
 
+  /// Checks the entry stored under `key`: one chunk, or each chunk of a
+  /// block (`PostingBlock`), which must decode and start where its key says.
+  public mutating func checkEntry(key: [UInt8], value: [UInt8]) -> [Finding] {
+    guard value.first == PostingBlock.tag, let (term, first) = PostingChunkKey.decode(key) else {
+      return [check(key: key, value: value)]
+    }
+    let name = "block of '\(term)' at document \(first)"
+    guard let ranges = unsafe value.withUnsafeBytes({ unsafe PostingBlock.chunkRanges($0) }) else {
+      return [Finding(name: name, violations: ["the \(name) does not decode (\(value.count) bytes)"], postings: [])]
+    }
+    var findings: [Finding] = []
+    for (index, range) in ranges.enumerated() {
+      let chunk = Array(value[range])
+      // A chunk inside is named by the document its header gives; the first must be the block's key.
+      let start = index == 0 ? first : (PostingChunk.decode(chunk)?.first?.document ?? first)
+      var finding = check(key: PostingChunkKey.encode(term: term, firstDocument: start), value: chunk)
+      finding.violations = finding.violations.map { "\($0) (chunk \(index + 1) of the \(name))" }
+      findings.append(finding)
+    }
+    return findings
+  }
+
   /// Checks the chunk stored under `key`.
   public mutating func check(key: some Collection<UInt8>, value: some Collection<UInt8>) -> Finding {
     guard let (term, first) = PostingChunkKey.decode(key) else {

@@ -283,21 +283,22 @@ extension TraceStore {
       // each posting must name an indexed trace with its length.
       var audit = PostingChunkAudit()
       try transaction.scan(tables.termPostings) { key, value in
-        let finding = audit.check(key: key.copiedBytes, value: value.copiedBytes)
-        for violation in finding.violations { problem(postingsTable, violation) }
-        let name = finding.name
-        for posting in finding.postings {
-          guard let entry = documents[posting.document] else {
-            if !traces.contains(posting.document) {
-              problem(postingsTable, "the \(name) holds document \(posting.document), which has no trace")
-            } else {
-              problem(postingsTable, "the \(name) holds document \(posting.document), which has no lexical record")
+        for finding in audit.checkEntry(key: key.copiedBytes, value: value.copiedBytes) {
+          for violation in finding.violations { problem(postingsTable, violation) }
+          let name = finding.name
+          for posting in finding.postings {
+            guard let entry = documents[posting.document] else {
+              if !traces.contains(posting.document) {
+                problem(postingsTable, "the \(name) holds document \(posting.document), which has no trace")
+              } else {
+                problem(postingsTable, "the \(name) holds document \(posting.document), which has no lexical record")
+              }
+              continue
             }
-            continue
-          }
-          documents[posting.document]!.postings += 1
-          if posting.documentLength != entry.length {
-            problem(postingsTable, "the \(name) gives document \(posting.document) length \(posting.documentLength), its record \(entry.length)")
+            documents[posting.document]!.postings += 1
+            if posting.documentLength != entry.length {
+              problem(postingsTable, "the \(name) gives document \(posting.document) length \(posting.documentLength), its record \(entry.length)")
+            }
           }
         }
         return true

@@ -27,7 +27,8 @@ struct LMDBLexicalStorage: LexicalStorage {
     -> Result
   {
     let lists = try unsafe terms.map { term in
-      try unsafe transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term))
+      unsafe Self.unpackingBlocks(
+        try unsafe transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)))
     }
     // The values stay valid for the whole read, as nothing writes while `body` runs, and
     // `LentPostingChunks` cannot outlive `body`.
@@ -50,7 +51,15 @@ struct LMDBLexicalStorage: LexicalStorage {
     func lend(_ key: RawSpan, _ value: RawSpan) throws {
       guard let firstDocument = unsafe key.withUnsafeBytes({ unsafe PostingChunkKey.decode($0)?.firstDocument }) else { return }
       lent = true
-      result = try body(LentPostingChunk(firstDocument: firstDocument, bytes: value))
+      // In a block, the chunk covering `document` (the block's first when none starts before it).
+      if let chunks = unsafe value.withUnsafeBytes({ unsafe PostingBlock.isBlock($0) ? PostingBlock.chunks($0) : nil }),
+        let chunk = chunks.last(where: { $0.firstDocument <= document }) ?? chunks.first
+      {
+        result = try body(LentPostingChunk(firstDocument: chunk.firstDocument, bytes: value.extracting(chunk.range)))
+      } else {
+        // A chunk, or a damaged block, which the reader's check of the chunk header reports.
+        result = try body(LentPostingChunk(firstDocument: firstDocument, bytes: value))
+      }
     }
     try transaction.scan(tables.termPostings, from: target, reverse: true) { key, value in
       if key.starts(with: prefix) { try lend(key, value) }
@@ -67,11 +76,16 @@ struct LMDBLexicalStorage: LexicalStorage {
   }
 
   mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) throws {
-    try transaction.put(tables.termPostings, key: PostingChunkKey.encode(term: term, firstDocument: firstDocument), value: bytes)
+    let key = PostingChunkKey.encode(term: term, firstDocument: firstDocument)
+    let isNew = try unpackBlock(around: key, of: term, at: firstDocument)
+    try transaction.put(tables.termPostings, key: key, value: bytes)
+    if isNew { try packChunks(before: key, of: term) }
   }
 
   mutating func deletePostingChunk(of term: Term, firstDocument: UInt32) throws {
-    try transaction.delete(tables.termPostings, key: PostingChunkKey.encode(term: term, firstDocument: firstDocument))
+    let key = PostingChunkKey.encode(term: term, firstDocument: firstDocument)
+    _ = try unpackBlock(around: key, of: term, at: firstDocument)
+    try transaction.delete(tables.termPostings, key: key)
   }
 
   mutating func putDocumentRecord(_ document: UInt32, bytes: [UInt8]) throws {
@@ -84,5 +98,78 @@ struct LMDBLexicalStorage: LexicalStorage {
 
   mutating func putCollectionStatistics(_ statistics: CollectionStatistics) throws {
     try transaction.put(tables.meta, key: StoreSchema.MetaKey.lexicalStatistics, value: statistics.encoded)
+  }
+
+  // MARK: - Blocks (`PostingBlock`)
+
+  /// `values` with each block replaced by its chunks, in place. A damaged block
+  /// stays whole: the reader's check of its chunk header reports it.
+  @unsafe private static func unpackingBlocks(_ values: [UnsafeRawBufferPointer]) -> [UnsafeRawBufferPointer] {
+    var chunks = unsafe [UnsafeRawBufferPointer]()
+    chunks.reserveCapacity(unsafe values.count)
+    for value in unsafe values {
+      if unsafe PostingBlock.isBlock(value), let ranges = unsafe PostingBlock.chunkRanges(value) {
+        for range in ranges { unsafe chunks.append(UnsafeRawBufferPointer(rebasing: value[range])) }
+      } else {
+        unsafe chunks.append(value)
+      }
+    }
+    return unsafe chunks
+  }
+
+  /// Before a write of the chunk keyed `key` (of `term`, starting at
+  /// `firstDocument`): when a block holds that key or spans that document,
+  /// stores its chunks one by one again, so the write meets plain chunks.
+  /// - Returns: whether `key` was absent (the write adds a chunk).
+  private mutating func unpackBlock(around key: [UInt8], of term: Term, at firstDocument: UInt32) throws -> Bool {
+    let prefix = PostingChunkKey.prefix(of: term)
+    var isNew = true
+    var block: (key: [UInt8], chunks: [(firstDocument: UInt32, bytes: [UInt8])])?
+    try transaction.scan(tables.termPostings, from: key, reverse: true) { found, value in
+      guard found.starts(with: prefix) else { return false }
+      isNew = !found.elementsEqual(key)
+      block = try unsafe value.withUnsafeBytes { bytes -> (key: [UInt8], chunks: [(firstDocument: UInt32, bytes: [UInt8])])? in
+        guard unsafe PostingBlock.isBlock(bytes) else { return nil }
+        guard let chunks = unsafe PostingBlock.chunks(bytes) else {
+          throw TraceKVError(.corrupted, "the posting block of '\(term)' at or before document \(firstDocument) is damaged")
+        }
+        guard !isNew || firstDocument <= chunks.last!.lastDocument else { return nil }
+        return (found.copiedBytes, unsafe chunks.map { ($0.firstDocument, Array(UnsafeRawBufferPointer(rebasing: bytes[$0.range]))) })
+      }
+      return false
+    }
+    guard let block else { return isNew }
+    try transaction.delete(tables.termPostings, key: block.key)
+    for chunk in block.chunks {
+      let chunkKey = PostingChunkKey.encode(term: term, firstDocument: chunk.firstDocument)
+      if chunkKey == key { isNew = false }
+      try transaction.put(tables.termPostings, key: chunkKey, value: chunk.bytes)
+    }
+    return isNew
+  }
+
+  /// After a chunk was added under `key`: when the `PostingBlock.capacity`
+  /// entries of `term` just before it are all plain chunks, packs them into
+  /// one block. They are sealed: a chunk follows them.
+  /// - Complexity: at most `PostingBlock.capacity` cursor steps, once per chunk added;
+  ///   reading and rewriting the chunks once per block made.
+  private mutating func packChunks(before key: [UInt8], of term: Term) throws {
+    let prefix = PostingChunkKey.prefix(of: term)
+    var keys: [[UInt8]] = []
+    try transaction.scan(tables.termPostings, from: key, reverse: true) { found, value in
+      if found.elementsEqual(key) { return true }
+      guard found.starts(with: prefix), unsafe value.withUnsafeBytes({ unsafe !PostingBlock.isBlock($0) }) else { return false }
+      keys.append(found.copiedBytes)
+      return keys.count < PostingBlock.capacity
+    }
+    guard keys.count == PostingBlock.capacity else { return }
+    keys.reverse()
+    var chunks: [[UInt8]] = []
+    for chunkKey in keys {
+      guard let bytes = try transaction.value(tables.termPostings, key: chunkKey) else { return }
+      chunks.append(bytes)
+      try transaction.delete(tables.termPostings, key: chunkKey)
+    }
+    try transaction.put(tables.termPostings, key: keys[0], value: PostingBlock.encode(chunks))
   }
 }
