@@ -12,10 +12,11 @@
 /// Why blocks: a store keeps one entry per chunk, and a query lists every chunk
 /// of each of its terms before it reads any. For a term in half of a million
 /// documents that is about 4,000 entries spread over as many leaf positions,
-/// and the walk from one to the next (a cache miss per entry) cost a third of
-/// a hybrid search at a million traces. A block is one value of about 16 KB,
-/// which LMDB keeps on overflow pages of its own, contiguous in the map: the
-/// walk takes one step per block, and the chunks it lends lie side by side.
+/// and the walk from one to the next (a cache miss per entry) cost more than a
+/// quarter of a hybrid search at a million traces. A block is one value: past
+/// half a page LMDB keeps it on overflow pages of its own, contiguous in the
+/// map, and below that it is one leaf entry. Either way the walk takes one
+/// step per block, and the chunks it lends lie side by side.
 /// Only sealed chunks are packed (a term's last chunk, where new postings go,
 /// stays a chunk of its own), so an insert rewrites what it did before; a
 /// write that lands inside a block unpacks that block first.

@@ -164,12 +164,14 @@ struct LMDBLexicalStorage: LexicalStorage {
     }
     guard keys.count == PostingBlock.capacity else { return }
     keys.reverse()
-    var chunks: [[UInt8]] = []
-    for chunkKey in keys {
-      guard let bytes = try transaction.value(tables.termPostings, key: chunkKey) else { return }
-      chunks.append(bytes)
-      try transaction.delete(tables.termPostings, key: chunkKey)
+    // Every chunk is read before any is deleted: nothing is lost if one cannot be.
+    let chunks = try keys.map { chunkKey in
+      guard let bytes = try transaction.value(tables.termPostings, key: chunkKey) else {
+        throw TraceKVError(.corrupted, "a posting chunk of '\(term)' vanished while it was packed")
+      }
+      return bytes
     }
+    for chunkKey in keys { try transaction.delete(tables.termPostings, key: chunkKey) }
     try transaction.put(tables.termPostings, key: keys[0], value: PostingBlock.encode(chunks))
   }
 }
