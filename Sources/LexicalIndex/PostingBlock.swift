@@ -52,9 +52,9 @@ public enum PostingBlock {
   /// where they are read.
   /// - Complexity: O(count).
   public static func chunkRanges(_ bytes: UnsafeRawBufferPointer) -> [Range<Int>]? {
-    guard unsafe bytes.count >= 2, unsafe bytes[0] == tag else { return nil }
+    guard bytes.count >= 2, unsafe bytes[0] == tag else { return nil }
     let count = unsafe Int(bytes[1]) + 1
-    guard count >= 2, count <= capacity, unsafe bytes.count >= 2 + 2 * count else { return nil }
+    guard count >= 2, count <= capacity, bytes.count >= 2 + 2 * count else { return nil }
     var ranges: [Range<Int>] = []
     ranges.reserveCapacity(count)
     var offset = 2 + 2 * count
@@ -64,7 +64,7 @@ public enum PostingBlock {
       ranges.append(offset..<(offset + size))
       offset += size
     }
-    guard unsafe offset == bytes.count else { return nil }
+    guard offset == bytes.count else { return nil }
     return ranges
   }
 

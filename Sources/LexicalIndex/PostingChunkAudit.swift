@@ -30,7 +30,8 @@ public struct PostingChunkAudit: Sendable {
     for (index, range) in ranges.enumerated() {
       let chunk = Array(value[range])
       // A chunk inside is named by the document its header gives; the first must be the block's key.
-      let start = index == 0 ? first : (PostingChunk.decode(chunk)?.first?.document ?? first)
+      let header = index == 0 ? nil : unsafe chunk.withUnsafeBytes { unsafe PostingChunkHeader($0) }
+      let start = header?.firstDocument ?? first
       var finding = check(key: PostingChunkKey.encode(term: term, firstDocument: start), value: chunk)
       finding.violations = finding.violations.map { "\($0) (chunk \(index + 1) of the \(name))" }
       findings.append(finding)

@@ -106,8 +106,8 @@ struct LMDBLexicalStorage: LexicalStorage {
   /// stays whole: the reader's check of its chunk header reports it.
   @unsafe private static func unpackingBlocks(_ values: [UnsafeRawBufferPointer]) -> [UnsafeRawBufferPointer] {
     var chunks = unsafe [UnsafeRawBufferPointer]()
-    chunks.reserveCapacity(unsafe values.count)
-    for value in unsafe values {
+    unsafe chunks.reserveCapacity(values.count)
+    for unsafe value in unsafe values {
       if unsafe PostingBlock.isBlock(value), let ranges = unsafe PostingBlock.chunkRanges(value) {
         for range in ranges { unsafe chunks.append(UnsafeRawBufferPointer(rebasing: value[range])) }
       } else {
@@ -131,10 +131,12 @@ struct LMDBLexicalStorage: LexicalStorage {
       block = try unsafe value.withUnsafeBytes { bytes -> (key: [UInt8], chunks: [(firstDocument: UInt32, bytes: [UInt8])])? in
         guard unsafe PostingBlock.isBlock(bytes) else { return nil }
         guard let chunks = unsafe PostingBlock.chunks(bytes) else {
-          throw TraceKVError(.corrupted, "the posting block of '\(term)' at or before document \(firstDocument) is damaged")
+          // The error a read of the block gives (its lent bytes fail the chunk header check).
+          let blockStart = unsafe found.withUnsafeBytes { unsafe PostingChunkKey.decode($0)?.firstDocument } ?? firstDocument
+          throw LexicalIndexError.corruptPostingChunk(term: term.description, firstDocument: blockStart)
         }
         guard !isNew || firstDocument <= chunks.last!.lastDocument else { return nil }
-        return (found.copiedBytes, unsafe chunks.map { ($0.firstDocument, Array(UnsafeRawBufferPointer(rebasing: bytes[$0.range]))) })
+        return (found.copiedBytes, chunks.map { unsafe ($0.firstDocument, Array(UnsafeRawBufferPointer(rebasing: bytes[$0.range]))) })
       }
       return false
     }
