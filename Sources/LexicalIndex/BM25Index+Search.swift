@@ -162,7 +162,7 @@ extension BM25Index {
       if resolved == .windowedMaxScore {
         for index in unsafe cursors.indices { unsafe cursors[index].prepareTermBound(scorer: scorer) }
       } else if resolved != .termAtATime {
-        for index in unsafe cursors.indices { unsafe cursors[index].prepareBounds(scorer: scorer) }
+        for index in unsafe cursors.indices { try unsafe cursors[index].prepareBounds(scorer: scorer) }
       }
       let ranked: [(score: Double, document: UInt32)]
       switch resolved {
@@ -248,14 +248,13 @@ extension BM25Index {
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
-    try store.withPostingChunks(of: terms.map(\.term)) { lent in
+    try store.withPostingEntries(of: terms.map(\.term)) { lent in
       var cursors: [PostingCursor] = unsafe []
       unsafe cursors.reserveCapacity(lent.termCount)
-      for index in 0..<lent.termCount where lent.chunkCount(ofTerm: index) > 0 {
+      for index in 0..<lent.termCount where lent.entryCount(ofTerm: index) > 0 {
         // The cursors live inside this closure only, like the lent chunks.
-        var cursor = try unsafe PostingCursor(
-          term: terms[index].term, queryIndex: cursors.count, queryFrequency: terms[index].frequency,
-          chunks: unsafe lent.unsafeChunks(ofTerm: index))
+        let list = try unsafe PostingList(term: terms[index].term, entries: lent.unsafeEntries(ofTerm: index))
+        var cursor = unsafe PostingCursor(list: list, queryIndex: cursors.count, queryFrequency: terms[index].frequency)
         unsafe cursor.prepare(scorer: scorer)
         unsafe cursors.append(cursor)
       }

@@ -109,15 +109,15 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
   public func collectionStatistics() -> CollectionStatistics { statistics }
 
   /// - Throws: rethrows what `body` throws; the store itself never throws.
-  public func withPostingChunks<Result>(
-    of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result
+  public func withPostingEntries<Result>(
+    of term: Term, _ body: (borrowing LentPostingEntries) throws -> Result
   ) rethrows -> Result {
-    try withPostingChunks(of: [term], body)
+    try withPostingEntries(of: [term], body)
   }
 
   /// - Throws: rethrows what `body` throws; the store itself never throws.
-  public func withPostingChunks<Result>(
-    of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result
+  public func withPostingEntries<Result>(
+    of terms: [Term], _ body: (borrowing LentPostingEntries) throws -> Result
   ) rethrows -> Result {
     // Every arena is kept alive (and nothing can mutate `self`) until `body`
     // returns, so its storage does not move while its bytes are lent.
@@ -129,7 +129,7 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
           unsafe entry.firstDocuments.indices.map { unsafe UnsafeRawBufferPointer(rebasing: arena[entry.range(at: $0)]) }
         }
       }
-      return try body(unsafe LentPostingChunks(unsafeBorrowing: lists))
+      return try body(unsafe LentPostingEntries(unsafeBorrowing: lists))
     }
   }
 

@@ -5,8 +5,11 @@ import ByteCodecs
 /// The index is storage-agnostic: `InMemoryLexicalStore` implements this for
 /// tests and benchmarks, TraceKV implements it over LMDB inside the same
 /// transaction as the traces. Keys and values are the byte codecs of this
-/// module (`PostingChunkKey`, `PostingChunk`, `CollectionStatistics.encoded`),
-/// so every implementation stores the same bytes.
+/// module (`PostingChunkKey`, `PostingChunk`, `PostingBlock`,
+/// `CollectionStatistics.encoded`), so every implementation stores the same
+/// bytes. A storage may pack a term's sealed chunks into blocks (TraceKV's
+/// does) or not (`InMemoryLexicalStore`): it lends what it stored, and the
+/// index reads both.
 ///
 /// Errors thrown by an implementation pass through the index unchanged.
 public protocol LexicalStorageReader {
@@ -15,34 +18,34 @@ public protocol LexicalStorageReader {
   ///   `TraceKVError`); the index passes them through unchanged.
   func collectionStatistics() throws -> CollectionStatistics
 
-  /// Calls `body` once with the bytes of every posting chunk of `term`, in
-  /// increasing first-document order, as a one-term `LentPostingChunks`
-  /// (`chunkCount(ofTerm: 0)` is 0 when the term has no chunk).
+  /// Calls `body` once with the bytes of every value stored for `term`
+  /// (chunks and blocks), in key order, as a one-term `LentPostingEntries`
+  /// (`entryCount(ofTerm: 0)` is 0 when the term has none).
   ///
   /// Over LMDB: position a cursor at `PostingChunkKey.prefix(of: term)`
   /// (`MDB_SET_RANGE`) and step while keys start with that prefix, lending the
   /// values straight from the memory map (zero copy).
   ///
-  /// The chunks are lent (`LentPostingChunks` is non-escapable): valid only
+  /// The values are lent (`LentPostingEntries` is non-escapable): valid only
   /// until `body` returns, one term's list.
   /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
-  func withPostingChunks<Result>(
-    of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result
+  func withPostingEntries<Result>(
+    of term: Term, _ body: (borrowing LentPostingEntries) throws -> Result
   ) throws -> Result
 
-  /// Calls `body` once with the chunks of every term of `terms`, in the
-  /// order given (an empty list for a term without chunks), all lent at once.
+  /// Calls `body` once with the values of every term of `terms`, in the
+  /// order given (an empty list for a term without any), all lent at once.
   ///
   /// A query holds every list together; lending them term by term would
   /// nest one closure per term, and a query of thousands of terms would
   /// overflow the stack. Over LMDB the values stay valid for the whole read
   /// (nothing writes while `body` runs), so this is one scan per term, zero
-  /// copy. The default implementation copies the chunks.
+  /// copy. The default implementation copies the values.
   ///
-  /// The chunks are lent: valid only until `body` returns.
+  /// The values are lent: valid only until `body` returns.
   /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
-  func withPostingChunks<Result>(
-    of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result
+  func withPostingEntries<Result>(
+    of terms: [Term], _ body: (borrowing LentPostingEntries) throws -> Result
   ) throws -> Result
 
   /// The stored record of `document` (opaque bytes written by
@@ -68,20 +71,20 @@ public protocol LexicalStorageReader {
 }
 
 extension LexicalStorageReader {
-  /// Copies the chunks of each term (one lending call at a time, none
+  /// Copies the values of each term (one lending call at a time, none
   /// nested) into one buffer and lends them from it.
-  /// - Throws: what `withPostingChunks(of:_:)` for one term or `body` throws, unchanged.
-  public func withPostingChunks<Result>(
-    of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result
+  /// - Throws: what `withPostingEntries(of:_:)` for one term or `body` throws, unchanged.
+  public func withPostingEntries<Result>(
+    of terms: [Term], _ body: (borrowing LentPostingEntries) throws -> Result
   ) throws -> Result {
     var arena: [UInt8] = []
     var ranges: [[Range<Int>]] = []
     for term in terms {
       ranges.append(
-        try withPostingChunks(of: term) { lent in
-          (0..<lent.chunkCount(ofTerm: 0)).map { index in
+        try withPostingEntries(of: term) { lent in
+          (0..<lent.entryCount(ofTerm: 0)).map { index in
             let start = arena.count
-            arena.append(contentsOf: lent.chunk(index, ofTerm: 0).copiedBytes)
+            arena.append(contentsOf: lent.entry(index, ofTerm: 0).copiedBytes)
             return start..<arena.count
           }
         })
@@ -89,7 +92,7 @@ extension LexicalStorageReader {
     return try unsafe arena.withUnsafeBytes { bytes in
       // The arena lives, unchanged, until `body` returns.
       let lists = unsafe ranges.map { unsafe $0.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0]) } }
-      return try body(unsafe LentPostingChunks(unsafeBorrowing: lists))
+      return try body(unsafe LentPostingEntries(unsafeBorrowing: lists))
     }
   }
 }

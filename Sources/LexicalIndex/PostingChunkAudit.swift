@@ -17,24 +17,46 @@ public struct PostingChunkAudit: Sendable {
   public init() {}
 
   /// Checks the entry stored under `key`: one chunk, or each chunk of a
-  /// block (`PostingBlock`), which must decode and start where its key says.
+  /// block (`PostingBlock`), which must decode, start where its key says,
+  /// and agree with the block's directory and summary (a query trusts those
+  /// to skip chunks and bound their scores without reading them).
   public mutating func checkEntry(key: [UInt8], value: [UInt8]) -> [Finding] {
-    guard value.first == PostingBlock.tag, let (term, first) = PostingChunkKey.decode(key) else {
-      return [check(key: key, value: value)]
-    }
+    guard unsafe value.withUnsafeBytes({ unsafe PostingBlock.isBlock($0) }), let (term, first) = PostingChunkKey.decode(key)
+    else { return [check(key: key, value: value)] }
     let name = "block of '\(term)' at document \(first)"
-    guard let ranges = unsafe value.withUnsafeBytes({ unsafe PostingBlock.chunkRanges($0) }) else {
+    guard let (chunks, summary) = unsafe value.withUnsafeBytes({ raw in
+      unsafe PostingBlock.Directory(raw).map { directory in unsafe (PostingBlock.chunks(raw)!, directory.summary) }
+    })
+    else {
       return [Finding(name: name, violations: ["the \(name) does not decode (\(value.count) bytes)"], postings: [])]
     }
     var findings: [Finding] = []
-    for (index, range) in ranges.enumerated() {
-      let chunk = Array(value[range])
-      // A chunk inside is named by the document its header gives; the first must be the block's key.
-      let header = index == 0 ? nil : unsafe chunk.withUnsafeBytes { unsafe PostingChunkHeader($0) }
-      let start = header?.firstDocument ?? first
-      var finding = check(key: PostingChunkKey.encode(term: term, firstDocument: start), value: chunk)
+    var largestFrequency: UInt32 = 0
+    var shortestLength = UInt32.max
+    for (index, chunk) in chunks.enumerated() {
+      // A chunk inside is named by the document the directory gives; the first must be the block's key.
+      var finding = check(
+        key: PostingChunkKey.encode(term: term, firstDocument: index == 0 ? first : chunk.firstDocument),
+        value: value[chunk.range])
+      if let head = finding.postings.first, let last = finding.postings.last,
+        (finding.postings.count, head.document, last.document) != (chunk.postings, chunk.firstDocument, chunk.lastDocument)
+      {
+        finding.violations.append(
+          "the directory gives \(chunk.postings) postings from document \(chunk.firstDocument) to \(chunk.lastDocument), "
+            + "the chunk holds \(finding.postings.count) from \(head.document) to \(last.document)")
+      }
+      for posting in finding.postings {
+        largestFrequency = max(largestFrequency, posting.termFrequency)
+        shortestLength = min(shortestLength, posting.documentLength)
+      }
       finding.violations = finding.violations.map { "\($0) (chunk \(index + 1) of the \(name))" }
       findings.append(finding)
+    }
+    // The summary bounds every score of the block: it must not claim less.
+    if largestFrequency > summary.frequency || shortestLength < summary.length {
+      findings[0].violations.append(
+        "the \(name) claims term frequencies up to \(summary.frequency) and lengths from \(summary.length), "
+          + "its chunks hold \(largestFrequency) and \(shortestLength)")
     }
     return findings
   }

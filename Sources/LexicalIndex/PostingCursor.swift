@@ -2,7 +2,7 @@
 /// only when a document inside it is needed, and its frequencies only when
 /// one of its postings is scored.
 ///
-/// - Important: holds the chunk buffers lent by `LexicalStorageReader.withPostingChunks`;
+/// - Important: holds the chunk buffers lent by `LexicalStorageReader.withPostingEntries`;
 ///   a cursor must not outlive the closure that lent them.
 @unsafe
 struct PostingCursor {
@@ -28,46 +28,25 @@ struct PostingCursor {
   /// Position of the term in the (deduplicated) query: the order scores are summed in.
   let queryIndex: Int
 
-  let term: Term
-  let chunks: [UnsafeRawBufferPointer]
-  let headers: [PostingChunkHeader]
-  let documentFrequency: UInt64
+  /// The chunks and the spans they cover, from `PostingList`.
+  let list: PostingList
+  /// The current chunk's header, parsed when the cursor entered it.
+  private var header: PostingChunkHeader?
   /// The largest score any posting of the term can reach.
   private(set) var upperBound: Double = 0
   /// The largest score any posting of each chunk can reach (block-max): exact
   /// for a chunk with impacts, the (max tf, min dl) corner's for an older one.
   private var chunkBounds: [Double] = []
-  /// The list's largest term frequency and shortest document, from the chunk headers.
-  private let corner: (frequency: UInt32, length: UInt32)
 
-  /// Parses every chunk header of a term (O(chunks), no decoding).
-  init(term: Term, queryIndex: Int, queryFrequency: UInt32 = 1, chunks: [UnsafeRawBufferPointer])
-    throws(LexicalIndexError)
-  {
-    unsafe self.term = term
+  /// A cursor over `list`, before its first posting (see `start`).
+  init(list: PostingList, queryIndex: Int, queryFrequency: UInt32 = 1) {
+    unsafe self.list = list
     unsafe self.queryIndex = queryIndex
     unsafe self.queryFrequency = queryFrequency
-    unsafe self.chunks = unsafe chunks
-    var headers: [PostingChunkHeader] = []
-    unsafe headers.reserveCapacity(chunks.count)
-    var frequency: UInt64 = 0
-    var largestFrequency: UInt32 = 0
-    var shortestLength = UInt32.max
-    var previousLast: UInt32? = nil
-    for unsafe chunk in unsafe chunks {
-      guard let header = unsafe PostingChunkHeader(chunk), previousLast.map({ $0 < header.firstDocument }) ?? true else {
-        throw .corruptPostingChunk(term: term.description, firstDocument: previousLast ?? 0)
-      }
-      previousLast = header.lastDocument
-      frequency += UInt64(header.count)
-      largestFrequency = max(largestFrequency, header.maxTermFrequency)
-      shortestLength = min(shortestLength, header.minDocumentLength)
-      headers.append(header)
-    }
-    unsafe self.headers = headers
-    unsafe documentFrequency = frequency
-    unsafe corner = (largestFrequency, shortestLength)
   }
+
+  var term: Term { unsafe list.term }
+  var documentFrequency: UInt64 { unsafe list.documentFrequency }
 
   /// Sets the idf from the collection's scorer.
   mutating func prepare(scorer: BM25Scorer) {
@@ -81,13 +60,14 @@ struct PostingCursor {
 
   /// Sets the score bounds (after `prepare`, before `start`), for a strategy
   /// that prunes: term at a time reads none, and skips their cost (a pass
-  /// over every chunk's impacts).
-  mutating func prepareBounds(scorer: BM25Scorer) {
+  /// over every chunk's header and impacts).
+  /// - Throws: `LexicalIndexError.corruptPostingChunk` for a chunk whose header does not parse.
+  mutating func prepareBounds(scorer: BM25Scorer) throws(LexicalIndexError) {
     // Inflated by a hair so that bounds summed in another order than the
     // score can never fall below it through rounding.
     let inflation = unsafe weight * (1 + 1e-9)
-    unsafe chunkBounds = unsafe zip(chunks, headers).map {
-      unsafe inflation * ChunkImpacts.maximumTFNorm($0, header: $1, scorer: scorer)
+    unsafe chunkBounds = try unsafe (0..<list.count).map { (chunk) throws(LexicalIndexError) in
+      unsafe inflation * ChunkImpacts.maximumTFNorm(list.chunks[chunk], header: try list.header(ofChunk: chunk), scorer: scorer)
     }
     unsafe upperBound = unsafe chunkBounds.max() ?? 0
   }
@@ -98,7 +78,7 @@ struct PostingCursor {
   /// the exact maximum, but tfNorm saturates at k1 + 1, and a long list's
   /// best posting comes close to its corner.
   mutating func prepareTermBound(scorer: BM25Scorer) {
-    unsafe upperBound = unsafe weight * (1 + 1e-9) * scorer.tfNorm(termFrequency: corner.frequency, documentLength: corner.length)
+    unsafe upperBound = unsafe weight * (1 + 1e-9) * scorer.tfNorm(termFrequency: list.corner.frequency, documentLength: list.corner.length)
   }
 
   /// Positions the cursor on its first posting.
@@ -124,8 +104,8 @@ struct PostingCursor {
   @inline(__always)
   private mutating func decodeFrequencies() throws(LexicalIndexError) {
     if unsafe decoded.hasFrequencies { return }
-    guard unsafe decoded.decodeFrequencies(chunks[chunkIndex], header: headers[chunkIndex]) else {
-      throw unsafe .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
+    guard unsafe decoded.decodeFrequencies(list.chunks[chunkIndex], header: header!) else {
+      throw unsafe list.corrupt(chunk: chunkIndex)
     }
   }
 
@@ -191,11 +171,11 @@ struct PostingCursor {
   }
 
   /// Moves to the first posting whose document is ≥ `target`, skipping whole
-  /// chunks by their headers without decoding them.
+  /// chunks by the spans the list gives, without parsing or decoding them.
   /// - Complexity: O(skipped chunks + postings scanned in the target chunk).
   mutating func advance(to target: UInt32) throws(LexicalIndexError) {
     if unsafe document >= target { return }
-    if unsafe target > headers[chunkIndex].lastDocument {
+    if unsafe target > list.lastDocuments[chunkIndex] {
       try unsafe load(chunk: chunkAtOrAfter(target))
       if unsafe document >= target { return }
     }
@@ -205,13 +185,14 @@ struct PostingCursor {
 
 
   /// A bound on this term's score for document `target` (≥ the current
-  /// document), read from chunk headers only: 0 when no chunk can hold it.
+  /// document), from the list's spans and `prepareBounds`' chunk bounds, no
+  /// decoding: 0 when no chunk can hold it.
   /// - Complexity: O(chunks skipped), no decoding.
   func blockBound(at target: UInt32) -> Double {
     if unsafe document == target { return unsafe currentChunkBound }
     if unsafe document > target { return 0 }
-    let chunk = unsafe target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
-    guard unsafe chunk < headers.count, unsafe headers[chunk].firstDocument <= target else { return 0 }
+    let chunk = unsafe target > list.lastDocuments[chunkIndex] ? chunkAtOrAfter(target) : chunkIndex
+    guard unsafe chunk < list.count, unsafe list.firstDocuments[chunk] <= target else { return 0 }
     return unsafe chunkBounds[chunk]
   }
 
@@ -223,60 +204,34 @@ struct PostingCursor {
   func blockEnd(at target: UInt32) -> UInt32 {
     if unsafe document == PostingCursor.exhausted { return unsafe PostingCursor.exhausted }
     if unsafe document > target { return unsafe document - 1 }
-    let chunk = unsafe target > headers[chunkIndex].lastDocument ? chunkAtOrAfter(target) : chunkIndex
-    guard unsafe chunk < headers.count else { return unsafe PostingCursor.exhausted }
-    let header = unsafe headers[chunk]
-    return header.firstDocument <= target ? header.lastDocument : header.firstDocument - 1
+    let chunk = unsafe target > list.lastDocuments[chunkIndex] ? chunkAtOrAfter(target) : chunkIndex
+    guard unsafe chunk < list.count else { return unsafe PostingCursor.exhausted }
+    let first = unsafe list.firstDocuments[chunk]
+    return unsafe first <= target ? list.lastDocuments[chunk] : first - 1
   }
 
   /// The first chunk after the current one whose last document is ≥
-  /// `target` (`headers.count` when none is).
+  /// `target` (`list.count` when none is).
   private func chunkAtOrAfter(_ target: UInt32) -> Int {
-    unsafe headers.firstChunk(endingAtOrAfter: target, from: chunkIndex + 1)
+    unsafe list.firstChunk(endingAtOrAfter: target, from: chunkIndex + 1)
   }
 
   private mutating func load(chunk: Int) throws(LexicalIndexError) {
     unsafe chunkIndex = chunk
     unsafe position = 0
-    guard unsafe chunk < chunks.count else {
-      unsafe chunkIndex = unsafe chunks.count - 1
+    guard unsafe chunk < list.count else {
+      unsafe chunkIndex = unsafe list.count - 1
       unsafe document = unsafe Self.exhausted
       unsafe currentChunkBound = 0
       return
     }
-    guard unsafe decoded.decodeDocuments(chunks[chunk], header: headers[chunk]) else {
-      throw unsafe .corruptPostingChunk(term: term.description, firstDocument: headers[chunk].firstDocument)
+    let header = try unsafe list.header(ofChunk: chunk)
+    unsafe self.header = header
+    guard unsafe decoded.decodeDocuments(list.chunks[chunk], header: header) else {
+      throw unsafe list.corrupt(chunk: chunk)
     }
     unsafe document = unsafe decoded.documents[0]
     unsafe currentChunkBound = unsafe chunk < chunkBounds.count ? chunkBounds[chunk] : 0
-  }
-}
-
-extension [PostingChunkHeader] {
-  /// The first chunk from `start` on whose last document is ≥ `target`
-  /// (`count` when none is).
-  ///
-  /// Galloping, then binary search: a jump over m chunks reads O(log m)
-  /// headers, so long skips over common terms stay cheap, while the next
-  /// chunk (the usual case) is found at the first probe.
-  func firstChunk(endingAtOrAfter target: UInt32, from start: Int) -> Int {
-    var low = start
-    guard low < count, self[low].lastDocument < target else { return low }
-    // self[low] ends before target; find a bound `high` that does not.
-    var step = 1
-    var high = low + step
-    while high < count && self[high].lastDocument < target {
-      low = high
-      step <<= 1
-      high = low + step
-    }
-    high = Swift.min(high, count)
-    // Invariant: self[low] ends before target; self[high] (if any) does not.
-    while high - low > 1 {
-      let middle = (low + high) / 2
-      if self[middle].lastDocument < target { low = middle } else { high = middle }
-    }
-    return high
   }
 }
 

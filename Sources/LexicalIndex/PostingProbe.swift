@@ -15,12 +15,12 @@
 ///   from; it must not outlive the closure that lent them.
 @unsafe
 struct PostingProbe {
-  private let term: Term
-  private let chunks: [UnsafeRawBufferPointer]
-  private let headers: [PostingChunkHeader]
+  private let list: PostingList
   /// queryFrequency · idf, as in `PostingCursor`, so scores agree to the bit.
   private let weight: Double
   private var chunkIndex = -1
+  /// The current chunk's header, parsed on entering it.
+  private var header: PostingChunkHeader?
   /// The position reached in the current chunk, and its document.
   private var position = 0
   private var document: UInt32 = 0
@@ -30,9 +30,7 @@ struct PostingProbe {
 
   /// A probe over the same list as `cursor` (after `cursor.prepare`).
   init(_ cursor: PostingCursor) {
-    unsafe term = unsafe cursor.term
-    unsafe chunks = unsafe cursor.chunks
-    unsafe headers = unsafe cursor.headers
+    unsafe list = unsafe cursor.list
     unsafe weight = unsafe cursor.weight
   }
 
@@ -43,14 +41,14 @@ struct PostingProbe {
   ///   posting of the chunks the targets fall in.
   @inline(__always)
   mutating func score(at target: UInt32, _ scorer: BM25Scorer) throws(LexicalIndexError) -> Double {
-    if unsafe chunkIndex < 0 || target > headers[chunkIndex].lastDocument {
-      let next = unsafe headers.firstChunk(endingAtOrAfter: target, from: chunkIndex + 1)
-      guard unsafe next < headers.count else { return 0 }
+    if unsafe chunkIndex < 0 || target > list.lastDocuments[chunkIndex] {
+      let next = unsafe list.firstChunk(endingAtOrAfter: target, from: chunkIndex + 1)
+      guard unsafe next < list.count else { return 0 }
       try unsafe enter(chunk: next)
     }
     if unsafe target < document { return 0 }
     if let legacy = unsafe legacy { return unsafe legacyScore(at: target, in: legacy, scorer) }
-    let header = unsafe headers[chunkIndex]
+    let header = unsafe header!
     if unsafe document < target {
       guard let (position, document) = unsafe fields.scan(from: position, document, to: target, count: header.count)
       else { throw unsafe corrupt() }
@@ -66,14 +64,15 @@ struct PostingProbe {
   private mutating func enter(chunk: Int) throws(LexicalIndexError) {
     unsafe chunkIndex = chunk
     unsafe position = 0
-    let header = unsafe headers[chunk]
+    let header = try unsafe list.header(ofChunk: chunk)
+    unsafe self.header = header
     unsafe document = header.firstDocument
     if let widths = header.widths {
       unsafe legacy = nil
-      unsafe fields = unsafe ChunkFields(chunks[chunk], header: header, widths: widths)
+      unsafe fields = unsafe ChunkFields(list.chunks[chunk], header: header, widths: widths)
     } else {
       var decoded = DecodedChunk()
-      guard unsafe decoded.decode(chunks[chunk], header: header) else { throw unsafe corrupt() }
+      guard unsafe decoded.decode(list.chunks[chunk], header: header) else { throw unsafe corrupt() }
       unsafe legacy = decoded
     }
   }
@@ -87,9 +86,7 @@ struct PostingProbe {
     }
   }
 
-  private func corrupt() -> LexicalIndexError {
-    unsafe .corruptPostingChunk(term: term.description, firstDocument: headers[chunkIndex].firstDocument)
-  }
+  private func corrupt() -> LexicalIndexError { unsafe list.corrupt(chunk: chunkIndex) }
 }
 
 /// Where a fixed-width chunk's three fields begin, and their widths.

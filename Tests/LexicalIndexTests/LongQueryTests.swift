@@ -68,14 +68,14 @@ import Testing
 }
 
 /// A reader that lends one term at a time only: the protocol's default
-/// `withPostingChunks(of: [Term])`, which copies, serves its queries.
+/// `withPostingEntries(of: [Term])`, which copies, serves its queries.
 struct CopyingStore: LexicalStorageReader {
   let inner: InMemoryLexicalStore
 
   func collectionStatistics() throws -> CollectionStatistics { inner.collectionStatistics() }
 
-  func withPostingChunks<Result>(of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result) throws -> Result {
-    try inner.withPostingChunks(of: term, body)
+  func withPostingEntries<Result>(of term: Term, _ body: (borrowing LentPostingEntries) throws -> Result) throws -> Result {
+    try inner.withPostingEntries(of: term, body)
   }
 
   func documentRecord(_ document: UInt32) throws -> [UInt8]? { inner.documentRecord(document) }

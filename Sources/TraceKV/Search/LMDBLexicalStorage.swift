@@ -17,22 +17,21 @@ struct LMDBLexicalStorage: LexicalStorage {
     } ?? .empty
   }
 
-  func withPostingChunks<Result>(of term: Term, _ body: (borrowing LentPostingChunks) throws -> Result) throws
+  func withPostingEntries<Result>(of term: Term, _ body: (borrowing LentPostingEntries) throws -> Result) throws
     -> Result
   {
-    try withPostingChunks(of: [term], body)
+    try withPostingEntries(of: [term], body)
   }
 
-  func withPostingChunks<Result>(of terms: [Term], _ body: (borrowing LentPostingChunks) throws -> Result) throws
+  func withPostingEntries<Result>(of terms: [Term], _ body: (borrowing LentPostingEntries) throws -> Result) throws
     -> Result
   {
     let lists = try unsafe terms.map { term in
-      unsafe Self.unpackingBlocks(
-        try unsafe transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term)))
+      try unsafe transaction.unsafeValues(tables.termPostings, prefix: PostingChunkKey.prefix(of: term))
     }
     // The values stay valid for the whole read, as nothing writes while `body` runs, and
-    // `LentPostingChunks` cannot outlive `body`.
-    return try body(unsafe LentPostingChunks(unsafeBorrowing: lists))
+    // `LentPostingEntries` cannot outlive `body`.
+    return try body(unsafe LentPostingEntries(unsafeBorrowing: lists))
   }
 
   func documentRecord(_ document: UInt32) throws -> [UInt8]? {
@@ -102,21 +101,6 @@ struct LMDBLexicalStorage: LexicalStorage {
 
   // MARK: - Blocks (`PostingBlock`)
 
-  /// `values` with each block replaced by its chunks, in place. A damaged block
-  /// stays whole: the reader's check of its chunk header reports it.
-  @unsafe private static func unpackingBlocks(_ values: [UnsafeRawBufferPointer]) -> [UnsafeRawBufferPointer] {
-    var chunks = unsafe [UnsafeRawBufferPointer]()
-    unsafe chunks.reserveCapacity(values.count)
-    for unsafe value in unsafe values {
-      if unsafe PostingBlock.isBlock(value), let ranges = unsafe PostingBlock.chunkRanges(value) {
-        for range in ranges { unsafe chunks.append(UnsafeRawBufferPointer(rebasing: value[range])) }
-      } else {
-        unsafe chunks.append(value)
-      }
-    }
-    return unsafe chunks
-  }
-
   /// Before a write of the chunk keyed `key` (of `term`, starting at
   /// `firstDocument`): when a block holds that key or spans that document,
   /// stores its chunks one by one again, so the write meets plain chunks.
@@ -173,7 +157,12 @@ struct LMDBLexicalStorage: LexicalStorage {
       }
       return bytes
     }
+    guard let block = PostingBlock.encode(chunks) else {
+      // A chunk whose header does not parse: the error a read of it gives.
+      let first = PostingChunkKey.decode(keys[0])?.firstDocument ?? 0
+      throw LexicalIndexError.corruptPostingChunk(term: term.description, firstDocument: first)
+    }
     for chunkKey in keys { try transaction.delete(tables.termPostings, key: chunkKey) }
-    try transaction.put(tables.termPostings, key: keys[0], value: PostingBlock.encode(chunks))
+    try transaction.put(tables.termPostings, key: keys[0], value: block)
   }
 }

@@ -15,10 +15,10 @@ import Testing
   }
 
   /// The postings of every chunk lent for term `term`, decoded one chunk at a time.
-  private func decoded(_ lent: borrowing LentPostingChunks, term: Int) -> [Posting]? {
+  private func decoded(_ lent: borrowing LentPostingEntries, term: Int) -> [Posting]? {
     var all: [Posting] = []
-    for index in 0..<lent.chunkCount(ofTerm: term) {
-      guard let postings = PostingChunk.decode(lent.chunk(index, ofTerm: term).copiedBytes) else { return nil }
+    for index in 0..<lent.entryCount(ofTerm: term) {
+      guard let postings = PostingChunk.decode(lent.entry(index, ofTerm: term).copiedBytes) else { return nil }
       all += postings
     }
     return all
@@ -31,14 +31,14 @@ import Testing
     #expect(expected[1] == [])
     #expect(try #require(expected[2]).count > PostingChunk.capacity)
 
-    let (counts, postings) = store.withPostingChunks(of: asked) { lent in
-      ((0..<lent.termCount).map { lent.chunkCount(ofTerm: $0) }, (0..<lent.termCount).map { decoded(lent, term: $0) })
+    let (counts, postings) = store.withPostingEntries(of: asked) { lent in
+      ((0..<lent.termCount).map { lent.entryCount(ofTerm: $0) }, (0..<lent.termCount).map { decoded(lent, term: $0) })
     }
     #expect(counts == asked.map { store.chunkFirstDocuments(of: $0).count })
     #expect(postings == expected)
 
     // The protocol's default (one term at a time, copied) lends the same.
-    let copied = try CopyingStore(inner: store).withPostingChunks(of: asked) { lent in
+    let copied = try CopyingStore(inner: store).withPostingEntries(of: asked) { lent in
       (0..<lent.termCount).map { decoded(lent, term: $0) }
     }
     #expect(copied == expected)

@@ -1,16 +1,18 @@
-/// Posting chunks lent by a `LexicalStorageReader` for one call: per term, the
-/// bytes of its chunks in increasing first-document order.
+/// Posting lists lent by a `LexicalStorageReader` for one call: per term,
+/// the values stored under its keys (`PostingChunkKey`) in key order, each a
+/// chunk (`PostingChunk`) or a block of chunks (`PostingBlock`). The index
+/// reads blocks itself (`PostingList`), so a storage lends what it stored.
 ///
 /// The value is non-escapable, and so is every `RawSpan` read from it: neither
-/// can outlive the closure it is passed to, so no chunk outlives the storage's
+/// can outlive the closure it is passed to, so no entry outlives the storage's
 /// read (over LMDB, the transaction whose memory map holds the bytes). Only the
 /// storage that lends the bytes touches pointers, through the `@unsafe`
 /// initializer; readers get bounds-checked spans.
 @safe
-public struct LentPostingChunks: ~Escapable {
+public struct LentPostingEntries: ~Escapable {
   private let lists: [[UnsafeRawBufferPointer]]
 
-  /// Lends `lists`: for each term, its chunks' bytes.
+  /// Lends `lists`: for each term, its stored values' bytes.
   ///
   /// - Important: unsafe because the buffers are trusted: each must stay valid
   ///   and unchanged for as long as the value lives (it cannot outlive `lists`).
@@ -22,21 +24,21 @@ public struct LentPostingChunks: ~Escapable {
   /// How many terms were lent (one list each, possibly empty).
   public var termCount: Int { unsafe lists.count }
 
-  /// How many chunks term `term` (an index below `termCount`) has.
-  public func chunkCount(ofTerm term: Int) -> Int { unsafe lists[term].count }
+  /// How many stored values term `term` (an index below `termCount`) has.
+  public func entryCount(ofTerm term: Int) -> Int { unsafe lists[term].count }
 
-  /// The bytes of chunk `index` of term `term`, valid while this value is.
+  /// The bytes of value `index` of term `term`, valid while this value is.
   @_lifetime(copy self)
-  public func chunk(_ index: Int, ofTerm term: Int) -> RawSpan {
+  public func entry(_ index: Int, ofTerm term: Int) -> RawSpan {
     let bytes = unsafe RawSpan(_unsafeBytes: lists[term][index])
     return unsafe _overrideLifetime(bytes, copying: self)
   }
 
-  /// The buffers of term `term`, for the index's cursors, which hold many
-  /// chunks at once (Swift has no array of spans) and never keep them past
-  /// the lending call.
+  /// The buffers of term `term`, for the index's posting lists, which hold
+  /// many at once (Swift has no array of spans) and never keep them past the
+  /// lending call.
   @unsafe
-  func unsafeChunks(ofTerm term: Int) -> [UnsafeRawBufferPointer] { unsafe lists[term] }
+  func unsafeEntries(ofTerm term: Int) -> [UnsafeRawBufferPointer] { unsafe lists[term] }
 }
 
 /// The one chunk of a term lent by `LexicalStorageReader.withPostingChunk(of:covering:_:)`.
