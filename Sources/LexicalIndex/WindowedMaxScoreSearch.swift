@@ -109,25 +109,16 @@ enum WindowedMaxScoreSearch {
     defer { unsafe window.deallocate() }
     var threshold = heap.threshold
     var firstEssential = 0
-    // By query order: whether the term is essential in this window, and a
-    // non-essential term's contribution to the document being probed. Raw
-    // buffers: the drain's closure touches them for every candidate, and
-    // captured arrays cost an exclusivity and bounds check per touch.
-    let isEssential = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
-    let contributions = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
-    defer {
-      unsafe isEssential.deallocate()
-      unsafe contributions.deallocate()
-    }
-    unsafe isEssential.initialize(repeating: true)
-    unsafe contributions.initialize(repeating: 0)
-    var failure: LexicalIndexError?
+    // The probes that score the candidates left at the end of a window,
+    // apart from those that filter them: each set only moves forward.
+    var scoringProbes = unsafe Array(probes)
+    let candidates = unsafe WindowCandidates(capacity: window.capacity)
+    defer { unsafe candidates.deallocate() }
 
     while true {
       while firstEssential < count && boundPrefix[firstEssential] <= threshold { firstEssential += 1 }
       if firstEssential == count { return }
       let nonEssentialBound = firstEssential > 0 ? boundPrefix[firstEssential - 1] : 0
-      for position in 0..<count { unsafe isEssential[rank[position]] = position >= firstEssential }
 
       var windowStart = unsafe PostingCursor.exhausted
       for position in firstEssential..<count { windowStart = unsafe min(windowStart, cursors[rank[position]].document) }
@@ -155,47 +146,90 @@ enum WindowedMaxScoreSearch {
         try unsafe cursors[rank[position]].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
 
-      let essential = firstEssential
-      // Below this floor a partial sum fails the test below: a margin of
-      // 1e-9 of the threshold covers the rounding of the two forms.
-      // Computed again only when the threshold rises, not for every document drained.
-      func floor() -> Double { max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack) }
-      var currentFloor = floor()
-      unsafe window.drain(above: currentFloor) { document, partial in
-        guard failure == nil, partial * slack + nonEssentialBound > threshold else { return currentFloor }
-        if let filter, !filter(document) { return currentFloor }
-        if wasSeeded(document) { return currentFloor }
-        do throws(LexicalIndexError) {
-          // The non-essential terms, largest bound first, each replacing its
-          // bound by its contribution, until what is left cannot lift the
-          // document over the threshold (with the same margin as the floor).
-          let cutoff = threshold - 1e-9 * threshold - partial * slack
-          var probed = 0.0
-          var position = essential - 1
-          while position >= 0 {
-            let term = rank[position]
-            let contribution = try unsafe probes[term].score(at: document, scorer)
-            unsafe contributions[term] = contribution
-            probed += contribution
-            if probed + (position > 0 ? boundPrefix[position - 1] : 0) <= cutoff { return currentFloor }
-            position -= 1
-          }
-          // It may enter: its score afresh, summed in query order, the
-          // essential terms read by their probes.
-          var score = 0.0
-          for term in 0..<count {
-            score += unsafe isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
-          }
-          if heap.offer(score, document) {
-            threshold = heap.threshold
-            currentFloor = floor()
-          }
-        } catch {
-          failure = error
-        }
-        return currentFloor
+      // The window's candidates: documents whose partial sum, with every
+      // non-essential bound, can still beat the threshold. The drain's floor
+      // admits no other; a margin of 1e-9 of the threshold covers the
+      // rounding of the two forms.
+      let floor = max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack)
+      var alive = 0
+      unsafe window.drain(above: floor) { document, partial in
+        guard partial * slack + nonEssentialBound > threshold else { return floor }
+        if let filter, !filter(document) { return floor }
+        if wasSeeded(document) { return floor }
+        unsafe candidates.documents[alive] = document
+        unsafe candidates.partials[alive] = partial * slack
+        unsafe candidates.probed[alive] = 0
+        alive += 1
+        return floor
       }
-      if let failure { throw failure }
+      // The non-essential terms, largest bound first, one term at a time
+      // over every candidate left: each replaces its bound by its
+      // contribution, and a candidate goes as soon as what is left cannot
+      // lift it over the threshold (with the same margin as the floor).
+      // Term by term rather than candidate by candidate: a probe walks its
+      // list forward once per window, its state in registers.
+      let margin = threshold - 1e-9 * threshold
+      var position = firstEssential - 1
+      while position >= 0 && alive > 0 {
+        let rest = position > 0 ? boundPrefix[position - 1] : 0
+        alive = try unsafe candidates.keep(count: alive, probing: &probes[rank[position]], scorer: scorer) {
+          $0 + $1 + rest > margin
+        }
+        position -= 1
+      }
+      // Those left may enter: their scores afresh, summed in query order,
+      // each term read by its scoring probe.
+      for candidate in 0..<alive {
+        let document = unsafe candidates.documents[candidate]
+        var score = 0.0
+        for term in 0..<count { score += try unsafe scoringProbes[term].score(at: document, scorer) }
+        if heap.offer(score, document) { threshold = heap.threshold }
+      }
     }
+  }
+}
+
+/// One window's candidates of `WindowedMaxScoreSearch`, in increasing
+/// document order: each with its essential terms' partial sum (times the
+/// slack) and what the non-essential terms probed so far added.
+@unsafe
+private struct WindowCandidates {
+  let documents: UnsafeMutablePointer<UInt32>
+  let partials: UnsafeMutablePointer<Double>
+  let probed: UnsafeMutablePointer<Double>
+
+  /// Room for a window's every document.
+  init(capacity: Int) {
+    unsafe documents = .allocate(capacity: capacity)
+    unsafe partials = .allocate(capacity: capacity)
+    unsafe probed = .allocate(capacity: capacity)
+  }
+
+  func deallocate() {
+    unsafe documents.deallocate()
+    unsafe partials.deallocate()
+    unsafe probed.deallocate()
+  }
+
+  /// Adds `probe`'s score at each of the first `count` candidates to its
+  /// probed sum and keeps, in order, those for which `keeps(partial,
+  /// probed)` holds: returns how many.
+  /// - Complexity: O(count) probes, moving `probe` forward once.
+  @inline(__always)
+  func keep(
+    count: Int, probing probe: inout PostingProbe, scorer: BM25Scorer, _ keeps: (Double, Double) -> Bool
+  ) throws(LexicalIndexError) -> Int {
+    var kept = 0
+    for candidate in 0..<count {
+      let document = unsafe documents[candidate]
+      let probed = unsafe probed[candidate] + (try unsafe probe.score(at: document, scorer))
+      let partial = unsafe partials[candidate]
+      guard keeps(partial, probed) else { continue }
+      unsafe documents[kept] = document
+      unsafe partials[kept] = partial
+      unsafe self.probed[kept] = probed
+      kept += 1
+    }
+    return kept
   }
 }
