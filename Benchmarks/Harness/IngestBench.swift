@@ -80,7 +80,7 @@ struct IngestBenchCommand: ParsableCommand {
       tenStep.append(Double(nowNanoseconds() - begin) / 1000)
     }
 
-    let search = try SearchLatency.measure(store, traceIDs: ids, searches: searches, limit: 10)
+    let (search, searched) = try SearchLatency.measure(store, traceIDs: ids, searches: searches, limit: 10)
 
     // Raw LMDB: the same span record sizes, one synced transaction per 1,000 puts.
     let sizes = try store.spanRecordSizes()
@@ -106,7 +106,9 @@ struct IngestBenchCommand: ParsableCommand {
     print("\(report.added) traces, \(spans) spans; input \(input); TraceKV indexes BM25"
       + (embedder == "none" ? " (no embedder)" : " and \(embedder) vectors") + " in the same transactions")
     print(result.table.text)
-    SearchLatency.print(search, traces: report.added, limit: 10)
+    SearchLatencyReport(
+      traces: report.added, limit: 10, queries: nil, queryCount: searched, search: search, context: result.context
+    ).print()
     try output.write(result)
   }
 

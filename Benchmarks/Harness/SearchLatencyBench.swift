@@ -22,6 +22,10 @@ struct SearchLatencyBenchCommand: ParsableCommand {
   @Option(help: "Modes to time, comma-separated: lexical, vector, hybrid (default: every mode the store supports).")
   var modes: String?
 
+  @Option(
+    help: "Time these queries (a BEIR queries.jsonl, e.g. a prepared collection's), the first --searches of them, instead of queries drawn from the store's traces.")
+  var queries: String?
+
   @OptionGroup var output: ReportOutput
 
   func run() throws {
@@ -35,26 +39,35 @@ struct SearchLatencyBenchCommand: ParsableCommand {
         return mode
       }
     }
-    let figures = try SearchLatency.measure(opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen)
-    SearchLatency.print(figures, traces: ids.count, limit: limit)
-    try output.write(SearchLatencyReport(traces: ids.count, limit: limit, search: figures, context: .current()))
+    let given = try queries.map { path in
+      try BEIRCollection.queries(at: path).prefix(searches).map(\.text)
+    }
+    let (figures, count) = try SearchLatency.measure(
+      opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen, queries: given)
+    let report = SearchLatencyReport(
+      traces: ids.count, limit: limit, queries: queries, queryCount: count, search: figures, context: .current())
+    report.print()
+    try output.write(report)
   }
 }
 
 /// Times `TraceStore.search` one query at a time, per mode.
 enum SearchLatency {
   /// p50 and p99 in milliseconds per mode: lexical, and vector and hybrid
-  /// when the store embeds (or the `modes` given). Each query is drawn
-  /// from a random trace's conversation (`DrawnQuery`); queries are
-  /// embedded before the clock starts.
+  /// when the store embeds (or the `modes` given). Each query is one of
+  /// `queries` when given, else drawn from a random trace's conversation
+  /// (`DrawnQuery`); queries are embedded before the clock starts.
   static func measure(
-    _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil
-  ) throws -> [String: Latency] {
-    guard searches > 0, !traceIDs.isEmpty else { return [:] }
-    let texts = try DrawnQuery.draw(searches, from: traceIDs.count) { number in
-      (try store.messages(traceID: traceIDs[number]) ?? []).map(\.content).joined(separator: " ")
-    }
-    guard !texts.isEmpty else { return [:] }
+    _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil,
+    queries: [String]? = nil
+  ) throws -> (figures: [String: Latency], queries: Int) {
+    guard searches > 0, !traceIDs.isEmpty else { return ([:], 0) }
+    let texts =
+      try queries
+      ?? DrawnQuery.draw(searches, from: traceIDs.count) { number in
+        (try store.messages(traceID: traceIDs[number]) ?? []).map(\.content).joined(separator: " ")
+      }
+    guard !texts.isEmpty else { return ([:], 0) }
     let vectors = try texts.map { try store.embedQuery($0) }
     let supported: [SearchMode] = vectors[0] == nil ? [.lexical] : [.lexical, .vector, .hybrid]
     let modes = chosen ?? supported
@@ -76,12 +89,16 @@ enum SearchLatency {
       progress.finish()
       figures[mode.rawValue] = Latency(milliseconds: latencies)
     }
-    return figures
+    return (figures, texts.count)
   }
+}
 
-  static func print(_ figures: [String: Latency], traces: Int, limit: Int) {
-    guard !figures.isEmpty else { return }
-    Swift.print("search (limit \(limit), excluding the query embedding) over \(traces) traces:")
-    Swift.print(SearchLatencyReport.table(figures).text)
+extension SearchLatencyReport {
+  func print() {
+    guard !search.isEmpty else { return }
+    let source = queries.map { "from \($0)" } ?? "drawn from the traces"
+    Swift.print(
+      "search (limit \(limit), excluding the query embedding) over \(traces) traces, \(queryCount) queries \(source):")
+    Swift.print(Self.table(search).text)
   }
 }

@@ -67,6 +67,12 @@ import Testing
     try runBench([
       "search", "--store", directory.path("ingest/ingest.tkv"), "--searches", "4", "--json", results + "/search-latency.json",
     ])
+    let given = try runChild(bench, [
+      "search", "--store", directory.path("ingest/ingest.tkv"), "--queries", beir + "/queries.jsonl", "--searches", "5",
+      "--modes", "lexical", "--json", results + "/search-latency-given.json",
+    ])
+    #expect(given.status == 0, "\(given.error)")
+    #expect(given.output.contains("over 41 traces, 2 queries from \(beir)/queries.jsonl:"), "\(given.output)")
     try runBench([
       "ann", "--base", directory.path("base.fbin"), "--queries", directory.path("queries.fbin"), "--ef", "10,40",
       "--json", results + "/ann-tiny.json",
@@ -119,6 +125,13 @@ import Testing
     let search = try Self.object(results + "/search-latency.json")
     #expect(search["traces"] as? Int == 41)  // the ingest bench adds its 10-step trace
     #expect(search["limit"] as? Int == 10)
+    #expect(search["query_count"] as? Int == 4)
+    #expect(search["queries"] == nil)
+    // The collection's two queries, though five were allowed.
+    let givenReport = try Self.object(results + "/search-latency-given.json")
+    #expect(givenReport["query_count"] as? Int == 2)
+    #expect(givenReport["queries"] as? String == beir + "/queries.jsonl")
+    #expect((givenReport["search"] as? [String: Any])?.keys.sorted() == ["lexical"])
     let ann = try Self.object(results + "/ann-tiny.json")
     #expect((ann["points"] as? [[String: Any]])?.map { $0["ef"] as? Int } == [10, 40])
     #expect((ann["dataset"] as? [String: Any])?["n"] as? Int == 200)
@@ -164,7 +177,8 @@ import Testing
       ("ann-tiny.json", "ann", "tiny"), ("concurrency.json", "concurrency", ""), ("crash.json", "crash", ""),
       ("embed.json", "embed", ""), ("fuzz.json", "fuzz", ""), ("ingest.json", "ingest", ""), ("lexical-tiny.json", "lexical", "tiny"),
       ("live.json", "live", ""), ("retrieval-tiny.json", "retrieval", "tiny"), ("scaling.json", "scaling", ""),
-      ("search-latency.json", "search latency", "latency"), ("strategies-tiny.json", "lexical strategies", "tiny"),
+      ("search-latency-given.json", "search latency", "latency-given"), ("search-latency.json", "search latency", "latency"),
+      ("strategies-tiny.json", "lexical strategies", "tiny"),
     ]
     let lines = table.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
     #expect(lines.first == ["report", "kind", "dataset"])
@@ -193,5 +207,7 @@ import Testing
       + "\(String(format: "%.3f", lexical["p99_ms"] as! Double)) | 1.0000 | 1.0000 | 1.0000 | 1.0000 |"
     #expect(markdown.contains(lexicalRow))
     #expect(markdown.contains("40 traces (the TraceBrain samples with fresh ids), \(2 * sampleSpans) spans, embedder none"))
+    #expect(markdown.contains("limit 10, 4 queries of 6–12 words drawn (seeded) from the traces,"))
+    #expect(markdown.contains("limit 10, the first 2 queries of `\(beir)/queries.jsonl`,"))
   }
 }

@@ -81,9 +81,17 @@ struct SearchLatencyReport: BenchReport {
   var benchmark: BenchmarkName<Self>? = .init()
   /// Traces in the store, hits per query.
   var traces, limit: Int
+  /// The queries file timed, or nil when the queries were drawn from the store's traces.
+  var queries: String?
+  /// How many queries each mode ran.
+  var queryCount: Int
   /// Per mode (lexical, vector, hybrid).
   var search: [String: Latency]
   var context: RunContext
+
+  enum CodingKeys: String, CodingKey {
+    case benchmark, traces, limit, queries, queryCount = "query_count", search, context
+  }
 
   /// One row per mode, in name order.
   static func table(_ figures: [String: Latency]) -> ReportTable {

@@ -259,9 +259,11 @@ struct ReportSections {
 
   private static func searchLatency(_ report: SearchLatencyReport) -> String {
     var text = "### Search latency\n\n"
-    text += "`TraceStore.search` one query at a time over \(count(report.traces)) traces (the TraceBrain samples "
-      + "with fresh ids, hashing vectors: every query word is in ≥ 5 % of traces, the worst case for BM25), "
-      + "limit \(count(report.limit)), queries of 6–12 words drawn (seeded) from the traces, the query "
+    let queries = report.queries.map { "the first \(count(report.queryCount)) queries of `\($0)`" }
+      ?? "\(count(report.queryCount)) queries of 6–12 words drawn (seeded) from the traces"
+    text += "`TraceStore.search` one query at a time over \(count(report.traces)) traces (as `tracekv-bench ingest` "
+      + "builds them: the TraceBrain samples with fresh ids, every query word in ≥ 5 % of traces, the worst case "
+      + "for BM25, unless `--input` gave others), limit \(count(report.limit)), \(queries), the query "
       + "embedding excluded (`tracekv-bench search`).\n\n"
     text += SearchLatencyReport.table(report.search).markdown
     if let hybrid = report.search["hybrid"]?.p50, report.traces >= 100_000 {

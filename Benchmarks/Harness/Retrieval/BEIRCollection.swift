@@ -83,6 +83,11 @@ struct BEIRCollection {
     try tsv.write(toFile: directory + "/qrels/test.tsv", atomically: true, encoding: .utf8)
   }
 
+  /// The queries of a `queries.jsonl` file at `path`.
+  static func queries(at path: String) throws -> [Query] {
+    try readJSONLines(Query.self, at: path)
+  }
+
   /// Writes `queries` alone as a `queries.jsonl` file at `path`.
   static func write(_ queries: [Query], to path: String) throws {
     try writeJSONLines(queries, to: path)
