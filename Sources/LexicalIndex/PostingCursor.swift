@@ -128,8 +128,13 @@ struct PostingCursor {
   /// per-posting cursor bookkeeping, and a loop the compiler can keep in registers.
   /// - Precondition: every remaining posting before `end` is ≥ `window.start`
   ///   and less than `window.start + window.capacity`.
+  /// - Returns: how many postings it added.
   /// - Complexity: O(postings consumed + chunks decoded).
-  mutating func accumulate(until end: UInt32, into window: ScoreWindow, scorer: BM25Scorer) throws(LexicalIndexError) {
+  @discardableResult
+  mutating func accumulate(until end: UInt32, into window: ScoreWindow, scorer: BM25Scorer) throws(LexicalIndexError)
+    -> Int
+  {
+    var added = 0
     while unsafe document < end {
       try unsafe decodeFrequencies()
       let weight = unsafe self.weight
@@ -161,6 +166,7 @@ struct PostingCursor {
         unsafe window.touched.pointee |= blocks
         return stop
       }
+      unsafe added += stop - position
       if unsafe stop < decoded.count {
         unsafe position = stop
         unsafe document = unsafe decoded.documents[stop]
@@ -168,6 +174,7 @@ struct PostingCursor {
         try unsafe load(chunk: chunkIndex + 1)
       }
     }
+    return added
   }
 
   /// Moves to the first posting whose document is ≥ `target`, skipping whole

@@ -24,6 +24,39 @@ import Testing
     }
   }
 
+  /// 40,000 documents are ten windows: past the first windows of each
+  /// query, which the split chooser runs at levels 0, 1 and 2 (one more
+  /// term accumulated each), it keeps the cheapest. Every level must give
+  /// the exhaustive hits; the queries draw from the most common words
+  /// (6 to 10 of the 40 first), so most of their windows prune.
+  @Test(arguments: [10, 100])
+  func windowedMaxScoreIsExactAtEverySplitLevel(limit: Int) throws {
+    let store = try makeStore(40_000)
+    var generator = SeededGenerator(seed: 31)
+    for _ in 0..<40 {
+      let query = (0..<Int.random(in: 6...10, using: &generator)).map { _ in "w\(Int.random(in: 0..<40, using: &generator))" }
+        .joined(separator: " ")
+      let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
+      #expect(try index.search(query, limit: limit, in: store, strategy: .windowedMaxScore) == exhaustive, "query: \(query)")
+    }
+  }
+
+  @Test func theSplitChooserTriesEachLevelThenKeepsTheCheapest() {
+    var chooser = EssentialSplitChooser()
+    var levels: [Int] = []
+    // Level 1's windows cost least: 500 postings + 16 · 10 candidates = 660, against 1,000 + 16 · 100 and 3,000.
+    let costs = [(postings: 1_000, candidates: 100), (postings: 500, candidates: 10), (postings: 3_000, candidates: 0)]
+    for _ in 0..<6 {
+      let level = chooser.next()
+      levels.append(level)
+      chooser.record(level: level, postings: costs[level].postings, candidates: costs[level].candidates)
+    }
+    #expect(levels == [0, 1, 2, 1, 1, 1])
+    // Once level 1 grows dearer on average (20,528) than level 0 (2,600), level 0 again.
+    chooser.record(level: 1, postings: 100_000, candidates: 0)
+    #expect(chooser.next() == 0)
+  }
+
   @Test func longQueriesGoTermAtATimeWithTheSameHits() throws {
     // More documents than one accumulator window, and queries longer than the automatic switch.
     var store = InMemoryLexicalStore()
