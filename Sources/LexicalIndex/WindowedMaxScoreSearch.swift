@@ -109,11 +109,20 @@ enum WindowedMaxScoreSearch {
     defer { unsafe window.deallocate() }
     var threshold = heap.threshold
     var firstEssential = 0
-    // The probes that score the candidates left at the end of a window,
-    // apart from those that filter them: each set only moves forward.
-    var scoringProbes = unsafe Array(probes)
     let candidates = unsafe WindowCandidates(capacity: window.capacity)
     defer { unsafe candidates.deallocate() }
+    // By query order: whether the term is accumulated in this window, and a
+    // non-essential term's contribution to the document being probed. Raw
+    // buffers: the loop below touches them for every candidate, and
+    // arrays cost an exclusivity and bounds check per touch.
+    let isEssential = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
+    let contributions = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+    defer {
+      unsafe isEssential.deallocate()
+      unsafe contributions.deallocate()
+    }
+    unsafe isEssential.initialize(repeating: true)
+    unsafe contributions.initialize(repeating: 0)
 
     var chooser = EssentialSplitChooser()
 
@@ -170,27 +179,46 @@ enum WindowedMaxScoreSearch {
         return floor
       }
       chooser.record(level: level, postings: accumulated, candidates: alive)
-      // The non-essential terms, largest bound first, one term at a time
-      // over every candidate left: each replaces its bound by its
-      // contribution, and a candidate goes as soon as what is left cannot
-      // lift it over the threshold (with the same margin as the floor).
-      // Term by term rather than candidate by candidate: a probe walks its
-      // list forward once per window, its state in registers.
-      let margin = threshold - 1e-9 * threshold
-      var position = split - 1
-      while position >= 0 && alive > 0 {
-        let rest = position > 0 ? boundPrefix[position - 1] : 0
-        alive = try unsafe candidates.keep(count: alive, probing: &probes[rank[position]], scorer: scorer) {
-          $0 + $1 + rest > margin
-        }
-        position -= 1
+      for position in 0..<count { unsafe isEssential[rank[position]] = position >= split }
+      // The non-essential terms, largest bound first, each replacing its
+      // bound by its contribution: a candidate goes as soon as what is left
+      // cannot lift it over the threshold (with the same margin as the floor).
+      // The first term over every candidate at once (a probe walking its
+      // list forward in one loop, its state in registers): most candidates
+      // go there. Then candidate by candidate, keeping each contribution for
+      // the score of those that may enter.
+      // (With every term accumulated, none: the candidates are scored.)
+      let first = split > 0 ? rank[split - 1] : nil
+      if let first {
+        let rest = split > 1 ? boundPrefix[split - 2] : 0
+        let margin = threshold - 1e-9 * threshold
+        alive = try unsafe candidates.keep(count: alive, probing: &probes[first], scorer: scorer) { $0 + $1 + rest > margin }
       }
-      // Those left may enter: their scores afresh, summed in query order,
-      // each term read by its scoring probe.
       for candidate in 0..<alive {
         let document = unsafe candidates.documents[candidate]
+        var probed = unsafe candidates.probed[candidate]
+        if let first { unsafe contributions[first] = probed }
+        let cutoff = unsafe threshold - 1e-9 * threshold - candidates.partials[candidate]
+        var position = split - 2
+        var mayEnter = true
+        while position >= 0 {
+          let term = rank[position]
+          let contribution = try unsafe probes[term].score(at: document, scorer)
+          unsafe contributions[term] = contribution
+          probed += contribution
+          if probed + (position > 0 ? boundPrefix[position - 1] : 0) <= cutoff {
+            mayEnter = false
+            break
+          }
+          position -= 1
+        }
+        guard mayEnter else { continue }
+        // It may enter: its score afresh, summed in query order, the
+        // accumulated terms read by their probes.
         var score = 0.0
-        for term in 0..<count { score += try unsafe scoringProbes[term].score(at: document, scorer) }
+        for term in 0..<count {
+          score += unsafe isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
+        }
         if heap.offer(score, document) { threshold = heap.threshold }
       }
     }
