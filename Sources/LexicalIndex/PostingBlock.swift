@@ -18,7 +18,10 @@ import ByteCodecs
 /// The first blocks (tag 0xB4) had no summary and a directory of sizes alone
 /// (2 bytes a chunk); they are still read, their chunks' headers parsed to
 /// learn what the directory now tells, and a write that unpacks one packs
-/// its chunks again in this layout.
+/// its chunks again in this layout. A build that knows only those reads a
+/// block of this layout as a chunk of the first format whose LEB128 count
+/// (0xB5, then the count byte) is at least 181, past a chunk's 128: a
+/// damaged chunk, a typed error, never postings.
 ///
 /// Why blocks: a store keeps one entry per chunk, and a query lists every chunk
 /// of each of its terms before it reads any. For a term in half of a million

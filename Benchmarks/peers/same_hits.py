@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Whether two builds, each on its own store of the same traces, return the same hits.
+
+For a change to the search path or to the index's format: each build searches its own store
+(ingested from the same input, so the same trace ids) through `tracekv search --json`, lexical and
+hybrid, limit 100, and every result list must match, trace ids and scores. The queries: 40 of a
+BEIR queries.jsonl (seeded) and 10 runs of ten words drawn from the messages of the traces named.
+
+  python3 Benchmarks/peers/same_hits.py --before BIN STORE --after BIN STORE \
+      --queries bench-data/traces-1m/queries.jsonl --trace ID [--trace ID ...]
+
+Prints one line per differing list and a summary; exits 1 when any list differs.
+"""
+import argparse
+import json
+import random
+import subprocess
+import sys
+
+
+def tracekv(binary, store, *arguments):
+    done = subprocess.run([binary, "--store", store, "--read-only", *arguments], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{binary} {' '.join(arguments[:2])}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", nargs=2, metavar=("BIN", "STORE"), required=True)
+    parser.add_argument("--after", nargs=2, metavar=("BIN", "STORE"), required=True)
+    parser.add_argument("--queries", required=True, help="a BEIR queries.jsonl")
+    parser.add_argument("--trace", action="append", default=[], help="a trace whose words make queries")
+    parser.add_argument("--seed", type=int, default=11)
+    options = parser.parse_args()
+
+    generator = random.Random(options.seed)
+    with open(options.queries) as lines:
+        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    queries = generator.sample(texts, min(40, len(texts)))
+    words = []
+    for trace in options.trace:
+        words += tracekv(*options.before, "show", trace, "--view", "messages").split()
+    if words:
+        queries += [" ".join(generator.choice(words) for _ in range(10)) for _ in range(10)]
+
+    same = total = 0
+    for query in queries:
+        for mode in ("lexical", "hybrid"):
+            lists = []
+            for binary, store in (options.before, options.after):
+                found = json.loads(tracekv(binary, store, "search", "--mode", mode, "--limit", "100", "--json", query))
+                lists.append([(hit["trace_id"], hit["score"]) for hit in found["results"]])
+            total += 1
+            if lists[0] == lists[1]:
+                same += 1
+            else:
+                print(f"differ: {mode} {query[:60]!r}: {len(lists[0])} and {len(lists[1])} hits")
+    print(f"{same} of {total} result lists identical (trace ids and scores)")
+    sys.exit(0 if same == total else 1)
+
+
+if __name__ == "__main__":
+    main()
