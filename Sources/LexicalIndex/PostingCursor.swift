@@ -190,7 +190,6 @@ struct PostingCursor {
     unsafe document = unsafe decoded.documents[position]
   }
 
-
   /// A bound on this term's score for document `target` (≥ the current
   /// document), from the list's spans and `prepareBounds`' chunk bounds, no
   /// decoding: 0 when no chunk can hold it.

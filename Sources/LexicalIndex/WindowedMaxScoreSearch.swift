@@ -5,7 +5,9 @@
 /// non-essential terms (the common words, with the longest lists) are never
 /// walked: they are only probed (`PostingProbe`, which decodes no chunk),
 /// largest bound first, for the documents whose partial score plus their
-/// bounds can still beat the threshold.
+/// bounds can still beat the threshold. Up to two of the terms the threshold
+/// absorbed may still be accumulated, window by window, where that costs
+/// less than the candidates it saves (`EssentialSplitChooser`).
 ///
 /// Why: at k = 100 the threshold stays too low for document-at-a-time
 /// pruning to pay for its per-candidate loop over the terms, while
@@ -186,8 +188,8 @@ enum WindowedMaxScoreSearch {
       // The first term over every candidate at once (a probe walking its
       // list forward in one loop, its state in registers): most candidates
       // go there. Then candidate by candidate, keeping each contribution for
-      // the score of those that may enter.
-      // (With every term accumulated, none: the candidates are scored.)
+      // the score of those that may enter. (With every term accumulated,
+      // there is nothing to probe: the candidates are scored.)
       let first = split > 0 ? rank[split - 1] : nil
       if let first {
         let rest = split > 1 ? boundPrefix[split - 2] : 0

@@ -205,6 +205,34 @@ import Testing
     #expect(try Self.namesCommonBlock(temporary.store))
   }
 
+  @Test("a damaged chunk among the 32 to pack stays unpacked: the write goes on, the read reports it")
+  func damagedChunkIsNotPacked() throws {
+    // 32 full chunks of "common", none packed yet: the 33rd would pack them.
+    let (temporary, _) = try Self.indexes(count: 32 * PostingChunk.capacity, batch: 1_000)
+    let store = temporary.store
+    #expect(try Self.entries(of: "common", in: store) == (0, 32))
+    let key = PostingChunkKey.encode(term: Term("common"), firstDocument: 5 * UInt32(PostingChunk.capacity))
+    try store.write { transaction in
+      var value = try #require(try transaction.value(store.tables.termPostings, key: key))
+      value[1] = 200  // count − 1 past a chunk's capacity: the header no longer parses
+      try transaction.put(store.tables.termPostings, key: key, value: value)
+    }
+    let next = [(id: UInt32(32 * PostingChunk.capacity), text: Self.text(32 * PostingChunk.capacity))]
+    try store.write { transaction in
+      var storage = LMDBLexicalStorage(transaction: transaction, tables: store.tables)
+      try BM25Index().add(next, to: &storage)
+    }
+    #expect(try Self.entries(of: "common", in: store) == (0, 33))
+    let error = #expect(throws: TraceKVError.self) {
+      try store.read { transaction in
+        try BM25Index().search(
+          "common", limit: 10, in: LMDBLexicalStorage(transaction: transaction, tables: store.tables),
+          strategy: .termAtATime)
+      }
+    }
+    #expect(error?.kind == .corrupted)
+  }
+
   @Test("a damaged block is the typed error of a damaged chunk, not a crash")
   func damagedBlock() throws {
     let (temporary, _) = try Self.indexes(batch: 1_000)

@@ -157,11 +157,9 @@ struct LMDBLexicalStorage: LexicalStorage {
       }
       return bytes
     }
-    guard let block = PostingBlock.encode(chunks) else {
-      // A chunk whose header does not parse: the error a read of it gives.
-      let first = PostingChunkKey.decode(keys[0])?.firstDocument ?? 0
-      throw LexicalIndexError.corruptPostingChunk(term: term.description, firstDocument: first)
-    }
+    // A chunk whose header does not parse stays as it is, and its neighbours
+    // with it: the write goes on, and reads and `verify` report the damage.
+    guard let block = PostingBlock.encode(chunks) else { return }
     for chunkKey in keys { try transaction.delete(tables.termPostings, key: chunkKey) }
     try transaction.put(tables.termPostings, key: keys[0], value: block)
   }
