@@ -113,7 +113,8 @@ public enum PostingBlock {
     return chunks
   }
 
-  /// One chunk of a block: where its bytes lie in the block, and what its header says.
+  /// One chunk of a block: where its bytes lie in the block, and what the
+  /// directory says of it (in a block of the first layout, its header).
   public struct Chunk: Sendable, Equatable {
     public var range: Range<Int>
     public var postings: Int
