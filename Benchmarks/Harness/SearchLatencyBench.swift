@@ -97,8 +97,9 @@ extension SearchLatencyReport {
   func print() {
     guard !search.isEmpty else { return }
     let source = queries.map { "from \($0)" } ?? "drawn from the traces"
+    let counted = queryCount.map { "\($0) " } ?? ""
     Swift.print(
-      "search (limit \(limit), excluding the query embedding) over \(traces) traces, \(queryCount) queries \(source):")
+      "search (limit \(limit), excluding the query embedding) over \(traces) traces, \(counted)queries \(source):")
     Swift.print(Self.table(search).text)
   }
 }

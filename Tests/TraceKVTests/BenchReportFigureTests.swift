@@ -21,6 +21,8 @@ import Testing
   @Test func markdownHoldsTheHandComputedFigures() throws {
     let markdown = try report().markdown
     let lines = Set(markdown.split(separator: "\n").map(String.init))
+    // A search-latency report written before query_count was recorded reads, without a count.
+    #expect(markdown.contains("limit 10, queries of 6–12 words drawn (seeded) from the traces, the query embedding excluded"))
     let expected = [
       // ANN: QPS at a recall, linear between the curve's points: TraceKV (0.8, 1000)-(1.0, 500)
       // gives 750 at 0.90, 625 at 0.95, 525 at 0.99; hnswlib (0.9, 1500)-(1.0, 1000) gives 1500, 1250, 1050.

@@ -83,8 +83,8 @@ struct SearchLatencyReport: BenchReport {
   var traces, limit: Int
   /// The queries file timed, or nil when the queries were drawn from the store's traces.
   var queries: String?
-  /// How many queries each mode ran.
-  var queryCount: Int
+  /// How many queries each mode ran (nil in reports written before it was recorded).
+  var queryCount: Int?
   /// Per mode (lexical, vector, hybrid).
   var search: [String: Latency]
   var context: RunContext

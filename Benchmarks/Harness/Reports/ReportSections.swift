@@ -259,8 +259,9 @@ struct ReportSections {
 
   private static func searchLatency(_ report: SearchLatencyReport) -> String {
     var text = "### Search latency\n\n"
-    let queries = report.queries.map { "the first \(count(report.queryCount)) queries of `\($0)`" }
-      ?? "\(count(report.queryCount)) queries of 6–12 words drawn (seeded) from the traces"
+    let counted = report.queryCount.map { "\(count($0)) " } ?? ""
+    let queries = report.queries.map { "the first \(counted)queries of `\($0)`" }
+      ?? "\(counted)queries of 6–12 words drawn (seeded) from the traces"
     text += "`TraceStore.search` one query at a time over \(count(report.traces)) traces (as `tracekv-bench ingest` "
       + "builds them: the TraceBrain samples with fresh ids, every query word in ≥ 5 % of traces, the worst case "
       + "for BM25, unless `--input` gave others), limit \(count(report.limit)), \(queries), the query "
