@@ -249,7 +249,10 @@ struct EssentialSplitChooser {
   static let levels = 3
 
   /// A candidate's cost in postings accumulated (a drain step and a probe
-  /// or more, against a scatter-add in a vectorized loop).
+  /// or more, against a scatter-add in a vectorized loop). Measured against
+  /// 6 and 40 on the diverse million (drawn queries, hybrid p99 13.0–13.3 ms
+  /// against 18.0–18.3 and 13.3–13.6) and the replicated million (lexical
+  /// p50 5.63 ms against 5.78 and 5.87).
   static let candidateCost = 16.0
 
   private var cost = [Double](repeating: 0, count: levels)
