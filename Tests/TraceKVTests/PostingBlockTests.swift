@@ -159,16 +159,33 @@ import Testing
     #expect(try store.verify().filter { $0.table == "term-postings" }.map(\.message) == [])
   }
 
+  /// Rewrites the value of "common" stored under document `first` through `change`.
+  private static func rewriteCommon(at first: UInt32, in store: TraceStore, _ change: (inout [UInt8]) -> Void) throws {
+    let key = PostingChunkKey.encode(term: Term("common"), firstDocument: first)
+    try store.write { transaction in
+      var value = try #require(try transaction.value(store.tables.termPostings, key: key))
+      change(&value)
+      try transaction.put(store.tables.termPostings, key: key, value: value)
+    }
+  }
+
+  /// The error of a term-at-a-time search for "common", which must throw one.
+  private static func commonSearchError(_ store: TraceStore) -> TraceKVError? {
+    #expect(throws: TraceKVError.self) {
+      try store.read { transaction in
+        try BM25Index().search(
+          "common", limit: 10, in: LMDBLexicalStorage(transaction: transaction, tables: store.tables),
+          strategy: .termAtATime)
+      }
+    }
+  }
+
   /// The store after flipping two bits of byte `offset` of the block of "common" at document 0.
   private static func damagingCommonBlock(at offset: Int) throws -> (TemporaryStore, InMemoryLexicalStore) {
     let (temporary, memory) = try indexes(batch: 1_000)
-    let store = temporary.store
-    let key = PostingChunkKey.encode(term: Term("common"), firstDocument: 0)
-    try store.write { transaction in
-      var value = try #require(try transaction.value(store.tables.termPostings, key: key))
+    try rewriteCommon(at: 0, in: temporary.store) { value in
       #expect(value[0] == PostingBlock.tag)
       value[offset] ^= 0x03
-      try transaction.put(store.tables.termPostings, key: key, value: value)
     }
     return (temporary, memory)
   }
@@ -183,13 +200,7 @@ import Testing
     // last document (383, low byte first) at + 7: 383 becomes 380.
     let (temporary, _) = try Self.damagingCommonBlock(at: 10 + 2 * 11 + 7)
     let store = temporary.store
-    let error = #expect(throws: TraceKVError.self) {
-      try store.read { transaction in
-        try BM25Index().search(
-          "common", limit: 10, in: LMDBLexicalStorage(transaction: transaction, tables: store.tables),
-          strategy: .termAtATime)
-      }
-    }
+    let error = Self.commonSearchError(store)
     #expect(error?.cause == .lexicalIndex(.corruptPostingChunk(term: "common", firstDocument: 256)))
     #expect(try Self.namesCommonBlock(store))
   }
@@ -211,11 +222,8 @@ import Testing
     let (temporary, _) = try Self.indexes(count: 32 * PostingChunk.capacity, batch: 1_000)
     let store = temporary.store
     #expect(try Self.entries(of: "common", in: store) == (0, 32))
-    let key = PostingChunkKey.encode(term: Term("common"), firstDocument: 5 * UInt32(PostingChunk.capacity))
-    try store.write { transaction in
-      var value = try #require(try transaction.value(store.tables.termPostings, key: key))
+    try Self.rewriteCommon(at: 5 * UInt32(PostingChunk.capacity), in: store) { value in
       value[1] = 200  // count − 1 past a chunk's capacity: the header no longer parses
-      try transaction.put(store.tables.termPostings, key: key, value: value)
     }
     let next = [(id: UInt32(32 * PostingChunk.capacity), text: Self.text(32 * PostingChunk.capacity))]
     try store.write { transaction in
@@ -223,13 +231,7 @@ import Testing
       try BM25Index().add(next, to: &storage)
     }
     #expect(try Self.entries(of: "common", in: store) == (0, 33))
-    let error = #expect(throws: TraceKVError.self) {
-      try store.read { transaction in
-        try BM25Index().search(
-          "common", limit: 10, in: LMDBLexicalStorage(transaction: transaction, tables: store.tables),
-          strategy: .termAtATime)
-      }
-    }
+    let error = Self.commonSearchError(store)
     #expect(error?.kind == .corrupted)
   }
 
@@ -237,20 +239,11 @@ import Testing
   func damagedBlock() throws {
     let (temporary, _) = try Self.indexes(batch: 1_000)
     let store = temporary.store
-    let key = PostingChunkKey.encode(term: Term("common"), firstDocument: 0)
-    try store.write { transaction in
-      var value = try #require(try transaction.value(store.tables.termPostings, key: key))
+    try Self.rewriteCommon(at: 0, in: store) { value in
       #expect(value[0] == PostingBlock.tag)
       value[1] = 0xFF  // 256 chunks: more than a block holds
-      try transaction.put(store.tables.termPostings, key: key, value: value)
     }
-    let error = #expect(throws: TraceKVError.self) {
-      try store.read { transaction in
-        try BM25Index().search(
-          "common", limit: 10, in: LMDBLexicalStorage(transaction: transaction, tables: store.tables),
-          strategy: .termAtATime)
-      }
-    }
+    let error = Self.commonSearchError(store)
     #expect(error?.kind == .corrupted)
     #expect(error?.cause == .lexicalIndex(.corruptPostingChunk(term: "common", firstDocument: 0)))
   }
