@@ -159,9 +159,8 @@ extension BM25Index {
           terms: cursors.count, limit: limit, documents: statistics.documentCount,
           postings: cursors.reduce(0) { unsafe $0 + $1.documentFrequency })
         : strategy
-      if resolved == .windowedMaxScore {
-        for index in unsafe cursors.indices { unsafe cursors[index].prepareTermBound(scorer: scorer) }
-      } else if resolved != .termAtATime {
+      // Windowed MaxScore prunes by the term bounds the cursors carry.
+      if resolved != .windowedMaxScore && resolved != .termAtATime {
         for index in unsafe cursors.indices { try unsafe cursors[index].prepareBounds(scorer: scorer) }
       }
       let ranked: [(score: Double, document: UInt32)]
@@ -243,7 +242,8 @@ extension BM25Index {
   }
 
   /// Borrows the chunks of every term at once and builds prepared cursors
-  /// over those holding postings, in query order.
+  /// over those holding postings, in `SummationOrder`, each with its term
+  /// bound (`PostingCursor.prepareTermBound`).
   private func withCursors<Result>(
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
@@ -254,10 +254,11 @@ extension BM25Index {
       for index in 0..<lent.termCount where lent.entryCount(ofTerm: index) > 0 {
         // The cursors live inside this closure only, like the lent chunks.
         let list = try unsafe PostingList(term: terms[index].term, entries: lent.unsafeEntries(ofTerm: index))
-        var cursor = unsafe PostingCursor(list: list, queryIndex: cursors.count, queryFrequency: terms[index].frequency)
+        var cursor = unsafe PostingCursor(list: list, summationIndex: cursors.count, queryFrequency: terms[index].frequency)
         unsafe cursor.prepare(scorer: scorer)
         unsafe cursors.append(cursor)
       }
+      unsafe SummationOrder.arrange(&cursors, scorer: scorer)
       return try unsafe body(&cursors)
     }
   }

@@ -19,7 +19,7 @@
 /// Exactness: a document is dropped only when an upper bound of its score
 /// (bounds are inflated by a hair, see `PostingCursor.prepare`) is ≤ the
 /// threshold, and a tie at the threshold loses to the kept, lower, id. A
-/// scored document's contributions are summed in query order, the
+/// scored document's contributions are summed in `SummationOrder`, the
 /// additions every strategy performs: results equal the exhaustive ones bit
 /// for bit.
 enum BlockMaxWANDSearch {
@@ -81,12 +81,12 @@ enum BlockMaxWANDSearch {
         if filter.map({ $0(pivotDocument) }) ?? true {
           for position in 0...pivot {
             let cursor = order[position]
-            unsafe contributions[cursors[cursor].queryIndex] = try unsafe cursors[cursor].score(scorer)
+            unsafe contributions[cursors[cursor].summationIndex] = try unsafe cursors[cursor].score(scorer)
           }
           var score = 0.0
           for index in 0..<count { score += contributions[index] }
           if heap.offer(score, pivotDocument) { threshold = heap.threshold }
-          for position in 0...pivot { unsafe contributions[cursors[order[position]].queryIndex] = 0 }
+          for position in 0...pivot { unsafe contributions[cursors[order[position]].summationIndex] = 0 }
         }
         for position in 0...pivot { try unsafe cursors[order[position]].next() }
         unsafe sortByDocument(&order, cursors, upTo: pivot + 1)

@@ -16,7 +16,8 @@ public struct LexicalHit: Hashable, Sendable {
 
 /// A hit's score, term by term.
 public struct BM25Explanation: Hashable, Sendable {
-  /// The query terms the document holds, in query order.
+  /// The query terms the document holds, in the order the score sums
+  /// them: largest bound (roughly the rarest) first.
   public var terms: [TermContribution]
   /// The document's length in tokens (dl).
   public var documentLength: UInt32

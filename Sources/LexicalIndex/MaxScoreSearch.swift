@@ -43,8 +43,8 @@ enum MaxScoreSearch {
   ) throws(LexicalIndexError) {
     guard unsafe !cursors.isEmpty, heap.capacity > 0 else { return }
     for index in unsafe cursors.indices { try unsafe cursors[index].start() }
-    // Rank order: increasing bound (ties by query order, so runs are reproducible).
-    unsafe cursors.sort { unsafe ($0.upperBound, $0.queryIndex) < ($1.upperBound, $1.queryIndex) }
+    // Rank order: increasing bound (ties by summation order, so runs are reproducible).
+    unsafe cursors.sort { unsafe ($0.upperBound, $0.summationIndex) < ($1.upperBound, $1.summationIndex) }
     // The loop below touches cursors a few times per candidate: through a
     // buffer pointer it pays no uniqueness or bounds check for each touch.
     // The buffer never escapes this call.
@@ -65,7 +65,7 @@ enum MaxScoreSearch {
       unsafe running += cursors[rank].upperBound
       boundPrefix[rank] = running
     }
-    // Indexed by query order: scores are summed in that order whatever the rank order.
+    // Indexed by summation order: scores are summed in that order whatever the rank order.
     var contributions = [Double](repeating: 0, count: count)
     var blockBounds = [Double](repeating: 0, count: count)
     var firstEssential = 0
@@ -88,7 +88,7 @@ enum MaxScoreSearch {
       var partial = 0.0
       for rank in firstEssential..<count where unsafe cursors[rank].document == candidate {
         let score = try unsafe cursors[rank].score(scorer)
-        unsafe contributions[cursors[rank].queryIndex] = score
+        unsafe contributions[cursors[rank].summationIndex] = score
         partial += score
         try unsafe cursors[rank].next()
       }
@@ -117,7 +117,7 @@ enum MaxScoreSearch {
             try unsafe cursors[rank].advance(to: candidate)
             if unsafe cursors[rank].document == candidate {
               let score = try unsafe cursors[rank].score(scorer)
-              unsafe contributions[cursors[rank].queryIndex] = score
+              unsafe contributions[cursors[rank].summationIndex] = score
               partial += score
             }
           }

@@ -25,8 +25,8 @@ struct PostingCursor {
   /// The block-max bound of the current chunk (0 once exhausted).
   private(set) var currentChunkBound: Double = 0
   private var chunkIndex = -1
-  /// Position of the term in the (deduplicated) query: the order scores are summed in.
-  let queryIndex: Int
+  /// Position of the term in the order scores are summed in (`SummationOrder`).
+  var summationIndex: Int
 
   /// The chunks and the spans they cover, from `PostingList`.
   let list: PostingList
@@ -39,9 +39,9 @@ struct PostingCursor {
   private var chunkBounds: [Double] = []
 
   /// A cursor over `list`, before its first posting (see `start`).
-  init(list: PostingList, queryIndex: Int, queryFrequency: UInt32 = 1) {
+  init(list: PostingList, summationIndex: Int, queryFrequency: UInt32 = 1) {
     unsafe self.list = list
-    unsafe self.queryIndex = queryIndex
+    unsafe self.summationIndex = summationIndex
     unsafe self.queryFrequency = queryFrequency
   }
 

@@ -9,16 +9,16 @@
 /// hundred distinct terms), where document-at-a-time pays O(terms) for every
 /// candidate and the threshold stays too low to prune.
 ///
-/// Exactness: terms are visited in query order inside a window, so each
-/// document's score is summed in query-term order from 0, the very
+/// Exactness: terms are visited in summation order inside a window, so each
+/// document's score is summed in `SummationOrder` from 0, the very
 /// additions `MaxScoreSearch` performs (adding the 0 of an absent term
 /// changes no bit); results are identical.
 enum TermAtATimeSearch {
   /// Documents per window: 4,096 scores (32 KB) stay in L1/L2, and one bitmap word marks their blocks of 64.
   static let windowSize = 4_096
 
-  /// The best `limit` documents over `cursors` (which must be in query
-  /// order), best first (ties: lower id first).
+  /// The best `limit` documents over `cursors` (which must be in
+  /// summation order), best first (ties: lower id first).
   ///
   /// It ranks its candidates itself (`TopKBuffer.ranked()`) rather than
   /// through a `TopKHeap`: moving them into a heap only to sort it cost

@@ -14,19 +14,20 @@
 /// term at a time pays for every posting of every common word. Here the
 /// cheap loop runs over the essential lists only.
 ///
-/// Exactness: a document is dropped only when an upper bound of its score
-/// is ≤ the threshold. The window's partial sum sees the essential terms in
-/// another order than the final score, so it is inflated by a hair before
-/// the comparison (the term bounds already are, see `PostingCursor.prepareTermBound`).
-/// A document that passes is scored afresh by the probes, its
-/// contributions summed in query order: bit for bit the exhaustive score.
-/// While no term is non-essential (the heap is filling), a window is plain
-/// term at a time in query order, whose sums already are the exact scores.
+/// Exactness: the terms are summed in `SummationOrder` (by decreasing
+/// bound), so the window accumulates the essential terms first and a
+/// window's sum is an exact prefix of the score; each probe adds the next
+/// term. A document is dropped only when its sum so far plus the bounds of
+/// the terms left (inflated by a hair, see `PostingCursor.prepareTermBound`)
+/// is ≤ the threshold less a margin of 1e-9 of it, which covers the
+/// rounding of the additions still to come. A document that is not dropped
+/// ends with its exact score, bit for bit the exhaustive one.
 enum WindowedMaxScoreSearch {
-  /// Fills `heap` with the best documents over `cursors` (in query order).
-  /// - Complexity: O(P_e + S · q) for P_e postings of the essential terms,
-  ///   S documents scored afresh and q terms; the non-essential lists are
-  ///   read only around those S documents.
+  /// Fills `heap` with the best documents over `cursors` (in summation
+  /// order, with their term bounds).
+  /// - Complexity: O(P_e + C · q) for P_e postings of the essential terms,
+  ///   C candidates and q terms; the non-essential lists are read only
+  ///   around the candidates.
   static func run(
     cursors: inout [PostingCursor], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
@@ -38,8 +39,8 @@ enum WindowedMaxScoreSearch {
     for index in unsafe cursors.indices { try unsafe cursors[index].start() }
     let seeded = try unsafe seed(cursors, scorer: scorer, heap: &heap, filter: filter)
     var probes = unsafe cursors.map { unsafe PostingProbe($0) }
-    // Rank order: increasing bound (ties by query order).
-    let rank = unsafe cursors.indices.sorted { unsafe (cursors[$0].upperBound, $0) < (cursors[$1].upperBound, $1) }
+    // Rank order: increasing bound, the summation order reversed.
+    let rank = Array(unsafe cursors.indices.reversed())
     try unsafe cursors.withUnsafeMutableBufferPointer { (cursors) throws(LexicalIndexError) in
       try unsafe probes.withUnsafeMutableBufferPointer { (probes) throws(LexicalIndexError) in
         try unsafe evaluate(
@@ -61,8 +62,8 @@ enum WindowedMaxScoreSearch {
   /// The rarest term's documents hold the highest-idf word of the query,
   /// so the best of them come close to the final k-th score at once.
   ///
-  /// Exactness: these documents get their exact scores (summed in query
-  /// order) and are never offered again; the heap orders ties by id
+  /// Exactness: these documents get their exact scores (summed in
+  /// summation order) and are never offered again; the heap orders ties by id
   /// whatever order documents are offered in, and the windows' pruning
   /// tests keep every document whose bound reaches the threshold, ties included.
   private static func seed(
@@ -87,19 +88,11 @@ enum WindowedMaxScoreSearch {
     return seeded
   }
 
-  /// The relative slack on a partial sum summed in another order than the score.
-  static let slack = 1 + 1e-9
-
   private static func evaluate(
     _ cursors: UnsafeMutableBufferPointer<PostingCursor>, probes: UnsafeMutableBufferPointer<PostingProbe>,
     rank: [Int], seeded: [UInt32], scorer: BM25Scorer, heap: inout TopKHeap, filter: ((UInt32) -> Bool)?
   ) throws(LexicalIndexError) {
-    // The next seeded document the drains may meet (they meet documents in increasing order).
-    var nextSeeded = 0
-    func wasSeeded(_ document: UInt32) -> Bool {
-      while nextSeeded < seeded.count && seeded[nextSeeded] < document { nextSeeded += 1 }
-      return nextSeeded < seeded.count && seeded[nextSeeded] == document
-    }
+    var seeded = SeededDocuments(seeded)
     let count = cursors.count
     var boundPrefix = [Double](repeating: 0, count: count)
     var running = 0.0
@@ -113,19 +106,6 @@ enum WindowedMaxScoreSearch {
     var firstEssential = 0
     let candidates = unsafe WindowCandidates(capacity: window.capacity)
     defer { unsafe candidates.deallocate() }
-    // By query order: whether the term is accumulated in this window, and a
-    // non-essential term's contribution to the document being probed. Raw
-    // buffers: the loop below touches them for every candidate, and
-    // arrays cost an exclusivity and bounds check per touch.
-    let isEssential = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
-    let contributions = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
-    defer {
-      unsafe isEssential.deallocate()
-      unsafe contributions.deallocate()
-    }
-    unsafe isEssential.initialize(repeating: true)
-    unsafe contributions.initialize(repeating: 0)
-
     var chooser = EssentialSplitChooser()
 
     while true {
@@ -146,12 +126,12 @@ enum WindowedMaxScoreSearch {
 
       if firstEssential == 0 {
         // Nothing to prune yet (the heap is filling): plain term at a time,
-        // terms in query order, so each sum already is the exact score.
+        // terms in summation order, so each sum already is the exact score.
         // A seeded document with a higher id may hold the threshold, so a
         // tie can still enter: the floor lets it through to the heap.
         for term in 0..<count { try unsafe cursors[term].accumulate(until: windowEnd, into: window, scorer: scorer) }
         unsafe window.drain(above: max(threshold.nextDown, 0)) { document, score in
-          if score >= threshold, filter?(document) ?? true, !wasSeeded(document), heap.offer(score, document) {
+          if score >= threshold, filter?(document) ?? true, !seeded.contains(document), heap.offer(score, document) {
             threshold = heap.threshold
           }
           return max(threshold.nextDown, 0)
@@ -159,71 +139,64 @@ enum WindowedMaxScoreSearch {
         continue
       }
 
+      // In summation order: largest bound first.
       var accumulated = 0
-      for position in split..<count {
+      for position in (split..<count).reversed() {
         accumulated += try unsafe cursors[rank[position]].accumulate(until: windowEnd, into: window, scorer: scorer)
       }
 
-      // The window's candidates: documents whose partial sum, with every
-      // non-essential bound, can still beat the threshold. The drain's floor
-      // admits no other; a margin of 1e-9 of the threshold covers the
-      // rounding of the two forms.
-      let floor = max(0, (threshold - nonEssentialBound - 1e-9 * threshold) / slack)
+      // The window's candidates: documents whose sum so far, with every
+      // non-essential bound, can still beat the threshold less the margin.
+      // The drain's floor admits no other.
+      let margin = threshold - 1e-9 * threshold
+      let floor = max(0, margin - nonEssentialBound)
       var alive = 0
       unsafe window.drain(above: floor) { document, partial in
-        guard partial * slack + nonEssentialBound > threshold else { return floor }
+        guard partial + nonEssentialBound > margin else { return floor }
         if let filter, !filter(document) { return floor }
-        if wasSeeded(document) { return floor }
+        if seeded.contains(document) { return floor }
         unsafe candidates.documents[alive] = document
-        unsafe candidates.partials[alive] = partial * slack
-        unsafe candidates.probed[alive] = 0
+        unsafe candidates.sums[alive] = partial
         alive += 1
         return floor
       }
       chooser.record(level: level, postings: accumulated, candidates: alive)
-      for position in 0..<count { unsafe isEssential[rank[position]] = position >= split }
-      // The non-essential terms, largest bound first, each replacing its
-      // bound by its contribution: a candidate goes as soon as what is left
-      // cannot lift it over the threshold (with the same margin as the floor).
-      // The first term over every candidate at once (a probe walking its
-      // list forward in one loop, its state in registers): most candidates
-      // go there. Then candidate by candidate, keeping each contribution for
-      // the score of those that may enter. (With every term accumulated,
-      // there is nothing to probe: the candidates are scored.)
-      let first = split > 0 ? rank[split - 1] : nil
-      if let first {
-        let rest = split > 1 ? boundPrefix[split - 2] : 0
-        let margin = threshold - 1e-9 * threshold
-        alive = try unsafe candidates.keep(count: alive, probing: &probes[first], scorer: scorer) { $0 + $1 + rest > margin }
+      // The non-essential terms, largest bound first, each over every
+      // candidate left at once (a probe walking its list forward in one
+      // loop, its state in registers) and adding its contribution in place
+      // of its bound: a candidate goes as soon as what is left cannot lift
+      // it over the margin. Those left at the end hold their exact scores.
+      for position in (0..<split).reversed() {
+        let rest = position > 0 ? boundPrefix[position - 1] : 0
+        alive = try unsafe candidates.keep(count: alive, probing: &probes[rank[position]], scorer: scorer) {
+          $0 + rest > margin
+        }
       }
       for candidate in 0..<alive {
-        let document = unsafe candidates.documents[candidate]
-        var probed = unsafe candidates.probed[candidate]
-        if let first { unsafe contributions[first] = probed }
-        let cutoff = unsafe threshold - 1e-9 * threshold - candidates.partials[candidate]
-        var position = split - 2
-        var mayEnter = true
-        while position >= 0 {
-          let term = rank[position]
-          let contribution = try unsafe probes[term].score(at: document, scorer)
-          unsafe contributions[term] = contribution
-          probed += contribution
-          if probed + (position > 0 ? boundPrefix[position - 1] : 0) <= cutoff {
-            mayEnter = false
-            break
-          }
-          position -= 1
-        }
-        guard mayEnter else { continue }
-        // It may enter: its score afresh, summed in query order, the
-        // accumulated terms read by their probes.
-        var score = 0.0
-        for term in 0..<count {
-          score += unsafe isEssential[term] ? try unsafe probes[term].score(at: document, scorer) : contributions[term]
-        }
-        if heap.offer(score, document) { threshold = heap.threshold }
+        if unsafe heap.offer(candidates.sums[candidate], candidates.documents[candidate]) { threshold = heap.threshold }
       }
     }
+  }
+}
+
+/// The documents `WindowedMaxScoreSearch.seed` scored, asked about in
+/// increasing order as the windows meet documents.
+///
+/// A struct, not a nested function over a captured index: the closures
+/// that call it made the compiler check exclusive access to that index at
+/// run time, about a tenth of a query on the replicated million.
+private struct SeededDocuments {
+  private let documents: [UInt32]
+  private var next = 0
+
+  /// - Parameter documents: in increasing order.
+  init(_ documents: [UInt32]) { self.documents = documents }
+
+  /// Whether `document` is seeded.
+  /// - Precondition: `document` is at least every document asked before.
+  mutating func contains(_ document: UInt32) -> Bool {
+    while next < documents.count && documents[next] < document { next += 1 }
+    return next < documents.count && documents[next] == document
   }
 }
 
@@ -272,46 +245,40 @@ struct EssentialSplitChooser {
 }
 
 /// One window's candidates of `WindowedMaxScoreSearch`, in increasing
-/// document order: each with its essential terms' partial sum (times the
-/// slack) and what the non-essential terms probed so far added.
+/// document order: each with its score summed so far, in summation order.
 @unsafe
 private struct WindowCandidates {
   let documents: UnsafeMutablePointer<UInt32>
-  let partials: UnsafeMutablePointer<Double>
-  let probed: UnsafeMutablePointer<Double>
+  let sums: UnsafeMutablePointer<Double>
 
   /// Room for a window's every document.
   init(capacity: Int) {
     unsafe documents = .allocate(capacity: capacity)
-    unsafe partials = .allocate(capacity: capacity)
-    unsafe probed = .allocate(capacity: capacity)
+    unsafe sums = .allocate(capacity: capacity)
   }
 
   func deallocate() {
     unsafe documents.deallocate()
-    unsafe partials.deallocate()
-    unsafe probed.deallocate()
+    unsafe sums.deallocate()
   }
 
   /// Adds `probe`'s score at each of the first `count` candidates to its
-  /// probed sum and keeps, in order, those for which `keeps(partial,
-  /// probed)` holds: returns how many.
+  /// sum and keeps, in order, those whose new sum `keeps`: returns how many.
   /// - Complexity: O(count) probes, moving `probe` forward once.
   @inline(__always)
   func keep(
-    count: Int, probing probe: inout PostingProbe, scorer: BM25Scorer, _ keeps: (Double, Double) -> Bool
+    count: Int, probing probe: inout PostingProbe, scorer: BM25Scorer, _ keeps: (Double) -> Bool
   ) throws(LexicalIndexError) -> Int {
     var kept = 0
     for candidate in 0..<count {
       let document = unsafe documents[candidate]
-      let probed = unsafe probed[candidate] + (try unsafe probe.score(at: document, scorer))
-      let partial = unsafe partials[candidate]
-      guard keeps(partial, probed) else { continue }
+      let sum = unsafe sums[candidate] + (try unsafe probe.score(at: document, scorer))
+      guard keeps(sum) else { continue }
       unsafe documents[kept] = document
-      unsafe partials[kept] = partial
-      unsafe self.probed[kept] = probed
+      unsafe sums[kept] = sum
       kept += 1
     }
     return kept
   }
 }
+
