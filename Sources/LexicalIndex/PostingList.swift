@@ -14,12 +14,14 @@
 struct PostingList {
   let term: Term
   /// Each chunk's bytes.
-  let chunks: [UnsafeRawBufferPointer]
-  let firstDocuments: [UInt32]
+  let chunks: UnsafeBufferPointer<UnsafeRawBufferPointer>
+  let firstDocuments: UnsafeBufferPointer<UInt32>
   /// Apart from `firstDocuments`: the array skipping searches through.
-  let lastDocuments: [UInt32]
+  let lastDocuments: UnsafeBufferPointer<UInt32>
   /// Each chunk's postings − 1.
-  private let postingCounts: [UInt8]
+  private let postingCounts: UnsafeBufferPointer<UInt8>
+  /// Owns the four buffers above.
+  private let columns: Columns
   /// The postings of all chunks: the term's document frequency.
   let documentFrequency: UInt64
   /// The largest term frequency and the shortest document of the list (its
@@ -33,35 +35,35 @@ struct PostingList {
   /// - Complexity: O(chunks): fixed-width loads per chunk of a block with a
   ///   directory, a header parse per other chunk.
   init(term: Term, entries: [UnsafeRawBufferPointer]) throws(LexicalIndexError) {
-    var chunks: [UnsafeRawBufferPointer] = unsafe []
-    var firsts: [UInt32] = []
-    var lasts: [UInt32] = []
-    var counts: [UInt8] = []
-    // Most entries of a long list are full blocks.
-    let expected = unsafe entries.count * PostingBlock.capacity
-    unsafe chunks.reserveCapacity(expected)
-    firsts.reserveCapacity(expected)
-    lasts.reserveCapacity(expected)
-    counts.reserveCapacity(expected)
+    // Room for every block full. Counting the blocks first reads each
+    // entry's first byte in a loop of independent loads, whose cache misses
+    // (one an entry: each lies on pages of its own) overlap; the loop below
+    // does too much per entry for the processor to run ahead to the next.
+    let blocks = unsafe entries.reduce(0) { unsafe $0 + (PostingBlock.isBlock($1) ? 1 : 0) }
+    let columns = unsafe Columns(capacity: blocks * PostingBlock.capacity + (entries.count - blocks))
+    var count = 0
     var frequency: UInt64 = 0
     var largestFrequency: UInt32 = 0
     var shortestLength = UInt32.max
 
     func append(_ bytes: UnsafeRawBufferPointer, postings: Int, first: UInt32, last: UInt32) throws(LexicalIndexError) {
-      guard (1...PostingChunk.capacity).contains(postings), first <= last, lasts.last.map({ $0 < first }) ?? true else {
-        throw .corruptPostingChunk(term: term.description, firstDocument: lasts.last ?? first)
+      let previousLast = unsafe count > 0 ? columns.lasts[count - 1] : nil
+      guard (1...PostingChunk.capacity).contains(postings), first <= last, previousLast.map({ $0 < first }) ?? true else {
+        throw .corruptPostingChunk(term: term.description, firstDocument: previousLast ?? first)
       }
-      unsafe chunks.append(bytes)
-      firsts.append(first)
-      lasts.append(last)
-      counts.append(UInt8(postings - 1))
+      unsafe columns.chunks[count] = bytes
+      unsafe columns.firsts[count] = first
+      unsafe columns.lasts[count] = last
+      unsafe columns.counts[count] = UInt8(postings - 1)
+      count += 1
       frequency += UInt64(postings)
     }
 
     for unsafe entry in unsafe entries {
+      let reached = unsafe count > 0 ? columns.lasts[count - 1] : 0
       if unsafe PostingBlock.isBlock(entry) {
         guard let directory = unsafe PostingBlock.Directory(entry) else {
-          throw .corruptPostingChunk(term: term.description, firstDocument: lasts.last ?? 0)
+          throw .corruptPostingChunk(term: term.description, firstDocument: reached)
         }
         largestFrequency = unsafe max(largestFrequency, directory.summary.frequency)
         shortestLength = unsafe min(shortestLength, directory.summary.length)
@@ -72,7 +74,7 @@ struct PostingList {
         }
       } else {
         guard let header = unsafe PostingChunkHeader(entry) else {
-          throw .corruptPostingChunk(term: term.description, firstDocument: lasts.last ?? 0)
+          throw .corruptPostingChunk(term: term.description, firstDocument: reached)
         }
         largestFrequency = max(largestFrequency, header.maxTermFrequency)
         shortestLength = min(shortestLength, header.minDocumentLength)
@@ -80,12 +82,40 @@ struct PostingList {
       }
     }
     unsafe self.term = term
-    unsafe self.chunks = chunks
-    unsafe firstDocuments = firsts
-    unsafe lastDocuments = lasts
-    unsafe postingCounts = counts
+    unsafe self.columns = columns
+    unsafe chunks = UnsafeBufferPointer(rebasing: columns.chunks[..<count])
+    unsafe firstDocuments = UnsafeBufferPointer(rebasing: columns.firsts[..<count])
+    unsafe lastDocuments = UnsafeBufferPointer(rebasing: columns.lasts[..<count])
+    unsafe postingCounts = UnsafeBufferPointer(rebasing: columns.counts[..<count])
     unsafe documentFrequency = frequency
     unsafe corner = (largestFrequency, shortestLength)
+  }
+
+  /// The chunk table's memory, written once while the list is built.
+  ///
+  /// Why not arrays: appending to four arrays checks uniqueness and
+  /// capacity per chunk for each; building a query's lists took twice as
+  /// long (diverse million, drawn queries, by `perf`).
+  @unsafe
+  private final class Columns {
+    let chunks: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
+    let firsts: UnsafeMutableBufferPointer<UInt32>
+    let lasts: UnsafeMutableBufferPointer<UInt32>
+    let counts: UnsafeMutableBufferPointer<UInt8>
+
+    init(capacity: Int) {
+      unsafe chunks = .allocate(capacity: capacity)
+      unsafe firsts = .allocate(capacity: capacity)
+      unsafe lasts = .allocate(capacity: capacity)
+      unsafe counts = .allocate(capacity: capacity)
+    }
+
+    deinit {
+      unsafe chunks.deallocate()
+      unsafe firsts.deallocate()
+      unsafe lasts.deallocate()
+      unsafe counts.deallocate()
+    }
   }
 
   var count: Int { unsafe chunks.count }
@@ -116,24 +146,22 @@ struct PostingList {
   /// entries, so long skips over common terms stay cheap, while the next
   /// chunk (the usual case) is found at the first probe.
   func firstChunk(endingAtOrAfter target: UInt32, from start: Int) -> Int {
-    unsafe lastDocuments.withUnsafeBufferPointer { lasts in
-      var low = start
-      guard low < lasts.count, unsafe lasts[low] < target else { return low }
-      // lasts[low] ends before target; find a bound `high` that does not.
-      var step = 1
-      var high = low + step
-      while unsafe high < lasts.count && lasts[high] < target {
-        low = high
-        step <<= 1
-        high = low + step
-      }
-      high = Swift.min(high, lasts.count)
-      // Invariant: lasts[low] < target; lasts[high] (if any) is not.
-      while high - low > 1 {
-        let middle = (low + high) / 2
-        if unsafe lasts[middle] < target { low = middle } else { high = middle }
-      }
-      return high
+    var low = start
+    guard low < lastDocuments.count, unsafe lastDocuments[low] < target else { return low }
+    // lastDocuments[low] ends before target; find a bound `high` that does not.
+    var step = 1
+    var high = low + step
+    while unsafe high < lastDocuments.count && lastDocuments[high] < target {
+      low = high
+      step <<= 1
+      high = low + step
     }
+    high = Swift.min(high, lastDocuments.count)
+    // Invariant: lastDocuments[low] < target; lastDocuments[high] (if any) is not.
+    while high - low > 1 {
+      let middle = (low + high) / 2
+      if unsafe lastDocuments[middle] < target { low = middle } else { high = middle }
+    }
+    return high
   }
 }
