@@ -85,8 +85,8 @@ enum HTTPReplies {
     }.joined(separator: ", ")
   }
 
-  /// Runs blocking store work (LMDB reads, query embedding) off the
-  /// concurrency pool, whose two threads also serve every connection.
+  /// Runs blocking store work (LMDB reads, query embedding) off the event
+  /// loop, whose one thread serves every connection (`EventLoopTaskExecutor`).
   static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
       DispatchQueue.global().async {

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import TraceKV
 
 /// `tracekv serve`: one HTTP server over one store, with three faces on one
@@ -35,6 +37,9 @@ public enum TraceServer {
     var logger = Logger(label: "tracekv.serve")
     logger.logLevel = .warning
     let host = configuration.host
+    // One event loop, which also runs the connections' tasks (`EventLoopTaskExecutor`).
+    let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let executor = EventLoopTaskExecutor(loops.next())
     let app = Application(
       router: router,
       server: .http1(
@@ -50,8 +55,18 @@ public enum TraceServer {
         let shown = host.contains(":") ? "[\(host)]" : host
         onListening("http://\(shown):\(port)")
       },
+      eventLoopGroupProvider: .shared(loops),
       logger: logger)
-    try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    // The server's task groups pass the preference on to every connection's task.
+    do {
+      try await withTaskExecutorPreference(executor) {
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+      }
+    } catch {
+      try? await loops.shutdownGracefully()
+      throw error
+    }
+    try await loops.shutdownGracefully()
   }
 
   /// `run`, for a synchronous caller (the command line): blocks until the server has stopped.
