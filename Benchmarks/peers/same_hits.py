@@ -3,8 +3,10 @@
 
 For a change to the search path or to the index's format: each build searches its own store
 (ingested from the same input, so the same trace ids) through `tracekv search --json`, lexical and
-hybrid, limit 100, and every result list must match, trace ids and scores. The queries: 40 of a
-BEIR queries.jsonl (seeded) and 10 runs of ten words drawn from the messages of the traces named.
+hybrid, limit 100, and every result list must match: the same trace ids in the same order, and
+the same scores (with --relative-tolerance, scores within that fraction of each other, for a change
+that sums a score's terms in another order). The queries: 40 of a BEIR queries.jsonl (seeded) and
+10 runs of ten words drawn from the messages of the traces named.
 
   python3 Benchmarks/peers/same_hits.py --before BIN STORE --after BIN STORE \
       --queries bench-data/traces-1m/queries.jsonl --trace ID [--trace ID ...]
@@ -25,6 +27,12 @@ def tracekv(binary, store, *arguments):
     return done.stdout
 
 
+def matches(before, after, tolerance):
+    if [trace for trace, _ in before] != [trace for trace, _ in after]:
+        return False
+    return all(abs(a - b) <= tolerance * max(abs(a), abs(b)) for (_, a), (_, b) in zip(before, after))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", nargs=2, metavar=("BIN", "STORE"), required=True)
@@ -32,6 +40,8 @@ def main():
     parser.add_argument("--queries", required=True, help="a BEIR queries.jsonl")
     parser.add_argument("--trace", action="append", default=[], help="a trace whose words make queries")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--relative-tolerance", type=float, default=0.0,
+                        help="scores may differ by this fraction of the larger (default 0: identical)")
     options = parser.parse_args()
 
     generator = random.Random(options.seed)
@@ -44,7 +54,7 @@ def main():
     if words:
         queries += [" ".join(generator.choice(words) for _ in range(10)) for _ in range(10)]
 
-    same = total = 0
+    same = identical = total = 0
     for query in queries:
         for mode in ("lexical", "hybrid"):
             lists = []
@@ -52,11 +62,17 @@ def main():
                 found = json.loads(tracekv(binary, store, "search", "--mode", mode, "--limit", "100", "--json", query))
                 lists.append([(hit["trace_id"], hit["score"]) for hit in found["results"]])
             total += 1
-            if lists[0] == lists[1]:
-                same += 1
-            else:
+            identical += lists[0] == lists[1]
+            if not matches(lists[0], lists[1], options.relative_tolerance):
                 print(f"differ: {mode} {query[:60]!r}: {len(lists[0])} and {len(lists[1])} hits")
-    print(f"{same} of {total} result lists identical (trace ids and scores)")
+                continue
+            same += 1
+            if lists[0] != lists[1]:
+                worst = max(abs(a - b) / max(abs(a), abs(b)) for (_, a), (_, b) in zip(*lists))
+                print(f"alike: {mode} {query[:60]!r}: largest relative score difference {worst:.1e}")
+    print(f"{identical} of {total} result lists identical (trace ids and scores)")
+    if options.relative_tolerance > 0:
+        print(f"{same} of {total} with the same trace ids in order and scores within {options.relative_tolerance:g}")
     sys.exit(0 if same == total else 1)
 
 

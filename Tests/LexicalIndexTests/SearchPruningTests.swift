@@ -41,6 +41,45 @@ import Testing
     }
   }
 
+  /// The replicated worst case: 5 texts, each copied 8,000 times
+  /// (document d holds text d mod 5), so every copy of the best text ties
+  /// with the k-th score and loses to the lower ids. Every strategy must
+  /// return the k lowest ids of one text, all with one score, and equal
+  /// the exhaustive hits bit for bit.
+  @Test(arguments: [10, 100])
+  func tiedCopiesLoseToLowerIds(limit: Int) throws {
+    let texts = randomCorpus(count: 5, seed: 77, vocabulary: 60).map(\.text)
+    var store = InMemoryLexicalStore()
+    try index.add((0..<40_000).map { (UInt32($0), texts[$0 % 5]) }, to: &store)
+    var generator = SeededGenerator(seed: 5)
+    for _ in 0..<20 {
+      let words = texts[Int.random(in: 0..<5, using: &generator)].split(separator: " ")
+      let query = (0..<Int.random(in: 6...10, using: &generator)).map { _ in String(words.randomElement(using: &generator)!) }
+        .joined(separator: " ")
+      let exhaustive = try index.search(query, limit: limit, in: store, strategy: .exhaustive)
+      let best = try #require(exhaustive.first).document % 5
+      #expect(exhaustive.map(\.document) == (0..<UInt32(limit)).map { best + 5 * $0 }, "query: \(query)")
+      #expect(Set(exhaustive.map(\.score)).count == 1, "query: \(query)")
+      for strategy in [BM25SearchStrategy.windowedMaxScore, .maxScore, .blockMaxWAND, .termAtATime, .automatic] {
+        #expect(try index.search(query, limit: limit, in: store, strategy: strategy) == exhaustive, "\(strategy): \(query)")
+      }
+    }
+  }
+
+  /// Every strategy sums a document's term scores in one order, the
+  /// terms by decreasing bound (`SummationOrder`): the explanation lists
+  /// them so, here the rare word before the common one, whatever the query's order.
+  @Test func termsAreSummedLargestBoundFirst() throws {
+    var store = InMemoryLexicalStore()
+    try index.add([(0, "common rare"), (1, "common other"), (2, "common third"), (3, "common fourth")], to: &store)
+    for query in ["common rare", "rare common"] {
+      let hit = try #require(try index.search(query, limit: 1, in: store, explain: true).first)
+      let explanation = try #require(hit.explanation)
+      #expect(explanation.terms.map(\.term.description) == ["rare", "common"])
+      #expect(hit.score == explanation.terms[0].score + explanation.terms[1].score)
+    }
+  }
+
   @Test func theSplitChooserTriesEachLevelThenKeepsTheCheapest() {
     var chooser = EssentialSplitChooser()
     var levels: [Int] = []
