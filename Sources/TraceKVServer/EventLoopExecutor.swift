@@ -6,10 +6,9 @@ import NIOCore
 ///
 /// Why: under Swift's default executor every request crossed from the
 /// event loop's thread to a pool thread and back, each crossing a wake-up
-/// and a context switch. Measured with one keep-alive client (`health`, a
-/// store of the 20 samples, 4 s runs alternating): 4,790–4,840 requests/s
-/// at 152 µs of server CPU each before, 5,960–6,190 at 114–117 µs after;
-/// `GET /api/v1/traces/{id}` 3,460–3,640 before, 4,170–4,660 after.
+/// and a context switch. `Benchmarks/peers/request_cost.py`, two rounds
+/// alternating: server CPU a request 191–213 µs before, 147–159 after for
+/// `health`, 273–275 before, 204–207 after for `GET /api/v1/traces/{id}`.
 /// Blocking store work still leaves the loop (`HTTPReplies.offload`).
 final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
   let eventLoop: any EventLoop
