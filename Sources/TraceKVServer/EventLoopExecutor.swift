@@ -10,7 +10,7 @@ import NIOCore
 /// alternating: server CPU a request 191–213 µs before, 147–159 after for
 /// `health`, 273–275 before, 204–207 after for `GET /api/v1/traces/{id}`.
 /// Blocking store work still leaves the loop (`HTTPReplies.offload`).
-final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+final class EventLoopTaskExecutor: TaskExecutor, Sendable {
   let eventLoop: any EventLoop
 
   init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
