@@ -92,6 +92,9 @@ let package = Package(
     .testTarget(
       name: "LexicalIndexTests", dependencies: ["LexicalIndex", "ByteCodecs", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "RRFTests", dependencies: ["RRF"], swiftSettings: swiftSettings),
+    // The server's parts below HTTP; the HTTP faces are tested with the real clients (Tests/ClientTests).
+    .testTarget(
+      name: "TraceKVServerTests", dependencies: ["TraceKVServer", "TraceKV", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "ByteCodecsTests", dependencies: ["ByteCodecs"], swiftSettings: swiftSettings),
     .testTarget(
       name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"],

@@ -33,10 +33,12 @@ final class IngestWriter: @unchecked Sendable {
   }
 
   private struct Pending {
-    let id: UInt64
     let job: Job
     let bytes: Int
-    let answer: @Sendable (Outcome) -> Void
+    /// Past it, a job still queued is withdrawn (`withdrawExpired`).
+    let deadline: ContinuousClock.Instant
+    let resume: @Sendable (Result<Outcome, Refusal>) -> Void
+    func answer(_ outcome: Outcome) { resume(.success(outcome)) }
   }
 
   private let store: TraceStore
@@ -46,7 +48,11 @@ final class IngestWriter: @unchecked Sendable {
   /// Under `condition`.
   private var queue: [Pending] = []
   private var queuedBytes = 0
-  private var nextID: UInt64 = 0
+  /// Withdraws the jobs that waited past the request timeout, every
+  /// `sweepInterval`: one timer for the queue rather than a task per request
+  /// (which cost about a tenth of a feedback's server CPU, BENCHMARKS.md).
+  /// Set by `start`, cancelled by `finish`.
+  private var sweeper: (any DispatchSourceTimer)?
   /// Called after each group's transaction, committed or not (the background embedder's cue).
   private let afterGroup: @Sendable () -> Void
 
@@ -58,7 +64,16 @@ final class IngestWriter: @unchecked Sendable {
 
   func start() {
     service.start(name: "tracekv-writer") { [self] in run() }
+    let sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "tracekv.writer.timeouts"))
+    sweeper.schedule(deadline: .now() + sweepInterval, repeating: sweepInterval)
+    sweeper.setEventHandler { [weak self] in self?.withdrawExpired() }
+    sweeper.activate()
+    self.sweeper = sweeper
   }
+
+  /// How often waiting jobs are checked against their deadline: a job is
+  /// withdrawn at most this long after its timeout.
+  var sweepInterval: Double { max(0.01, min(1, configuration.requestTimeoutSeconds / 4)) }
 
   /// Queues `job` and waits until it is committed (or failed).
   func submit(_ job: Job) async throws(Refusal) -> Outcome {
@@ -75,40 +90,37 @@ final class IngestWriter: @unchecked Sendable {
       return nil
     }
     if let refusal { throw refusal }
-    let timer = TimerSlot()
+    let deadline = ContinuousClock.now + .seconds(configuration.requestTimeoutSeconds)
     let result: Result<Outcome, Refusal> = await withCheckedContinuation { continuation in
-      let id = condition.withLock {
-        nextID += 1
-        queue.append(Pending(id: nextID, job: job, bytes: bytes, answer: { continuation.resume(returning: .success($0)) }))
+      condition.withLock {
+        queue.append(Pending(job: job, bytes: bytes, deadline: deadline, resume: { continuation.resume(returning: $0) }))
         queuedBytes += bytes
         condition.signal()
-        return nextID
       }
-      timer.set(
-        Task { [self] in
-          do { try await Task.sleep(for: .seconds(configuration.requestTimeoutSeconds)) } catch { return }
-          if withdraw(id) { continuation.resume(returning: .failure(.timedOut)) }
-        })
     }
-    timer.cancel()
     return try result.get()
   }
 
-  /// Removes a job still waiting in the queue; false once the writer has
-  /// taken it (its commit is then waited for, however long).
-  private func withdraw(_ id: UInt64) -> Bool {
-    condition.withLock {
-      guard let index = queue.firstIndex(where: { $0.id == id }) else { return false }
-      queuedBytes -= queue[index].bytes
-      queue.remove(at: index)
-      return true
+  /// Removes the jobs still waiting in the queue past their deadline and
+  /// answers them `timedOut`. A job the writer has taken is not among
+  /// them: its commit is waited for, however long.
+  private func withdrawExpired() {
+    let now = ContinuousClock.now
+    let expired: [Pending] = condition.withLock {
+      guard queue.contains(where: { $0.deadline <= now }) else { return [] }
+      let expired = queue.filter { $0.deadline <= now }
+      queue.removeAll { $0.deadline <= now }
+      queuedBytes -= expired.reduce(0) { $0 + $1.bytes }
+      return expired
     }
+    for pending in expired { pending.resume(.failure(.timedOut)) }
   }
 
   /// Takes no new jobs, commits every queued one, and returns once the
   /// thread has finished.
   func finish() {
     service.stop()
+    sweeper?.cancel()
   }
 
   private func run() {
@@ -184,14 +196,6 @@ final class IngestWriter: @unchecked Sendable {
       }
     }
   }
-}
-
-/// The timeout task of one queued job, cancelled once the job is answered.
-private final class TimerSlot: @unchecked Sendable {
-  private let lock = NSLock()
-  private var task: Task<Void, Never>?
-  func set(_ task: Task<Void, Never>) { lock.withLock { self.task = task } }
-  func cancel() { lock.withLock { task?.cancel() } }
 }
 
 extension IngestWriter.Refusal {

@@ -19,7 +19,9 @@ public struct ServerConfiguration: Sendable {
   public var maximumHeaderListBytes = 64 << 10
   /// At most this many header fields.
   public var maximumHeaderCount = 100
-  /// A request still unanswered after this long gets 503 (its write, if queued, still commits).
+  /// A write still waiting for the writer after this long (checked every
+  /// `min(1 s, a quarter of it)`) is withdrawn and gets 503: nothing of it is
+  /// written. One the writer has taken is answered once committed.
   public var requestTimeoutSeconds = 30.0
   /// A connection idle this long is closed.
   public var idleTimeoutSeconds = 60.0
@@ -65,6 +67,9 @@ public struct ServerConfiguration: Sendable {
     guard (0...65535).contains(port) else { throw ServerConfigurationError("the port must be from 0 to 65535, not \(port)") }
     guard vectorQuietSeconds >= 0, vectorQuietSeconds.isFinite else {
       throw ServerConfigurationError("the quiet time before embedding must be 0 s or more, not \(vectorQuietSeconds)")
+    }
+    guard requestTimeoutSeconds > 0, requestTimeoutSeconds.isFinite else {
+      throw ServerConfigurationError("the request timeout must be more than 0 s, not \(requestTimeoutSeconds)")
     }
     guard embeddingBatchLimit >= 1 else {
       throw ServerConfigurationError("the embedding batch must hold 1 trace or more, not \(embeddingBatchLimit)")
