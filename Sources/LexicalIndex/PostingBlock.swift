@@ -106,11 +106,7 @@ public enum PostingBlock {
   /// the block damaged too. The chunks' other bytes are checked where they are read.
   /// - Complexity: O(count).
   public static func chunks(_ bytes: UnsafeRawBufferPointer) -> [Chunk]? {
-    guard let directory = unsafe Directory(bytes) else { return nil }
-    var chunks: [Chunk] = []
-    chunks.reserveCapacity(unsafe directory.count)
-    unsafe directory.forEach { chunks.append($0) }
-    return chunks
+    unsafe Directory(bytes)?.chunks
   }
 
   /// One chunk of a block: where its bytes lie in the block, and what the
@@ -180,6 +176,14 @@ public enum PostingBlock {
       default:
         return nil
       }
+    }
+
+    /// Every chunk, in order.
+    var chunks: [Chunk] {
+      var chunks: [Chunk] = []
+      chunks.reserveCapacity(unsafe count)
+      unsafe forEach { chunks.append($0) }
+      return chunks
     }
 
     /// Calls `body` with every chunk in order.

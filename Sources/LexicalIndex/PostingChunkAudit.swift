@@ -24,11 +24,8 @@ public struct PostingChunkAudit: Sendable {
     guard unsafe value.withUnsafeBytes({ unsafe PostingBlock.isBlock($0) }), let (term, first) = PostingChunkKey.decode(key)
     else { return [check(key: key, value: value)] }
     let name = "block of '\(term)' at document \(first)"
-    guard let (chunks, summary) = unsafe value.withUnsafeBytes({ raw -> ([PostingBlock.Chunk], (frequency: UInt32, length: UInt32))? in
-      guard let directory = unsafe PostingBlock.Directory(raw) else { return nil }
-      var chunks: [PostingBlock.Chunk] = []
-      unsafe directory.forEach { chunks.append($0) }
-      return unsafe (chunks, directory.summary)
+    guard let (chunks, summary) = unsafe value.withUnsafeBytes({ raw in
+      unsafe PostingBlock.Directory(raw).map { directory in unsafe (directory.chunks, directory.summary) }
     })
     else {
       return [Finding(name: name, violations: ["the \(name) does not decode (\(value.count) bytes)"], postings: [])]

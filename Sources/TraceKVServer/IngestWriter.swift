@@ -107,8 +107,8 @@ final class IngestWriter: @unchecked Sendable {
   private func withdrawExpired() {
     let now = ContinuousClock.now
     let expired: [Pending] = condition.withLock {
-      guard queue.contains(where: { $0.deadline <= now }) else { return [] }
       let expired = queue.filter { $0.deadline <= now }
+      guard !expired.isEmpty else { return [] }
       queue.removeAll { $0.deadline <= now }
       queuedBytes -= expired.reduce(0) { $0 + $1.bytes }
       return expired

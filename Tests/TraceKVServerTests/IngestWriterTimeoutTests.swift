@@ -18,16 +18,20 @@ import TraceKV
     return writer
   }
 
+  /// A write that sets `flag` when the writer runs it, then holds the writer for `seconds`.
+  fileprivate func operation(setting flag: Flag, holding seconds: Double = 0) -> IngestWriter.Job {
+    .operation { _ in
+      flag.set()
+      if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
+      return .null
+    }
+  }
+
   /// Submits a job that holds the writer for `seconds`, and returns once the writer has taken it.
   func holdWriter(_ writer: IngestWriter, for seconds: Double) async throws -> Task<IngestWriter.Outcome, any Error> {
     let taken = Flag()
-    let held = Task {
-      try await writer.submit(.operation { _ in
-        taken.set()
-        Thread.sleep(forTimeInterval: seconds)
-        return .null
-      })
-    }
+    let job = operation(setting: taken, holding: seconds)
+    let held = Task { try await writer.submit(job) }
     while !taken.isSet { try await Task.sleep(for: .milliseconds(5)) }
     return held
   }
@@ -40,12 +44,7 @@ import TraceKV
     let held = try await holdWriter(writer, for: 3)
     let ran = Flag()
     let started = ContinuousClock.now
-    await #expect(throws: IngestWriter.Refusal.timedOut) {
-      try await writer.submit(.operation { _ in
-        ran.set()
-        return .null
-      })
-    }
+    await #expect(throws: IngestWriter.Refusal.timedOut) { try await writer.submit(operation(setting: ran)) }
     #expect(ContinuousClock.now - started >= .seconds(0.3))
     // The write the writer had taken is still answered once done.
     guard case .operated = try await held.value else { Issue.record("the held write was not answered as done"); return }
@@ -58,10 +57,7 @@ import TraceKV
     defer { writer.finish() }
     let held = try await holdWriter(writer, for: 0.2)
     let ran = Flag()
-    let outcome = try await writer.submit(.operation { _ in
-      ran.set()
-      return .null
-    })
+    let outcome = try await writer.submit(operation(setting: ran))
     guard case .operated = outcome else { Issue.record("the write was not run: \(outcome)"); return }
     #expect(ran.isSet)
     _ = try await held.value
