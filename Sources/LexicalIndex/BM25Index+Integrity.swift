@@ -3,7 +3,8 @@ extension BM25Index {
   /// full check) against each other and against the collection statistics.
   ///
   /// For each document: its record decodes, and each of its terms holds a
-  /// posting for it with the recorded length. Then: the statistics count
+  /// posting for it with the recorded length (a buffered document: its
+  /// buffered terms and length are the record's). Then: the statistics count
   /// exactly these documents and their lengths. Postings of documents that
   /// have no record are not found this way (that takes a scan of every
   /// chunk, which the store does with `PostingChunkAudit`).
@@ -17,6 +18,12 @@ extension BM25Index {
     var violations: [String] = []
     var count: UInt64 = 0
     var totalLength: UInt64 = 0
+    // Buffered documents: decoded (nil: damaged), and each must have a record.
+    var buffered: [UInt32: PendingDocument?] = [:]
+    try store.forEachPendingDocument { document, bytes in buffered[document] = PendingDocument(encoded: bytes) }
+    for document in buffered.keys.sorted() where try store.documentRecord(document) == nil {
+      violations.append("buffered document \(document): no record")
+    }
     for document in documents {
       guard let bytes = try store.documentRecord(document) else {
         violations.append("document \(document): no record")
@@ -28,6 +35,16 @@ extension BM25Index {
       }
       count += 1
       totalLength += UInt64(record.length)
+      if let entry = buffered[document] {
+        if let entry {
+          if entry.length != record.length || entry.terms.map(\.term) != record.terms.sorted() {
+            violations.append("document \(document): the buffer's terms or length differ from its record")
+          }
+        } else {
+          violations.append("document \(document): buffered entry does not decode")
+        }
+        continue
+      }
       for term in record.terms {
         do {
           let posting = try chunk(of: term, covering: document, in: store)?.1.first { $0.document == document }

@@ -248,18 +248,25 @@ extension BM25Index {
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
+    // The write buffer's postings follow each stored list (nil: no buffered document).
+    let pending = try unsafe PendingChunks.read(of: terms.map(\.term), in: store)
+    return try unsafe withExtendedLifetime(pending) {
     try store.withPostingEntries(of: terms.map(\.term)) { lent in
       var cursors: [PostingCursor] = unsafe []
       unsafe cursors.reserveCapacity(lent.termCount)
-      for index in 0..<lent.termCount where lent.entryCount(ofTerm: index) > 0 {
+      for index in 0..<lent.termCount {
+        var entries = unsafe lent.unsafeEntries(ofTerm: index)
+        if let pending = unsafe pending { unsafe entries += pending.chunks[index] }
+        guard unsafe !entries.isEmpty else { continue }
         // The cursors live inside this closure only, like the lent chunks.
-        let list = try unsafe PostingList(term: terms[index].term, entries: lent.unsafeEntries(ofTerm: index))
+        let list = try unsafe PostingList(term: terms[index].term, entries: entries)
         var cursor = unsafe PostingCursor(list: list, summationIndex: cursors.count, queryFrequency: terms[index].frequency)
         unsafe cursor.prepare(scorer: scorer)
         unsafe cursors.append(cursor)
       }
       unsafe SummationOrder.arrange(&cursors, scorer: scorer)
       return try unsafe body(&cursors)
+    }
     }
   }
 }

@@ -3,7 +3,9 @@ extension BM25Index {
   ///
   /// Postings are merged into storage term by term: a term whose new
   /// documents all come after its last posting (the usual case: ids grow)
-  /// rewrites only its last chunk and appends new ones.
+  /// rewrites only its last chunk and appends new ones. With
+  /// `pendingCapacity`, a small batch of new ids waits in the write buffer
+  /// instead, and the batch that fills it merges the buffer with itself.
   ///
   /// - Important: when a call throws after it began writing (a storage or
   ///   corruption error), the store holds part of its changes: run it inside
@@ -38,10 +40,11 @@ extension BM25Index {
       throw LexicalIndexError.documentExists(document.id)
     }
 
+    // Before the records: where the postings go depends on the records already there.
+    try indexPostings(of: batch, in: &store)
     for index in batch.documents.indices {
       try store.putDocumentRecord(batch.documents[index].id, bytes: batch.record(of: index))
     }
-    try batch.forEachTerm { term, postings in try merge(postings, of: term, into: &store) }
     var statistics = try store.collectionStatistics()
     statistics.documentCount += UInt64(batch.documents.count)
     statistics.totalLength += batch.totalLength
@@ -70,14 +73,12 @@ extension BM25Index {
     guard let record = DocumentRecord(encoded: bytes) else {
       throw LexicalIndexError.corruptDocumentRecord(document: document)
     }
-    for term in record.terms {
-      guard let (first, existing) = try chunk(of: term, covering: document, in: store),
-        let position = existing.firstIndex(where: { $0.document == document })
-      else { throw LexicalIndexError.corruptDocumentRecord(document: document) }
-      var postings = existing
-      postings.remove(at: position)
-      if postings.first?.document != first { try store.deletePostingChunk(of: term, firstDocument: first) }
-      if !postings.isEmpty { try writeChunks(postings, of: term, into: &store) }
+    var buffered = false
+    try store.forEachPendingDocument { id, _ in buffered = buffered || id == document }
+    if buffered {
+      try store.deletePendingDocument(document)
+    } else {
+      try deletePostings(of: document, terms: record.terms, from: &store)
     }
     try store.deleteDocumentRecord(document)
     var statistics = try store.collectionStatistics()
@@ -99,7 +100,75 @@ extension BM25Index {
     try add(id: id, text: text, to: &store)
   }
 
+  // MARK: - The write buffer (`pendingCapacity`)
+
+  /// Buffers the batch's documents, or merges them (with the buffer, when
+  /// they fill it).
+  ///
+  /// A buffered document must come after every merged posting: a search
+  /// appends the buffer's postings to each stored list. So a document at
+  /// or below the greatest merged id (an update re-adding an old id) is
+  /// merged at once; one above it is buffered.
+  private func indexPostings(of batch: IndexingBatch, in store: inout some LexicalStorage) throws {
+    // Read whatever the capacity: an index without a buffer still merges one a store holds.
+    var pending: [UInt32] = []
+    try store.forEachPendingDocument { id, _ in pending.append(id) }
+    if pending.count + batch.documents.count >= pendingCapacity {
+      guard !pending.isEmpty else { return try merge(batch, into: &store) }
+      // Each term's last chunk is rewritten once for the buffer and the batch.
+      var all = try bufferedDocuments(pending, removingFrom: &store)
+      for index in batch.documents.indices {
+        let document = batch.documents[index]
+        all.add(id: document.id, length: document.length, terms: batch.termFrequencies(of: index))
+      }
+      return try merge(all, into: &store)
+    }
+    var ceiling = try store.lastIndexedDocument(below: .max)
+    let buffered = Set(pending)
+    while let id = ceiling, buffered.contains(id) { ceiling = try store.lastIndexedDocument(below: id) }
+    var merged = IndexingBatch()
+    for index in batch.documents.indices {
+      let document = batch.documents[index]
+      let terms = batch.termFrequencies(of: index)
+      if let ceiling, document.id <= ceiling {
+        merged.add(id: document.id, length: document.length, terms: terms)
+      } else {
+        try store.putPendingDocument(document.id, bytes: PendingDocument(length: document.length, terms: terms).encoded)
+      }
+    }
+    try merge(merged, into: &store)
+  }
+
+  /// The buffered documents `ids`, read into a batch and removed from the buffer.
+  private func bufferedDocuments(_ ids: [UInt32], removingFrom store: inout some LexicalStorage) throws -> IndexingBatch {
+    var batch = IndexingBatch()
+    try store.forEachPendingDocument { id, bytes in
+      guard let document = PendingDocument(encoded: bytes) else { throw LexicalIndexError.corruptDocumentRecord(document: id) }
+      batch.add(id: id, length: document.length, terms: document.terms)
+    }
+    for id in ids { try store.deletePendingDocument(id) }
+    return batch
+  }
+
   // MARK: - Chunk maintenance
+
+  /// Merges every term's postings of `batch` into storage.
+  private func merge(_ batch: IndexingBatch, into store: inout some LexicalStorage) throws {
+    try batch.forEachTerm { term, postings in try merge(postings, of: term, into: &store) }
+  }
+
+  /// Removes the postings of `document` from the lists of its `terms`.
+  private func deletePostings(of document: UInt32, terms: [Term], from store: inout some LexicalStorage) throws {
+    for term in terms {
+      guard let (first, existing) = try chunk(of: term, covering: document, in: store),
+        let position = existing.firstIndex(where: { $0.document == document })
+      else { throw LexicalIndexError.corruptDocumentRecord(document: document) }
+      var postings = existing
+      postings.remove(at: position)
+      if postings.first?.document != first { try store.deletePostingChunk(of: term, firstDocument: first) }
+      if !postings.isEmpty { try writeChunks(postings, of: term, into: &store) }
+    }
+  }
 
   /// Merges postings of one term (in increasing document order) into storage.
   private func merge(_ postings: [Posting], of term: Term, into store: inout some LexicalStorage) throws {

@@ -20,14 +20,26 @@ public struct BM25Index: Sendable {
   /// Query terms left out of scoring (English stopwords and single ASCII
   /// characters by default; documents keep every token).
   public var queryFilter: QueryTermFilter
+  /// How many small additions the index buffers before merging their
+  /// postings into the posting lists (0: none, every addition merges).
+  ///
+  /// A merge rewrites the last chunk of each of a document's terms, which in
+  /// a storage that copies pages on write (LMDB) costs a page per distinct
+  /// term per transaction. Buffered documents are stored one value each and
+  /// are searched, deleted and checked like merged ones; a batch that fills
+  /// the buffer merges it with the batch. Searches scan the buffer, so it is
+  /// kept small.
+  public var pendingCapacity: Int
 
   /// An index with the given tokenizer and parameters (Lucene's k1 = 1.2, b = 0.75 by default).
   public init(
-    tokenizer: Tokenizer = Tokenizer(), parameters: BM25Parameters = .lucene, queryFilter: QueryTermFilter = .english
+    tokenizer: Tokenizer = Tokenizer(), parameters: BM25Parameters = .lucene, queryFilter: QueryTermFilter = .english,
+    pendingCapacity: Int = 0
   ) {
     self.tokenizer = tokenizer
     self.parameters = parameters
     self.queryFilter = queryFilter
+    self.pendingCapacity = max(0, pendingCapacity)
   }
 
   /// The length in tokens of an indexed document, or nil when it is not indexed.

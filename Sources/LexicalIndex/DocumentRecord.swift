@@ -5,7 +5,7 @@ import ByteCodecs
 /// find the postings to remove without scanning the vocabulary).
 ///
 /// Layout (LEB128 integers): length, term count, then per term its byte
-/// count and bytes, in increasing byte order.
+/// count and bytes, in the order the document first uses them.
 struct DocumentRecord: Hashable, Sendable {
   var length: UInt32
   var terms: [Term]

@@ -70,6 +70,7 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
 
   var chunks: [Term: TermChunks] = [:]
   var records: [UInt32: [UInt8]] = [:]
+  var pending: [UInt32: [UInt8]] = [:]
   var statistics = CollectionStatistics.empty
 
   /// Bytes passed to the `put…` methods so far: what a persistent store
@@ -144,6 +145,15 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
 
   public func documentRecord(_ document: UInt32) -> [UInt8]? { records[document] }
 
+  public func forEachPendingDocument(_ body: (UInt32, RawSpan) throws -> Void) rethrows {
+    for (document, bytes) in pending.sorted(by: { $0.key < $1.key }) { try unsafe body(document, bytes.span.bytes) }
+  }
+
+  /// - Complexity: O(documents): this store keeps no order of its records.
+  public func lastIndexedDocument(below document: UInt32) -> UInt32? {
+    records.keys.lazy.filter { $0 < document }.max()
+  }
+
   public mutating func putPostingChunk(of term: Term, firstDocument: UInt32, bytes: [UInt8]) {
     bytesWritten += bytes.count
     // The defaulted subscript mutates the entry in place: one hash, no copy.
@@ -163,6 +173,15 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
 
   public mutating func deleteDocumentRecord(_ document: UInt32) {
     records[document] = nil
+  }
+
+  public mutating func putPendingDocument(_ document: UInt32, bytes: [UInt8]) {
+    bytesWritten += bytes.count
+    pending[document] = bytes
+  }
+
+  public mutating func deletePendingDocument(_ document: UInt32) {
+    pending[document] = nil
   }
 
   public mutating func putCollectionStatistics(_ statistics: CollectionStatistics) {

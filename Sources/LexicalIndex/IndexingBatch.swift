@@ -42,6 +42,30 @@ struct IndexingBatch {
     documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
   }
 
+  /// Adds a document whose terms are counted already (a buffered one, or
+  /// one of another batch): distinct terms, in any order.
+  /// - Complexity: O(its distinct terms).
+  mutating func add(id: UInt32, length: UInt32, terms counted: [(term: Term, frequency: UInt32)]) {
+    if let previous = documents.last, previous.id >= id { idsIncreasing = false }
+    let start = postingTerm.count
+    for (term, frequency) in counted {
+      postingTerm.append(Int32(unsafe term.utf8.withUnsafeBufferPointer { unsafe terms.id(of: $0) }))
+      postingTF.append(frequency)
+    }
+    // `count` reads these for every term id.
+    lastDocument.append(contentsOf: repeatElement(-1, count: terms.count - lastDocument.count))
+    lastPosting.append(contentsOf: repeatElement(-1, count: terms.count - lastPosting.count))
+    totalLength += UInt64(length)
+    documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
+  }
+
+  /// The distinct terms of document `index` with their frequencies, in increasing byte order.
+  func termFrequencies(of index: Int) -> [(term: Term, frequency: UInt32)] {
+    documents[index].postings.map { posting in
+      (terms.term(Int(postingTerm[posting])), postingTF[posting])
+    }.sorted { $0.term < $1.term }
+  }
+
   /// Counts one occurrence of `token` in document `batchIndex`.
   @inline(__always)
   private mutating func count(_ token: UnsafeBufferPointer<UInt8>, batchIndex: Int32) {

@@ -68,6 +68,12 @@ public protocol LexicalStorageReader {
   func withPostingChunk<Result>(
     of term: Term, covering document: UInt32, _ body: (borrowing LentPostingChunk?) throws -> Result
   ) throws -> Result
+
+  /// Calls `body` with each document of the write buffer (see
+  /// `BM25Index.pendingCapacity`), in increasing id order: its id and the
+  /// bytes stored by `putPendingDocument`, lent until `body` returns.
+  /// - Throws: what `body` throws, and the implementation's storage errors; the index passes both through unchanged.
+  func forEachPendingDocument(_ body: (UInt32, RawSpan) throws -> Void) throws
 }
 
 extension LexicalStorageReader {
@@ -123,4 +129,16 @@ public protocol LexicalStorage: LexicalStorageReader {
   /// `add`/`delete`/`update` call).
   /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
   mutating func putCollectionStatistics(_ statistics: CollectionStatistics) throws
+
+  /// Stores (inserts or replaces) the buffered document `document` (opaque bytes).
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
+  mutating func putPendingDocument(_ document: UInt32, bytes: [UInt8]) throws
+
+  /// Removes the buffered document `document`.
+  /// - Throws: the implementation's storage errors; `add`, `delete` and `update` pass them through unchanged.
+  mutating func deletePendingDocument(_ document: UInt32) throws
+
+  /// The greatest document id below `document` that has a record, or nil.
+  /// - Throws: the implementation's storage errors; the index passes them through unchanged.
+  func lastIndexedDocument(below document: UInt32) throws -> UInt32?
 }

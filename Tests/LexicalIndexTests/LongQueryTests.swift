@@ -80,6 +80,10 @@ struct CopyingStore: LexicalStorageReader {
 
   func documentRecord(_ document: UInt32) throws -> [UInt8]? { inner.documentRecord(document) }
 
+  func forEachPendingDocument(_ body: (UInt32, RawSpan) throws -> Void) throws {
+    try inner.forEachPendingDocument(body)
+  }
+
   func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
     _ body: (borrowing LentPostingChunk?) throws -> Result

@@ -22,6 +22,8 @@ import Testing
   @Test func olderChunksServeAndRepairRewritesThem() throws {
     let temporary = try TemporaryStore.withSamples()
     let store = temporary.store
+    // The samples, each written alone, wait in the BM25 write buffer: merge them into chunks.
+    try store.repair()
     let queries = ["order status", "refund the customer", "weather in paris", "error timeout retry"]
     let modes: [SearchMode] = [.lexical, .hybrid]
     func answers() throws -> [[String]] {

@@ -41,6 +41,8 @@ import Testing
   @Test func verifyNamesIndexDamageAndRepairRebuilds() throws {
     let temporary = try TemporaryStore.withSamples()
     let store = temporary.store
+    // Merges the BM25 write buffer, which holds the samples (each written alone): the damage below goes to a chunk.
+    try store.repair()
     let before = try store.search(SearchQuery(text: "order status", mode: .lexical, limit: 20)).hits.map(\.traceID)
     #expect(!before.isEmpty)
     let victim = "a1b2c3d4e5f6a7b8a1b2c3d4e5f6a7b8"
@@ -54,6 +56,7 @@ import Testing
         chunkKey = key.copiedBytes
         return false
       }
+      try #require(chunkKey.count > 5)
       damagedTerm = String(decoding: chunkKey.prefix(chunkKey.count - 5), as: UTF8.self)
       try transaction.put(store.tables.termPostings, key: chunkKey, value: [UInt8]([0xFF, 0xFF, 0xFF]))
       // A link list on layer 0: point it at a slot that holds no node.
@@ -126,12 +129,14 @@ import Testing
     let temporary = try TemporaryStore.withSamples()
     let tracekv = Paths.product("tracekv")
     try #require(FileManager.default.fileExists(atPath: tracekv.path), "build the tracekv product first")
+    try temporary.store.repair()  // merges the BM25 write buffer: the damage below goes to a chunk
     try temporary.store.write { transaction in
       var key: [UInt8] = []
       try transaction.scan(temporary.store.tables.termPostings) { found, _ in
         key = found.copiedBytes
         return false
       }
+      try #require(!key.isEmpty)
       try transaction.put(temporary.store.tables.termPostings, key: key, value: [UInt8]([0]))
     }
     let broken = try run(tracekv, ["--store", temporary.path, "verify"])

@@ -282,6 +282,7 @@ extension TraceStore {
       // Posting chunks: LexicalIndex's audit says whether each is sound; here,
       // each posting must name an indexed trace with its length.
       var audit = PostingChunkAudit()
+      var lastMerged: UInt32?
       try transaction.scan(tables.termPostings) { key, value in
         for finding in audit.checkEntry(key: key.copiedBytes, value: value.copiedBytes) {
           for violation in finding.violations { problem(postingsTable, violation) }
@@ -296,12 +297,32 @@ extension TraceStore {
               continue
             }
             documents[posting.document]!.postings += 1
+            lastMerged = max(lastMerged ?? 0, posting.document)
             if posting.documentLength != entry.length {
               problem(postingsTable, "the \(name) gives document \(posting.document) length \(posting.documentLength), its record \(entry.length)")
             }
           }
         }
         return true
+      }
+      // The write buffer: each entry names an indexed trace, holds its terms, and comes after
+      // every merged posting (a search appends the buffer to the lists).
+      try storage.forEachPendingDocument { doc, bytes in
+        guard let entry = documents[doc] else {
+          problem(tables.meta.name, "the BM25 write buffer holds document \(doc), which has no lexical record")
+          return
+        }
+        guard let buffered = PendingDocument(encoded: bytes) else {
+          problem(tables.meta.name, "the BM25 write buffer's entry for document \(doc) is damaged")
+          return
+        }
+        documents[doc]!.postings += buffered.terms.count
+        if buffered.length != entry.length {
+          problem(tables.meta.name, "the BM25 write buffer gives document \(doc) length \(buffered.length), its record \(entry.length)")
+        }
+        if let lastMerged, doc <= lastMerged {
+          problem(tables.meta.name, "the BM25 write buffer holds document \(doc), not after the merged postings (up to \(lastMerged))")
+        }
       }
       for (doc, entry) in documents.sorted(by: { $0.key < $1.key }) where entry.terms != entry.postings {
         problem(postingsTable, "document \(doc) has \(entry.terms) terms in its record but \(entry.postings) postings")

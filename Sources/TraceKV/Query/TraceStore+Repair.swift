@@ -46,6 +46,7 @@ extension TraceStore {
           try transaction.clear(table)
         }
         _ = try transaction.deleteAll(tables.meta, prefix: VectorPersistence.blockPrefix)
+        _ = try transaction.deleteAll(tables.meta, prefix: StoreSchema.MetaKey.lexicalPendingPrefix)
         try transaction.delete(tables.meta, key: StoreSchema.MetaKey.hnswHeader)
         try transaction.delete(tables.meta, key: StoreSchema.MetaKey.lexicalStatistics)
         var writer = try IndexWriter(indexes: search, transaction: transaction, tables: tables, rebuilding: true)

@@ -38,6 +38,27 @@ struct LMDBLexicalStorage: LexicalStorage {
     try transaction.value(tables.lexicalDocuments, key: Keys.docID(document))
   }
 
+  func forEachPendingDocument(_ body: (UInt32, RawSpan) throws -> Void) throws {
+    let prefix = StoreSchema.MetaKey.lexicalPendingPrefix
+    try transaction.scan(tables.meta, prefix: prefix) { key, value in
+      guard key.byteCount == prefix.count + 4 else {
+        throw TraceKVError(.corrupted, "a buffered lexical document's key in 'meta' has \(key.byteCount) bytes")
+      }
+      try body(try Keys.document(in: key, at: prefix.count), value)
+      return true
+    }
+  }
+
+  func lastIndexedDocument(below document: UInt32) throws -> UInt32? {
+    guard document > 0 else { return nil }
+    var last: UInt32?
+    try transaction.scan(tables.lexicalDocuments, from: Keys.docID(document - 1), reverse: true) { key, _ in
+      last = try Keys.document(in: key)
+      return false
+    }
+    return last
+  }
+
   func withPostingChunk<Result>(
     of term: Term, covering document: UInt32,
     _ body: (borrowing LentPostingChunk?) throws -> Result
@@ -93,6 +114,14 @@ struct LMDBLexicalStorage: LexicalStorage {
 
   mutating func deleteDocumentRecord(_ document: UInt32) throws {
     try transaction.delete(tables.lexicalDocuments, key: Keys.docID(document))
+  }
+
+  mutating func putPendingDocument(_ document: UInt32, bytes: [UInt8]) throws {
+    try transaction.put(tables.meta, key: StoreSchema.MetaKey.lexicalPendingPrefix + Keys.docID(document), value: bytes)
+  }
+
+  mutating func deletePendingDocument(_ document: UInt32) throws {
+    try transaction.delete(tables.meta, key: StoreSchema.MetaKey.lexicalPendingPrefix + Keys.docID(document))
   }
 
   mutating func putCollectionStatistics(_ statistics: CollectionStatistics) throws {

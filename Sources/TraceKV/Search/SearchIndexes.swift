@@ -44,8 +44,12 @@ final class SearchIndexes: @unchecked Sendable {
   static let hnswM = 16
   static let hnswEfConstruction = 200
 
+  /// Small writes (a server's requests) buffer this many traces' postings
+  /// before merging them into the posting lists (`BM25Index.pendingCapacity`).
+  static let lexicalPendingCapacity = 64
+
   let identity: EmbedderIdentity
-  let lexical = BM25Index()
+  let lexical = BM25Index(pendingCapacity: lexicalPendingCapacity)
   /// Writes index text for BM25 only and leave the vector pending (`PendingVectors`).
   let defersVectors: Bool
   private let makeEmbedder: @Sendable () throws -> any TextEmbedder
@@ -152,6 +156,8 @@ struct IndexWriter {
   private let embeddings: PreparedEmbeddings
   /// Whether vectors wait for `TraceStore.indexPendingVectors` (never while rebuilding).
   private let defersVectors: Bool
+  /// The BM25 index this writer writes with: a rebuild merges every posting (no write buffer).
+  private let lexical: BM25Index
   /// Until the first graph write of this transaction looks: the store's
   /// graph records may be of an older layout (`VectorPersistence.holdsOlderLayout`).
   private var storeMayHoldOlderLayout = true
@@ -169,6 +175,9 @@ struct IndexWriter {
     self.tables = tables
     if rebuilding { changes = nil }
     defersVectors = indexes.defersVectors && !rebuilding && indexes.identity.dimension > 0
+    var lexical = indexes.lexical
+    if rebuilding { lexical.pendingCapacity = 0 }
+    self.lexical = lexical
     state =
       rebuilding
       ? SearchState(
@@ -195,7 +204,7 @@ struct IndexWriter {
     state.columns.remove(doc)
     changes?.documents.insert(doc)
     var storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
-    try indexes.lexical.delete(doc, from: &storage)
+    try lexical.delete(doc, from: &storage)
     if state.vectors?.contains(label: doc) == true {
       try persist(try state.vectors!.delete(label: doc))
     }
@@ -224,9 +233,9 @@ struct IndexWriter {
     // Lexical: new documents in one batch (ids ascend, so postings append),
     // merged ones replaced.
     var storage = LMDBLexicalStorage(transaction: transaction, tables: tables)
-    try indexes.lexical.add(texts.filter(\.isNew).map { (id: $0.doc, text: $0.text.lexical) }, to: &storage)
+    try lexical.add(texts.filter(\.isNew).map { (id: $0.doc, text: $0.text.lexical) }, to: &storage)
     for entry in texts where !entry.isNew {
-      try indexes.lexical.update(id: entry.doc, text: entry.text.lexical, in: &storage)
+      try lexical.update(id: entry.doc, text: entry.text.lexical, in: &storage)
     }
 
     // Vectors: later (`PendingVectors`), or now: those embedded before the

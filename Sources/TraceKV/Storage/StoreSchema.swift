@@ -16,7 +16,9 @@ import LMDBKit
 /// | `lexical-docs` | document id | the lexical index's per-document record (length, terms) |
 ///
 /// `meta` also holds the embedder (`EmbedderIdentity`), the HNSW header, the
-/// BM25 collection statistics, a generation number that every write
+/// BM25 collection statistics, the BM25 write buffer (`lexical-pending/` ‖
+/// document id: the documents whose postings are not merged yet, at most
+/// `SearchIndexes.lexicalPendingCapacity`), a generation number that every write
 /// transaction advances, so that a process notices another's writes, the
 /// change log (`ChangeLog`), and the filter columns in blocks of 256
 /// documents (`FilterColumnBlocks`: `filter-columns/` ‖ block u32 BE, and the
@@ -59,6 +61,8 @@ enum StoreSchema {
     static let embedder = Array("embedder".utf8)
     static let hnswHeader = Array("hnsw-header".utf8)
     static let lexicalStatistics = Array("lexical-statistics".utf8)
+    /// ‖ document id (u32 BE): a document in the BM25 write buffer (`PendingDocument`).
+    static let lexicalPendingPrefix = Array("lexical-pending/".utf8)
     /// u64 BE, advanced by every write transaction.
     static let generation = Array("generation".utf8)
   }
