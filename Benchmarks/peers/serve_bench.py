@@ -543,6 +543,17 @@ def rest(url, args, seed, pid):
             "errors": len(errors), "first_errors": errors[:3]}
 
 
+def fresh_store_at(binary, work, name, embedder="hashing"):
+    """An empty store `work/name` with `embedder` (whatever was there removed)."""
+    store = work / name
+    for leftover in (store, pathlib.Path(f"{store}-lock")):
+        leftover.unlink(missing_ok=True)
+    (work / "empty.json").write_text("[]")
+    subprocess.run([binary, "--store", str(store), "ingest", "--embedder", embedder, str(work / "empty.json")],
+                   check=True, capture_output=True)
+    return store
+
+
 def stats(binary, store):
     out = subprocess.run([binary, "--store", str(store), "stats", "--json"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -579,13 +590,7 @@ def main():
     report = {"embedder": args.embedder, "embed_in_write": args.embed_in_write}
 
     def fresh_store(name):
-        store = work / name
-        for leftover in (store, pathlib.Path(f"{store}-lock")):
-            leftover.unlink(missing_ok=True)
-        (work / "empty.json").write_text("[]")
-        subprocess.run([args.tracekv, "--store", str(store), "ingest", "--embedder", args.embedder,
-                        str(work / "empty.json")], check=True, capture_output=True)
-        return store
+        return fresh_store_at(args.tracekv, work, name, args.embedder)
 
     if "write-load" not in args.skip:
         if args.base_store:

@@ -117,15 +117,11 @@ extension BM25Index {
       guard !pending.isEmpty else { return try merge(batch, into: &store) }
       // Each term's last chunk is rewritten once for the buffer and the batch.
       var all = try bufferedDocuments(pending, removingFrom: &store)
-      for index in batch.documents.indices {
-        let document = batch.documents[index]
-        all.add(id: document.id, length: document.length, terms: batch.termFrequencies(of: index))
-      }
+      all.add(contentsOf: batch)
       return try merge(all, into: &store)
     }
-    var ceiling = try store.lastIndexedDocument(below: .max)
-    let buffered = Set(pending)
-    while let id = ceiling, buffered.contains(id) { ceiling = try store.lastIndexedDocument(below: id) }
+    // The greatest merged id: every record from the buffer's first id on is buffered.
+    let ceiling = try store.lastIndexedDocument(below: pending.first ?? .max)
     var merged = IndexingBatch()
     for index in batch.documents.indices {
       let document = batch.documents[index]

@@ -52,11 +52,34 @@ struct IndexingBatch {
       postingTerm.append(Int32(unsafe term.utf8.withUnsafeBufferPointer { unsafe terms.id(of: $0) }))
       postingTF.append(frequency)
     }
-    // `count` reads these for every term id.
-    lastDocument.append(contentsOf: repeatElement(-1, count: terms.count - lastDocument.count))
-    lastPosting.append(contentsOf: repeatElement(-1, count: terms.count - lastPosting.count))
+    coverNewTerms()
     totalLength += UInt64(length)
     documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
+  }
+
+  /// Gives the terms added without `count` their per-term state, which `count` reads for every term id.
+  private mutating func coverNewTerms() {
+    lastDocument.append(contentsOf: repeatElement(-1, count: terms.count - lastDocument.count))
+    lastPosting.append(contentsOf: repeatElement(-1, count: terms.count - lastPosting.count))
+  }
+
+  /// Adds every document of `other`.
+  /// - Complexity: O(its postings), one term lookup per distinct term.
+  mutating func add(contentsOf other: IndexingBatch) {
+    let mapped = unsafe other.terms.arena.withUnsafeBufferPointer { arena in
+      (0..<other.terms.count).map { unsafe Int32(terms.id(of: UnsafeBufferPointer(rebasing: arena[other.terms.range(of: $0)]))) }
+    }
+    coverNewTerms()
+    for document in other.documents {
+      if let previous = documents.last, previous.id >= document.id { idsIncreasing = false }
+      let start = postingTerm.count
+      for posting in document.postings {
+        postingTerm.append(mapped[Int(other.postingTerm[posting])])
+        postingTF.append(other.postingTF[posting])
+      }
+      totalLength += UInt64(document.length)
+      documents.append(Document(id: document.id, length: document.length, postings: start..<postingTerm.count))
+    }
   }
 
   /// The distinct terms of document `index` with their frequencies, in increasing byte order.
