@@ -62,7 +62,7 @@ let package = Package(
     .target(
       name: "TraceKVServer",
       dependencies: [
-        "TraceKV", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+        "TraceKV", "Embeddings", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "MCP", package: "swift-sdk"), .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
       ],

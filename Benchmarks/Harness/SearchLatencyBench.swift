@@ -26,6 +26,9 @@ struct SearchLatencyBenchCommand: ParsableCommand {
     help: "Time these queries (a BEIR queries.jsonl, e.g. a prepared collection's), the first --searches of them, instead of queries drawn from the store's traces.")
   var queries: String?
 
+  @Option(help: "Filter every query to traces rated at least this (as TraceBrain's search sends min_rating).")
+  var minRating: Int?
+
   @OptionGroup var output: ReportOutput
 
   func run() throws {
@@ -43,9 +46,11 @@ struct SearchLatencyBenchCommand: ParsableCommand {
       try BEIRCollection.queries(at: path).prefix(searches).map(\.text)
     }
     let (figures, count) = try SearchLatency.measure(
-      opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen, queries: given)
+      opened, traceIDs: ids, searches: searches, limit: limit, modes: chosen, queries: given,
+      filter: TraceFilter(minRating: minRating))
     let report = SearchLatencyReport(
-      traces: ids.count, limit: limit, queries: queries, queryCount: count, search: figures, context: .current())
+      traces: ids.count, limit: limit, queries: queries, queryCount: count, minRating: minRating, search: figures,
+      context: .current())
     report.print()
     try output.write(report)
   }
@@ -62,7 +67,7 @@ enum SearchLatency {
   /// traces), a cost of opening the store rather than of a query.
   static func measure(
     _ store: TraceStore, traceIDs: [String], searches: Int, limit: Int, modes chosen: [SearchMode]? = nil,
-    queries: [String]? = nil
+    queries: [String]? = nil, filter: TraceFilter = TraceFilter()
   ) throws -> (figures: [String: Latency], queries: Int) {
     guard searches > 0, !traceIDs.isEmpty else { return ([:], 0) }
     let texts =
@@ -79,13 +84,13 @@ enum SearchLatency {
     }
     var figures: [String: Latency] = [:]
     for mode in modes {
-      var warmUp = SearchQuery(text: texts[0], mode: mode, limit: limit)
+      var warmUp = SearchQuery(text: texts[0], mode: mode, filter: filter, limit: limit)
       warmUp.vector = vectors[0]
       _ = try store.search(warmUp)
       var latencies: [Double] = []
       var progress = ProgressLine("\(mode.rawValue) searches", total: texts.count)
       for (number, text) in texts.enumerated() {
-        var query = SearchQuery(text: text, mode: mode, limit: limit)
+        var query = SearchQuery(text: text, mode: mode, filter: filter, limit: limit)
         query.vector = vectors[number]
         let start = nowNanoseconds()
         _ = try store.search(query)
@@ -104,8 +109,9 @@ extension SearchLatencyReport {
     guard !search.isEmpty else { return }
     let source = queries.map { "from \($0)" } ?? "drawn from the traces"
     let counted = queryCount.map { "\($0) " } ?? ""
+    let filtered = minRating.map { ", rated ≥ \($0)" } ?? ""
     Swift.print(
-      "search (limit \(limit), excluding the query embedding) over \(traces) traces, \(counted)queries \(source):")
+      "search (limit \(limit)\(filtered), excluding the query embedding) over \(traces) traces, \(counted)queries \(source):")
     Swift.print(Self.table(search).text)
   }
 }

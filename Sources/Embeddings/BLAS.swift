@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 // Every cblas call of the module goes through this file, so the pointer
 // arithmetic of matrix products is checked in one place: each call verifies
@@ -73,5 +74,26 @@ enum BLAS {
         }
       }
     }
+  }
+}
+
+/// The threads the BLAS library runs its products on.
+public enum BLASThreads {
+  /// Makes OpenBLAS run every product on the calling thread, unless the
+  /// environment chose a count (`OPENBLAS_NUM_THREADS`). Returns whether the
+  /// count was set (false: the environment chose, or the loaded BLAS is not
+  /// OpenBLAS and has no threads).
+  ///
+  /// For a process that answers requests on several threads of its own
+  /// (`tracekv serve`, `tracekv mcp`). OpenBLAS splits a product large
+  /// enough (an HNSW step's distances, tens of rows of 384) across its
+  /// threads, whose workers then spin on `sched_yield` before they sleep:
+  /// under a write load at 100,000 traces the server spent about a third of
+  /// its CPU there and committed 246 traces/s, against 800 with one thread
+  /// (BENCHMARKS.md, "one BLAS thread"); one search alone took as long.
+  @discardableResult
+  public static func useCallingThreadOnly() -> Bool {
+    guard getenv("OPENBLAS_NUM_THREADS") == nil else { return false }
+    return tkv_blas_set_threads(1) != 0
   }
 }

@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import Hummingbird
 import Logging
@@ -16,6 +17,7 @@ public enum TraceServer {
     store: TraceStore, configuration: ServerConfiguration, onListening: @escaping @Sendable (String) -> Void
   ) async throws {
     try configuration.validate()
+    BLASThreads.useCallingThreadOnly()
     let embedder = BackgroundEmbedder(
       store: store, quietPeriod: configuration.vectorQuietSeconds, batchLimit: configuration.embeddingBatchLimit)
     embedder.start()
@@ -78,6 +80,7 @@ public enum TraceServer {
 
   /// `tracekv mcp`: MCP over stdin and stdout until stdin closes.
   public static func runMCPStdio(store: TraceStore) throws {
+    BLASThreads.useCallingThreadOnly()
     try block { try await MCPServing.runStdio(store: store) }
   }
 

@@ -218,6 +218,20 @@ public struct ChunkedArray<Element: BitwiseCopyable & Sendable>: Sendable {
     }
   }
 
+  /// Elements per chunk: `chunk(startingAt:)` takes multiples of it.
+  @inlinable
+  public var chunkSize: Int { 1 << rows.shift }
+
+  /// The elements from `start` (a multiple of `chunkSize` below `count`) to
+  /// the end of its chunk or of the array, for scans that read every element
+  /// (one bounds check a chunk instead of one an element). Valid until the
+  /// next mutation of this array.
+  @inlinable
+  public func chunk(startingAt start: Int) -> UnsafeBufferPointer<Element> {
+    precondition(start >= 0 && start < count && start & (chunkSize - 1) == 0, "ChunkedArray: bad chunk start \(start)")
+    return UnsafeBufferPointer(start: rows.row(start), count: min(chunkSize, count - start))
+  }
+
   /// Grows to `newCount` elements (new ones read as `fill`); never shrinks.
   /// - Complexity: O(new chunks).
   @inlinable

@@ -17,6 +17,12 @@ public struct LabelSet: Sendable, Equatable {
     for label in labels { insert(label) }
   }
 
+  /// The set whose bit `label % 64` of word `label / 64` is set for each label.
+  public init(words: [UInt64]) {
+    self.words = words
+    count = words.reduce(0) { $0 + $1.nonzeroBitCount }
+  }
+
   public var isEmpty: Bool { count == 0 }
 
   @inline(__always)

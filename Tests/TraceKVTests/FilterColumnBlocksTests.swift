@@ -113,6 +113,47 @@ import Testing
     #expect(ChangeLogTests.members(columns.allowed(by: TraceFilter(statuses: [.failed])))?.contains(doc) == true)
   }
 
+  @Test("the allowed set equals TraceFilter.matches over every record, for filters on each column and on several")
+  func allowedSetMatchesTheFilterOracle() throws {
+    var generator = SeededGenerator(seed: 17)
+    var columns = FilterColumns()
+    var records: [UInt32: TraceRecord] = [:]
+    // 9,000 documents: more than two chunks of 4,096, the last one partial; some removed, some never set.
+    for doc in UInt32(0)..<9_000 where Int.random(in: 0..<10, using: &generator) != 0 {
+      var trace = Trace(traceID: "t\(doc)")
+      trace.status = [TraceStatus.running, .completed, .needsReview, .failed].randomElement(using: &generator)!
+      if Bool.random(using: &generator) { trace.feedback = Feedback(rating: Int.random(in: 0...5, using: &generator)) }
+      if Int.random(in: 0..<3, using: &generator) == 0 {
+        var evaluation = JSONObject()
+        evaluation["confidence"] = .number(String(Double.random(in: 0...1, using: &generator)))
+        evaluation["error_type"] = .string(ErrorType.allCases.randomElement(using: &generator)!.rawValue)
+        trace.aiEvaluation = AIEvaluation(evaluation)
+      }
+      if Bool.random(using: &generator) { trace.episodeID = "episode-\(Int.random(in: 0..<3, using: &generator))" }
+      let record = TraceRecord(trace: trace, spanCount: 0, nextSpanSequence: 0, eventTime: Int64.random(in: 0..<1_000, using: &generator))
+      columns.set(doc, record)
+      records[doc] = record
+    }
+    for doc in records.keys.sorted() where doc % 7 == 0 {
+      columns.remove(doc)
+      records[doc] = nil
+    }
+    let filters = ChangeLogTests.filters + [
+      TraceFilter(minRating: 0), TraceFilter(minRating: -1), TraceFilter(minRating: 6), TraceFilter(minRating: 500),
+      TraceFilter(minConfidence: 0.25, maxConfidence: 0.75), TraceFilter(maxConfidence: 0.1),
+      TraceFilter(since: Timestamp(microseconds: 300)), TraceFilter(since: Timestamp(microseconds: 200), until: Timestamp(microseconds: 210)),
+      TraceFilter(since: Timestamp(microseconds: 500), until: Timestamp(microseconds: 400)),
+      TraceFilter(errorTypes: Set(ErrorType.allCases.prefix(3))), TraceFilter(episodeID: "episode-1"),
+      TraceFilter(episodeID: "never"),
+      TraceFilter(statuses: [.completed], minRating: 3, since: Timestamp(microseconds: 100), episodeID: "episode-2"),
+    ]
+    for filter in filters {
+      let expected = records.filter { filter.matches($0.value.trace, eventTime: $0.value.eventTime) }.keys.sorted()
+      #expect(ChangeLogTests.members(columns.allowed(by: filter)) == expected, "\(filter)")
+    }
+    #expect(columns.allowed(by: TraceFilter()) == nil)
+  }
+
   @Test("a block holds 256 documents at the boundary and refuses bytes of another length or an unknown code")
   func blockEncoding() throws {
     var columns = FilterColumns()

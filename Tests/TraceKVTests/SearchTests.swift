@@ -82,6 +82,10 @@ import Testing
       SearchQuery(text: "book a flight", mode: mode, filter: TraceFilter(statuses: [.completed]), limit: 5)).hits
     #expect(Set(hits.map(\.traceID)) == ["t7", "t107"])
     #expect(hits.allSatisfy { $0.status == .completed })
+    // A filter no trace passes answers nothing (without asking either index).
+    for filter in [TraceFilter(statuses: [.failed]), TraceFilter(minRating: 1)] {
+      #expect(try temporary.store.search(SearchQuery(text: "book a flight", mode: mode, filter: filter)).hits.isEmpty)
+    }
   }
 
   @Test func reratingMovesATraceInAndOutOfExperiences() throws {

@@ -85,12 +85,14 @@ struct SearchLatencyReport: BenchReport {
   var queries: String?
   /// How many queries each mode ran (nil in reports written before it was recorded).
   var queryCount: Int?
+  /// The queries' `min_rating` filter (nil: unfiltered).
+  var minRating: Int?
   /// Per mode (lexical, vector, hybrid).
   var search: [String: Latency]
   var context: RunContext
 
   enum CodingKeys: String, CodingKey {
-    case benchmark, traces, limit, queries, queryCount = "query_count", search, context
+    case benchmark, traces, limit, queries, queryCount = "query_count", minRating = "min_rating", search, context
   }
 
   /// One row per mode, in name order.

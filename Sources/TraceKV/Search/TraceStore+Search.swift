@@ -30,9 +30,12 @@ extension TraceStore {
     let queryVector = try queryVector(for: query)
     let embedSeconds = (ContinuousClock.now - embedStart).seconds
 
-    let hits = try read { transaction in
+    let hits = try read { transaction -> [SearchHit] in
       let state = try search.state(in: transaction, tables: tables)
       let allowed = state.columns.allowed(by: query.filter)
+      // Nothing passes the filter (say, min_rating on a store nobody rated): no index to ask. BM25
+      // would otherwise read every posting of the query's terms, as no hit ever raises its threshold.
+      if allowed?.isEmpty == true { return [] }
       let vectorHits = try queryVector.map { try vectorCandidates($0, in: state, depth: depth, allowed: allowed, query: query) } ?? []
       var lexicalHits: [LexicalHit] = []
       if useLexical {
