@@ -118,8 +118,9 @@ import Testing
     var generator = SeededGenerator(seed: 17)
     var columns = FilterColumns()
     var records: [UInt32: TraceRecord] = [:]
-    // 9,000 documents: more than two chunks of 4,096, the last one partial; some removed, some never set.
-    for doc in UInt32(0)..<9_000 where Int.random(in: 0..<10, using: &generator) != 0 {
+    // 9,003 documents: more than two chunks of 4,096, the last one partial (and its last word not a
+    // multiple of 8); some removed, some never set.
+    for doc in UInt32(0)..<9_003 where doc == 9_002 || Int.random(in: 0..<10, using: &generator) != 0 {
       var trace = Trace(traceID: "t\(doc)")
       trace.status = [TraceStatus.running, .completed, .needsReview, .failed].randomElement(using: &generator)!
       if Bool.random(using: &generator) { trace.feedback = Feedback(rating: Int.random(in: 0...5, using: &generator)) }
