@@ -248,10 +248,11 @@ extension BM25Index {
     _ terms: [(term: Term, frequency: UInt32)], scorer: BM25Scorer, in store: some LexicalStorageReader,
     _ body: (inout [PostingCursor]) throws -> Result
   ) throws -> Result {
+    let queried = terms.map(\.term)
     // The write buffer's postings follow each stored list (nil: no buffered document).
-    let pending = try unsafe PendingChunks.read(of: terms.map(\.term), in: store)
+    let pending = try unsafe PendingChunks.read(of: queried, in: store)
     return try unsafe withExtendedLifetime(pending) {
-    try store.withPostingEntries(of: terms.map(\.term)) { lent in
+    try store.withPostingEntries(of: queried) { lent in
       var cursors: [PostingCursor] = unsafe []
       unsafe cursors.reserveCapacity(lent.termCount)
       for index in 0..<lent.termCount {

@@ -146,6 +146,7 @@ public struct InMemoryLexicalStore: LexicalStorage, Sendable {
   public func documentRecord(_ document: UInt32) -> [UInt8]? { records[document] }
 
   public func forEachPendingDocument(_ body: (UInt32, RawSpan) throws -> Void) rethrows {
+    guard !pending.isEmpty else { return }
     for (document, bytes) in pending.sorted(by: { $0.key < $1.key }) { try unsafe body(document, bytes.span.bytes) }
   }
 

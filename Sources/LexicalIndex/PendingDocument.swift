@@ -101,12 +101,17 @@ final class PendingChunks {
   ///   `store` pass through unchanged.
   /// - Complexity: O(buffered documents' terms + query terms · log) comparisons of term bytes.
   static func read(of terms: [Term], in store: some LexicalStorageReader) throws -> PendingChunks? {
-    let byBytes = terms.indices.sorted { terms[$0] < terms[$1] }
-    var postings = [[Posting]](repeating: [], count: terms.count)
+    // Set up at the first buffered document: an empty buffer (the usual case) costs a lookup only.
+    var byBytes: [Int] = []
+    var postings: [[Posting]] = []
     var any = false
     var matches: [(term: Int, frequency: UInt32)] = []
     try store.forEachPendingDocument { document, bytes in
-      any = true
+      if !any {
+        any = true
+        byBytes = terms.indices.sorted { terms[$0] < terms[$1] }
+        postings = [[Posting]](repeating: [], count: terms.count)
+      }
       matches.removeAll(keepingCapacity: true)
       var next = 0  // the first query term (in byte order) not passed yet
       let length = unsafe bytes.withUnsafeBytes { raw in
