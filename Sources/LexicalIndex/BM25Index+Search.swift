@@ -251,8 +251,9 @@ extension BM25Index {
     let queried = terms.map(\.term)
     // The write buffer's postings follow each stored list (nil: no buffered document).
     let pending = try unsafe PendingChunks.read(of: queried, in: store)
-    return try unsafe withExtendedLifetime(pending) {
-    try store.withPostingEntries(of: queried) { lent in
+    // Its chunks are lent to the cursors: it must outlive them.
+    defer { unsafe withExtendedLifetime(pending) {} }
+    return try store.withPostingEntries(of: queried) { lent in
       var cursors: [PostingCursor] = unsafe []
       unsafe cursors.reserveCapacity(lent.termCount)
       for index in 0..<lent.termCount {
@@ -267,7 +268,6 @@ extension BM25Index {
       }
       unsafe SummationOrder.arrange(&cursors, scorer: scorer)
       return try unsafe body(&cursors)
-    }
     }
   }
 }
