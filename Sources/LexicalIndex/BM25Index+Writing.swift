@@ -116,33 +116,36 @@ extension BM25Index {
     if pending.count + batch.documents.count >= pendingCapacity {
       guard !pending.isEmpty else { return try merge(batch, into: &store) }
       // Each term's last chunk is rewritten once for the buffer and the batch.
-      var all = try bufferedDocuments(pending, removingFrom: &store)
+      var all = try takeBuffer(from: &store)
       all.add(contentsOf: batch)
       return try merge(all, into: &store)
     }
     // The greatest merged id: every record from the buffer's first id on is buffered.
     let ceiling = try store.lastIndexedDocument(below: pending.first ?? .max)
-    var merged = IndexingBatch()
+    var mergedNow: [Int] = []
     for index in batch.documents.indices {
       let document = batch.documents[index]
-      let terms = batch.termFrequencies(of: index)
       if let ceiling, document.id <= ceiling {
-        merged.add(id: document.id, length: document.length, terms: terms)
+        mergedNow.append(index)
       } else {
+        let terms = batch.termFrequencies(of: index)
         try store.putPendingDocument(document.id, bytes: PendingDocument(length: document.length, terms: terms).encoded)
       }
     }
+    guard !mergedNow.isEmpty else { return }
+    var merged = IndexingBatch()
+    merged.add(mergedNow, of: batch)
     try merge(merged, into: &store)
   }
 
-  /// The buffered documents `ids`, read into a batch and removed from the buffer.
-  private func bufferedDocuments(_ ids: [UInt32], removingFrom store: inout some LexicalStorage) throws -> IndexingBatch {
+  /// The buffered documents, read into a batch and removed from the buffer.
+  private func takeBuffer(from store: inout some LexicalStorage) throws -> IndexingBatch {
     var batch = IndexingBatch()
     try store.forEachPendingDocument { id, bytes in
       guard let document = PendingDocument(encoded: bytes) else { throw LexicalIndexError.corruptDocumentRecord(document: id) }
       batch.add(id: id, length: document.length, terms: document.terms)
     }
-    for id in ids { try store.deletePendingDocument(id) }
+    for document in batch.documents { try store.deletePendingDocument(document.id) }
     return batch
   }
 

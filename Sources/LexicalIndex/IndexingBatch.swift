@@ -42,8 +42,8 @@ struct IndexingBatch {
     documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
   }
 
-  /// Adds a document whose terms are counted already (a buffered one, or
-  /// one of another batch): distinct terms, in any order.
+  /// Adds a document whose terms are counted already (a buffered one):
+  /// distinct terms, in any order.
   /// - Complexity: O(its distinct terms).
   mutating func add(id: UInt32, length: UInt32, terms counted: [(term: Term, frequency: UInt32)]) {
     if let previous = documents.last, previous.id >= id { idsIncreasing = false }
@@ -64,13 +64,17 @@ struct IndexingBatch {
   }
 
   /// Adds every document of `other`.
-  /// - Complexity: O(its postings), one term lookup per distinct term.
-  mutating func add(contentsOf other: IndexingBatch) {
+  mutating func add(contentsOf other: IndexingBatch) { add(other.documents.indices, of: other) }
+
+  /// Adds documents `indices` of `other`, in that order.
+  /// - Complexity: O(their postings), one term lookup per distinct term of `other`.
+  mutating func add(_ indices: some Sequence<Int>, of other: IndexingBatch) {
     let mapped = unsafe other.terms.arena.withUnsafeBufferPointer { arena in
       (0..<other.terms.count).map { unsafe Int32(terms.id(of: UnsafeBufferPointer(rebasing: arena[other.terms.range(of: $0)]))) }
     }
     coverNewTerms()
-    for document in other.documents {
+    for index in indices {
+      let document = other.documents[index]
       if let previous = documents.last, previous.id >= document.id { idsIncreasing = false }
       let start = postingTerm.count
       for posting in document.postings {
