@@ -7,9 +7,9 @@ import Testing
 @Suite struct WriteBufferTests {
   let plain = BM25Index()
 
-  func buffered(_ ids: InMemoryLexicalStore) -> [UInt32] {
+  func buffered(_ store: InMemoryLexicalStore) -> [UInt32] {
     var found: [UInt32] = []
-    ids.forEachPendingDocument { id, _ in found.append(id) }
+    store.forEachPendingDocument { id, _ in found.append(id) }
     return found
   }
 
