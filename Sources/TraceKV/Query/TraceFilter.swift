@@ -1,7 +1,7 @@
 import LMDBKit
 
 /// Which traces a list, export or delete applies to. Unset fields match all.
-public struct TraceFilter: Sendable, Equatable {
+public struct TraceFilter: Sendable, Hashable {
   /// Any of these statuses (empty: any status).
   public var statuses: Set<TraceStatus> = []
   /// Rating at least this: the human rating, else the AI evaluation's.

@@ -32,7 +32,7 @@ extension TraceStore {
 
     let hits = try read { transaction -> [SearchHit] in
       let state = try search.state(in: transaction, tables: tables)
-      let allowed = state.columns.allowed(by: query.filter)
+      let allowed = search.allowedSets.allowed(by: query.filter, in: state)
       // Nothing passes the filter (say, min_rating on a store nobody rated): no index to ask. BM25
       // would otherwise read every posting of the query's terms, as no hit ever raises its threshold.
       if allowed?.isEmpty == true { return [] }
