@@ -36,7 +36,7 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// document frequencies summed, over the document count) on, the query is
   /// dense: its common terms hold most of the postings term at a time would
   /// read, and windowed MaxScore only probes them. Dense queries run windowed
-  /// MaxScore up to `largeIndexMaximumLimit` hits in any index, and up to
+  /// MaxScore up to `denseMaximumLimit` hits in any index, and up to
   /// `denseDeepMaximumLimit` from `denseDeepMinimumDocuments` documents on,
   /// however many terms they have. Mean milliseconds per query (term at a
   /// time / windowed MaxScore), dense queries of the `search` bench's kind:
@@ -52,6 +52,9 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// queries). On Debian (64,609 documents) at k = 100 term at a time won
   /// the dense queries, 0.220 against 0.339 ms.
   public static let densePostingsPerDocument = 0.8
+
+  /// The most hits for which a dense query runs windowed MaxScore in an index of any size.
+  public static let denseMaximumLimit = 10
 
   /// The most hits for which a dense query runs windowed MaxScore in an
   /// index of at least `denseDeepMinimumDocuments` documents.
@@ -80,10 +83,15 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   /// faster for them (traces-100k synopsis 0.116 against 0.136 ms).
   public static let largeIndexMinimumDocuments: UInt64 = 500_000
 
-  /// The most hits for which a large index alone picks windowed MaxScore
-  /// (at k = 100 on traces-1m, queries that are not dense took 1.60 ms term
-  /// at a time against 1.79: they stay there).
-  public static let largeIndexMaximumLimit = 10
+  /// The most hits for which a large index alone picks windowed MaxScore:
+  /// the fusion depth. Queries that are not dense at k = 100 on the diverse
+  /// million (its store, `tracekv-bench search --limit 100`, each strategy
+  /// forced, two rounds, the better of each query's two times): synopsis
+  /// queries 1.00 ms a query against term at a time's 1.53 (windowed MaxScore
+  /// faster on 384 of 473), drawn queries 1.68 against 2.19 (17 of 23).
+  /// Fitted on the in-memory index before probes stopped decoding chunks,
+  /// this limit was 10 (k = 100 then: 1.79 against 1.60 ms).
+  public static let largeIndexMaximumLimit = 100
 
   /// The strategy `.automatic` resolves to for `terms` distinct terms,
   /// `limit` hits, `documents` indexed documents and the terms' `postings`
@@ -91,7 +99,7 @@ public enum BM25SearchStrategy: Sendable, Hashable {
   static func automatic(terms: Int, limit: Int, documents: UInt64, postings: UInt64) -> BM25SearchStrategy {
     guard documents > 0 else { return .termAtATime }
     if Double(postings) >= densePostingsPerDocument * Double(documents),
-      limit <= largeIndexMaximumLimit || (limit <= denseDeepMaximumLimit && documents >= denseDeepMinimumDocuments)
+      limit <= denseMaximumLimit || (limit <= denseDeepMaximumLimit && documents >= denseDeepMinimumDocuments)
     {
       return .windowedMaxScore
     }

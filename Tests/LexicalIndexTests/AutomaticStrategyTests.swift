@@ -8,7 +8,7 @@ import Testing
   @Test func denseQueriesPruneUpToTenHitsInAnyIndexHoweverLong() {
     let documents: UInt64 = 10_000
     let dense = UInt64(Strategy.densePostingsPerDocument * Double(documents))
-    let limit = Strategy.largeIndexMaximumLimit
+    let limit = Strategy.denseMaximumLimit
     let long = Strategy.termAtATimeMinimumTerms
     #expect(Strategy.automatic(terms: long, limit: limit, documents: documents, postings: dense) == .windowedMaxScore)
     #expect(Strategy.automatic(terms: long, limit: limit, documents: documents, postings: dense - 1) == .termAtATime)
@@ -43,7 +43,7 @@ import Testing
     #expect(Strategy.automatic(terms: 3, limit: small + 1, documents: 1_000, postings: 10) == .termAtATime)
   }
 
-  @Test func aLargeIndexPrunesUpToTenHits() {
+  @Test func aLargeIndexPrunesToTheFusionDepth() {
     let large = Strategy.largeIndexMinimumDocuments
     let limit = Strategy.largeIndexMaximumLimit
     #expect(Strategy.automatic(terms: 3, limit: limit, documents: large, postings: 10) == .windowedMaxScore)
