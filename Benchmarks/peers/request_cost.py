@@ -8,7 +8,8 @@ alternately; the store is copied first, so feedback leaves it as it was.
 
 Routes: `health` (GET /api/v1/health), `get` (GET /api/v1/traces/ID, the store's first trace), `feedback`
 (POST /api/v1/traces/ID/feedback, cycling over the first 50 traces). Prints one line per build and round:
-requests/s, p50 ms and server CPU µs a request; `--json` prints them as JSON objects, one a line.
+requests/s, p50 ms, server CPU µs and bytes the server sent to the disk (/proc/PID/io `write_bytes`) a
+request; `--json` prints them as JSON objects, one a line.
 VENV as `serve_bench.py`'s (Benchmarks/peers/requirements-serve.txt).
 """
 
@@ -32,6 +33,11 @@ def first_traces(binary, store, count):
     return [trace["trace_id"] for trace in found["traces"]]
 
 
+def disk_bytes(server):
+    fields = dict(line.split(": ") for line in pathlib.Path(f"/proc/{server.process.pid}/io").read_text().splitlines())
+    return int(fields["write_bytes"])
+
+
 def measure(binary, store, route, seconds, ids):
     with tempfile.TemporaryDirectory() as folder:
         copy = pathlib.Path(folder) / "store.tkv"
@@ -49,7 +55,7 @@ def measure(binary, store, route, seconds, ids):
                 for number in range(200):  # warm: the first requests open pages and caches
                     once(number)
                 latencies = []
-                cpu_before = server.cpu_seconds()
+                cpu_before, disk_before = server.cpu_seconds(), disk_bytes(server)
                 end = time.perf_counter() + seconds
                 while time.perf_counter() < end:
                     start = time.perf_counter()
@@ -57,12 +63,12 @@ def measure(binary, store, route, seconds, ids):
                     latencies.append(time.perf_counter() - start)
                     if response.status_code != 200:
                         raise SystemExit(f"{route}: status {response.status_code}: {response.text[:200]}")
-                cpu = server.cpu_seconds() - cpu_before
+                cpu, disk = server.cpu_seconds() - cpu_before, disk_bytes(server) - disk_before
         finally:
             server.stop()
     return {"build": binary, "route": route, "requests": len(latencies),
             "per_second": round(len(latencies) / seconds, 1), "p50_ms": bench.ms(bench.percentile(latencies, 50)),
-            "server_cpu_us": round(cpu / len(latencies) * 1e6, 1)}
+            "server_cpu_us": round(cpu / len(latencies) * 1e6, 1), "disk_bytes": round(disk / len(latencies))}
 
 
 def main():
@@ -86,7 +92,8 @@ def main():
                 print(json.dumps(row), flush=True)
             else:
                 print(f"{row['build']}  {row['route']}: {row['per_second']:,.0f} requests/s, p50 {row['p50_ms']} ms, "
-                      f"{row['server_cpu_us']} µs of server CPU a request", flush=True)
+                      f"{row['server_cpu_us']} µs of server CPU and {row['disk_bytes']:,} bytes to disk a request",
+                      flush=True)
 
 
 if __name__ == "__main__":
