@@ -70,6 +70,39 @@ struct DuplicateVectorTests {
     #expect(index.checkIntegrity() == [])
   }
 
+  /// Far from every group, found by itself is not assured either, and a
+  /// query near the new vector but far from every group (a new trace's own text, against its stored search
+  /// text) lands on the nearest group of copies, whose equal distances fill
+  /// the beam, and no neighbour at a larger distance is taken, while the new
+  /// node is linked from another group's copies. A wider beam does not help.
+  /// Collapsing exact copies into one graph node is the fix this points to
+  /// (not built): until then this records the misses as a known issue, and
+  /// fails once none is left, so that the expectation can be made plain.
+  @Test("a new vector far from many copies is found by a query near it (known issue: not always)")
+  func newVectorFarFromCopies() throws {
+    let samples = Fixtures.uniform(count: 20, dimension: 32, seed: 34)
+    var index = try HNSWIndex(dimension: 32, metric: .cosine, m: 16, efConstruction: 200, seed: 42)
+    for number in 0..<(20 * 500) { _ = try index.insert(samples[number % 20], label: UInt32(number)) }
+    var generator = SeededGenerator(seed: 35)
+    var missedItself: [Int] = []
+    var missedNear: [Int] = []
+    for probe in 0..<60 {
+      let vector = (0..<32).map { _ in Float.random(in: -1...1, using: &generator) }
+      let label = UInt32(100_000 + probe)
+      _ = try index.insert(vector, label: label)
+      // About 0.97 in cosine from the vector.
+      let near = vector.map { $0 + 0.15 * Float.random(in: -1...1, using: &generator) }
+      if try !index.search(vector, k: 10, ef: 64).contains(where: { $0.label == label }) { missedItself.append(probe) }
+      if try !index.search(near, k: 10, ef: 64).contains(where: { $0.label == label }) { missedNear.append(probe) }
+    }
+    // Seeded: 1 of 60 missed by its own vector, 15 by a query near it.
+    withKnownIssue("a query far from every group lands on a plateau of copies") {
+      #expect(missedItself.isEmpty, "\(missedItself.count) of 60 not found by their own vector: \(missedItself)")
+      #expect(missedNear.isEmpty, "\(missedNear.count) of 60 not found by a query near them: \(missedNear)")
+    }
+    #expect(index.checkIntegrity() == [])
+  }
+
   @Test("deleting copies keeps the rest reachable")
   func deleteCopies() throws {
     let samples = Fixtures.uniform(count: 10, dimension: 12, seed: 33)
