@@ -70,13 +70,13 @@ struct DuplicateVectorTests {
     #expect(index.checkIntegrity() == [])
   }
 
-  /// Far from every group, found by itself is not assured either, and a
-  /// query near the new vector but far from every group (a new trace's own text, against its stored search
-  /// text) lands on the nearest group of copies, whose equal distances fill
-  /// the beam, and no neighbour at a larger distance is taken, while the new
-  /// node is linked from another group's copies. A wider beam does not help.
-  /// Collapsing exact copies into one graph node is the fix this points to
-  /// (not built): until then this records the misses as a known issue, and
+  /// Far from every group of copies, neither is assured. A query near a new
+  /// vector but far from every group (a new trace's own text, against its
+  /// stored search text) lands on the nearest group, whose equal distances
+  /// fill the beam, so no neighbour at a larger distance is taken; the new
+  /// node is linked from another group's copies, and a wider beam does not
+  /// help. Collapsing exact copies into one graph node is the fix this points
+  /// to (not built): until then the misses are a known issue, and the test
   /// fails once none is left, so that the expectation can be made plain.
   @Test("a new vector far from many copies is found by a query near it (known issue: not always)")
   func newVectorFarFromCopies() throws {

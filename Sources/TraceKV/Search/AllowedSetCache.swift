@@ -15,6 +15,7 @@ import VectorIndex
 /// to), so a set is reused only by searches of the generation it was built
 /// at; a search of another generation builds its own.
 final class AllowedSetCache: @unchecked Sendable {
+  // @unchecked: `sets` is only touched under `lock`.
   /// The most sets kept. A set costs a bit per trace (128 KiB at a million).
   static let capacity = 8
 
