@@ -2,7 +2,8 @@
 /// (TraceKV turns a filter on status, rating or time into one in microseconds).
 /// Labels are TraceKV's dense trace ids, so the bitset stays small.
 public struct LabelSet: Sendable, Equatable {
-  private var words: [UInt64]
+  /// Bit `l & 63` of word `l >> 6` is set for label `l`.
+  public private(set) var words: [UInt64]
   /// The number of labels in the set.
   public private(set) var count = 0
 

@@ -103,6 +103,7 @@ enum ChangeLog {
     }
     var next = state
     next.generation = generation
+    next.changedSince = ChangedDocuments(generation: state.generation, documents: changes.documents)
     for doc in changes.documents.sorted() {
       let record = try transaction.withValue(tables.traces, key: Keys.docID(doc)) {
         try TraceRecord.decode($0, withAttributes: false)

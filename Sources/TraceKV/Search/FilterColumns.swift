@@ -142,56 +142,102 @@ struct FilterColumns: Sendable {
   /// - Complexity: O(documents) per condition set.
   func allowed(by filter: TraceFilter) -> LabelSet? {
     guard !filter.isEmpty else { return nil }
+    var words = [UInt64](repeating: 0, count: wordCount)
+    fill(&words, by: filter, in: 0..<wordCount)
+    return LabelSet(words: words)
+  }
+
+  /// What `allowed(by:)` returns, from `earlier` (its answer for the same
+  /// filter at an earlier version of these columns) and the documents
+  /// changed since (`SearchState.changedSince`): only their words, and the
+  /// words the columns grew by, are built again.
+  /// - Complexity: O(64 · words touched) per condition set.
+  func allowed(by filter: TraceFilter, updating earlier: LabelSet, changed documents: Set<UInt32>) -> LabelSet? {
+    guard !filter.isEmpty else { return nil }
+    var words = earlier.words
+    // The earlier set may end sooner (its last words empty) or, never in a
+    // store (documents are never renumbered), later: keep it to the columns.
+    let kept = min(words.count, wordCount)
+    words = Array(words.prefix(kept)) + repeatElement(0, count: wordCount - kept)
+    var touched = Set(documents.lazy.map { Int($0) >> 6 }.filter { $0 < kept })
+    touched.formUnion(kept..<wordCount)
+    // Runs of neighbouring words, so that a batch of new documents is one pass per condition.
+    var runStart: Int?
+    var previous = -1
+    for word in touched.sorted() {
+      if let start = runStart, word != previous + 1 {
+        fill(&words, by: filter, in: start..<(previous + 1))
+        runStart = word
+      } else if runStart == nil {
+        runStart = word
+      }
+      previous = word
+    }
+    if let start = runStart { fill(&words, by: filter, in: start..<(previous + 1)) }
+    return LabelSet(words: words)
+  }
+
+  private var wordCount: Int { (status.count + 63) / 64 }
+
+  /// Sets `words[range]` to the documents `filter` allows among those they cover.
+  private func fill(_ words: inout [UInt64], by filter: TraceFilter, in range: Range<Int>) {
     var episodeCode: UInt32?
     if let episodeID = filter.episodeID {
-      guard let code = episodeCodes.existingCode(for: episodeID) else { return LabelSet() }
+      guard let code = episodeCodes.existingCode(for: episodeID) else {
+        // No trace has that episode.
+        for word in range { words[word] = 0 }
+        return
+      }
       episodeCode = code
     }
     // Codes as bits of a mask (status and error codes are below 63; `absent` reads bit 63).
     func mask(_ codes: some Sequence<UInt8>) -> UInt64 { codes.reduce(0) { $0 | 1 << UInt64($1) } }
     let statusMask = mask(filter.statuses.isEmpty ? Array(Self.statusCodes.values) : filter.statuses.compactMap { Self.statusCodes[$0] })
-    var words = [UInt64](repeating: 0, count: (status.count + 63) / 64)
-    Self.scan(status, into: &words, first: true) { (statusMask >> UInt64($0 & 63)) & 1 != 0 }
+    Self.scan(status, into: &words, range, first: true) { (statusMask >> UInt64($0 & 63)) & 1 != 0 }
     if let minRating = filter.minRating {
       // An unrated trace (-1 here) fails every bound, as in `TraceFilter.matches`.
-      Self.scan(rating, into: &words) { $0 != -1 && Int($0) >= minRating }
+      Self.scan(rating, into: &words, range) { $0 != -1 && Int($0) >= minRating }
     }
     if !filter.errorTypes.isEmpty {
       let errorMask = mask(filter.errorTypes.compactMap { Self.errorCodes[$0] })
-      Self.scan(errorType, into: &words) { (errorMask >> UInt64($0 & 63)) & 1 != 0 }
+      Self.scan(errorType, into: &words, range) { (errorMask >> UInt64($0 & 63)) & 1 != 0 }
     }
     if filter.since != nil || filter.until != nil {
       let since = filter.since?.microseconds ?? .min
       let until = filter.until?.microseconds ?? .max
-      Self.scan(eventTime, into: &words) { $0 >= since && $0 <= until }
+      Self.scan(eventTime, into: &words, range) { $0 >= since && $0 <= until }
     }
     if filter.minConfidence != nil || filter.maxConfidence != nil {
       let low = filter.minConfidence ?? -.infinity
       let high = filter.maxConfidence ?? .infinity
       // NaN (no evaluation) fails both comparisons, as `TraceFilter.matches` does.
-      Self.scan(confidence, into: &words) { $0 >= low && $0 <= high }
+      Self.scan(confidence, into: &words, range) { $0 >= low && $0 <= high }
     }
-    if let episodeCode { Self.scan(episode, into: &words) { $0 == episodeCode } }
-    return LabelSet(words: words)
+    if let episodeCode { Self.scan(episode, into: &words, range) { $0 == episodeCode } }
   }
 
-  /// One pass of `allowed(by:)`: the bit of each document that fails `test`
-  /// is cleared (`first`: set to whether it passes).
+  /// One pass of `fill`: the bit of each document of `words[range]` that
+  /// fails `test` is cleared (`first`: set to whether it passes).
   @inline(__always)
   private static func scan<Element>(
-    _ column: ChunkedArray<Element>, into words: inout [UInt64], first: Bool = false, _ test: (Element) -> Bool
+    _ column: ChunkedArray<Element>, into words: inout [UInt64], _ range: Range<Int>, first: Bool = false,
+    _ test: (Element) -> Bool
   ) {
-    // A chunk holds a multiple of 64 documents, so each starts a word.
-    for start in Swift.stride(from: 0, to: column.count, by: column.chunkSize) {
-      let values = unsafe column.chunk(startingAt: start)
+    let end = min(range.upperBound * 64, column.count)
+    var start = range.lowerBound * 64
+    while start < end {
+      // A chunk holds a multiple of 64 documents, so each starts a word.
+      let chunkStart = start & ~(column.chunkSize - 1)
+      let values = unsafe column.chunk(startingAt: chunkStart)
+      let stop = min(values.count, end - chunkStart)
       var word = start >> 6
-      var offset = 0
-      while offset < values.count {
-        let end = min(offset + 64, values.count)
+      var offset = start - chunkStart
+      while offset < stop {
+        let wordEnd = min(offset + 64, stop)
         var bits: UInt64 = 0
         var index = offset
         // Eight at a time, each at a constant shift: independent tests the processor overlaps.
-        while index + 8 <= end {
+        while index + 8 <= wordEnd {
           var byte: UInt64 = 0
           for lane in 0..<8 {
             let passes: UInt64 = unsafe test(values[index &+ lane]) ? 1 : 0
@@ -200,15 +246,16 @@ struct FilterColumns: Sendable {
           bits |= byte &<< UInt64(index &- offset)
           index += 8
         }
-        while index < end {
+        while index < wordEnd {
           let passes: UInt64 = unsafe test(values[index]) ? 1 : 0
           bits |= passes &<< UInt64(index &- offset)
           index += 1
         }
         words[word] = first ? bits : words[word] & bits
         word += 1
-        offset = end
+        offset = wordEnd
       }
+      start = chunkStart + stop
     }
   }
 }

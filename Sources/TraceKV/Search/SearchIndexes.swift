@@ -17,6 +17,11 @@ struct SearchState: Sendable {
   /// in place there (`VectorPersistence.load`), so the state is only good
   /// for transactions that see the map at the same address (`rebased(to:)`).
   var mapStart: UInt
+  /// The documents whose filter columns may differ from those of the state
+  /// at an earlier generation (nil: not known, say after a load or a rebuild),
+  /// so that a filter's allowed set can be brought up to date instead of built
+  /// again (`AllowedSetCache`).
+  var changedSince: ChangedDocuments?
 
   /// This state for a map that now starts at `newStart` (the map grew, here
   /// or in another process, and LMDB mapped the file again): the same file
@@ -28,6 +33,12 @@ struct SearchState: Sendable {
     unsafe moved.vectors?.rebaseBorrowedVectorBlocks(by: Int(bitPattern: newStart &- mapStart))
     return moved
   }
+}
+
+/// The documents changed since `generation` (see `SearchState.changedSince`).
+struct ChangedDocuments: Sendable {
+  var generation: UInt64
+  var documents: Set<UInt32>
 }
 
 /// The search side of a store: the embedder, the BM25 index and the
@@ -216,6 +227,7 @@ struct IndexWriter {
   /// Indexes the pending texts and advances the generation.
   mutating func finish() throws -> SearchState {
     if !pending.isEmpty { try indexPending() }
+    state.changedSince = changes.map { ChangedDocuments(generation: state.generation, documents: $0.documents) }
     state.generation += 1
     try SearchIndexes.setGeneration(state.generation, in: transaction, tables: tables)
     // A rebuild (no change log) rewrites every block.
