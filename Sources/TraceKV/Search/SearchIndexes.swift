@@ -68,7 +68,7 @@ final class SearchIndexes: @unchecked Sendable {
   /// Serializes this process's indexed writes (taken before LMDB's writer lock).
   let writeLock = NSLock()
   private var state: SearchState?
-  /// What recent filtered searches allowed, reused until the next write.
+  /// What recent filtered searches allowed, reused, and brought forward through writes.
   let allowedSets = AllowedSetCache()
   private var embedderInstance: (any TextEmbedder)?
 
