@@ -29,30 +29,37 @@ struct IndexingBatch {
   /// Adds a tokenized document.
   /// - Complexity: O(tokens).
   mutating func add(id: UInt32, tokens: TokenBuffer) {
-    if let previous = documents.last, previous.id >= id { idsIncreasing = false }
     let batchIndex = Int32(documents.count)
-    let start = postingTerm.count
+    let start = beginDocument(id)
     unsafe tokens.bytes.withUnsafeBufferPointer { bytes in
       for token in 0..<tokens.count {
         unsafe count(UnsafeBufferPointer(rebasing: bytes[tokens.range(at: token)]), batchIndex: batchIndex)
       }
     }
-    let length = UInt32(tokens.count)
-    totalLength += UInt64(length)
-    documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
+    endDocument(id, length: UInt32(tokens.count), postingsFrom: start)
   }
 
   /// Adds a document whose terms are counted already (a buffered one):
   /// distinct terms, in any order.
   /// - Complexity: O(its distinct terms).
   mutating func add(id: UInt32, length: UInt32, terms counted: [(term: Term, frequency: UInt32)]) {
-    if let previous = documents.last, previous.id >= id { idsIncreasing = false }
-    let start = postingTerm.count
+    let start = beginDocument(id)
     for (term, frequency) in counted {
       postingTerm.append(Int32(unsafe term.utf8.withUnsafeBufferPointer { unsafe terms.id(of: $0) }))
       postingTF.append(frequency)
     }
     coverNewTerms()
+    endDocument(id, length: length, postingsFrom: start)
+  }
+
+  /// Where the postings of document `id`, added next, begin.
+  private mutating func beginDocument(_ id: UInt32) -> Int {
+    if let previous = documents.last, previous.id >= id { idsIncreasing = false }
+    return postingTerm.count
+  }
+
+  /// Records document `id`, whose postings run from `start` to the end of the arrays.
+  private mutating func endDocument(_ id: UInt32, length: UInt32, postingsFrom start: Int) {
     totalLength += UInt64(length)
     documents.append(Document(id: id, length: length, postings: start..<postingTerm.count))
   }
@@ -75,14 +82,12 @@ struct IndexingBatch {
     coverNewTerms()
     for index in indices {
       let document = other.documents[index]
-      if let previous = documents.last, previous.id >= document.id { idsIncreasing = false }
-      let start = postingTerm.count
+      let start = beginDocument(document.id)
       for posting in document.postings {
         postingTerm.append(mapped[Int(other.postingTerm[posting])])
         postingTF.append(other.postingTF[posting])
       }
-      totalLength += UInt64(document.length)
-      documents.append(Document(id: document.id, length: document.length, postings: start..<postingTerm.count))
+      endDocument(document.id, length: document.length, postingsFrom: start)
     }
   }
 

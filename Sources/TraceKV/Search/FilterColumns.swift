@@ -158,22 +158,12 @@ struct FilterColumns: Sendable {
     // The earlier set may end sooner (its last words empty) or, never in a
     // store (documents are never renumbered), later: keep it to the columns.
     let kept = min(words.count, wordCount)
-    words = Array(words.prefix(kept)) + repeatElement(0, count: wordCount - kept)
-    var touched = Set(documents.lazy.map { Int($0) >> 6 }.filter { $0 < kept })
-    touched.formUnion(kept..<wordCount)
-    // Runs of neighbouring words, so that a batch of new documents is one pass per condition.
-    var runStart: Int?
-    var previous = -1
-    for word in touched.sorted() {
-      if let start = runStart, word != previous + 1 {
-        fill(&words, by: filter, in: start..<(previous + 1))
-        runStart = word
-      } else if runStart == nil {
-        runStart = word
-      }
-      previous = word
+    words.removeLast(words.count - kept)
+    words.append(contentsOf: repeatElement(0, count: wordCount - kept))
+    fill(&words, by: filter, in: kept..<wordCount)
+    for word in Set(documents.lazy.map { Int($0) >> 6 }) where word < kept {
+      fill(&words, by: filter, in: word..<(word + 1))
     }
-    if let start = runStart { fill(&words, by: filter, in: start..<(previous + 1)) }
     return LabelSet(words: words)
   }
 
